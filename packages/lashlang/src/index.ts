@@ -1,0 +1,8 @@
+/**
+ * @lash/lashlang: the Lashlang language.
+ *
+ * @since 0.1.0
+ */
+
+/** Canonical JSON and hashing (architecture §2.2). @since 0.1.0 */
+export * as Canonical from "./Canonical.js"
