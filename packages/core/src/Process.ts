@@ -1,0 +1,309 @@
+/**
+ * Processes: durable, globally addressable units of background work.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+import { EnvRef, ModuleRef, ProcessId, SessionId, WakeId } from "./Identifiers.js"
+import { Json, JsonSchemaDoc, opt } from "./Json.js"
+import { SessionPolicy } from "./Model.js"
+import { CausalRef, PluginOptions, SessionRelation } from "./Session.js"
+import { PreparedToolCall, ToolOutputContract } from "./Tool.js"
+import { TurnInput } from "./Turn.js"
+
+/** A session (and optional frame) a process belongs to or wakes. @since 0.1.0 */
+export const SessionScope = Schema.Struct({ sessionId: SessionId, frameId: opt(Schema.String) })
+/** @since 0.1.0 */
+export interface SessionScope extends Schema.Schema.Type<typeof SessionScope> {}
+
+/** The scope id of a session scope: `session:<sid>` or `session:<sid>/frame:<fid>`. @since 0.1.0 */
+export const sessionScopeId = (scope: SessionScope): string =>
+  scope.frameId === undefined ? `session:${scope.sessionId}` : `session:${scope.sessionId}/frame:${scope.frameId}`
+
+/** How a child session is created by a `session_turn` process. @since 0.1.0 */
+export const SessionCreateRequest = Schema.Struct({
+  sessionId: SessionId,
+  relation: SessionRelation,
+  startPoint: Schema.Literal("empty"),
+  policy: SessionPolicy,
+  pluginOptions: PluginOptions,
+  usageSource: Schema.String
+})
+/** @since 0.1.0 */
+export interface SessionCreateRequest extends Schema.Schema.Type<typeof SessionCreateRequest> {}
+
+/** The input of a Lashlang engine process (the `payload` of an `engine` input of kind `lashlang`). @since 0.1.0 */
+export const LashlangProcessInput = Schema.Struct({
+  moduleRef: ModuleRef,
+  processRef: Schema.Struct({ component: Schema.String, pos: Schema.NonNegativeInt }),
+  hostRequirementsRef: Schema.String,
+  processName: Schema.String,
+  args: Schema.Record({ key: Schema.String, value: Json })
+})
+/** @since 0.1.0 */
+export interface LashlangProcessInput extends Schema.Schema.Type<typeof LashlangProcessInput> {}
+
+/** What a process runs. @since 0.1.0 */
+export const ProcessInput = Schema.Union(
+  Schema.Struct({ type: Schema.Literal("tool_call"), call: PreparedToolCall }),
+  Schema.Struct({ type: Schema.Literal("engine"), kind: Schema.String, payload: Json }),
+  Schema.Struct({
+    type: Schema.Literal("session_turn"),
+    createRequest: SessionCreateRequest,
+    turnInput: TurnInput,
+    outputContract: ToolOutputContract
+  }),
+  Schema.Struct({ type: Schema.Literal("external"), metadata: Json })
+)
+/** @since 0.1.0 */
+export type ProcessInput = typeof ProcessInput.Type
+
+/** Who started a process. @since 0.1.0 */
+export const ProcessOriginator = Schema.Union(
+  Schema.Struct({ type: Schema.Literal("host") }),
+  Schema.Struct({ type: Schema.Literal("session"), scope: SessionScope })
+)
+/** @since 0.1.0 */
+export type ProcessOriginator = typeof ProcessOriginator.Type
+
+/** Who started a process and what caused it. @since 0.1.0 */
+export const ProcessProvenance = Schema.Struct({ originator: ProcessOriginator, causedBy: opt(CausalRef) })
+/** @since 0.1.0 */
+export interface ProcessProvenance extends Schema.Schema.Type<typeof ProcessProvenance> {}
+
+/** A process identity (its kind and optional label/definition). @since 0.1.0 */
+export const ProcessIdentity = Schema.Struct({ kind: Schema.String, label: opt(Schema.String), definition: opt(Json) })
+/** @since 0.1.0 */
+export interface ProcessIdentity extends Schema.Schema.Type<typeof ProcessIdentity> {}
+
+/** Where a value is taken from in an event payload. @since 0.1.0 */
+export const ValueSelector = Schema.Union(
+  Schema.Struct({ type: Schema.Literal("payload") }),
+  Schema.Struct({ type: Schema.Literal("pointer"), pointer: Schema.String }),
+  Schema.Struct({ type: Schema.Literal("const"), value: Json })
+)
+/** @since 0.1.0 */
+export type ValueSelector = typeof ValueSelector.Type
+
+/** Terminal state of a process. @since 0.1.0 */
+export const TerminalState = Schema.Literal("completed", "failed", "cancelled")
+/** @since 0.1.0 */
+export type TerminalState = typeof TerminalState.Type
+
+/** A process event type and its semantics. @since 0.1.0 */
+export const ProcessEventType = Schema.Struct({
+  name: Schema.String,
+  payloadSchema: JsonSchemaDoc,
+  semantics: Schema.Struct({
+    terminal: opt(Schema.Struct({ state: TerminalState, awaitOutput: ValueSelector })),
+    wake: opt(
+      Schema.Struct({
+        input: ValueSelector,
+        dedupeKey: Schema.Union(
+          Schema.Struct({ type: Schema.Literal("event_identity") }),
+          Schema.Struct({ type: Schema.Literal("selector"), selector: ValueSelector }),
+          Schema.Struct({ type: Schema.Literal("const"), value: Schema.String })
+        )
+      })
+    )
+  })
+})
+/** @since 0.1.0 */
+export interface ProcessEventType extends Schema.Schema.Type<typeof ProcessEventType> {}
+
+/** A registration: everything needed to run a process later, from storage alone. @since 0.1.0 */
+export const ProcessRegistrationSchema = Schema.Struct({
+  id: ProcessId,
+  input: ProcessInput,
+  identity: ProcessIdentity,
+  eventTypes: Schema.Array(ProcessEventType),
+  provenance: ProcessProvenance,
+  envRef: opt(EnvRef),
+  wakeTarget: opt(SessionScope)
+})
+/** @since 0.1.0 */
+export interface ProcessRegistration extends Schema.Schema.Type<typeof ProcessRegistrationSchema> {}
+
+/** The awaited result of a terminal process. @since 0.1.0 */
+export const ProcessAwaitOutput = Schema.Union(
+  Schema.Struct({ type: Schema.Literal("success"), value: Json }),
+  Schema.Struct({ type: Schema.Literal("failure"), code: Schema.String, message: Schema.String, raw: opt(Json) }),
+  Schema.Struct({ type: Schema.Literal("cancelled"), message: Schema.String })
+)
+/** @since 0.1.0 */
+export type ProcessAwaitOutput = typeof ProcessAwaitOutput.Type
+
+/** Process status. @since 0.1.0 */
+export const ProcessStatus = Schema.Union(
+  Schema.Struct({ state: Schema.Literal("running") }),
+  Schema.Struct({ state: TerminalState, awaitOutput: ProcessAwaitOutput })
+)
+/** @since 0.1.0 */
+export type ProcessStatus = typeof ProcessStatus.Type
+
+/** A stored process. @since 0.1.0 */
+export const ProcessRecord = Schema.Struct({
+  ...ProcessRegistrationSchema.fields,
+  registrationHash: Schema.String,
+  createdAtMs: Schema.NonNegativeInt,
+  updatedAtMs: Schema.NonNegativeInt,
+  status: ProcessStatus
+})
+/** @since 0.1.0 */
+export interface ProcessRecord extends Schema.Schema.Type<typeof ProcessRecord> {}
+
+/** One event of a process's append-only log. @since 0.1.0 */
+export const ProcessEvent = Schema.Struct({
+  processId: ProcessId,
+  sequence: Schema.Int.pipe(Schema.positive()),
+  eventType: Schema.String,
+  payload: Json,
+  replayKey: opt(Schema.String),
+  wake: opt(Schema.Struct({ input: Schema.String, dedupeKey: Schema.String })),
+  occurredAtMs: Schema.NonNegativeInt
+})
+/** @since 0.1.0 */
+export interface ProcessEvent extends Schema.Schema.Type<typeof ProcessEvent> {}
+
+/** A wake to be delivered to a session as queued work. @since 0.1.0 */
+export const ProcessWakeDelivery = Schema.Struct({
+  wakeId: WakeId,
+  targetSessionId: SessionId,
+  targetScopeId: Schema.String,
+  processId: ProcessId,
+  sequence: Schema.Int.pipe(Schema.positive()),
+  eventType: Schema.String,
+  processCausedBy: opt(CausalRef),
+  dedupeKey: Schema.String,
+  input: Schema.String,
+  createdAtMs: Schema.NonNegativeInt
+})
+/** @since 0.1.0 */
+export interface ProcessWakeDelivery extends Schema.Schema.Type<typeof ProcessWakeDelivery> {}
+
+/** A process lease: time-bounded exclusive ownership, fenced by a token that only increases. @since 0.1.0 */
+export const ProcessLease = Schema.Struct({
+  processId: ProcessId,
+  ownerId: Schema.String,
+  leaseToken: Schema.String,
+  fencingToken: Schema.Int.pipe(Schema.positive()),
+  claimedAtMs: Schema.NonNegativeInt,
+  expiresAtMs: Schema.NonNegativeInt
+})
+/** @since 0.1.0 */
+export interface ProcessLease extends Schema.Schema.Type<typeof ProcessLease> {}
+
+/** The env a process runs under: plugin options and policy (unknown keys rejected). @since 0.1.0 */
+export const ProcessExecutionEnvSpec = Schema.Struct({ pluginOptions: PluginOptions, policy: SessionPolicy })
+/** @since 0.1.0 */
+export interface ProcessExecutionEnvSpec extends Schema.Schema.Type<typeof ProcessExecutionEnvSpec> {}
+
+/** A request to append a process event. @since 0.1.0 */
+export interface AppendEventRequest {
+  readonly eventType: string
+  readonly payload: Json
+  readonly replayKey?: string
+  readonly wakeTargetScope?: SessionScope
+}
+
+/** A filter for `ProcessRegistry.list`. @since 0.1.0 */
+export interface ProcessFilter {
+  readonly status?: "running" | "terminal"
+  readonly originatorSessionId?: SessionId
+  readonly kind?: string
+}
+
+const awaitOutputPointer = { type: "pointer", pointer: "/awaitOutput" } as const
+const terminalPayloadSchema = {
+  type: "object",
+  properties: { awaitOutput: { type: "object" } },
+  required: ["awaitOutput"]
+} as const
+
+/**
+ * The event types every process has: `process.completed`, `process.failed`, `process.cancelled` (terminal) and
+ * `process.cancel_requested`.
+ *
+ * @since 0.1.0
+ */
+export const coreEventTypes: ReadonlyArray<ProcessEventType> = [
+  { name: "process.cancel_requested", payloadSchema: { type: "object", properties: { reason: { type: "string" } } }, semantics: {} },
+  { name: "process.cancelled", payloadSchema: terminalPayloadSchema, semantics: { terminal: { state: "cancelled", awaitOutput: awaitOutputPointer } } },
+  { name: "process.completed", payloadSchema: terminalPayloadSchema, semantics: { terminal: { state: "completed", awaitOutput: awaitOutputPointer } } },
+  { name: "process.failed", payloadSchema: terminalPayloadSchema, semantics: { terminal: { state: "failed", awaitOutput: awaitOutputPointer } } }
+]
+
+const valueTextSchema = {
+  type: "object",
+  properties: { value: {}, text: { type: "string" } },
+  required: ["value", "text"]
+} as const
+
+/**
+ * The event types a Lashlang process adds: `process.yield` (no semantics) and `process.wake` (wakes its target with
+ * the value's text).
+ *
+ * @since 0.1.0
+ */
+export const lashlangEventTypes: ReadonlyArray<ProcessEventType> = [
+  { name: "process.wake", payloadSchema: valueTextSchema, semantics: { wake: { input: { type: "pointer", pointer: "/text" }, dedupeKey: { type: "event_identity" } } } },
+  { name: "process.yield", payloadSchema: valueTextSchema, semantics: {} }
+]
+
+/** The terminal event type for a terminal output. @since 0.1.0 */
+export const terminalEventType = (output: ProcessAwaitOutput): string =>
+  output.type === "success" ? "process.completed" : output.type === "failure" ? "process.failed" : "process.cancelled"
+
+/** Merges event types by name (first wins) and sorts them by name. @since 0.1.0 */
+export const mergeEventTypes = (...lists: ReadonlyArray<ReadonlyArray<ProcessEventType>>): ReadonlyArray<ProcessEventType> => {
+  const byName = new Map<string, ProcessEventType>()
+  for (const list of lists) for (const t of list) if (!byName.has(t.name)) byName.set(t.name, t)
+  return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+}
+
+/**
+ * Schema and constructor of {@link ProcessRegistration}. `make` fills the default identity and adds the core event
+ * types (deduplicated by name, sorted by name).
+ *
+ * @since 0.1.0
+ */
+export const ProcessRegistration = Object.assign(ProcessRegistrationSchema, {
+  make: (p: {
+    readonly id: ProcessId
+    readonly input: ProcessInput
+    readonly provenance: ProcessProvenance
+    readonly identity?: ProcessIdentity
+    readonly eventTypes?: ReadonlyArray<ProcessEventType>
+    readonly envRef?: EnvRef
+    readonly wakeTarget?: SessionScope
+  }): ProcessRegistration => {
+    const reg: {
+      -readonly [K in keyof ProcessRegistration]: ProcessRegistration[K]
+    } = {
+      id: p.id,
+      input: p.input,
+      identity: p.identity ?? { kind: p.input.type === "engine" ? p.input.kind : p.input.type },
+      eventTypes: mergeEventTypes(coreEventTypes, p.eventTypes ?? []),
+      provenance: p.provenance
+    }
+    if (p.envRef !== undefined) reg.envRef = p.envRef
+    if (p.wakeTarget !== undefined) reg.wakeTarget = p.wakeTarget
+    return reg
+  }
+})
+
+/**
+ * Provenance helpers.
+ *
+ * @since 0.1.0
+ */
+export const Provenance = {
+  /** Started by the host application. */
+  host: (causedBy?: CausalRef): ProcessProvenance =>
+    causedBy === undefined ? { originator: { type: "host" } } : { originator: { type: "host" }, causedBy },
+  /** Started from a session scope. */
+  session: (scope: SessionScope, causedBy?: CausalRef): ProcessProvenance =>
+    causedBy === undefined
+      ? { originator: { type: "session", scope } }
+      : { originator: { type: "session", scope }, causedBy }
+}

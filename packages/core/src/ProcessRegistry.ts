@@ -1,0 +1,101 @@
+/**
+ * The `ProcessRegistry` port: process rows, their event logs, leases and handle grants.
+ * Storage semantics per method: backends.md §1.5–§1.6.
+ *
+ * @since 0.1.0
+ */
+import { Context, type Effect, type Option } from "effect"
+import type {
+  InvalidProcessRegistration,
+  LeaseHeld,
+  LeaseLost,
+  ProcessEventRejected,
+  ProcessNotFound,
+  ProcessRegistrationConflict,
+  StoreError
+} from "./Errors.js"
+import type { ProcessId } from "./Identifiers.js"
+import type { DurabilityTier } from "./Model.js"
+import type {
+  AppendEventRequest,
+  ProcessAwaitOutput,
+  ProcessEvent,
+  ProcessFilter,
+  ProcessLease,
+  ProcessRecord,
+  ProcessRegistration,
+  ProcessWakeDelivery,
+  SessionScope
+} from "./Process.js"
+
+/** A handle grant descriptor. @since 0.1.0 */
+export interface HandleDescriptor {
+  readonly kind?: string
+  readonly label?: string
+}
+
+/** The service shape of {@link ProcessRegistry}. @since 0.1.0 */
+export interface ProcessRegistryService {
+  readonly tier: DurabilityTier
+  /** True: `appendEvent` also enqueues the wake batch in the same unit. */
+  readonly atomicWakeEnqueue: boolean
+  register(
+    reg: ProcessRegistration
+  ): Effect.Effect<
+    { readonly record: ProcessRecord; readonly created: boolean },
+    StoreError | ProcessRegistrationConflict | InvalidProcessRegistration
+  >
+  get(id: ProcessId): Effect.Effect<ProcessRecord, StoreError | ProcessNotFound>
+  list(filter: ProcessFilter): Effect.Effect<ReadonlyArray<ProcessRecord>, StoreError>
+  /** Ascending id (code point) order. */
+  listNonTerminalIds(): Effect.Effect<ReadonlyArray<ProcessId>, StoreError>
+  listNonTerminal(): Effect.Effect<ReadonlyArray<ProcessRecord>, StoreError>
+  appendEvent(
+    id: ProcessId,
+    req: AppendEventRequest
+  ): Effect.Effect<
+    { readonly event: ProcessEvent; readonly wakeDelivery: Option.Option<ProcessWakeDelivery> },
+    StoreError | ProcessNotFound | ProcessEventRejected
+  >
+  eventsAfter(id: ProcessId, sequence: number): Effect.Effect<ReadonlyArray<ProcessEvent>, StoreError | ProcessNotFound>
+  /** Blocks until an event of `eventType` with a sequence greater than `sequence` exists. */
+  waitEventAfter(
+    id: ProcessId,
+    eventType: string,
+    sequence: number
+  ): Effect.Effect<ProcessEvent, StoreError | ProcessNotFound>
+  /** Blocks until the process is terminal. */
+  awaitProcess(id: ProcessId): Effect.Effect<ProcessAwaitOutput, StoreError | ProcessNotFound>
+  claimLease(id: ProcessId, ownerId: string, ttlMs: number): Effect.Effect<ProcessLease, StoreError | ProcessNotFound | LeaseHeld>
+  /** Leases up to `limit` running, non-external, unleased processes in id order. */
+  claimRunnable(req: {
+    readonly ownerId: string
+    readonly ttlMs: number
+    readonly limit: number
+  }): Effect.Effect<ReadonlyArray<ProcessLease>, StoreError>
+  renewLease(lease: ProcessLease, ttlMs: number): Effect.Effect<ProcessLease, StoreError | LeaseLost>
+  /** A stale lease is a no-op. */
+  releaseLease(lease: ProcessLease): Effect.Effect<void, StoreError>
+  /** One unit: verify the live lease and fence, append the terminal event, release. */
+  completeWithLease(
+    lease: ProcessLease,
+    output: ProcessAwaitOutput
+  ): Effect.Effect<ProcessRecord, StoreError | LeaseLost | ProcessEventRejected>
+  /** Terminal write for `external` rows (no lease). */
+  completeAsHost(
+    id: ProcessId,
+    output: ProcessAwaitOutput
+  ): Effect.Effect<ProcessRecord, StoreError | ProcessNotFound | ProcessEventRejected>
+  grantHandle(scope: SessionScope, id: ProcessId, descriptor: HandleDescriptor): Effect.Effect<void, StoreError>
+  hasHandleGrant(scope: SessionScope, id: ProcessId): Effect.Effect<boolean, StoreError>
+  listHandleGrants(
+    scope: SessionScope
+  ): Effect.Effect<ReadonlyArray<{ readonly processId: ProcessId; readonly descriptor: HandleDescriptor }>, StoreError>
+}
+
+/**
+ * The process registry port.
+ *
+ * @since 0.1.0
+ */
+export class ProcessRegistry extends Context.Tag("@lash/core/ProcessRegistry")<ProcessRegistry, ProcessRegistryService>() {}

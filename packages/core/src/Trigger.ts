@@ -1,0 +1,135 @@
+/**
+ * Triggers: subscriptions (registrations), occurrences and deliveries.
+ *
+ * @since 0.1.0
+ */
+import { Schema } from "effect"
+import { EnvRef, OccurrenceId, ProcessId, SessionId, SubscriptionId, TriggerHandle } from "./Identifiers.js"
+import { Json, JsonSchemaDoc, opt } from "./Json.js"
+import { ProcessEventType, ProcessIdentity, ProcessInput, ProcessOriginator, SessionScope } from "./Process.js"
+
+/** One world event offered to `emit`. @since 0.1.0 */
+export const TriggerOccurrenceRequest = Schema.Struct({
+  sourceType: Schema.String,
+  sourceKey: Schema.String,
+  payload: Json,
+  idempotencyKey: Schema.String,
+  source: opt(Json)
+})
+/** @since 0.1.0 */
+export interface TriggerOccurrenceRequest extends Schema.Schema.Type<typeof TriggerOccurrenceRequest> {}
+
+/** A recorded occurrence. @since 0.1.0 */
+export const TriggerOccurrenceRecord = Schema.Struct({
+  ...TriggerOccurrenceRequest.fields,
+  occurrenceId: OccurrenceId,
+  contentHash: Schema.String,
+  occurredAtMs: Schema.NonNegativeInt,
+  subscriptionHighWater: Schema.NonNegativeInt
+})
+/** @since 0.1.0 */
+export interface TriggerOccurrenceRecord extends Schema.Schema.Type<typeof TriggerOccurrenceRecord> {}
+
+/** How one process argument is built from an occurrence. @since 0.1.0 */
+export const InputTemplateEntry = Schema.Union(
+  Schema.Struct({ type: Schema.Literal("event") }),
+  Schema.Struct({ type: Schema.Literal("fixed"), value: Json })
+)
+/** @since 0.1.0 */
+export type InputTemplateEntry = typeof InputTemplateEntry.Type
+
+/** A subscription before the store numbers it. @since 0.1.0 */
+export const TriggerSubscriptionDraft = Schema.Struct({
+  registrant: ProcessOriginator,
+  registrationKey: Schema.String,
+  envRef: EnvRef,
+  wakeTarget: opt(SessionScope),
+  name: opt(Schema.String),
+  sourceType: Schema.String,
+  sourceKey: Schema.String,
+  source: Json,
+  payloadSchema: JsonSchemaDoc,
+  target: ProcessInput,
+  targetIdentity: ProcessIdentity,
+  eventTypes: Schema.Array(ProcessEventType),
+  inputTemplate: Schema.Record({ key: Schema.String, value: InputTemplateEntry })
+})
+/** @since 0.1.0 */
+export interface TriggerSubscriptionDraft extends Schema.Schema.Type<typeof TriggerSubscriptionDraft> {}
+
+/** A stored subscription. @since 0.1.0 */
+export const TriggerSubscriptionRecord = Schema.Struct({
+  ...TriggerSubscriptionDraft.fields,
+  subscriptionId: SubscriptionId,
+  handle: TriggerHandle,
+  handleNo: Schema.Int.pipe(Schema.positive()),
+  draftHash: Schema.String,
+  enabled: Schema.Boolean,
+  createdAtMs: Schema.NonNegativeInt
+})
+/** @since 0.1.0 */
+export interface TriggerSubscriptionRecord extends Schema.Schema.Type<typeof TriggerSubscriptionRecord> {}
+
+/** The public view of a subscription. @since 0.1.0 */
+export const TriggerRegistration = Schema.Struct({
+  handle: TriggerHandle,
+  name: opt(Schema.String),
+  sourceType: Schema.String,
+  sourceKey: Schema.String,
+  source: Json,
+  enabled: Schema.Boolean,
+  createdAtMs: Schema.NonNegativeInt,
+  target: Schema.Struct({ label: opt(Schema.String), processName: Schema.String, identity: ProcessIdentity }),
+  registrant: ProcessOriginator
+})
+/** @since 0.1.0 */
+export interface TriggerRegistration extends Schema.Schema.Type<typeof TriggerRegistration> {}
+
+/** A filter over subscriptions. @since 0.1.0 */
+export interface TriggerSubscriptionFilter {
+  readonly sessionId?: SessionId
+  readonly sourceType?: string
+  readonly sourceKey?: string
+  readonly name?: string
+  readonly handle?: TriggerHandle
+  readonly enabled?: boolean
+}
+
+/** A reserved delivery of an occurrence to one subscription. @since 0.1.0 */
+export interface TriggerDeliveryReservation {
+  readonly occurrenceId: OccurrenceId
+  readonly subscription: TriggerSubscriptionRecord
+  readonly processId: ProcessId
+  readonly isNew: boolean
+}
+
+/** Why one delivery failed. @since 0.1.0 */
+export const TriggerDeliveryError = Schema.Union(
+  Schema.Struct({ type: Schema.Literal("payload_invalid"), issues: Schema.Array(Schema.String) }),
+  Schema.Struct({
+    type: Schema.Literal("registration_rejected"),
+    tag: Schema.Literal("ProcessRegistrationConflict", "InvalidProcessRegistration"),
+    reason: opt(Schema.String)
+  })
+)
+/** @since 0.1.0 */
+export type TriggerDeliveryError = typeof TriggerDeliveryError.Type
+
+/** What an emit did. The report is derived from storage, so every emit of one occurrence returns the same. @since 0.1.0 */
+export const TriggerEmitReport = Schema.Struct({
+  occurrenceId: OccurrenceId,
+  startedProcessIds: Schema.Array(ProcessId),
+  failures: Schema.Array(Schema.Struct({ subscriptionId: SubscriptionId, error: TriggerDeliveryError }))
+})
+/** @since 0.1.0 */
+export interface TriggerEmitReport extends Schema.Schema.Type<typeof TriggerEmitReport> {}
+
+/** A trigger event a plugin declares (prompt and catalog documentation only). @since 0.1.0 */
+export const TriggerEventDecl = Schema.Struct({
+  resourceType: Schema.String,
+  alias: Schema.String,
+  event: Schema.String,
+  payloadSchema: JsonSchemaDoc
+})
+/** @since 0.1.0 */
+export interface TriggerEventDecl extends Schema.Schema.Type<typeof TriggerEventDecl> {}

@@ -1,0 +1,43 @@
+/**
+ * The `TriggerStore` port: subscriptions, occurrences and delivery reservations. Semantics: backends.md §1.7.
+ *
+ * @since 0.1.0
+ */
+import { Context, type Effect } from "effect"
+import type { StoreError, TriggerIdempotencyConflict, TriggerRegistrationConflict } from "./Errors.js"
+import type { OccurrenceId, SessionId, TriggerHandle } from "./Identifiers.js"
+import type { DurabilityTier } from "./Model.js"
+import type {
+  TriggerDeliveryReservation,
+  TriggerOccurrenceRecord,
+  TriggerOccurrenceRequest,
+  TriggerSubscriptionDraft,
+  TriggerSubscriptionFilter,
+  TriggerSubscriptionRecord
+} from "./Trigger.js"
+
+/** The service shape of {@link TriggerStore}. @since 0.1.0 */
+export interface TriggerStoreService {
+  readonly tier: DurabilityTier
+  /** Idempotent on (registrant scope, registrationKey) when `h(draft)` is equal; otherwise a conflict. */
+  register(draft: TriggerSubscriptionDraft): Effect.Effect<TriggerSubscriptionRecord, StoreError | TriggerRegistrationConflict>
+  /** Sorted by (registrant scope id, handle number). */
+  list(filter: TriggerSubscriptionFilter): Effect.Effect<ReadonlyArray<TriggerSubscriptionRecord>, StoreError>
+  /** True only if it was enabled; only the registrant session's own handles. */
+  cancel(sessionId: SessionId, handle: TriggerHandle): Effect.Effect<boolean, StoreError>
+  recordOccurrence(req: TriggerOccurrenceRequest): Effect.Effect<TriggerOccurrenceRecord, StoreError | TriggerIdempotencyConflict>
+  /** Reserves once per matching enabled subscription up to the occurrence's high-water mark; returns all, by handle. */
+  reserveDeliveries(occurrenceId: OccurrenceId): Effect.Effect<ReadonlyArray<TriggerDeliveryReservation>, StoreError>
+  /** Reservations whose process row does not exist yet, oldest first. */
+  listUnstartedDeliveries(limit: number): Effect.Effect<
+    ReadonlyArray<{ readonly reservation: TriggerDeliveryReservation; readonly occurrence: TriggerOccurrenceRecord }>,
+    StoreError
+  >
+}
+
+/**
+ * The trigger store port.
+ *
+ * @since 0.1.0
+ */
+export class TriggerStore extends Context.Tag("@lash/core/TriggerStore")<TriggerStore, TriggerStoreService>() {}

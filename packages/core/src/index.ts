@@ -1,0 +1,35 @@
+/**
+ * @lash/core: a durable runtime for LLM agents, on Effect.
+ *
+ * @since 0.1.0
+ */
+export * from "./ArtifactStore.js"
+export * from "./EffectController.js"
+export * from "./EffectControllers.js"
+export * from "./EffectJournal.js"
+export * from "./Effects.js"
+export * from "./Errors.js"
+export * from "./IdGenerator.js"
+export * from "./Identifiers.js"
+export * from "./Ids.js"
+export * from "./Json.js"
+/** The JSON Schema subset validator. @since 0.1.0 */
+export * as JsonSchema from "./JsonSchema.js"
+export * from "./LanguageModel.js"
+export * from "./Model.js"
+export * from "./Plugin.js"
+export * from "./Process.js"
+export * from "./ProcessEnvStore.js"
+export * from "./ProcessRegistry.js"
+export * from "./QueuedWork.js"
+export * from "./Session.js"
+export * from "./SessionStore.js"
+export * from "./Storage.js"
+export * from "./StorageInfo.js"
+/** The shared storage decision logic every backend calls. @since 0.1.0 */
+export * as StorageLogic from "./StorageLogic.js"
+export * from "./Tool.js"
+export * from "./Tools.js"
+export * from "./Trigger.js"
+export * from "./TriggerStore.js"
+export * from "./Turn.js"
