@@ -15,7 +15,8 @@ export class LashConfigError extends Schema.TaggedError<LashConfigError>()("Lash
     "tool_conflict",
     "durability_mismatch",
     "invalid_lease_timings",
-    "invalid_tool_schema"
+    "invalid_tool_schema",
+    "invalid_limits"
   ),
   detail: Schema.String
 }) {

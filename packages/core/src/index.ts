@@ -16,6 +16,7 @@ export * from "./Json.js"
 /** The JSON Schema subset validator. @since 0.1.0 */
 export * as JsonSchema from "./JsonSchema.js"
 export * from "./LanguageModel.js"
+export * from "./LashCore.js"
 export * from "./Model.js"
 export * from "./Plugin.js"
 export * from "./Process.js"

@@ -1,0 +1,274 @@
+/**
+ * Open sessions and their turns: cold rebuild from storage (architecture §3.2), the turn runner shared by both
+ * protocols (guards, lock, refresh, hooks, delta) and the per-turn atomic commit (§3.5).
+ *
+ * @internal
+ */
+import { Effect, Option, Ref } from "effect"
+import { MissingTurnId, PluginConflict, PluginError } from "../Errors.js"
+import type { ExecutionScope } from "../Effects.js"
+import type { SessionId, TurnId } from "../Identifiers.js"
+import { Ids } from "../Ids.js"
+import type { LashSession, OpenSessionError, SessionReadView, TurnError } from "../LashCore.js"
+import { type SessionPolicy, TokenUsageOps } from "../Model.js"
+import type { PluginSessionContext } from "../Plugin.js"
+import type { CausalRef, CompletedClaim, Message, PluginOptions, RuntimeCommit, SessionRelation } from "../Session.js"
+import { type TurnInput, TurnOutput } from "../Turn.js"
+import { TurnDelta } from "./delta.js"
+import { type BuiltPlugins, buildPlugins, snapshotPlugins } from "./pluginHost.js"
+import type { Protocol } from "./protocol.js"
+import type { CoreRuntime } from "./runtime.js"
+import {
+  activeMessages,
+  currentFrame,
+  fromPersisted,
+  graphOf,
+  loadOrCreate,
+  policyOf,
+  type SessionState
+} from "./sessionState.js"
+import { buildCatalog, type ToolCatalog } from "./toolCatalog.js"
+
+/** A runtime over one session: its state, plugins and tool catalog. */
+export interface SessionRuntime {
+  readonly sessionId: SessionId
+  readonly state: Ref.Ref<SessionState>
+  readonly plugins: BuiltPlugins
+  readonly catalog: ToolCatalog
+  readonly purpose: PluginSessionContext["purpose"]
+  /** The last published read view. */
+  view: SessionReadView
+}
+
+/** An event message a turn starts with (e.g. a drained wake), and the cause recorded on its node. */
+export interface TurnCause {
+  readonly message: Omit<Message, "parts"> & { readonly text: string }
+  readonly causedBy?: CausalRef
+}
+
+/** One turn to run. */
+export interface TurnPlan {
+  readonly input: TurnInput
+  readonly turnId?: string
+  readonly maxIterations?: number
+  readonly causes?: ReadonlyArray<TurnCause>
+  readonly completedClaims?: ReadonlyArray<CompletedClaim>
+  readonly scope?: ExecutionScope
+}
+
+const makeView = (state: SessionState): SessionReadView => ({
+  sessionId: state.sessionId,
+  headRevision: state.headRevision,
+  turnIndex: state.checkpoint.turnIndex,
+  policy: policyOf(state),
+  graph: graphOf(state),
+  messages: activeMessages(state.nodes, state.leafNodeId)
+})
+
+/** Opens a runtime over a session (architecture §3.2 steps 1–5). */
+export const openRuntime = (
+  core: CoreRuntime,
+  sessionId: SessionId,
+  options: {
+    readonly create: boolean
+    readonly purpose: PluginSessionContext["purpose"]
+    readonly pluginOptions?: PluginOptions
+    readonly relation?: SessionRelation
+    readonly policy?: SessionPolicy
+  }
+): Effect.Effect<SessionRuntime, OpenSessionError> =>
+  Effect.gen(function* () {
+    const stored = yield* loadOrCreate(core, sessionId, options)
+    const state = fromPersisted(core, stored, options.pluginOptions)
+    const parentSessionId = state.relation.type === "child" ? state.relation.parentSessionId : undefined
+    const base = {
+      plugins: core.plugins,
+      sessionId,
+      purpose: options.purpose,
+      pluginOptions: currentFrame(state).assignment.pluginOptions
+    }
+    const withParent = parentSessionId === undefined ? base : { ...base, parentSessionId }
+    const plugins = yield* buildPlugins(
+      state.checkpoint.pluginSnapshot === undefined ? withParent : { ...withParent, snapshot: state.checkpoint.pluginSnapshot }
+    )
+    const built = buildCatalog(plugins.tools)
+    if (built._tag === "DuplicateTool") {
+      return yield* Effect.fail(
+        new PluginConflict({ slot: `tool:${built.name}`, firstPluginId: "(session)", secondPluginId: "(session)" })
+      )
+    }
+    if (built._tag === "UnsupportedToolSchema") {
+      return yield* Effect.fail(
+        new PluginError({ pluginId: "(session tools)", reason: `tool ${built.name}: ${built.problems.join("; ")}` })
+      )
+    }
+    return {
+      sessionId,
+      state: yield* Ref.make(state),
+      plugins,
+      catalog: built.catalog,
+      purpose: options.purpose,
+      view: makeView(state)
+    }
+  })
+
+/** Reloads the session when the store's head is newer than the runtime's (another writer committed). */
+const refresh = (core: CoreRuntime, rt: SessionRuntime) =>
+  Effect.gen(function* () {
+    const current = yield* Ref.get(rt.state)
+    const head = yield* core.store.loadHead(rt.sessionId)
+    if (Option.isNone(head) || head.value.headRevision === current.headRevision) return current
+    const stored = yield* loadOrCreate(core, rt.sessionId, { create: false })
+    const next = fromPersisted(core, stored, undefined)
+    yield* Ref.set(rt.state, next)
+    rt.view = makeView(next)
+    return next
+  })
+
+/** Runs one turn under the session lock and commits it atomically. */
+export const runTurn = (
+  core: CoreRuntime,
+  rt: SessionRuntime,
+  protocol: Protocol,
+  plan: TurnPlan
+): Effect.Effect<TurnOutput, TurnError> =>
+  Effect.gen(function* () {
+    if (core.controller.kind === "journaled" && plan.turnId === undefined) {
+      return yield* Effect.fail(new MissingTurnId({ sessionId: rt.sessionId }))
+    }
+    const turnId = (plan.turnId ?? (yield* core.nextId("turn"))) as TurnId
+    return yield* core.withSessionLock(
+      rt.sessionId,
+      Effect.gen(function* () {
+        const state = yield* refresh(core, rt)
+        const policy = policyOf(state)
+        const clock = yield* Effect.clock
+        const delta = new TurnDelta(turnId, state.leafNodeId, state.currentFrameId, () => clock.unsafeCurrentTimeMillis())
+        for (const cause of plan.causes ?? []) {
+          const { text, ...message } = cause.message
+          delta.message({
+            ...message,
+            parts: [{ kind: "text", content: text }],
+            ...(cause.causedBy === undefined ? {} : { causedBy: cause.causedBy })
+          })
+        }
+        const userText = plan.input.items.flatMap((item) => (item.type === "text" ? [item.text] : []))
+        if (userText.length > 0) {
+          delta.message({ role: "user", parts: userText.map((content) => ({ kind: "text" as const, content })) })
+        }
+        let aborted: string | undefined
+        for (const hook of rt.plugins.beforeTurn) {
+          const verdict = yield* hook({ sessionId: rt.sessionId, turnId, input: plan.input })
+          if (verdict.type === "abort") {
+            aborted = verdict.reason
+            break
+          }
+        }
+        const history = activeMessages(state.nodes, state.leafNodeId)
+        const result =
+          aborted !== undefined
+            ? {
+                outcome: { type: "stopped" as const, stop: "plugin_abort" as const },
+                toolCalls: [],
+                usage: TokenUsageOps.zero,
+                issues: [{ code: "plugin_abort", message: aborted }]
+              }
+            : yield* Effect.gen(function* () {
+                const scoped = yield* core.controller.scoped(plan.scope ?? { type: "turn", sessionId: rt.sessionId, turnId })
+                const provider = yield* core.provider.resolve(policy.providerId)
+                return yield* protocol({
+                  core,
+                  state,
+                  turnId,
+                  turnIndex: state.checkpoint.turnIndex,
+                  scoped,
+                  delta,
+                  history,
+                  catalog: rt.catalog,
+                  plugins: rt.plugins,
+                  provider,
+                  policy,
+                  maxIterations: plan.maxIterations ?? policy.maxIterations ?? core.cfg.maxIterations
+                })
+              })
+        const frames = state.frames.map((f) =>
+          f.frameId === state.currentFrameId && result.executionState !== undefined
+            ? { ...f, executionState: result.executionState }
+            : f
+        )
+        const pluginSnapshot = yield* snapshotPlugins(rt.plugins, state.checkpoint.pluginSnapshot)
+        const usage = TokenUsageOps.add(state.checkpoint.usage, result.usage)
+        const checkpoint = {
+          ...state.checkpoint,
+          turnIndex: state.checkpoint.turnIndex + 1,
+          usage,
+          ...(pluginSnapshot === undefined ? {} : { pluginSnapshot })
+        }
+        const leafNodeId = delta.leafNodeId
+        const body: RuntimeCommit = {
+          sessionId: rt.sessionId,
+          expectedHeadRevision: state.headRevision,
+          config: state.config,
+          frames,
+          currentFrameId: state.currentFrameId,
+          graph:
+            delta.nodes.length > 0
+              ? { type: "append", nodes: delta.nodes, ...(leafNodeId === undefined ? {} : { leafNodeId }) }
+              : { type: "unchanged", ...(leafNodeId === undefined ? {} : { leafNodeId }) },
+          checkpoint,
+          usageDeltas:
+            result.usage.input + result.usage.output > 0
+              ? [{ source: rt.purpose, model: policy.model.id, usage: result.usage }]
+              : [],
+          completedClaims: plan.completedClaims ?? []
+        }
+        const commit: RuntimeCommit = { ...body, turnStamp: { turnId, hash: Ids.turnStampHash(body) } }
+        const committed = yield* core.store.commit(commit).pipe(
+          Effect.tapErrorTag("HeadRevisionConflict", () => refresh(core, rt)),
+          Effect.withSpan("lash.commit")
+        )
+        const next: SessionState =
+          committed.headRevision === state.headRevision + 1
+            ? {
+                ...state,
+                headRevision: committed.headRevision,
+                frames,
+                checkpoint,
+                nodes: [...state.nodes, ...delta.nodes],
+                leafNodeId
+              }
+            : yield* refresh(core, rt)
+        yield* Ref.set(rt.state, next)
+        rt.view = makeView(next)
+        const output = new TurnOutput({
+          turnId,
+          outcome: result.outcome,
+          headRevision: committed.headRevision,
+          messages: delta.messages,
+          toolCalls: result.toolCalls,
+          issues: result.issues,
+          usage: result.usage
+        })
+        for (const hook of rt.plugins.afterTurn) yield* hook({ sessionId: rt.sessionId, output })
+        return output
+      })
+    ).pipe(
+      Effect.withSpan("lash.turn"),
+      Effect.annotateLogs({ sessionId: rt.sessionId, turnId })
+    )
+  })
+
+/** The public session value over a runtime. */
+export const sessionHandle = (core: CoreRuntime, rt: SessionRuntime, protocol: Protocol): LashSession => ({
+  sessionId: rt.sessionId,
+  turn: (input, options) => ({
+    run: runTurn(core, rt, protocol, {
+      input,
+      ...(options?.turnId === undefined ? {} : { turnId: options.turnId }),
+      ...(options?.maxIterations === undefined ? {} : { maxIterations: options.maxIterations })
+    })
+  }),
+  readView: () => rt.view,
+  queuedWork: core.store.listQueued(rt.sessionId)
+})
+

@@ -1,0 +1,141 @@
+/**
+ * The in-memory state of one open session, rebuilt from storage on open and refreshed before every turn.
+ *
+ * @internal
+ */
+import { Effect, Option } from "effect"
+import { SessionNotFound, type StoreError } from "../Errors.js"
+import type { SessionId } from "../Identifiers.js"
+import type { SessionPolicy } from "../Model.js"
+import type {
+  AgentFrame,
+  Message,
+  PersistedSession,
+  PluginOptions,
+  SessionCheckpoint,
+  SessionConfig,
+  SessionGraph,
+  SessionNode,
+  SessionRelation
+} from "../Session.js"
+import type { CoreRuntime } from "./runtime.js"
+
+/** A session's state as the runtime holds it. */
+export interface SessionState {
+  readonly sessionId: SessionId
+  readonly headRevision: number
+  readonly relation: SessionRelation
+  readonly config: SessionConfig
+  readonly frames: ReadonlyArray<AgentFrame>
+  readonly currentFrameId: string
+  readonly checkpoint: SessionCheckpoint
+  readonly nodes: ReadonlyArray<SessionNode>
+  readonly leafNodeId: string | undefined
+}
+
+/** The id of the first frame of every session. */
+export const MAIN_FRAME = "main"
+
+/** The frame a turn runs in. */
+export const currentFrame = (state: SessionState): AgentFrame =>
+  state.frames.find((f) => f.frameId === state.currentFrameId) ?? state.frames[0]!
+
+/** The policy of a session: its frame's assignment. */
+export const policyOf = (state: SessionState): SessionPolicy => currentFrame(state).assignment.policy
+
+/**
+ * Restores a session from its stored form (architecture §3.2 step 2): a root session takes its policy from the live
+ * config except `providerId`, which keeps its stored value; a child keeps its stored policy.
+ */
+export const fromPersisted = (
+  core: CoreRuntime,
+  stored: PersistedSession,
+  pluginOptions: PluginOptions | undefined
+): SessionState => {
+  const storedFrame = stored.frames.find((f) => f.frameId === stored.currentFrameId) ?? stored.frames[0]
+  const storedPolicy: SessionPolicy = storedFrame?.assignment.policy ?? {
+    model: stored.config.model,
+    providerId: stored.config.providerId
+  }
+  const livePolicy: SessionPolicy =
+    stored.relation.type === "root"
+      ? { model: core.cfg.raw.model, providerId: stored.config.providerId, maxIterations: core.cfg.maxIterations }
+      : storedPolicy
+  const frame: AgentFrame = storedFrame
+    ? { ...storedFrame, assignment: { ...storedFrame.assignment, policy: livePolicy } }
+    : {
+        frameId: MAIN_FRAME,
+        assignment: { policy: livePolicy, pluginOptions: pluginOptions ?? { plugins: {} } },
+        protocolOptions: { mode: core.cfg.raw.mode }
+      }
+  const frames = stored.frames.length === 0 ? [frame] : stored.frames.map((f) => (f.frameId === frame.frameId ? frame : f))
+  return {
+    sessionId: stored.sessionId,
+    headRevision: stored.headRevision,
+    relation: stored.relation,
+    config: { providerId: livePolicy.providerId, model: livePolicy.model },
+    frames,
+    currentFrameId: frame.frameId,
+    checkpoint: stored.checkpoint,
+    nodes: stored.graph.nodes,
+    leafNodeId: stored.graph.leafNodeId
+  }
+}
+
+/** Loads a session, creating it first when asked (architecture §3.2 step 1). */
+export const loadOrCreate = (
+  core: CoreRuntime,
+  sessionId: SessionId,
+  options: { readonly create: boolean; readonly relation?: SessionRelation; readonly policy?: SessionPolicy }
+): Effect.Effect<PersistedSession, StoreError | SessionNotFound> =>
+  Effect.gen(function* () {
+    const found = yield* core.store.load(sessionId)
+    if (Option.isSome(found)) return found.value
+    if (!options.create) return yield* Effect.fail(new SessionNotFound({ sessionId }))
+    yield* core.store.create({
+      sessionId,
+      relation: options.relation ?? { type: "root" },
+      policy: options.policy ?? {
+        model: core.cfg.raw.model,
+        providerId: core.provider.defaultProviderId,
+        maxIterations: core.cfg.maxIterations
+      }
+    })
+    const created = yield* core.store.load(sessionId)
+    return yield* Option.match(created, {
+      onNone: () => Effect.fail(new SessionNotFound({ sessionId })),
+      onSome: Effect.succeed
+    })
+  })
+
+/** The active path: the chain of nodes from the leaf back to the root, root first. */
+export const activePath = (nodes: ReadonlyArray<SessionNode>, leafNodeId: string | undefined): ReadonlyArray<SessionNode> => {
+  if (leafNodeId === undefined) return []
+  const byId = new Map(nodes.map((n) => [n.nodeId, n] as const))
+  const path: Array<SessionNode> = []
+  let current = byId.get(leafNodeId)
+  while (current !== undefined) {
+    path.push(current)
+    current = current.parentNodeId === undefined ? undefined : byId.get(current.parentNodeId)
+  }
+  return path.reverse()
+}
+
+/** The messages of the active path, without transient plugin messages, de-duplicated by id. */
+export const activeMessages = (nodes: ReadonlyArray<SessionNode>, leafNodeId: string | undefined): ReadonlyArray<Message> => {
+  const seen = new Set<string>()
+  const out: Array<Message> = []
+  for (const node of activePath(nodes, leafNodeId)) {
+    if (node.payload.kind !== "message") continue
+    const message = node.payload.message
+    if (message.origin?.kind === "plugin" && message.origin.transient) continue
+    if (seen.has(message.id)) continue
+    seen.add(message.id)
+    out.push(message)
+  }
+  return out
+}
+
+/** The graph of a state. */
+export const graphOf = (state: SessionState): SessionGraph =>
+  state.leafNodeId === undefined ? { nodes: state.nodes } : { nodes: state.nodes, leafNodeId: state.leafNodeId }
