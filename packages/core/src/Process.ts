@@ -3,7 +3,8 @@
  *
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import { Effect, Schema } from "effect"
+import { nextId } from "./IdGenerator.js"
 import { EnvRef, ModuleRef, ProcessId, SessionId, WakeId } from "./Identifiers.js"
 import { Json, JsonSchemaDoc, opt } from "./Json.js"
 import { SessionPolicy } from "./Model.js"
@@ -20,8 +21,7 @@ export interface SessionScope extends Schema.Schema.Type<typeof SessionScope> {}
 export const sessionScopeId = (scope: SessionScope): string =>
   scope.frameId === undefined ? `session:${scope.sessionId}` : `session:${scope.sessionId}/frame:${scope.frameId}`
 
-/** How a child session is created by a `session_turn` process. @since 0.1.0 */
-export const SessionCreateRequest = Schema.Struct({
+const SessionCreateRequestSchema = Schema.Struct({
   sessionId: SessionId,
   relation: SessionRelation,
   startPoint: Schema.Literal("empty"),
@@ -29,8 +29,34 @@ export const SessionCreateRequest = Schema.Struct({
   pluginOptions: PluginOptions,
   usageSource: Schema.String
 })
-/** @since 0.1.0 */
-export interface SessionCreateRequest extends Schema.Schema.Type<typeof SessionCreateRequest> {}
+/** How a child session is created by a `session_turn` process. @since 0.1.0 */
+export interface SessionCreateRequest extends Schema.Schema.Type<typeof SessionCreateRequestSchema> {}
+
+/**
+ * Schema and constructor of {@link SessionCreateRequest}. `child` mints the child's id once
+ * (`child:` + `IdGenerator.next("session")`), when the request is built, so it is fixed inside the registration.
+ *
+ * @since 0.1.0
+ */
+export const SessionCreateRequest = Object.assign(SessionCreateRequestSchema, {
+  child: (
+    parentId: string,
+    options: {
+      readonly startPoint: "empty"
+      readonly policy: SessionPolicy
+      readonly pluginOptions: PluginOptions
+      readonly usageSource: string
+    }
+  ): Effect.Effect<SessionCreateRequest> =>
+    Effect.map(nextId("session"), (id) => ({
+      sessionId: `child:${id}` as SessionId,
+      relation: { type: "child" as const, parentSessionId: parentId as SessionId },
+      startPoint: options.startPoint,
+      policy: options.policy,
+      pluginOptions: options.pluginOptions,
+      usageSource: options.usageSource
+    }))
+})
 
 /** The input of a Lashlang engine process (the `payload` of an `engine` input of kind `lashlang`). @since 0.1.0 */
 export const LashlangProcessInput = Schema.Struct({
@@ -67,9 +93,23 @@ export const ProcessOriginator = Schema.Union(
 export type ProcessOriginator = typeof ProcessOriginator.Type
 
 /** Who started a process and what caused it. @since 0.1.0 */
-export const ProcessProvenance = Schema.Struct({ originator: ProcessOriginator, causedBy: opt(CausalRef) })
+const ProcessProvenanceSchema = Schema.Struct({ originator: ProcessOriginator, causedBy: opt(CausalRef) })
 /** @since 0.1.0 */
-export interface ProcessProvenance extends Schema.Schema.Type<typeof ProcessProvenance> {}
+export interface ProcessProvenance extends Schema.Schema.Type<typeof ProcessProvenanceSchema> {}
+
+/**
+ * Schema of {@link ProcessProvenance}, with `host(causedBy?)` and `session(scope, causedBy?)` constructors.
+ *
+ * @since 0.1.0
+ */
+export const ProcessProvenance = Object.assign(ProcessProvenanceSchema, {
+  /** Started by the host application. */
+  host: (causedBy?: CausalRef): ProcessProvenance =>
+    causedBy === undefined ? { originator: { type: "host" } } : { originator: { type: "host" }, causedBy },
+  /** Started from a session scope. */
+  session: (scope: SessionScope, causedBy?: CausalRef): ProcessProvenance =>
+    causedBy === undefined ? { originator: { type: "session", scope } } : { originator: { type: "session", scope }, causedBy }
+})
 
 /** A process identity (its kind and optional label/definition). @since 0.1.0 */
 export const ProcessIdentity = Schema.Struct({ kind: Schema.String, label: opt(Schema.String), definition: opt(Json) })
@@ -291,19 +331,3 @@ export const ProcessRegistration = Object.assign(ProcessRegistrationSchema, {
     return reg
   }
 })
-
-/**
- * Provenance helpers.
- *
- * @since 0.1.0
- */
-export const Provenance = {
-  /** Started by the host application. */
-  host: (causedBy?: CausalRef): ProcessProvenance =>
-    causedBy === undefined ? { originator: { type: "host" } } : { originator: { type: "host" }, causedBy },
-  /** Started from a session scope. */
-  session: (scope: SessionScope, causedBy?: CausalRef): ProcessProvenance =>
-    causedBy === undefined
-      ? { originator: { type: "session", scope } }
-      : { originator: { type: "session", scope }, causedBy }
-}

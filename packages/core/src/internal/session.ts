@@ -4,16 +4,17 @@
  *
  * @internal
  */
-import { Effect, Option, Ref } from "effect"
+import { Effect, Option, Ref, Schema } from "effect"
 import { MissingTurnId, PluginConflict, PluginError } from "../Errors.js"
 import type { ExecutionScope } from "../Effects.js"
 import type { SessionId, TurnId } from "../Identifiers.js"
 import { Ids } from "../Ids.js"
 import type { LashSession, OpenSessionError, SessionReadView, TurnError } from "../LashCore.js"
-import { type SessionPolicy, TokenUsageOps } from "../Model.js"
+import type { Json } from "../Json.js"
+import { type SessionPolicy, TokenUsage, TokenUsageOps } from "../Model.js"
 import type { PluginSessionContext } from "../Plugin.js"
 import type { CausalRef, CompletedClaim, Message, PluginOptions, RuntimeCommit, SessionRelation } from "../Session.js"
-import { type TurnInput, TurnOutput } from "../Turn.js"
+import { ToolCallRecord, type TurnInput, TurnIssue, TurnOutcome, TurnOutput } from "../Turn.js"
 import { TurnDelta } from "./delta.js"
 import { type BuiltPlugins, buildPlugins, snapshotPlugins } from "./pluginHost.js"
 import type { Protocol } from "./protocol.js"
@@ -112,6 +113,43 @@ export const openRuntime = (
     }
   })
 
+const TURN_END = "turn_end"
+
+const TurnEndRecord = Schema.Struct({
+  type: Schema.Literal(TURN_END),
+  turnId: Schema.String,
+  headRevision: Schema.NonNegativeInt,
+  outcome: TurnOutcome,
+  toolCalls: Schema.Array(ToolCallRecord),
+  issues: Schema.Array(TurnIssue),
+  usage: TokenUsage
+})
+
+/**
+ * The output of a turn that is already committed, rebuilt from its `turn_end` record: re-driving a committed turn id
+ * (after a crash, or by a re-run process) returns the stored output instead of running the turn again.
+ */
+const committedTurn = (state: SessionState, turnId: TurnId): TurnOutput | undefined => {
+  const prefix = `node:${turnId}:`
+  const nodes = state.nodes.filter((n) => n.nodeId.startsWith(prefix))
+  for (const node of nodes) {
+    if (node.payload.kind !== "protocol") continue
+    const decoded = Schema.decodeUnknownOption(TurnEndRecord)(node.payload.event)
+    if (Option.isNone(decoded) || decoded.value.turnId !== turnId) continue
+    const record = decoded.value
+    return new TurnOutput({
+      turnId,
+      outcome: record.outcome,
+      headRevision: record.headRevision,
+      messages: nodes.flatMap((n) => (n.payload.kind === "message" ? [n.payload.message] : [])),
+      toolCalls: record.toolCalls,
+      issues: record.issues,
+      usage: record.usage
+    })
+  }
+  return undefined
+}
+
 /** Reloads the session when the store's head is newer than the runtime's (another writer committed). */
 const refresh = (core: CoreRuntime, rt: SessionRuntime) =>
   Effect.gen(function* () {
@@ -141,6 +179,8 @@ export const runTurn = (
       rt.sessionId,
       Effect.gen(function* () {
         const state = yield* refresh(core, rt)
+        const replayed = committedTurn(state, turnId)
+        if (replayed !== undefined) return replayed
         const policy = policyOf(state)
         const clock = yield* Effect.clock
         const delta = new TurnDelta(turnId, state.leafNodeId, state.currentFrameId, () => clock.unsafeCurrentTimeMillis())
@@ -191,6 +231,15 @@ export const runTurn = (
                   maxIterations: plan.maxIterations ?? policy.maxIterations ?? core.cfg.maxIterations
                 })
               })
+        delta.protocol(core.cfg.raw.mode === "rlm" ? "rlm" : "standard", {
+          type: TURN_END,
+          turnId,
+          headRevision: state.headRevision + 1,
+          outcome: Schema.encodeSync(TurnOutcome)(result.outcome),
+          toolCalls: Schema.encodeSync(Schema.Array(ToolCallRecord))(result.toolCalls),
+          issues: result.issues,
+          usage: result.usage
+        } as unknown as Json)
         const frames = state.frames.map((f) =>
           f.frameId === state.currentFrameId && result.executionState !== undefined
             ? { ...f, executionState: result.executionState }
