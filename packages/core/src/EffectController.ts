@@ -8,13 +8,18 @@ import type { EffectCodec, EffectEnvelope, ExecutionScope } from "./Effects.js"
 import type { EffectReplayConflict, InvalidExecutionScope, StoreError } from "./Errors.js"
 import type { DurabilityTier } from "./Model.js"
 
-/** Effects bound to one execution scope. @since 0.1.0 */
+/**
+ * Effects bound to one execution scope. `local` may also fail with a storage error: that is infrastructure, not an
+ * outcome, so it passes through and is never recorded (a retry runs the effect again).
+ *
+ * @since 0.1.0
+ */
 export interface ScopedEffects {
   readonly scope: ExecutionScope
   execute<A, E>(
     envelope: EffectEnvelope,
     codec: EffectCodec<A, E>,
-    local: Effect.Effect<A, E>
+    local: Effect.Effect<A, E | StoreError>
   ): Effect.Effect<A, E | EffectReplayConflict | StoreError>
 }
 

@@ -8,7 +8,7 @@ import { Effect, Either, Layer, Option, Schema } from "effect"
 import { EffectController, type ScopedEffects } from "./EffectController.js"
 import { EffectJournal } from "./EffectJournal.js"
 import type { EffectCodec, EffectEnvelope, ExecutionScope, JournalEntry } from "./Effects.js"
-import { CorruptRecord, EffectReplayConflict, InvalidExecutionScope } from "./Errors.js"
+import { CorruptRecord, EffectReplayConflict, InvalidExecutionScope, type StoreError } from "./Errors.js"
 import { Ids } from "./Ids.js"
 import type { Json } from "./Json.js"
 
@@ -27,6 +27,10 @@ const validateScope = (scope: ExecutionScope): Effect.Effect<ExecutionScope, Inv
     ? Effect.fail(new InvalidExecutionScope({ reason: `empty id in ${scope.type} scope` }))
     : Effect.succeed(scope)
 }
+
+const STORE_ERRORS = new Set(["StoreUnavailable", "StoreConflict", "CorruptRecord"])
+const isStoreError = (e: unknown): boolean =>
+  typeof e === "object" && e !== null && STORE_ERRORS.has((e as { readonly _tag?: string })._tag ?? "")
 
 /**
  * The inline controller: runs `local` and remembers nothing (at-least-once for effects outside lash).
@@ -79,7 +83,7 @@ export const JournaledEffectController: { readonly layer: Layer.Layer<EffectCont
           const scopeId = Ids.scopeId(scope)
           return {
             scope,
-            execute: <A, E>(envelope: EffectEnvelope, codec: EffectCodec<A, E>, local: Effect.Effect<A, E>) =>
+            execute: <A, E>(envelope: EffectEnvelope, codec: EffectCodec<A, E>, local: Effect.Effect<A, E | StoreError>) =>
               Effect.gen(function* () {
                 const requestHash = Ids.requestHash(envelope.command)
                 const found = yield* journal.lookup(scopeId, envelope.replayKey)
@@ -96,13 +100,15 @@ export const JournaledEffectController: { readonly layer: Layer.Layer<EffectCont
                       )
                 if (Option.isSome(found)) return yield* replayOrConflict(found.value)
                 const exit = yield* Effect.either(local)
+                // Storage failures are infrastructure, not outcomes: they are never recorded, so a retry runs again.
+                if (Either.isLeft(exit) && isStoreError(exit.left)) return yield* Effect.fail(exit.left as StoreError)
                 const recorded: JournalEntry = {
                   scopeId,
                   replayKey: envelope.replayKey,
                   requestHash,
                   exit: Either.isRight(exit)
                     ? { _tag: "Success", value: Schema.encodeSync(codec.success)(exit.right) as Json }
-                    : { _tag: "Failure", error: Schema.encodeSync(codec.failure)(exit.left) as Json }
+                    : { _tag: "Failure", error: Schema.encodeSync(codec.failure)(exit.left as E) as Json }
                 }
                 const winner = yield* journal.record(recorded)
                 return yield* replayOrConflict(winner)

@@ -55,6 +55,8 @@ export interface TurnPlan {
   readonly causes?: ReadonlyArray<TurnCause>
   readonly completedClaims?: ReadonlyArray<CompletedClaim>
   readonly scope?: ExecutionScope
+  /** The caller already holds the session lock (an inline wake drain). */
+  readonly lockHeld?: boolean
 }
 
 const makeView = (state: SessionState): SessionReadView => ({
@@ -175,8 +177,9 @@ export const runTurn = (
       return yield* Effect.fail(new MissingTurnId({ sessionId: rt.sessionId }))
     }
     const turnId = (plan.turnId ?? (yield* core.nextId("turn"))) as TurnId
-    return yield* core.withSessionLock(
-      rt.sessionId,
+    const locked = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+      plan.lockHeld === true ? effect : core.withSessionLock(rt.sessionId, effect)
+    return yield* locked(
       Effect.gen(function* () {
         const state = yield* refresh(core, rt)
         const replayed = committedTurn(state, turnId)

@@ -1,0 +1,226 @@
+/**
+ * Trigger emit and delivery start (architecture §3.7), shared by `core.triggers().emit` and the worker sweep.
+ *
+ * @internal
+ */
+import { Effect, Either, Schema } from "effect"
+import type { ScopedEffects } from "../EffectController.js"
+import type { ExecutionScope } from "../Effects.js"
+import {
+  type EffectReplayConflict,
+  type InvalidExecutionScope,
+  InvalidProcessRegistration,
+  InvalidTriggerRequest,
+  ProcessRegistrationConflict,
+  type StoreError,
+  TriggerDeliveryFailed,
+  type TriggerIdempotencyConflict
+} from "../Errors.js"
+import type { ProcessId } from "../Identifiers.js"
+import { Ids } from "../Ids.js"
+import type { Json } from "../Json.js"
+import * as JsonSchema from "../JsonSchema.js"
+import { ProcessRecord, ProcessRegistration } from "../Process.js"
+import type {
+  TriggerDeliveryError,
+  TriggerDeliveryReservation,
+  TriggerEmitReport,
+  TriggerOccurrenceRecord,
+  TriggerOccurrenceRequest,
+  TriggerRegistration,
+  TriggerSubscriptionRecord
+} from "../Trigger.js"
+import type { CoreRuntime } from "./runtime.js"
+
+/** A reservation with its occurrence, as the sweep lists them. */
+export interface UnstartedDelivery {
+  readonly reservation: TriggerDeliveryReservation
+  readonly occurrence: TriggerOccurrenceRecord
+}
+
+/** The journal codec of a `process` start effect: the record, or the registration's typed rejection. */
+export const processStartCodec = {
+  success: ProcessRecord as unknown as Schema.Schema<ProcessRecord, Json>,
+  failure: Schema.Union(ProcessRegistrationConflict, InvalidProcessRegistration) as unknown as Schema.Schema<
+    ProcessRegistrationConflict | InvalidProcessRegistration,
+    Json
+  >
+}
+
+/** The public view of a subscription. */
+export const publicRegistration = (sub: TriggerSubscriptionRecord): TriggerRegistration => {
+  const payload = sub.target.type === "engine" ? (sub.target.payload as { readonly processName?: Json }) : undefined
+  const processName = typeof payload?.processName === "string" ? payload.processName : sub.targetIdentity.kind
+  return {
+    handle: sub.handle,
+    ...(sub.name === undefined ? {} : { name: sub.name }),
+    sourceType: sub.sourceType,
+    sourceKey: sub.sourceKey,
+    source: sub.source,
+    enabled: sub.enabled,
+    createdAtMs: sub.createdAtMs,
+    target: {
+      ...(sub.targetIdentity.label === undefined ? {} : { label: sub.targetIdentity.label }),
+      processName,
+      identity: sub.targetIdentity
+    },
+    registrant: sub.registrant
+  }
+}
+
+const argsOf = (sub: TriggerSubscriptionRecord, payload: Json): Record<string, Json> => {
+  const args: Record<string, Json> = {}
+  for (const [name, entry] of Object.entries(sub.inputTemplate)) args[name] = entry.type === "event" ? payload : entry.value
+  return args
+}
+
+const failDelivery = (core: CoreRuntime, reservation: TriggerDeliveryReservation, occurrence: TriggerOccurrenceRecord, code: string, message: string, raw: Json) =>
+  Effect.gen(function* () {
+    const sub = reservation.subscription
+    const reg = ProcessRegistration.make({
+      id: reservation.processId,
+      input: { type: "external", metadata: { subscriptionId: sub.subscriptionId } },
+      provenance: { originator: sub.registrant, causedBy: { type: "trigger_occurrence", occurrenceId: occurrence.occurrenceId } }
+    })
+    yield* core.registry.register(reg).pipe(Effect.catchTags({ ProcessRegistrationConflict: () => Effect.void, InvalidProcessRegistration: () => Effect.void }))
+    yield* core.registry
+      .completeAsHost(reservation.processId, { type: "failure", code, message, raw })
+      .pipe(Effect.catchTags({ ProcessEventRejected: () => Effect.void, ProcessNotFound: () => Effect.void }))
+  })
+
+/**
+ * Starts one reserved delivery: validates the payload, builds the registration and runs the `process` start effect
+ * (register + grant). Idempotent: a delivery whose process row exists is left alone.
+ */
+export const startDelivery = (
+  core: CoreRuntime,
+  scoped: ScopedEffects,
+  reservation: TriggerDeliveryReservation,
+  occurrence: TriggerOccurrenceRecord
+): Effect.Effect<{ readonly registered: boolean }, StoreError | EffectReplayConflict> =>
+  Effect.gen(function* () {
+    const sub = reservation.subscription
+    const issues = JsonSchema.validate(sub.payloadSchema, occurrence.payload)
+    if (issues.length > 0) {
+      yield* failDelivery(core, reservation, occurrence, "trigger_payload_invalid", `payload does not match ${sub.sourceType}: ${issues.join("; ")}`, [...issues])
+      return { registered: false }
+    }
+    const target = sub.target
+    const input =
+      target.type === "engine" && typeof target.payload === "object" && target.payload !== null && !Array.isArray(target.payload)
+        ? { ...target, payload: { ...(target.payload as Record<string, Json>), args: argsOf(sub, occurrence.payload) } }
+        : target
+    const reg = ProcessRegistration.make({
+      id: reservation.processId,
+      input,
+      identity: sub.targetIdentity,
+      eventTypes: sub.eventTypes,
+      provenance: { originator: sub.registrant, causedBy: { type: "trigger_occurrence", occurrenceId: occurrence.occurrenceId } },
+      envRef: sub.envRef,
+      ...(sub.wakeTarget === undefined ? {} : { wakeTarget: sub.wakeTarget })
+    })
+    const registration = yield* Effect.either(
+      scoped.execute(
+        {
+          scope: scoped.scope,
+          effectId: reservation.processId,
+          kind: "process",
+          replayKey: `trigger:${occurrence.occurrenceId}:${sub.subscriptionId}`,
+          command: { op: "start", registrationHash: Ids.registrationHash(reg) }
+        },
+        processStartCodec,
+        Effect.gen(function* () {
+          const { record } = yield* core.registry.register(reg)
+          if (sub.wakeTarget !== undefined) {
+            yield* core.registry.grantHandle(sub.wakeTarget, reg.id, { kind: reg.identity.kind, ...(sub.name === undefined ? {} : { label: sub.name }) })
+          }
+          return record
+        })
+      )
+    )
+    if (Either.isRight(registration)) return { registered: true }
+    const error = registration.left
+    if (error._tag === "InvalidProcessRegistration") {
+      yield* failDelivery(core, reservation, occurrence, "trigger_registration_invalid", `registration rejected: ${error.reason}`, { reason: error.reason })
+      return { registered: false }
+    }
+    if (error._tag === "ProcessRegistrationConflict") return { registered: false }
+    return yield* Effect.fail(error)
+  })
+
+
+/** The failure recorded for a delivery, read back from its process row. */
+const deliveryFailure = (core: CoreRuntime, reservation: TriggerDeliveryReservation) =>
+  Effect.map(
+    Effect.either(core.registry.get(reservation.processId)),
+    (found): TriggerDeliveryError | "started" | "missing" => {
+      if (found._tag === "Left") return "missing"
+      const record = found.right
+      if (record.input.type !== "external" || record.status.state !== "failed") return "started"
+      const output = record.status.awaitOutput
+      if (output.type !== "failure") return "started"
+      if (output.code === "trigger_payload_invalid") {
+        const raw = Array.isArray(output.raw) ? output.raw.filter((x): x is string => typeof x === "string") : []
+        return { type: "payload_invalid", issues: raw }
+      }
+      if (output.code === "trigger_registration_invalid") {
+        const reason = (output.raw as { readonly reason?: Json } | undefined)?.reason
+        return { type: "registration_rejected", tag: "InvalidProcessRegistration", ...(typeof reason === "string" ? { reason } : {}) }
+      }
+      return "started"
+    }
+  )
+
+/** The errors of `emit`. */
+export type EmitError =
+  | StoreError
+  | InvalidTriggerRequest
+  | TriggerIdempotencyConflict
+  | TriggerDeliveryFailed
+  | InvalidExecutionScope
+  | EffectReplayConflict
+
+/** `core.triggers().emit` (architecture §3.7). */
+export const emit = (
+  core: CoreRuntime,
+  request: TriggerOccurrenceRequest,
+  scope: ExecutionScope | undefined,
+  poke: () => Effect.Effect<void>
+): Effect.Effect<TriggerEmitReport, EmitError> =>
+  Effect.gen(function* () {
+    if (request.sourceType.length === 0) return yield* Effect.fail(new InvalidTriggerRequest({ field: "sourceType" }))
+    if (request.sourceKey.length === 0) return yield* Effect.fail(new InvalidTriggerRequest({ field: "sourceKey" }))
+    if (request.idempotencyKey.length === 0) return yield* Effect.fail(new InvalidTriggerRequest({ field: "idempotencyKey" }))
+    const scoped = yield* core.controller.scoped(scope ?? { type: "runtime_operation", operationId: `trigger:${request.idempotencyKey}` })
+    const occurrence = yield* core.triggers.recordOccurrence(request)
+    const reservations = yield* core.triggers.reserveDeliveries(occurrence.occurrenceId)
+    let registeredAny = false
+    const conflicts = new Set<string>()
+    for (const reservation of reservations) {
+      const exists = yield* Effect.either(core.registry.get(reservation.processId))
+      if (exists._tag === "Right" && !(exists.right.input.type === "external" && exists.right.status.state === "running")) continue
+      const { registered } = yield* startDelivery(core, scoped, reservation, occurrence)
+      if (registered) registeredAny = true
+      else {
+        const after = yield* Effect.either(core.registry.get(reservation.processId))
+        if (after._tag === "Right" && after.right.input.type !== "external") conflicts.add(reservation.processId)
+      }
+    }
+    if (registeredAny) yield* poke()
+    const started: Array<ProcessId> = []
+    const failures: Array<{ subscriptionId: TriggerSubscriptionRecord["subscriptionId"]; error: TriggerDeliveryError }> = []
+    for (const reservation of reservations) {
+      const verdict = yield* deliveryFailure(core, reservation)
+      if (verdict === "started" && !conflicts.has(reservation.processId)) started.push(reservation.processId)
+      else if (verdict === "missing" || conflicts.has(reservation.processId)) {
+        failures.push({
+          subscriptionId: reservation.subscription.subscriptionId,
+          error: { type: "registration_rejected", tag: "ProcessRegistrationConflict" }
+        })
+      } else if (verdict !== "started") failures.push({ subscriptionId: reservation.subscription.subscriptionId, error: verdict })
+    }
+    if (reservations.length > 0 && started.length === 0) {
+      return yield* Effect.fail(new TriggerDeliveryFailed({ occurrenceId: occurrence.occurrenceId, failures: failures as unknown as ReadonlyArray<Json> }))
+    }
+    return { occurrenceId: occurrence.occurrenceId, startedProcessIds: started, failures }
+  }).pipe(Effect.withSpan("lash.trigger.emit"))

@@ -1,0 +1,291 @@
+/**
+ * The worker (architecture §3.8, §3.10): claims runnable processes under a lease, rebuilds what each needs from
+ * persisted state alone, renews the lease while it runs, and writes the terminal result fenced by the lease.
+ *
+ * @internal
+ */
+import { Cause, Duration, Effect, Exit, FiberSet, Ref } from "effect"
+import type { ScopedEffects } from "../EffectController.js"
+import { LeaseLost, type ProcessEnvNotFound, type StoreError } from "../Errors.js"
+import type { ProcessId, SessionId, TurnId } from "../Identifiers.js"
+import type { Json } from "../Json.js"
+import {
+  type AppendEventRequest,
+  type ProcessAwaitOutput,
+  type ProcessEvent,
+  type ProcessExecutionEnvSpec,
+  type ProcessLease,
+  type ProcessRecord
+} from "../Process.js"
+import { loadProcessExecutionEnv, ProcessEnvStore } from "../ProcessEnvStore.js"
+import * as StorageLogic from "../StorageLogic.js"
+import { buildPlugins } from "./pluginHost.js"
+import type { Protocol } from "./protocol.js"
+import type { QueuedDriver } from "./queued.js"
+import type { CoreRuntime } from "./runtime.js"
+import { openRuntime, runTurn } from "./session.js"
+import { buildCatalog, runToolCall, type ToolCatalog } from "./toolCatalog.js"
+
+/** What an engine run receives. */
+export interface EngineContext {
+  readonly core: CoreRuntime
+  readonly record: ProcessRecord
+  readonly scoped: ScopedEffects
+  /** Appends an event (wake enqueue and inline drain included). */
+  readonly appendEvent: (req: AppendEventRequest) => Effect.Effect<ProcessEvent, unknown>
+  /** Loads the env and rebuilds the plugins and tool catalog for `purpose: "process"`. */
+  readonly rebuild: Effect.Effect<ProcessRebuild, ProcessFailure | StoreError>
+  readonly drivers: Drivers
+}
+
+/** The rebuilt runtime pieces of a process. */
+export interface ProcessRebuild {
+  readonly env: ProcessExecutionEnvSpec
+  readonly catalog: ToolCatalog
+}
+
+/** An expected process failure with its stable code. */
+export class ProcessFailure {
+  readonly _tag = "ProcessFailure"
+  constructor(
+    readonly code: string,
+    readonly message: string,
+    readonly raw?: Json
+  ) {}
+  toOutput(): ProcessAwaitOutput {
+    return this.raw === undefined
+      ? { type: "failure", code: this.code, message: this.message }
+      : { type: "failure", code: this.code, message: this.message, raw: this.raw }
+  }
+}
+
+/** A process engine (W1: `lashlang`). */
+export interface ProcessEngine {
+  readonly kind: string
+  run(ctx: EngineContext): Effect.Effect<ProcessAwaitOutput, ProcessFailure | unknown>
+}
+
+/** The internal drivers of a core, wired after the core runtime exists. */
+export interface Drivers {
+  readonly queued: QueuedDriver
+  /** Forks one worker sweep and one queued sweep into the core's fibers; returns at once. */
+  readonly drivePending: (reason: string) => Effect.Effect<void>
+  /** Forks a targeted recovery of one process. */
+  readonly poke: (processId: ProcessId) => Effect.Effect<void>
+  /** Runs one `session_turn` child turn (used by the session_turn runner). */
+  readonly protocol: Protocol
+}
+
+const loadEnv = (core: CoreRuntime, record: ProcessRecord) =>
+  Effect.gen(function* () {
+    if (record.envRef === undefined) return yield* Effect.fail(new ProcessFailure("process_env_missing", `process ${record.id} has no env ref`))
+    return yield* loadProcessExecutionEnv(record.envRef).pipe(
+      Effect.provideService(ProcessEnvStore, core.envs),
+      Effect.catchTag("ProcessEnvNotFound", (e: ProcessEnvNotFound) =>
+        Effect.fail(new ProcessFailure("process_env_missing", `env ${e.envRef} not found`))
+      )
+    )
+  })
+
+const rebuildFor = (core: CoreRuntime, record: ProcessRecord): Effect.Effect<ProcessRebuild, ProcessFailure | StoreError> =>
+  Effect.gen(function* () {
+    const env = yield* loadEnv(core, record)
+    const sessionId = `ephemeral:${record.id}` as SessionId
+    const plugins = yield* buildPlugins({ plugins: core.plugins, sessionId, purpose: "process", pluginOptions: env.pluginOptions }).pipe(
+      Effect.catchAll((e) => Effect.fail(new ProcessFailure("process_plugin_failed", `plugin rebuild failed: ${e.message}`)))
+    )
+    const built = buildCatalog(plugins.tools)
+    if (built._tag !== "Ok") return yield* Effect.fail(new ProcessFailure("process_plugin_failed", `tool catalog rebuild failed: ${built.name}`))
+    return { env, catalog: built.catalog }
+  })
+
+const runToolCallProcess = (ctx: EngineContext) =>
+  Effect.gen(function* () {
+    const input = ctx.record.input
+    if (input.type !== "tool_call") return yield* Effect.die("not a tool_call process")
+    const { catalog } = yield* ctx.rebuild
+    const call = input.call
+    if (!catalog.entries.has(call.toolName)) {
+      return { type: "failure", code: "tool_unavailable", message: `unknown tool "${call.toolName}"` } as ProcessAwaitOutput
+    }
+    const record = yield* runToolCall({
+      catalog,
+      scoped: ctx.scoped,
+      parentKey: `process:${ctx.record.id}`,
+      call: { callId: call.callId, toolName: call.toolName, args: call.args },
+      context: { processId: ctx.record.id }
+    })
+    const result = record.result
+    return result.type === "ok"
+      ? ({ type: "success", value: result.value } as ProcessAwaitOutput)
+      : ({ type: "failure", code: result.failure.code, message: result.failure.message } as ProcessAwaitOutput)
+  })
+
+const runSessionTurnProcess = (ctx: EngineContext) =>
+  Effect.gen(function* () {
+    const input = ctx.record.input
+    if (input.type !== "session_turn") return yield* Effect.die("not a session_turn process")
+    const { core } = ctx
+    const request = input.createRequest
+    const policy = {
+      ...request.policy,
+      providerId: request.policy.providerId === "" ? core.provider.defaultProviderId : request.policy.providerId
+    }
+    const relation =
+      request.relation.type === "child"
+        ? { ...request.relation, causedBy: { type: "process" as const, processId: ctx.record.id } }
+        : request.relation
+    yield* core.store.create({ sessionId: request.sessionId, relation, policy })
+    const rt = yield* openRuntime(core, request.sessionId, {
+      create: false,
+      purpose: "session",
+      pluginOptions: request.pluginOptions
+    })
+    const output = yield* runTurn(core, rt, ctx.drivers.protocol, { input: input.turnInput, turnId: ctx.record.id as string as TurnId })
+    if (output.outcome.type === "finished") {
+      return {
+        type: "success",
+        value: {
+          processId: ctx.record.id,
+          childSessionId: request.sessionId,
+          turn: { turnId: output.turnId, outcome: output.outcome as unknown as Json, headRevision: output.headRevision }
+        }
+      } as ProcessAwaitOutput
+    }
+    if (output.outcome.stop === "cancelled") return { type: "cancelled", message: "child turn cancelled" } as ProcessAwaitOutput
+    return {
+      type: "failure",
+      code: "session_turn_stopped",
+      message: `child turn stopped: ${JSON.stringify(output.outcome.stop)}`
+    } as ProcessAwaitOutput
+  })
+
+/** Builds the worker and its drive/poke operations. */
+export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, ProcessEngine>, drivers: () => Drivers) => {
+  const running = new Set<string>()
+
+  const runProcess = (record: ProcessRecord): Effect.Effect<ProcessAwaitOutput, unknown> =>
+    Effect.gen(function* () {
+      const scoped = yield* core.controller.scoped({ type: "process", processId: record.id })
+      const ctx: EngineContext = {
+        core,
+        record,
+        scoped,
+        appendEvent: (req) => drivers().queued.appendProcessEvent(record.id, req),
+        rebuild: rebuildFor(core, record),
+        drivers: drivers()
+      }
+      switch (record.input.type) {
+        case "tool_call":
+          return yield* runToolCallProcess(ctx)
+        case "session_turn":
+          return yield* runSessionTurnProcess(ctx)
+        case "external":
+          return yield* Effect.die("external processes are never run by a worker")
+        case "engine": {
+          const engine = engines.get(record.input.kind)
+          if (engine === undefined) {
+            return { type: "failure", code: "process_engine_unknown", message: `no engine for kind ${record.input.kind}` } as ProcessAwaitOutput
+          }
+          return yield* engine.run(ctx)
+        }
+      }
+    })
+
+  const runLeased = (lease: ProcessLease): Effect.Effect<void> =>
+    Effect.gen(function* () {
+      const found = yield* Effect.either(core.registry.get(lease.processId))
+      if (found._tag === "Left") {
+        yield* Effect.logWarning(`process ${lease.processId} could not be read; its lease will expire`, found.left)
+        return
+      }
+      const record = found.right
+      if (StorageLogic.isTerminal(record.status) || record.input.type === "external") {
+        yield* core.registry.releaseLease(lease).pipe(Effect.ignore)
+        return
+      }
+      running.add(record.id)
+      const latest = yield* Ref.make(lease)
+      const renewLoop = Effect.gen(function* () {
+        const current = yield* Ref.get(latest)
+        const renewed = yield* core.registry.renewLease(current, core.cfg.worker.leaseTtlMs)
+        yield* Ref.set(latest, renewed)
+      }).pipe(
+        Effect.delay(Duration.millis(core.cfg.worker.renewEveryMs)),
+        Effect.forever,
+        Effect.catchTag("LeaseLost", (e) => Effect.fail(e))
+      )
+      const cancelWatch = core.registry
+        .waitEventAfter(record.id, "process.cancel_requested", 0)
+        .pipe(
+          Effect.map((event): ProcessAwaitOutput => {
+            const reason = (event.payload as { readonly reason?: Json } | null)?.reason
+            return { type: "cancelled", message: typeof reason === "string" ? reason : "cancel requested" }
+          })
+        )
+      const work = Effect.raceFirst(
+        runProcess(record).pipe(
+          Effect.catchAll((e) =>
+            Effect.succeed(
+              e instanceof ProcessFailure
+                ? e.toOutput()
+                : ({ type: "failure", code: "process_recovery_failed", message: String((e as { message?: unknown })?.message ?? e) } as ProcessAwaitOutput)
+            )
+          ),
+          Effect.catchAllDefect((defect) =>
+            Effect.succeed<ProcessAwaitOutput>({ type: "failure", code: "process_recovery_failed", message: Cause.pretty(Cause.die(defect)) })
+          )
+        ),
+        cancelWatch
+      )
+      const exit = yield* Effect.exit(Effect.raceFirst(work, renewLoop as Effect.Effect<never, LeaseLost | StoreError>))
+      if (Exit.isFailure(exit)) {
+        if (Cause.isInterruptedOnly(exit.cause)) return
+        yield* Effect.logWarning(`process ${record.id}: lease lost while running; the new owner finishes it`)
+        return
+      }
+      const current = yield* Ref.get(latest)
+      yield* core.registry.completeWithLease(current, exit.value).pipe(
+        Effect.catchTag("LeaseLost", () => Effect.logWarning(`process ${record.id}: lease lost before the terminal write`)),
+        Effect.catchAll((e) => Effect.logWarning(`process ${record.id}: terminal write failed`, e))
+      )
+    }).pipe(
+      Effect.ensuring(Effect.sync(() => running.delete(lease.processId))),
+      Effect.annotateLogs({ processId: lease.processId }),
+      Effect.withSpan("lash.worker.run")
+    )
+
+  const ownerId = () => Effect.map(core.nextId("attempt"), (id) => `worker:${core.instanceId}:${id}`)
+
+  const fork = <A, E>(effect: Effect.Effect<A, E>) => Effect.asVoid(FiberSet.run(core.fibers, effect))
+
+  /** Targeted recovery of one known process; a live lease (anyone's) stops quietly. */
+  const recover = (processId: ProcessId): Effect.Effect<void> =>
+    Effect.gen(function* () {
+      const lease = yield* core.registry.claimLease(processId, yield* ownerId(), core.cfg.worker.leaseTtlMs)
+      yield* fork(runLeased(lease))
+    }).pipe(Effect.catchAll(() => Effect.void))
+
+  const freeSlots = (): number =>
+    core.cfg.worker.maxConcurrent === undefined ? 64 : Math.min(64, core.cfg.worker.maxConcurrent - running.size)
+
+  /** Unstarted deliveries first, then claim runnable processes while pages come back full. */
+  const sweep = (startDelivery: (p: import("./triggers.js").UnstartedDelivery) => Effect.Effect<void>) =>
+    Effect.gen(function* () {
+      const unstarted = yield* core.triggers.listUnstartedDeliveries(64)
+      for (const item of unstarted) yield* startDelivery(item)
+      while (true) {
+        const limit = freeSlots()
+        if (limit <= 0) return
+        const leases = yield* core.registry.claimRunnable({ ownerId: yield* ownerId(), ttlMs: core.cfg.worker.leaseTtlMs, limit })
+        for (const lease of leases) yield* fork(runLeased(lease))
+        if (leases.length < limit) return
+      }
+    }).pipe(
+      Effect.catchAll((e) => Effect.logWarning("worker sweep failed; the next poke or sweep retries", e)),
+      Effect.withSpan("lash.worker.sweep")
+    )
+
+  return { recover, sweep, fork, running }
+}
+
