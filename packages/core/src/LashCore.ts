@@ -11,19 +11,41 @@ import type {
   EffectReplayConflict,
   HeadRevisionConflict,
   InvalidExecutionScope,
+  InvalidProcessRegistration,
+  InvalidTriggerRequest,
   LashConfigError,
   LlmTransportError,
   MissingTurnId,
   PluginConflict,
   PluginError,
+  ProcessEnvNotFound,
+  ProcessEventRejected,
+  ProcessNotFound,
+  ProcessRegistrationConflict,
   ProviderNotFound,
   QueuedWorkClaimExpired,
   SessionBindingMismatch,
   SessionNotFound,
   StoreError,
+  TriggerDeliveryFailed,
+  TriggerIdempotencyConflict,
   TurnCommitConflict
 } from "./Errors.js"
-import type { SessionId, TurnId } from "./Identifiers.js"
+import type { ExecutionScope } from "./Effects.js"
+import type { EnvRef, ProcessId, SessionId, TriggerHandle, TurnId } from "./Identifiers.js"
+import type {
+  ProcessAwaitOutput,
+  ProcessExecutionEnvSpec,
+  ProcessFilter,
+  ProcessRecord,
+  ProcessRegistration
+} from "./Process.js"
+import type {
+  TriggerEmitReport,
+  TriggerOccurrenceRequest,
+  TriggerRegistration,
+  TriggerSubscriptionFilter
+} from "./Trigger.js"
 import type { LanguageModelProvider } from "./LanguageModel.js"
 import type { ModelSpec, SessionPolicy } from "./Model.js"
 import type { LashPlugin } from "./Plugin.js"
@@ -113,6 +135,58 @@ export interface LashSession {
   readView(): SessionReadView
   /** Every open batch of the session's queue (claimed ones too). */
   readonly queuedWork: Effect.Effect<ReadonlyArray<QueuedWorkBatch>, StoreError>
+  /** Durable ingress: the input stays queued until a turn commits its completion. */
+  enqueue(input: TurnInput, options?: { readonly sourceKey?: string }): Effect.Effect<QueuedWorkBatch, StoreError | SessionNotFound>
+  /** Claims and runs queued work now (every available batch, in order). */
+  readonly runQueued: Effect.Effect<void>
+  /** This session's own trigger registrations. */
+  triggers(): SessionTriggers
+}
+
+/** A session's view of its trigger registrations. @since 0.1.0 */
+export interface SessionTriggers {
+  bySourceType(sourceType: string): Effect.Effect<ReadonlyArray<TriggerRegistration>, StoreError>
+  list(): Effect.Effect<ReadonlyArray<TriggerRegistration>, StoreError>
+  /** True only if the handle was this session's and enabled. */
+  cancel(handle: TriggerHandle | string): Effect.Effect<boolean, StoreError>
+}
+
+/** The core's (unscoped, admin) trigger API. @since 0.1.0 */
+export interface CoreTriggers {
+  /**
+   * Records an occurrence once per idempotency key and starts one process per matching registration; returns
+   * before any process runs. The report is derived from storage, so a re-emit returns the same report.
+   */
+  emit(
+    request: TriggerOccurrenceRequest,
+    scope?: ExecutionScope
+  ): Effect.Effect<
+    TriggerEmitReport,
+    | StoreError
+    | InvalidTriggerRequest
+    | TriggerIdempotencyConflict
+    | TriggerDeliveryFailed
+    | InvalidExecutionScope
+    | EffectReplayConflict
+  >
+  list(filter: TriggerSubscriptionFilter): Effect.Effect<ReadonlyArray<TriggerRegistration>, StoreError>
+}
+
+/** The core's (unscoped, admin) process API. @since 0.1.0 */
+export interface CoreProcesses {
+  /** Registers (as a `process` start effect), grants the handle to the wake target, and pokes the worker. */
+  start(
+    reg: ProcessRegistration,
+    scope?: ExecutionScope
+  ): Effect.Effect<
+    ProcessRecord,
+    StoreError | ProcessRegistrationConflict | InvalidProcessRegistration | InvalidExecutionScope | EffectReplayConflict
+  >
+  get(id: ProcessId | string): Effect.Effect<ProcessRecord, StoreError | ProcessNotFound>
+  await(id: ProcessId | string): Effect.Effect<ProcessAwaitOutput, StoreError | ProcessNotFound>
+  list(filter: ProcessFilter): Effect.Effect<ReadonlyArray<ProcessRecord>, StoreError>
+  /** Appends `process.cancel_requested`; the running worker interrupts the run and writes `cancelled`. */
+  cancel(id: ProcessId | string, reason?: string): Effect.Effect<void, StoreError | ProcessNotFound | ProcessEventRejected>
 }
 
 /** Options of `openSession`. @since 0.1.0 */
@@ -127,6 +201,15 @@ export interface OpenSessionOptions {
 export interface LashCoreService {
   readonly instanceId: string
   openSession(sessionId: string, options?: OpenSessionOptions): Effect.Effect<LashSession, OpenSessionError>
+  triggers(): CoreTriggers
+  processes(): CoreProcesses
+  /** The public way to persist a process execution env and get the ref to attach to a registration. */
+  readonly processEnv: {
+    persist(spec: ProcessExecutionEnvSpec): Effect.Effect<EnvRef, StoreError>
+    load(ref: EnvRef | string): Effect.Effect<ProcessExecutionEnvSpec, StoreError | ProcessEnvNotFound>
+  }
+  /** Forks one worker sweep and one queued sweep; returns at once. */
+  drivePending(reason: string): Effect.Effect<void>
   /** Fibers alive in the core's FiberSet; 0 once the core is idle. */
   readonly diagnostics: Effect.Effect<{ readonly liveFibers: number }>
 }

@@ -5,22 +5,26 @@
  * @internal
  */
 import { randomUUID } from "node:crypto"
-import { Effect, FiberSet, Layer, Option } from "effect"
+import { Duration, Effect, FiberSet, Layer, Option, Schedule, Stream } from "effect"
 import { ArtifactStore } from "../ArtifactStore.js"
 import { EffectController } from "../EffectController.js"
 import { EffectJournal } from "../EffectJournal.js"
 import { LashConfigError } from "../Errors.js"
 import { IdGenerator } from "../IdGenerator.js"
-import type { SessionId } from "../Identifiers.js"
+import type { EnvRef, SessionId } from "../Identifiers.js"
 import { LanguageModelProvider } from "../LanguageModel.js"
-import { LashCore, type LashCoreConfig, type LashCoreService } from "../LashCore.js"
+import { LashCore, type LashCoreConfig, type LashCoreService, type OpenSessionOptions } from "../LashCore.js"
 import type { LashPlugin } from "../Plugin.js"
-import { ProcessEnvStore } from "../ProcessEnvStore.js"
+import { loadProcessExecutionEnv, persistProcessExecutionEnv, ProcessEnvStore } from "../ProcessEnvStore.js"
 import { ProcessRegistry } from "../ProcessRegistry.js"
 import { SessionStore } from "../SessionStore.js"
-import { StorageInfo } from "../StorageInfo.js"
+import { StorageInfo, StorageSignals } from "../StorageInfo.js"
 import { TriggerStore } from "../TriggerStore.js"
 import { normalize } from "./config.js"
+import { makeProcessApi } from "./processes.js"
+import { makeQueuedDriver } from "./queued.js"
+import { emit, publicRegistration, startDelivery, type UnstartedDelivery } from "./triggers.js"
+import { type Drivers, makeWorker, type ProcessEngine } from "./worker.js"
 import type { Protocol } from "./protocol.js"
 import type { CoreRuntime } from "./runtime.js"
 import { openRuntime, sessionHandle } from "./session.js"
@@ -97,6 +101,7 @@ const make = (config: LashCoreConfig) =>
     const nextId = (kind: string) =>
       Option.isSome(idGen) ? idGen.value.next(kind) : Effect.sync(() => `${kind}-${randomUUID()}`)
     const instanceId = yield* nextId("core")
+    const fork = <A, E>(effect: Effect.Effect<A, E>) => Effect.asVoid(FiberSet.run(fibers, effect))
     const core: CoreRuntime = {
       cfg,
       instanceId,
@@ -112,23 +117,85 @@ const make = (config: LashCoreConfig) =>
       plugins,
       nextId,
       withSessionLock: (sessionId, effect) => lockOf(sessionId).withPermits(1)(effect),
-      tryWithSessionLock: (sessionId, effect) =>
-        Effect.map(lockOf(sessionId).withPermitsIfAvailable(1)(effect), (o) => o),
-      fibers
+      tryWithSessionLock: (sessionId, effect) => lockOf(sessionId).withPermitsIfAvailable(1)(effect),
+      fibers,
+      afterCommit: () => Effect.void
     }
     const protocol: Protocol = standardProtocol
+    const engines = new Map<string, ProcessEngine>()
+    const queued = makeQueuedDriver(core, protocol)
+    // The drivers form a cycle (runtime → drivers → worker → ephemeral runtime); the worker reads them lazily.
+    let drivers: Drivers | undefined
+    const worker = makeWorker(core, engines, () => drivers!)
+    const startUnstarted = (item: UnstartedDelivery) =>
+      Effect.gen(function* () {
+        const scoped = yield* controller.scoped({ type: "runtime_operation", operationId: `trigger:${item.occurrence.idempotencyKey}` })
+        yield* startDelivery(core, scoped, item.reservation, item.occurrence)
+      }).pipe(Effect.catchAll((e) => Effect.logWarning(`unstarted delivery ${item.reservation.processId} not started`, e)))
+    const queuedSweep = Effect.gen(function* () {
+      const sessions = yield* store.listSessionsWithPendingWork()
+      for (const sessionId of sessions) yield* fork(queued.drain(sessionId, "sweep"))
+    }).pipe(Effect.catchAll((e) => Effect.logWarning("queued sweep failed", e)))
+    const drivePending = (_reason: string) =>
+      cfg.worker.enabled
+        ? Effect.zipRight(fork(worker.sweep(startUnstarted)), fork(queuedSweep))
+        : fork(queuedSweep)
+    drivers = {
+      queued,
+      drivePending,
+      poke: (processId) => (cfg.worker.enabled ? fork(worker.recover(processId)) : Effect.void),
+      protocol
+    }
+    core.afterCommit = (sessionId) =>
+      Effect.gen(function* () {
+        const pending = yield* store.listPending(sessionId)
+        if (pending.length > 0) yield* fork(queued.drain(sessionId, "turn_committed"))
+      }).pipe(Effect.catchAll(() => Effect.void))
+
+    const openHandle = (sessionId: string, options: OpenSessionOptions | undefined) =>
+      Effect.gen(function* () {
+        const rt = yield* openRuntime(core, sessionId as SessionId, {
+          create: options?.create ?? true,
+          purpose: "session",
+          ...(options?.pluginOptions === undefined ? {} : { pluginOptions: options.pluginOptions })
+        })
+        if (cfg.worker.driveOnOpen && cfg.worker.enabled) yield* fork(worker.sweep(startUnstarted))
+        if (cfg.queuedWork.drainOnOpen) yield* core.afterCommit(rt.sessionId)
+        return sessionHandle(core, rt, protocol, queued)
+      })
+
     const service: LashCoreService = {
       instanceId,
-      openSession: (sessionId, options) =>
-        Effect.map(
-          openRuntime(core, sessionId as SessionId, {
-            create: options?.create ?? true,
-            purpose: "session",
-            ...(options?.pluginOptions === undefined ? {} : { pluginOptions: options.pluginOptions })
-          }),
-          (rt) => sessionHandle(core, rt, protocol)
-        ),
+      openSession: openHandle,
+      triggers: () => ({
+        emit: (request, scope) => emit(core, request, scope, () => drivePending("trigger_delivery")),
+        list: (filter) => Effect.map(triggers.list(filter), (subs) => subs.map(publicRegistration))
+      }),
+      processes: () => makeProcessApi(core, drivers!),
+      processEnv: {
+        persist: (spec) => persistProcessExecutionEnv(spec).pipe(Effect.provideService(ProcessEnvStore, envs)),
+        load: (ref) => loadProcessExecutionEnv(ref as EnvRef).pipe(Effect.provideService(ProcessEnvStore, envs))
+      },
+      drivePending,
       diagnostics: Effect.map(FiberSet.size(fibers), (liveFibers) => ({ liveFibers }))
+    }
+
+    if (cfg.worker.startupSweep) yield* drivePending("startup")
+    if (cfg.worker.sweepEveryMs !== undefined) {
+      const every = Duration.millis(cfg.worker.sweepEveryMs)
+      yield* fork(Effect.repeat(drivePending("scheduled"), Schedule.spaced(every)))
+      const signals = yield* Effect.serviceOption(StorageSignals)
+      if (Option.isSome(signals)) {
+        yield* fork(
+          Stream.runForEach(signals.value.subscribe, (signal) =>
+            signal.kind === "runnable" || signal.kind === "process_terminal"
+              ? drivePending("signal")
+              : signal.kind === "queue_changed"
+                ? fork(queued.drain(signal.sessionId, "signal"))
+                : Effect.void
+          )
+        )
+      }
     }
     return service
   })

@@ -5,6 +5,7 @@
  */
 import type { Effect, FiberSet, Option } from "effect"
 import type { ArtifactStoreService } from "../ArtifactStore.js"
+import type { SessionId } from "../Identifiers.js"
 import type { EffectControllerService } from "../EffectController.js"
 import type { EffectJournalService } from "../EffectJournal.js"
 import type { LanguageModelProviderService } from "../LanguageModel.js"
@@ -42,4 +43,6 @@ export interface CoreRuntime {
   ) => Effect.Effect<Option.Option<A>, E, R>
   /** The core's fibers; closing the core interrupts them. */
   readonly fibers: FiberSet.FiberSet<unknown, unknown>
+  /** Runs after every committed turn (set once the drivers exist): forks a drain when work is pending. */
+  afterCommit: (sessionId: SessionId) => Effect.Effect<void>
 }

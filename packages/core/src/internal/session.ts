@@ -4,10 +4,10 @@
  *
  * @internal
  */
-import { Effect, Option, Ref, Schema } from "effect"
+import { Clock, Effect, Option, Ref, Schema } from "effect"
 import { MissingTurnId, PluginConflict, PluginError } from "../Errors.js"
 import type { ExecutionScope } from "../Effects.js"
-import type { SessionId, TurnId } from "../Identifiers.js"
+import type { SessionId, TriggerHandle, TurnId } from "../Identifiers.js"
 import { Ids } from "../Ids.js"
 import type { LashSession, OpenSessionError, SessionReadView, TurnError } from "../LashCore.js"
 import type { Json } from "../Json.js"
@@ -18,6 +18,8 @@ import { ToolCallRecord, type TurnInput, TurnIssue, TurnOutcome, TurnOutput } fr
 import { TurnDelta } from "./delta.js"
 import { type BuiltPlugins, buildPlugins, snapshotPlugins } from "./pluginHost.js"
 import type { Protocol } from "./protocol.js"
+import type { QueuedDriver } from "./queued.js"
+import { publicRegistration } from "./triggers.js"
 import type { CoreRuntime } from "./runtime.js"
 import {
   activeMessages,
@@ -302,6 +304,7 @@ export const runTurn = (
           usage: result.usage
         })
         for (const hook of rt.plugins.afterTurn) yield* hook({ sessionId: rt.sessionId, output })
+        yield* core.afterCommit(rt.sessionId)
         return output
       })
     ).pipe(
@@ -311,7 +314,7 @@ export const runTurn = (
   })
 
 /** The public session value over a runtime. */
-export const sessionHandle = (core: CoreRuntime, rt: SessionRuntime, protocol: Protocol): LashSession => ({
+export const sessionHandle = (core: CoreRuntime, rt: SessionRuntime, protocol: Protocol, queued: QueuedDriver): LashSession => ({
   sessionId: rt.sessionId,
   turn: (input, options) => ({
     run: runTurn(core, rt, protocol, {
@@ -321,6 +324,28 @@ export const sessionHandle = (core: CoreRuntime, rt: SessionRuntime, protocol: P
     })
   }),
   readView: () => rt.view,
-  queuedWork: core.store.listQueued(rt.sessionId)
+  queuedWork: core.store.listQueued(rt.sessionId),
+  enqueue: (input, options) =>
+    Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      return yield* core.store.enqueue({
+        sessionId: rt.sessionId,
+        ...(options?.sourceKey === undefined ? {} : { sourceKey: options.sourceKey }),
+        deliveryPolicy: "after_current_turn_commit",
+        slotPolicy: "join",
+        mergeKey: { type: "payload_default" },
+        availableAtMs: now,
+        payloads: [{ type: "turn_input", input }]
+      })
+    }),
+  runQueued: Effect.zipRight(
+    queued.drain(rt.sessionId, "run_queued"),
+    Effect.flatMap(refresh(core, rt), () => Effect.void).pipe(Effect.catchAll(() => Effect.void))
+  ),
+  triggers: () => ({
+    bySourceType: (sourceType) =>
+      Effect.map(core.triggers.list({ sessionId: rt.sessionId, sourceType }), (subs) => subs.map(publicRegistration)),
+    list: () => Effect.map(core.triggers.list({ sessionId: rt.sessionId }), (subs) => subs.map(publicRegistration)),
+    cancel: (handle) => core.triggers.cancel(rt.sessionId, handle as TriggerHandle)
+  })
 })
-
