@@ -90,6 +90,19 @@ const loadEnv = (core: CoreRuntime, record: ProcessRecord) =>
 const rebuildFor = (core: CoreRuntime, record: ProcessRecord): Effect.Effect<ProcessRebuild, ProcessFailure | StoreError> =>
   Effect.gen(function* () {
     const env = yield* loadEnv(core, record)
+    // Every plugin the env was captured with must be installed here: a worker never runs with a silently smaller
+    // surface than the one the process was created under.
+    const installed = new Set(core.plugins.map((p) => p.id))
+    const missing = Object.keys(env.pluginOptions.plugins).filter((id) => !installed.has(id))
+    if (missing.length > 0) {
+      return yield* Effect.fail(
+        new ProcessFailure(
+          "process_plugin_missing",
+          `process ${record.id} needs plugin${missing.length > 1 ? "s" : ""} ${missing.map((m) => `"${m}"`).join(", ")}, not installed in this runtime`,
+          { missingPlugins: missing }
+        )
+      )
+    }
     const sessionId = `ephemeral:${record.id}` as SessionId
     const plugins = yield* buildPlugins({ plugins: core.plugins, sessionId, purpose: "process", pluginOptions: env.pluginOptions }).pipe(
       Effect.catchAll((e) => Effect.fail(new ProcessFailure("process_plugin_failed", `plugin rebuild failed: ${e.message}`)))

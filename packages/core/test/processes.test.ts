@@ -1,0 +1,361 @@
+import { MemoryBackend } from "@lash/backend-memory"
+import { TestProvider } from "@lash/testing/provider"
+import { describe, expect, it } from "@effect/vitest"
+import { Context, Effect, Layer, Option, Ref, Schema, TestClock } from "effect"
+import {
+  InlineEffectController,
+  LanguageModelProvider,
+  LashCore,
+  type LashCoreConfig,
+  type LlmProvider,
+  type ProcessId,
+  ProcessProvenance,
+  ProcessRegistration,
+  ProcessRegistry,
+  SessionCreateRequest,
+  type SessionId,
+  SessionStore,
+  ToolDefinition,
+  ToolProvider,
+  ToolResults,
+  TriggerStore,
+  Ids,
+  TurnInput
+} from "../src/index.js"
+import { testModel } from "./fixtures.js"
+
+type Storage = Layer.Layer.Success<ReturnType<typeof MemoryBackend.layer>>
+
+/** Builds a core over an already-built storage context, in the current scope. */
+const buildCore = (storage: Context.Context<Storage>, provider: LlmProvider, config: Partial<LashCoreConfig> = {}) =>
+  Layer.build(
+    LashCore.layer({ mode: "standard", model: testModel, worker: { leaseTtl: "1 second", renewEvery: "250 millis" }, ...config }).pipe(
+      Layer.provide(Layer.mergeAll(LanguageModelProvider.single(provider), InlineEffectController.layer, Layer.succeedContext(storage)))
+    )
+  ).pipe(Effect.map(Context.get(LashCore)))
+
+const counterTool = (counter: Ref.Ref<number>, delayMs = 0) =>
+  ToolProvider.fromDefinitions([
+    {
+      definition: ToolDefinition.fromSchema({
+        name: "count",
+        description: "Counts its executions",
+        input: Schema.Struct({ label: Schema.String }),
+        output: Schema.Struct({ n: Schema.Number })
+      }),
+      execute: (args) =>
+        Effect.gen(function* () {
+          if (delayMs > 0) yield* Effect.sleep(delayMs)
+          const n = yield* Ref.updateAndGet(counter, (x) => x + 1)
+          return ToolResults.ok({ n, label: (args as { label: string }).label })
+        })
+    }
+  ])
+
+const toolCallRegistration = (id: string, envRef: string) =>
+  ProcessRegistration.make({
+    id: id as ProcessId,
+    input: {
+      type: "tool_call",
+      call: { callId: `${id}:call`, toolId: "tool:count" as never, toolName: "count", args: { label: id }, preparedPayload: null }
+    },
+    provenance: ProcessProvenance.host(),
+    envRef: envRef as never
+  })
+
+const emptyEnv = { pluginOptions: { plugins: {} }, policy: { model: testModel, providerId: "" } }
+
+describe("processes and the worker", () => {
+  it.scopedLive("a tool_call process started through the core runs on the worker and completes once", () =>
+    Effect.gen(function* () {
+      const storage = yield* Layer.build(MemoryBackend.layer())
+      const counter = yield* Ref.make(0)
+      const provider = TestProvider.builder().build()
+      const core = yield* buildCore(storage, provider, { tools: [counterTool(counter)] })
+      const envRef = yield* core.processEnv.persist(emptyEnv)
+      const record = yield* core.processes().start(toolCallRegistration("proc-a", envRef))
+      expect(record.status.state).toBe("running")
+      const output = yield* core.processes().await("proc-a").pipe(Effect.timeout("5 seconds"))
+      expect(output).toEqual({ type: "success", value: { n: 1, label: "proc-a" } })
+      expect(yield* Ref.get(counter)).toBe(1)
+    })
+  )
+
+  it.scopedLive("two workers racing for one process: exactly one runs it", () =>
+    Effect.gen(function* () {
+      const storage = yield* Layer.build(MemoryBackend.layer())
+      const counter = yield* Ref.make(0)
+      const provider = TestProvider.builder().build()
+      const registry = Context.get(storage, ProcessRegistry)
+      const config = { tools: [counterTool(counter, 50)], worker: { startupSweep: false, leaseTtl: "2 seconds", renewEvery: "500 millis" } } as const
+      const coreA = yield* buildCore(storage, provider, config)
+      const coreB = yield* buildCore(storage, provider, config)
+      const envRef = yield* coreA.processEnv.persist(emptyEnv)
+      for (let i = 0; i < 8; i++) yield* registry.register(toolCallRegistration(`race-${i}`, envRef))
+      yield* Effect.all([coreA.drivePending("test"), coreB.drivePending("test"), coreA.drivePending("again"), coreB.drivePending("again")], {
+        concurrency: "unbounded"
+      })
+      for (let i = 0; i < 8; i++) {
+        const out = yield* registry.awaitProcess(`race-${i}` as ProcessId).pipe(Effect.timeout("5 seconds"))
+        expect(out.type).toBe("success")
+      }
+      expect(yield* Ref.get(counter)).toBe(8)
+      for (let i = 0; i < 8; i++) {
+        const events = yield* registry.eventsAfter(`race-${i}` as ProcessId, 0)
+        expect(events.filter((e) => e.eventType === "process.completed")).toHaveLength(1)
+      }
+    })
+  )
+
+  it.scopedLive("a process whose env names a plugin this runtime lacks fails loudly, naming it", () =>
+    Effect.gen(function* () {
+      const storage = yield* Layer.build(MemoryBackend.layer())
+      const counter = yield* Ref.make(0)
+      const core = yield* buildCore(storage, TestProvider.builder().build(), { tools: [counterTool(counter)] })
+      const envRef = yield* core.processEnv.persist({ ...emptyEnv, pluginOptions: { plugins: { "acme-weather": { region: "eu" } } } })
+      yield* core.processes().start(toolCallRegistration("needs-plugin", envRef))
+      const out = yield* core.processes().await("needs-plugin").pipe(Effect.timeout("5 seconds"))
+      expect(out).toMatchObject({ type: "failure", code: "process_plugin_missing", raw: { missingPlugins: ["acme-weather"] } })
+      expect(out.type === "failure" && out.message).toContain('"acme-weather"')
+      expect(yield* Ref.get(counter)).toBe(0)
+    })
+  )
+
+  it.scopedLive("a tool_call process for an unknown tool fails with tool_unavailable; a missing env with process_env_missing", () =>
+    Effect.gen(function* () {
+      const storage = yield* Layer.build(MemoryBackend.layer())
+      const core = yield* buildCore(storage, TestProvider.builder().build())
+      const envRef = yield* core.processEnv.persist(emptyEnv)
+      yield* core.processes().start(toolCallRegistration("no-tool", envRef))
+      expect(yield* core.processes().await("no-tool").pipe(Effect.timeout("5 seconds"))).toMatchObject({ code: "tool_unavailable" })
+      yield* core.processes().start(toolCallRegistration("no-env", "process-env:sha256:missing"))
+      expect(yield* core.processes().await("no-env").pipe(Effect.timeout("5 seconds"))).toMatchObject({ code: "process_env_missing" })
+    })
+  )
+
+  it.scopedLive("cancel interrupts a running process and records cancelled", () =>
+    Effect.gen(function* () {
+      const storage = yield* Layer.build(MemoryBackend.layer())
+      const counter = yield* Ref.make(0)
+      const core = yield* buildCore(storage, TestProvider.builder().build(), { tools: [counterTool(counter, 60_000)] })
+      const envRef = yield* core.processEnv.persist(emptyEnv)
+      yield* core.processes().start(toolCallRegistration("slow", envRef))
+      yield* Effect.sleep("100 millis")
+      yield* core.processes().cancel("slow", "user asked")
+      const out = yield* core.processes().await("slow").pipe(Effect.timeout("5 seconds"))
+      expect(out).toEqual({ type: "cancelled", message: "user asked" })
+    })
+  )
+
+  it.scopedLive("a session_turn process creates the child session and runs one turn with the live provider", () =>
+    Effect.gen(function* () {
+      const storage = yield* Layer.build(MemoryBackend.layer())
+      const provider = TestProvider.builder().when("run child", "child done").build()
+      const core = yield* buildCore(storage, provider)
+      const createRequest = yield* SessionCreateRequest.child("parent", {
+        startPoint: "empty",
+        policy: { model: testModel, providerId: "" },
+        pluginOptions: { plugins: {} },
+        usageSource: "test"
+      })
+      const reg = ProcessRegistration.make({
+        id: "child-turn" as ProcessId,
+        input: { type: "session_turn", createRequest, turnInput: TurnInput.text("run child"), outputContract: { type: "static" } },
+        provenance: ProcessProvenance.host()
+      })
+      yield* core.processes().start(reg)
+      const out = yield* core.processes().await("child-turn").pipe(Effect.timeout("5 seconds"))
+      expect(out).toMatchObject({ type: "success", value: { processId: "child-turn", childSessionId: createRequest.sessionId } })
+      const child = Option.getOrThrow(yield* Context.get(storage, SessionStore).load(createRequest.sessionId))
+      expect(child.relation).toEqual({ type: "child", parentSessionId: "parent", causedBy: { type: "process", processId: "child-turn" } })
+      expect(child.headRevision).toBe(1)
+    })
+  )
+})
+
+describe("leases", () => {
+  it.scoped("lease expiry lets another owner take over with a higher fence; the stale owner's terminal write is rejected", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(1_767_225_600_000)
+      const storage = yield* Layer.build(MemoryBackend.layer())
+      const registry = Context.get(storage, ProcessRegistry)
+      yield* registry.register(
+        ProcessRegistration.make({ id: "fenced" as ProcessId, input: { type: "engine", kind: "test", payload: null }, provenance: ProcessProvenance.host() })
+      )
+      const first = yield* registry.claimLease("fenced" as ProcessId, "owner-a", 1_000)
+      yield* TestClock.adjust(1_000)
+      const second = yield* registry.claimLease("fenced" as ProcessId, "owner-b", 60_000)
+      expect(second.fencingToken).toBeGreaterThan(first.fencingToken)
+      const stale = yield* Effect.flip(registry.completeWithLease(first, { type: "success", value: "stale" }))
+      expect(stale._tag).toBe("LeaseLost")
+      const done = yield* registry.completeWithLease(second, { type: "success", value: "fresh" })
+      expect(done.status).toEqual({ state: "completed", awaitOutput: { type: "success", value: "fresh" } })
+    })
+  )
+})
+
+describe("triggers", () => {
+  const subscriptionDraft = (envRef: string) => ({
+    registrant: { type: "session" as const, scope: { sessionId: "owner" as SessionId } },
+    registrationKey: "owner:turn:1:node:0",
+    envRef: envRef as never,
+    wakeTarget: { sessionId: "owner" as SessionId },
+    name: "count on ping",
+    sourceType: "test.Ping",
+    sourceKey: Ids.emptySourceKey("test.Ping"),
+    source: {},
+    payloadSchema: { type: "object", properties: { n: { type: "number" } }, required: ["n"], additionalProperties: true },
+    target: {
+      type: "tool_call" as const,
+      call: { callId: "ping", toolId: "tool:count" as never, toolName: "count", args: { label: "ping" }, preparedPayload: null }
+    },
+    targetIdentity: { kind: "tool_call" },
+    eventTypes: [],
+    inputTemplate: {}
+  })
+
+  it.scopedLive("emitting twice with one idempotency key starts one process and returns the same report", () =>
+    Effect.gen(function* () {
+      const storage = yield* Layer.build(MemoryBackend.layer())
+      const counter = yield* Ref.make(0)
+      const core = yield* buildCore(storage, TestProvider.builder().build(), { tools: [counterTool(counter)] })
+      const envRef = yield* core.processEnv.persist(emptyEnv)
+      yield* Context.get(storage, TriggerStore).register(subscriptionDraft(envRef))
+      const request = { sourceType: "test.Ping", sourceKey: Ids.emptySourceKey("test.Ping"), payload: { n: 1 }, idempotencyKey: "ping-1" }
+      const [a, b] = yield* Effect.all([core.triggers().emit(request), core.triggers().emit(request)], { concurrency: "unbounded" })
+      expect(a).toEqual(b)
+      expect(a.startedProcessIds).toHaveLength(1)
+      const pid = a.startedProcessIds[0]!
+      expect(yield* core.processes().await(pid).pipe(Effect.timeout("5 seconds"))).toMatchObject({ type: "success" })
+      const record = yield* core.processes().get(pid)
+      expect(record.provenance.causedBy).toEqual({ type: "trigger_occurrence", occurrenceId: a.occurrenceId })
+      expect(yield* Ref.get(counter)).toBe(1)
+      const again = yield* core.triggers().emit(request)
+      expect(again).toEqual(a)
+      const conflict = yield* Effect.flip(core.triggers().emit({ ...request, payload: { n: 2 } }))
+      expect(conflict._tag).toBe("TriggerIdempotencyConflict")
+    })
+  )
+
+  it.scopedLive("an invalid payload is recorded as a failed delivery and nothing retries it", () =>
+    Effect.gen(function* () {
+      const storage = yield* Layer.build(MemoryBackend.layer())
+      const counter = yield* Ref.make(0)
+      const core = yield* buildCore(storage, TestProvider.builder().build(), { tools: [counterTool(counter)] })
+      const envRef = yield* core.processEnv.persist(emptyEnv)
+      yield* Context.get(storage, TriggerStore).register(subscriptionDraft(envRef))
+      const error = yield* Effect.flip(
+        core.triggers().emit({ sourceType: "test.Ping", sourceKey: Ids.emptySourceKey("test.Ping"), payload: { n: "x" }, idempotencyKey: "bad" })
+      )
+      expect(error._tag).toBe("TriggerDeliveryFailed")
+      const failed = yield* core.processes().list({ status: "terminal" })
+      expect(failed.map((p) => p.status)).toMatchObject([{ state: "failed", awaitOutput: { code: "trigger_payload_invalid" } }])
+      expect(yield* Ref.get(counter)).toBe(0)
+    })
+  )
+
+  it.scopedLive("empty request fields are rejected with InvalidTriggerRequest", () =>
+    Effect.gen(function* () {
+      const storage = yield* Layer.build(MemoryBackend.layer())
+      const core = yield* buildCore(storage, TestProvider.builder().build())
+      const error = yield* Effect.flip(core.triggers().emit({ sourceType: "x", sourceKey: "k", payload: null, idempotencyKey: "" }))
+      expect(error).toMatchObject({ _tag: "InvalidTriggerRequest", field: "idempotencyKey" })
+    })
+  )
+})
+
+describe("wakes and queued work", () => {
+  it.scopedLive("a wake is drained into one committed Event turn exactly once, also across reopen", () =>
+    Effect.gen(function* () {
+      const storage = yield* Layer.build(MemoryBackend.layer())
+      const provider = TestProvider.builder().complete(() => "noted").build()
+      const registry = Context.get(storage, ProcessRegistry)
+      const store = Context.get(storage, SessionStore)
+      const core1 = yield* Effect.scoped(
+        Effect.gen(function* () {
+          const core = yield* buildCore(storage, provider)
+          yield* core.openSession("woken")
+          return core.instanceId
+        })
+      )
+      expect(core1).toBeTruthy()
+      yield* registry.register(
+        ProcessRegistration.make({
+          id: "waker" as ProcessId,
+          input: { type: "external", metadata: null },
+          provenance: ProcessProvenance.host({ type: "trigger_occurrence", occurrenceId: "occurrence:x" as never }),
+          wakeTarget: { sessionId: "woken" as SessionId },
+          eventTypes: [
+            { name: "process.wake", payloadSchema: {}, semantics: { wake: { input: { type: "pointer", pointer: "/text" }, dedupeKey: { type: "event_identity" } } } }
+          ]
+        })
+      )
+      yield* registry.appendEvent("waker" as ProcessId, { eventType: "process.wake", payload: { text: "the build finished" }, replayKey: "w1" })
+      expect(yield* store.listQueued("woken" as SessionId)).toHaveLength(1)
+      // Opening the session drains the wake into a committed turn.
+      const view = yield* Effect.scoped(
+        Effect.gen(function* () {
+          const core = yield* buildCore(storage, provider)
+          const session = yield* core.openSession("woken")
+          for (let i = 0; i < 100 && (yield* store.listQueued("woken" as SessionId)).length > 0; i++) yield* Effect.sleep("20 millis")
+          yield* Effect.sleep("50 millis")
+          return (yield* core.openSession("woken")).readView()
+        })
+      )
+      const events = view.messages.filter((m) => m.role === "event")
+      expect(events).toHaveLength(1)
+      expect(events[0]!.origin).toEqual({
+        kind: "process",
+        processId: "waker",
+        eventType: "process.wake",
+        sequence: 1,
+        wakeId: events[0]!.id,
+        causedBy: { type: "trigger_occurrence", occurrenceId: "occurrence:x" }
+      })
+      expect(events[0]!.parts[0]!.content).toContain("the build finished")
+      // Re-appending the same keyed event is a replay: nothing is enqueued again, and a reopen drains nothing.
+      yield* registry.appendEvent("waker" as ProcessId, { eventType: "process.wake", payload: { text: "the build finished" }, replayKey: "w1" })
+      const again = yield* Effect.scoped(
+        Effect.gen(function* () {
+          const core = yield* buildCore(storage, provider)
+          yield* core.openSession("woken")
+          yield* Effect.sleep("200 millis")
+          return (yield* core.openSession("woken")).readView()
+        })
+      )
+      expect(again.messages.filter((m) => m.role === "event")).toHaveLength(1)
+      expect(again.headRevision).toBe(view.headRevision)
+    })
+  )
+})
+
+describe("resource safety", () => {
+  it.scopedLive("closing the core's scope ends every background fiber", () =>
+    Effect.gen(function* () {
+      const storage = yield* Layer.build(MemoryBackend.layer())
+      const counter = yield* Ref.make(0)
+      const provider = TestProvider.builder().build()
+      const interrupted = yield* Ref.make(false)
+      const slow = ToolProvider.fromDefinitions([
+        {
+          definition: ToolDefinition.raw({ name: "count", description: "never ends", inputSchema: {} }),
+          execute: () => Effect.never.pipe(Effect.onInterrupt(() => Ref.set(interrupted, true)))
+        }
+      ])
+      const live = yield* Effect.scoped(
+        Effect.gen(function* () {
+          const core = yield* buildCore(storage, provider, { tools: [slow], worker: { sweepEvery: "50 millis", leaseTtl: "1 second", renewEvery: "250 millis" } })
+          const envRef = yield* core.processEnv.persist(emptyEnv)
+          yield* core.processes().start(toolCallRegistration("forever", envRef))
+          yield* Effect.sleep("200 millis")
+          return (yield* core.diagnostics).liveFibers
+        })
+      )
+      expect(live).toBeGreaterThan(0)
+      expect(yield* Ref.get(interrupted)).toBe(true)
+      expect(yield* Ref.get(counter)).toBe(0)
+      // The process was not completed by the closed core: its lease simply expires for the next owner.
+      expect((yield* Context.get(storage, ProcessRegistry).get("forever" as ProcessId)).status.state).toBe("running")
+    })
+  )
+})
