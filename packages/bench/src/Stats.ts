@@ -1,0 +1,80 @@
+/**
+ * Percentiles and the one-line report format of `pnpm bench`.
+ */
+
+/** Summary of a series of samples (milliseconds unless `unit` says otherwise). */
+export interface Summary {
+  readonly n: number
+  readonly p50: number
+  readonly p95: number
+  readonly p99: number
+  readonly mean: number
+}
+
+/** Percentile by nearest rank over a sorted copy. */
+export const summarize = (samples: ReadonlyArray<number>): Summary => {
+  const sorted = [...samples].sort((a, b) => a - b)
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN
+  return {
+    n: sorted.length,
+    p50: at(0.5),
+    p95: at(0.95),
+    p99: at(0.99),
+    mean: sorted.reduce((s, x) => s + x, 0) / Math.max(1, sorted.length)
+  }
+}
+
+/** One reported figure. */
+export interface Result {
+  readonly id: string
+  readonly variant: string
+  readonly unit: string
+  readonly summary: Summary
+  readonly baseline?: string
+  readonly ratio?: number
+  readonly gate?: { readonly max?: number; readonly min?: number }
+  readonly note?: string
+}
+
+/** Whether a result meets its gate (no gate = pass). */
+export const passes = (r: Result): boolean =>
+  r.gate === undefined || r.ratio === undefined
+    ? true
+    : (r.gate.max === undefined || r.ratio <= r.gate.max) && (r.gate.min === undefined || r.ratio >= r.gate.min)
+
+const fmt = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3))
+
+/** `B1 sqlite/full p50 0.24 ms p99 0.61 ms ratio 1.14 (B0a) gate <= 1.5 pass`. */
+export const line = (r: Result): string => {
+  const base = `${r.id} ${r.variant} p50 ${fmt(r.summary.p50)} ${r.unit} p95 ${fmt(r.summary.p95)} ${r.unit} p99 ${fmt(r.summary.p99)} ${r.unit} n ${r.summary.n}`
+  const ratio = r.ratio === undefined ? "" : ` ratio ${fmt(r.ratio)} (${r.baseline})`
+  const gate =
+    r.gate === undefined
+      ? ""
+      : ` gate ${r.gate.max !== undefined ? `<= ${r.gate.max}` : `>= ${r.gate.min}`} ${passes(r) ? "pass" : "MISS"}`
+  return `${base}${ratio}${gate}${r.note === undefined ? "" : `  # ${r.note}`}`
+}
+
+/** Runs `f` `warmup` times unmeasured, then `n` times measured (ms per call). */
+export const timeSync = (n: number, warmup: number, f: (i: number) => void): ReadonlyArray<number> => {
+  for (let i = 0; i < warmup; i++) f(-1 - i)
+  const out: Array<number> = []
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint()
+    f(i)
+    out.push(Number(process.hrtime.bigint() - t0) / 1e6)
+  }
+  return out
+}
+
+/** Async variant of {@link timeSync}. */
+export const timeAsync = async (n: number, warmup: number, f: (i: number) => Promise<void>): Promise<ReadonlyArray<number>> => {
+  for (let i = 0; i < warmup; i++) await f(-1 - i)
+  const out: Array<number> = []
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint()
+    await f(i)
+    out.push(Number(process.hrtime.bigint() - t0) / 1e6)
+  }
+  return out
+}
