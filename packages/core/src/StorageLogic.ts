@@ -6,8 +6,9 @@
  * @since 0.1.0
  */
 import { Canonical } from "@lash/lashlang"
-import { Effect, Either, Option } from "effect"
+import { Effect, Either, Option, ParseResult } from "effect"
 import {
+  CorruptRecord,
   HeadRevisionConflict,
   InvalidProcessRegistration,
   ProcessEventRejected,
@@ -459,3 +460,46 @@ export const checkCommit = <E, R>(
     }
     return { type: "write", newRevision: head.value + 1 } as const
   })
+
+// ---------------------------------------------------------------------------------------------------------------
+// Row encoding
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The record version every JSON column is written with; a higher stored version is refused. @since 0.1.0 */
+export const RECORD_VERSION = 1
+
+/**
+ * Encodes a domain value as the canonical JSON text a backend stores.
+ *
+ * @since 0.1.0
+ */
+export const encodeRecord = <A, I>(schema: Schema.Schema<A, I>, value: A): string =>
+  Canonical.canonicalJsonUnsafe(Schema.encodeSync(schema)(value))
+
+/**
+ * Decodes a stored row; any failure (bad JSON, schema mismatch, a newer record version) is a `CorruptRecord` naming
+ * the port and the row key.
+ *
+ * @since 0.1.0
+ */
+export const decodeRecord = <A, I>(
+  schema: Schema.Schema<A, I>,
+  port: string,
+  key: string,
+  text: string,
+  recordVersion: number = RECORD_VERSION
+): Either.Either<A, CorruptRecord> => {
+  if (recordVersion > RECORD_VERSION) {
+    return Either.left(new CorruptRecord({ port, key, issue: `unsupported record version ${recordVersion}` }))
+  }
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (e) {
+    return Either.left(new CorruptRecord({ port, key, issue: `invalid JSON: ${(e as Error).message}` }))
+  }
+  return Either.mapLeft(
+    Schema.decodeUnknownEither(schema)(parsed),
+    (issue) => new CorruptRecord({ port, key, issue: ParseResult.TreeFormatter.formatErrorSync(issue) })
+  )
+}

@@ -191,7 +191,7 @@ describe("sessions and commits", () => {
     }).pipe(Effect.provide(standardCore(provider.layer)))
   })
 
-  it.effect("replaying the same commit returns the stored result; a different commit with the same stamp conflicts", () => {
+  it.scoped("replaying the same commit returns the stored result; a different commit with the same stamp conflicts", () => {
     const provider = TestProvider.builder().reply("hello").build()
     return Effect.gen(function* () {
       const core = yield* LashCore

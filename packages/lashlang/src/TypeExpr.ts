@@ -1,0 +1,170 @@
+/**
+ * Type expressions of Lashlang (lashlang §2.5): the data shape used by host catalogs, artifacts and `satisfies`.
+ *
+ * @since 0.1.0
+ */
+import { Either, Schema } from "effect"
+
+/** A Lashlang type. @since 0.1.0 */
+export type TypeExpr =
+  | { readonly _tag: "Any" }
+  | { readonly _tag: "Str" }
+  | { readonly _tag: "Int" }
+  | { readonly _tag: "Float" }
+  | { readonly _tag: "Bool" }
+  | { readonly _tag: "Dict" }
+  | { readonly _tag: "Null" }
+  | { readonly _tag: "Enum"; readonly values: ReadonlyArray<string> }
+  | { readonly _tag: "List"; readonly item: TypeExpr }
+  | { readonly _tag: "Object"; readonly fields: ReadonlyArray<TypeField> }
+  | { readonly _tag: "Ref"; readonly name: string }
+  | { readonly _tag: "Process"; readonly input: TypeExpr; readonly output: TypeExpr }
+  | { readonly _tag: "TriggerHandle"; readonly event: TypeExpr }
+  | { readonly _tag: "Union"; readonly members: ReadonlyArray<TypeExpr> }
+
+/** One field of an object type, in declaration order. @since 0.1.0 */
+export interface TypeField {
+  readonly name: string
+  readonly type: TypeExpr
+  readonly optional: boolean
+}
+
+const tag = <T extends string>(t: T) => Schema.Struct({ _tag: Schema.Literal(t) })
+
+const TypeExprSchema: Schema.Schema<TypeExpr> = Schema.suspend(
+  (): Schema.Schema<TypeExpr> =>
+    Schema.Union(
+      tag("Any"),
+      tag("Str"),
+      tag("Int"),
+      tag("Float"),
+      tag("Bool"),
+      tag("Dict"),
+      tag("Null"),
+      Schema.Struct({ _tag: Schema.Literal("Enum"), values: Schema.Array(Schema.String) }),
+      Schema.Struct({ _tag: Schema.Literal("List"), item: TypeExprSchema }),
+      Schema.Struct({
+        _tag: Schema.Literal("Object"),
+        fields: Schema.Array(Schema.Struct({ name: Schema.String, type: TypeExprSchema, optional: Schema.Boolean }))
+      }),
+      Schema.Struct({ _tag: Schema.Literal("Ref"), name: Schema.String }),
+      Schema.Struct({ _tag: Schema.Literal("Process"), input: TypeExprSchema, output: TypeExprSchema }),
+      Schema.Struct({ _tag: Schema.Literal("TriggerHandle"), event: TypeExprSchema }),
+      Schema.Struct({ _tag: Schema.Literal("Union"), members: Schema.Array(TypeExprSchema) })
+    )
+).annotations({ identifier: "TypeExpr" })
+
+/**
+ * Schema and constructors of {@link TypeExpr}.
+ *
+ * @since 0.1.0
+ */
+export const TypeExpr = Object.assign(TypeExprSchema, {
+  any: { _tag: "Any" } as TypeExpr,
+  str: { _tag: "Str" } as TypeExpr,
+  int: { _tag: "Int" } as TypeExpr,
+  float: { _tag: "Float" } as TypeExpr,
+  bool: { _tag: "Bool" } as TypeExpr,
+  dict: { _tag: "Dict" } as TypeExpr,
+  null: { _tag: "Null" } as TypeExpr,
+  enum: (values: ReadonlyArray<string>): TypeExpr => ({ _tag: "Enum", values }),
+  list: (item: TypeExpr): TypeExpr => ({ _tag: "List", item }),
+  object: (fields: ReadonlyArray<TypeField>): TypeExpr => ({ _tag: "Object", fields }),
+  field: (name: string, type: TypeExpr, options?: { readonly optional?: boolean }): TypeField => ({
+    name,
+    type,
+    optional: options?.optional ?? false
+  }),
+  ref: (name: string): TypeExpr => ({ _tag: "Ref", name }),
+  process: (input: TypeExpr, output: TypeExpr): TypeExpr => ({ _tag: "Process", input, output }),
+  triggerHandle: (event: TypeExpr): TypeExpr => ({ _tag: "TriggerHandle", event }),
+  union: (members: ReadonlyArray<TypeExpr>): TypeExpr => ({ _tag: "Union", members })
+})
+
+/**
+ * Prints a type as messages and prompts show it: `{ a: str, b: int? }`, `list[T]`, `enum["a", "b"]`, ...
+ *
+ * @since 0.1.0
+ */
+export const formatType = (t: TypeExpr): string => {
+  switch (t._tag) {
+    case "Any":
+      return "any"
+    case "Str":
+      return "str"
+    case "Int":
+      return "int"
+    case "Float":
+      return "float"
+    case "Bool":
+      return "bool"
+    case "Dict":
+      return "dict"
+    case "Null":
+      return "null"
+    case "Enum":
+      return `enum[${t.values.map((v) => JSON.stringify(v)).join(", ")}]`
+    case "List":
+      return `list[${formatType(t.item)}]`
+    case "Object":
+      return t.fields.length === 0
+        ? "{}"
+        : `{ ${t.fields.map((f) => `${f.name}: ${formatType(f.type)}${f.optional ? "?" : ""}`).join(", ")} }`
+    case "Ref":
+      return t.name
+    case "Process":
+      return `Process<${formatType(t.input)}, ${formatType(t.output)}>`
+    case "TriggerHandle":
+      return `TriggerHandle<${formatType(t.event)}>`
+    case "Union":
+      return t.members.map(formatType).join(" | ")
+  }
+}
+
+/** A host named data type: a dotted name bound to an object type. @since 0.1.0 */
+export interface NamedDataType {
+  readonly name: string
+  readonly type: TypeExpr
+}
+
+/** A named data type that breaks the rules of lashlang §2.6. @since 0.1.0 */
+export class InvalidNamedType extends Schema.TaggedError<InvalidNamedType>()("InvalidNamedType", {
+  name: Schema.String,
+  reason: Schema.String
+}) {}
+
+const containsForbidden = (t: TypeExpr): boolean => {
+  switch (t._tag) {
+    case "Ref":
+    case "Process":
+    case "TriggerHandle":
+      return true
+    case "List":
+      return containsForbidden(t.item)
+    case "Object":
+      return t.fields.some((f) => containsForbidden(f.type))
+    case "Union":
+      return t.members.some(containsForbidden)
+    default:
+      return false
+  }
+}
+
+/**
+ * Schema and constructor of {@link NamedDataType}.
+ *
+ * @since 0.1.0
+ */
+export const NamedDataType = Object.assign(Schema.Struct({ name: Schema.String, type: TypeExpr }), {
+  /** An object named type; the name needs at least two dotted segments and the fields no Ref/Process/TriggerHandle. */
+  object: (name: string, fields: ReadonlyArray<TypeField>): Either.Either<NamedDataType, InvalidNamedType> => {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+$/.test(name)) {
+      return Either.left(new InvalidNamedType({ name, reason: "a named data type needs at least two dotted segments" }))
+    }
+    const type = TypeExpr.object(fields)
+    if (containsForbidden(type)) {
+      return Either.left(new InvalidNamedType({ name, reason: "named data types cannot contain Ref, Process or TriggerHandle types" }))
+    }
+    return Either.right({ name, type })
+  }
+})
