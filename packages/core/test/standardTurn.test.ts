@@ -134,7 +134,7 @@ describe("standard turns", () => {
 })
 
 describe("sessions and commits", () => {
-  it.effect("reopening from cold storage reproduces the same messages", () => {
+  it.scoped("reopening from cold storage reproduces the same messages", () => {
     const provider = TestProvider.builder()
       .reply({ toolCalls: [{ name: "add", args: { a: 1, b: 2 } }] }, "three", "second answer")
       .build()
@@ -227,9 +227,9 @@ describe("sessions and commits", () => {
       const storage = yield* Layer.build(MemoryBackend.layer())
       const gate = yield* Deferred.make<void>()
       const bCalled = yield* Deferred.make<void>()
-      const providerA = TestProvider.builder().kind("a").reply("writer A wins").build()
+      const providerA = TestProvider.builder().kind("race").reply("writer A wins").build()
       const providerB = TestProvider.builder()
-        .kind("b")
+        .kind("race")
         .complete(() =>
           Effect.gen(function* () {
             yield* Deferred.succeed(bCalled, undefined)
