@@ -204,7 +204,7 @@ class Linker {
   // ---- name tables ----
   private assigned(stmts: ReadonlyArray<Stmt>, out: Set<string>): Set<string> {
     for (const s of stmts) {
-      if (s.k === "assign") out.add(s.target.root)
+      if (s.k === "assign" && s.target.path.length === 0) out.add(s.target.root)
       if (s.k === "for") out.add(s.v)
       if (s.k === "if") {
         this.assigned(s.then, out)

@@ -9,7 +9,10 @@ const expectSubmit = (source: string, json: string) =>
     expect(submitted(r)).toBe(json)
     return r
   })
-const linkError = (source: string) => Effect.flip(run(source))
+const linkError = (source: string) =>
+  Effect.flatMap(Effect.either(run(source)), (r) =>
+    r._tag === "Left" ? Effect.succeed(r.left) : Effect.dieMessage(`expected a link error, got ${submitted(r.right)}`)
+  )
 const runtimeError = (source: string) =>
   Effect.map(run(source), (r) => {
     if (r.outcome._tag !== "Errored") throw new Error(`expected a runtime error, got ${submitted(r)}`)
