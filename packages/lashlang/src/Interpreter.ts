@@ -10,7 +10,7 @@ import type { Expr, ProcessDecl, Stmt } from "./Ast.js"
 import { HostFailure, LashlangRuntimeError, type RuntimeErrorKind, type Span } from "./Errors.js"
 import type { HostOperation, LashlangHost, Site, TriggerInput } from "./Host.js"
 import type { LinkedModule } from "./Linker.js"
-import { formatType, type TypeExpr } from "./TypeExpr.js"
+import { formatType, toJsonSchema, type TypeExpr } from "./TypeExpr.js"
 import {
   type Authority,
   type Descriptor,
@@ -856,43 +856,15 @@ class Machine {
     return undefined
   }
   schemaOf(t: TypeExpr): unknown {
-    switch (t._tag) {
-      case "Any":
-        return {}
-      case "Str":
-        return { type: "string" }
-      case "Int":
-        return { type: "integer" }
-      case "Float":
-        return { type: "number" }
-      case "Bool":
-        return { type: "boolean" }
-      case "Dict":
-        return { type: "object" }
-      case "Null":
-        return { type: "null" }
-      case "Enum":
-        return { type: "string", enum: [...t.values] }
-      case "List":
-        return { type: "array", items: this.schemaOf(t.item) }
-      case "Object":
-        return {
-          type: "object",
-          properties: Object.fromEntries(t.fields.map((f) => [f.name, this.schemaOf(f.type)])),
-          required: t.fields.filter((f) => !f.optional).map((f) => f.name),
-          additionalProperties: false
-        }
-      case "Union":
-        return { anyOf: t.members.map((m) => this.schemaOf(m)) }
-      case "Ref": {
-        const v = this.globals.get(t.name)
-        if (v === undefined) return err("UnknownName", `unknown name \`${t.name}\``)
+    return toJsonSchema(t, {
+      openObjects: false,
+      resolveRef: (name) => {
+        const v = this.globals.get(name)
+        if (v === undefined) return err("UnknownName", `unknown name \`${name}\``)
         if (typeof v === "object" && v !== null && !isList(v) && !isRecord(v) && v._tag === "TypeValue") return v.schema
-        return err("TypeError", `\`${t.name}\` is not a Type value`)
+        return err("TypeError", `\`${name}\` is not a Type value`)
       }
-      default:
-        return {}
-    }
+    })
   }
 
   // ---- builtins ----

@@ -82,6 +82,53 @@ export const TypeExpr = Object.assign(TypeExprSchema, {
 })
 
 /**
+ * The JSON Schema of a type. `resolveRef` supplies the schema of a named type; `openObjects` emits
+ * `additionalProperties: true`, which is what trigger payloads need (Lashlang's validation accepts extra fields, so
+ * an emit must too), while `Type {...}` literals are closed.
+ *
+ * @since 0.1.0
+ */
+export const toJsonSchema = (
+  t: TypeExpr,
+  options: { readonly resolveRef: (name: string) => unknown; readonly openObjects: boolean }
+): unknown => {
+  const go = (x: TypeExpr): unknown => {
+    switch (x._tag) {
+      case "Str":
+        return { type: "string" }
+      case "Int":
+        return { type: "integer" }
+      case "Float":
+        return { type: "number" }
+      case "Bool":
+        return { type: "boolean" }
+      case "Dict":
+        return { type: "object" }
+      case "Null":
+        return { type: "null" }
+      case "Enum":
+        return { type: "string", enum: [...x.values] }
+      case "List":
+        return { type: "array", items: go(x.item) }
+      case "Object":
+        return {
+          type: "object",
+          properties: Object.fromEntries(x.fields.map((f) => [f.name, go(f.type)])),
+          required: x.fields.filter((f) => !f.optional).map((f) => f.name),
+          additionalProperties: options.openObjects
+        }
+      case "Union":
+        return { anyOf: x.members.map(go) }
+      case "Ref":
+        return options.resolveRef(x.name)
+      default:
+        return {}
+    }
+  }
+  return go(t)
+}
+
+/**
  * Prints a type as messages and prompts show it: `{ a: str, b: int? }`, `list[T]`, `enum["a", "b"]`, ...
  *
  * @since 0.1.0

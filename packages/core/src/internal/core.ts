@@ -5,7 +5,7 @@
  * @internal
  */
 import { randomUUID } from "node:crypto"
-import { Duration, Effect, FiberSet, Layer, Option, Schedule, Stream } from "effect"
+import { Duration, Effect, Either, FiberSet, Layer, Option, Schedule, Stream } from "effect"
 import { ArtifactStore } from "../ArtifactStore.js"
 import { EffectController } from "../EffectController.js"
 import { EffectJournal } from "../EffectJournal.js"
@@ -24,6 +24,8 @@ import { normalize } from "./config.js"
 import { makeProcessApi } from "./processes.js"
 import { makeQueuedDriver } from "./queued.js"
 import { emit, publicRegistration, startDelivery, type UnstartedDelivery } from "./triggers.js"
+import { rlmProtocol } from "./rlm.js"
+import { buildHostEnvironment } from "./lashlangHost.js"
 import { type Drivers, makeWorker, type ProcessEngine } from "./worker.js"
 import type { Protocol } from "./protocol.js"
 import type { CoreRuntime } from "./runtime.js"
@@ -97,6 +99,9 @@ const make = (config: LashCoreConfig) =>
     }
 
     const fibers = yield* FiberSet.make<unknown, unknown>()
+    // The static Lashlang surface (plugin catalogs, abilities and the static tools) must merge cleanly.
+    const surface = buildHostEnvironment(cfg, plugins, staticTools.catalog)
+    if (Either.isLeft(surface)) return yield* Effect.fail(surface.left)
     const lockOf = makeSemaphores()
     const nextId = (kind: string) =>
       Option.isSome(idGen) ? idGen.value.next(kind) : Effect.sync(() => `${kind}-${randomUUID()}`)
@@ -121,7 +126,7 @@ const make = (config: LashCoreConfig) =>
       fibers,
       afterCommit: () => Effect.void
     }
-    const protocol: Protocol = standardProtocol
+    const protocol: Protocol = cfg.raw.mode === "rlm" ? rlmProtocol(() => drivers!) : standardProtocol
     const engines = new Map<string, ProcessEngine>()
     const queued = makeQueuedDriver(core, protocol)
     // The drivers form a cycle (runtime → drivers → worker → ephemeral runtime); the worker reads them lazily.

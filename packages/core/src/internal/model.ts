@@ -52,6 +52,9 @@ export const callModel = (p: {
     )
   )
 
+/** The `toolName` of the part that carries an RLM step's outputs back to the model. */
+export const RLM_RESULT = "lashlang"
+
 const parseArgs = (content: string): Json => {
   try {
     return JSON.parse(content) as Json
@@ -91,7 +94,9 @@ export const renderHistory = (messages: ReadonlyArray<Message>): ReadonlyArray<L
           .join("\n")
         out.push(toolCalls.length > 0 ? { role: "assistant", content: prose, toolCalls } : { role: "assistant", content: prose })
         for (const part of message.parts) {
-          if (part.kind === "tool_result") {
+          // An RLM step's execution result has no tool call to answer: the model reads it as the next user turn.
+          if (part.kind === "tool_result" && part.toolName === RLM_RESULT) out.push({ role: "user", content: part.content })
+          else if (part.kind === "tool_result") {
             out.push(
               part.toolCallId === undefined
                 ? { role: "tool", content: part.content }

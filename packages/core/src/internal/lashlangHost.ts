@@ -1,0 +1,322 @@
+/**
+ * The Lashlang host side of the core: the host environment a session or a rebuilt process links against, and the
+ * HostBridge whose `perform` is a program's only way out (architecture §3.4 step 4, §3.6). The same bridge serves
+ * foreground RLM code and Lashlang processes; only the context differs (who registers, who is woken, how events
+ * are appended).
+ *
+ * @internal
+ */
+import {
+  checkTriggerCompatibility,
+  type HostCatalog as HostCatalogType,
+  HostCatalog,
+  type HostEnvironment,
+  HostFailure,
+  type HostOperation,
+  LashlangAbilities,
+  type LashlangHost,
+  type LashlangLanguageFeatures,
+  toJsonSchema,
+  Value
+} from "@lash/lashlang"
+import { Duration, Effect, Either, Option } from "effect"
+import type { ScopedEffects } from "../EffectController.js"
+import { LashConfigError } from "../Errors.js"
+import type { ProcessId, SessionId } from "../Identifiers.js"
+import { Ids, TriggerKeys } from "../Ids.js"
+import type { Json } from "../Json.js"
+import type { LashPlugin } from "../Plugin.js"
+import {
+  type AppendEventRequest,
+  lashlangEventTypes,
+  type ProcessExecutionEnvSpec,
+  type ProcessOriginator,
+  ProcessProvenance,
+  ProcessRegistration,
+  type SessionScope
+} from "../Process.js"
+import { ProcessEnvStore, persistProcessExecutionEnv } from "../ProcessEnvStore.js"
+import type { CausalRef } from "../Session.js"
+import type { InputTemplateEntry } from "../Trigger.js"
+import { makeProcessApi } from "./processes.js"
+import type { NormalizedConfig } from "./config.js"
+import type { CoreRuntime } from "./runtime.js"
+import { runToolCall, type ToolCatalog } from "./toolCatalog.js"
+import type { Drivers } from "./worker.js"
+
+/** The host operation name of tool `name` in the Lashlang surface. */
+const toolOperation = (name: string) => `tools.${name}`
+
+/**
+ * The environment programs link against: the config's abilities and features, every plugin's contribution and
+ * the catalog's tools as `tools.<name>`; the `triggers` module when that ability is on. Deterministic in its
+ * inputs, so a worker rebuilding a process gets the same environment the session had.
+ */
+export const buildHostEnvironment = (
+  cfg: NormalizedConfig,
+  plugins: ReadonlyArray<LashPlugin>,
+  catalog: ToolCatalog
+): Either.Either<HostEnvironment, LashConfigError> => {
+  let abilities = LashlangAbilities.plain(cfg.raw.rlm?.abilities ?? LashlangAbilities.none)
+  let features: LashlangLanguageFeatures = cfg.raw.rlm?.languageFeatures ?? { labels: false }
+  let cat: Either.Either<HostCatalogType, { readonly message: string }> = HostCatalog.addTools(
+    HostCatalog.empty,
+    catalog.list.map((e) => e.manifest.name)
+  )
+  for (const plugin of plugins) {
+    const surface = plugin.lashlang
+    if (surface === undefined) continue
+    if (surface.abilities !== undefined) abilities = LashlangAbilities.union(abilities, surface.abilities)
+    if (surface.languageFeatures !== undefined) features = { labels: features.labels || surface.languageFeatures.labels }
+    const extra = surface.catalog
+    if (extra !== undefined) cat = Either.flatMap(cat, (c) => HostCatalog.merge(c, extra))
+  }
+  if (abilities.triggers) {
+    cat = Either.flatMap(cat, (c) => HostCatalog.addModuleOperation(c, ["triggers"], "Triggers", "register", "triggers.register", { _tag: "Any" }, { _tag: "Any" }))
+  }
+  return Either.match(cat, {
+    onLeft: (e) => Either.left(new LashConfigError({ reason: "surface_conflict", detail: e.message })),
+    onRight: (c) => Either.right({ catalog: c, abilities: LashlangAbilities.plain(abilities), features, readOnlyBindings: {} })
+  })
+}
+
+/** Infrastructure failures (storage, journal) escape the program as defects and fail the turn or the run. */
+export class BridgeInfraFailure {
+  readonly _tag = "BridgeInfraFailure"
+  constructor(readonly error: unknown) {}
+}
+
+/** Rethrows an infrastructure failure captured by the bridge as a typed failure again. */
+export const unwrapInfra = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | unknown, R> =>
+  Effect.catchAllDefect(effect, (d) => (d instanceof BridgeInfraFailure ? Effect.fail(d.error) : Effect.die(d)))
+
+const infra = <A, R>(effect: Effect.Effect<A, unknown, R>): Effect.Effect<A, never, R> =>
+  Effect.catchAll(effect, (e) => Effect.die(new BridgeInfraFailure(e)))
+
+/** Who a program runs for. */
+export interface BridgeContext {
+  readonly core: CoreRuntime
+  readonly drivers: Drivers
+  readonly scoped: ScopedEffects
+  readonly catalog: ToolCatalog
+  readonly env: HostEnvironment
+  /** The effect-key seed: sites are keyed `<seed>:<nodeId>:<occurrence>`. */
+  readonly seed: string
+  /** The env captured for processes and trigger registrations started from here. */
+  readonly envSpec: ProcessExecutionEnvSpec
+  /** The registrant / originator of started work. */
+  readonly originator: ProcessOriginator
+  /** Whom started processes and registrations wake; also the grantee of process handles. */
+  readonly wakeTarget: SessionScope | undefined
+  readonly causedBy: CausalRef | undefined
+  readonly toolContext: { readonly sessionId?: SessionId; readonly processId?: ProcessId }
+  /** Observations (`print`) of this run, in order. */
+  readonly prints: Array<string>
+  /** Process mode only: appends a `process.wake` / `process.yield` event. */
+  readonly emit?: (req: AppendEventRequest) => Effect.Effect<unknown, unknown>
+}
+
+const siteKey = (ctx: BridgeContext, site: { readonly nodeId: string; readonly occurrence: number }) =>
+  `${ctx.seed}:${site.nodeId}:${site.occurrence}`
+
+const handleId = (handle: Value.Value): string | undefined => {
+  if (!Value.isRecord(handle)) return undefined
+  const id = handle.get("id")
+  return typeof id === "string" ? id : undefined
+}
+
+const sleepMillis = (op: Extract<HostOperation, { _tag: "Sleep" }>, now: number): number | string => {
+  const v = op.value
+  if (op.mode === "for") {
+    if (typeof v === "number" && Number.isFinite(v) && v >= 0) return v
+    return "sleep failed: `sleep for` expects a non-negative millisecond number"
+  }
+  const at = typeof v === "number" ? v : typeof v === "string" ? Date.parse(v) : Number.NaN
+  if (!Number.isFinite(at)) return "sleep failed: `sleep until` expects epoch milliseconds or an ISO-8601 time"
+  return Math.max(0, at - now)
+}
+
+/** The bridge of one program run. */
+export const makeBridge = (ctx: BridgeContext): LashlangHost => {
+  const { core } = ctx
+  const grantee = ctx.wakeTarget
+  const perform = (op: HostOperation): Effect.Effect<Value.Value, HostFailure> => {
+    switch (op._tag) {
+      case "Call": {
+        const toolName = op.hostOperation.startsWith("tools.") ? op.hostOperation.slice("tools.".length) : op.hostOperation
+        if (!ctx.catalog.entries.has(toolName) || toolOperation(toolName) !== op.hostOperation) {
+          return Effect.fail(new HostFailure({ message: `unknown operation ${op.hostOperation}` }))
+        }
+        const key = siteKey(ctx, op.site)
+        const args = op.args[0] === undefined ? {} : (Value.toJson(op.args[0]) as Json)
+        return infra(
+          runToolCall({ catalog: ctx.catalog, scoped: ctx.scoped, parentKey: key, call: { callId: key, toolName, args }, context: ctx.toolContext })
+        ).pipe(
+          Effect.flatMap((record) =>
+            record.result.type === "ok"
+              ? Effect.succeed(Value.fromJson(record.result.value))
+              : Effect.fail(new HostFailure({ message: record.result.failure.message, code: record.result.failure.code }))
+          )
+        )
+      }
+      case "Print":
+        return Effect.sync(() => {
+          ctx.prints.push(Value.toText(op.value))
+          return null
+        })
+      case "TriggerRegister":
+        return registerTrigger(ctx, op)
+      case "StartProcess":
+        return Effect.gen(function* () {
+          const args = Value.toJson(op.args) as Json
+          const id = Ids.lashlangChildProcessId({
+            parentSeed: ctx.seed,
+            nodeId: op.site.nodeId,
+            occurrence: op.site.occurrence,
+            moduleRef: op.moduleRef,
+            processRef: op.processRef,
+            hostRequirementsRef: op.hostRequirementsRef,
+            name: op.processName,
+            args
+          })
+          const envRef = yield* infra(persistProcessExecutionEnv(ctx.envSpec).pipe(Effect.provideService(ProcessEnvStore, core.envs)))
+          const reg = ProcessRegistration.make({
+            id,
+            input: {
+              type: "engine",
+              kind: "lashlang",
+              payload: { moduleRef: op.moduleRef, processRef: op.processRef, hostRequirementsRef: op.hostRequirementsRef, processName: op.processName, args }
+            },
+            identity: { kind: "lashlang", label: op.processName, definition: { moduleRef: op.moduleRef, processRef: op.processRef, processName: op.processName } },
+            eventTypes: lashlangEventTypes,
+            provenance: { originator: ctx.originator, ...(ctx.causedBy === undefined ? {} : { causedBy: ctx.causedBy }) },
+            envRef,
+            ...(ctx.wakeTarget === undefined ? {} : { wakeTarget: ctx.wakeTarget })
+          })
+          yield* makeProcessApi(core, ctx.drivers)
+            .start(reg, ctx.scoped.scope)
+            .pipe(
+              Effect.catchTags({
+                ProcessRegistrationConflict: () => Effect.fail(new HostFailure({ message: "process registration conflict" })),
+                InvalidProcessRegistration: (e) => Effect.fail(new HostFailure({ message: `invalid process registration: ${e.message}` }))
+              }),
+              Effect.catchAll((e) => (e instanceof HostFailure ? Effect.fail(e) : Effect.die(new BridgeInfraFailure(e))))
+            )
+          return Value.RecordValue.of([
+            ["__handle__", "process"],
+            ["id", id]
+          ])
+        })
+      case "Await":
+        return Effect.gen(function* () {
+          const id = handleId(op.handle)
+          if (id === undefined) return yield* Effect.fail(new HostFailure({ message: "unknown process handle" }))
+          const granted = grantee === undefined ? true : yield* infra(core.registry.hasHandleGrant(grantee, id as ProcessId))
+          if (!granted) return yield* Effect.fail(new HostFailure({ message: "unknown process handle" }))
+          const output = yield* core.registry.awaitProcess(id as ProcessId).pipe(
+            Effect.catchTag("ProcessNotFound", () => Effect.fail(new HostFailure({ message: "unknown process handle" }))),
+            Effect.catchAll((e) => (e instanceof HostFailure ? Effect.fail(e) : Effect.die(new BridgeInfraFailure(e))))
+          )
+          if (output.type === "success") return Value.fromJson(output.value)
+          if (output.type === "failure") return yield* Effect.fail(new HostFailure({ message: output.message, code: output.code }))
+          return yield* Effect.fail(new HostFailure({ message: `process cancelled${output.message === undefined ? "" : `: ${output.message}`}` }))
+        })
+      case "Cancel":
+        return Effect.gen(function* () {
+          const id = handleId(op.handle)
+          if (id === undefined) return yield* Effect.fail(new HostFailure({ message: "unknown process handle" }))
+          const granted = grantee === undefined ? true : yield* infra(core.registry.hasHandleGrant(grantee, id as ProcessId))
+          if (!granted) return yield* Effect.fail(new HostFailure({ message: "unknown process handle" }))
+          yield* infra(
+            core.registry.appendEvent(id as ProcessId, { eventType: "process.cancel_requested", payload: {}, replayKey: siteKey(ctx, op.site) })
+          )
+          return null
+        })
+      case "Sleep":
+        return Effect.gen(function* () {
+          const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
+          const ms = sleepMillis(op, now)
+          if (typeof ms === "string") return yield* Effect.fail(new HostFailure({ message: ms }))
+          yield* Effect.sleep(Duration.millis(ms))
+          return null
+        })
+      case "Emit": {
+        const emit = ctx.emit
+        if (emit === undefined) return Effect.fail(new HostFailure({ message: `\`${op.kind}\` is only available inside a process` }))
+        const payload = { value: Value.toJson(op.value) as Json, text: Value.toText(op.value) }
+        return infra(emit({ eventType: `process.${op.kind}`, payload, replayKey: siteKey(ctx, op.site) })).pipe(Effect.as(null))
+      }
+      case "WaitSignal":
+      case "SignalRun":
+        return Effect.fail(new HostFailure({ message: "signals are not supported by this runtime" }))
+      case "Terminate":
+        return Effect.succeed(null)
+    }
+  }
+  return { perform }
+}
+
+const registerTrigger = (
+  ctx: BridgeContext,
+  op: Extract<HostOperation, { _tag: "TriggerRegister" }>
+): Effect.Effect<Value.Value, HostFailure> =>
+  Effect.gen(function* () {
+    const { core, env } = ctx
+    const inputTemplate: Record<string, InputTemplateEntry> = {}
+    for (const input of op.inputs) {
+      inputTemplate[input.name] = input.binding.kind === "event" ? { type: "event" } : { type: "fixed", value: Value.toJson(input.binding.value) as Json }
+    }
+    const sourceType = op.source.typeName
+    const eventTypeName = env.catalog.triggerSources[sourceType]?.eventType
+    const eventType = eventTypeName === undefined ? undefined : env.catalog.namedDataTypes[eventTypeName]
+    if (eventTypeName === undefined || eventType === undefined) {
+      return yield* Effect.fail(new HostFailure({ message: `unknown trigger source ${sourceType}` }))
+    }
+    const artifact = yield* infra(core.artifacts.get(op.target.moduleRef))
+    const target = Option.getOrUndefined(artifact)?.exports.processes[op.target.processName]
+    if (target === undefined) return yield* Effect.fail(new HostFailure({ message: `trigger target ${op.target.processName} is not stored` }))
+    const incompatible = checkTriggerCompatibility(target, { name: eventTypeName, type: eventType }, op.inputs, env)
+    if (incompatible !== undefined) return yield* Effect.fail(new HostFailure({ message: incompatible.message }))
+    const resolveRef = (name: string): unknown => {
+      const t = env.catalog.namedDataTypes[name]
+      return t === undefined ? {} : toJsonSchema(t, { resolveRef, openObjects: true })
+    }
+    const payloadSchema = toJsonSchema(eventType, { resolveRef, openObjects: true }) as Json
+    const source = Value.toJson(op.source.value) as Json
+    const sourceKey = TriggerKeys.sourceKey(sourceType, source)
+    const envRef = yield* infra(persistProcessExecutionEnv(ctx.envSpec).pipe(Effect.provideService(ProcessEnvStore, core.envs)))
+    const definition = { moduleRef: op.target.moduleRef, processRef: op.target.processRef, processName: op.target.processName }
+    const record = yield* core.triggers
+      .register({
+        registrant: ctx.originator,
+        registrationKey: siteKey(ctx, op.site),
+        envRef,
+        ...(ctx.wakeTarget === undefined ? {} : { wakeTarget: ctx.wakeTarget }),
+        ...(op.name === undefined ? {} : { name: op.name }),
+        sourceType,
+        sourceKey,
+        source,
+        payloadSchema: payloadSchema as never,
+        target: { type: "engine", kind: "lashlang", payload: { ...definition, hostRequirementsRef: op.target.hostRequirementsRef } },
+        targetIdentity: { kind: "lashlang", ...(op.name === undefined ? {} : { label: op.name }), definition },
+        eventTypes: lashlangEventTypes,
+        inputTemplate
+      })
+      .pipe(
+        Effect.catchTag("TriggerRegistrationConflict", () => Effect.fail(new HostFailure({ message: "trigger registration conflict" }))),
+        Effect.catchAll((e) => (e instanceof HostFailure ? Effect.fail(e) : Effect.die(new BridgeInfraFailure(e))))
+      )
+    return Value.RecordValue.of([
+      ["type", "trigger_handle"],
+      ["id", record.handle],
+      ["name", record.name ?? null],
+      ["source_type", record.sourceType],
+      ["source_key", record.sourceKey]
+    ])
+  })
+
+/** The session-side context pieces for a program run inside a turn. */
+export const sessionOriginator = (sessionId: SessionId, frameId: string | undefined): { readonly originator: ProcessOriginator; readonly scope: SessionScope } => {
+  const scope: SessionScope = frameId === undefined ? { sessionId } : { sessionId, frameId }
+  return { originator: ProcessProvenance.session(scope).originator, scope }
+}

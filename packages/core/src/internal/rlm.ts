@@ -1,0 +1,221 @@
+/**
+ * RLM mode (architecture §3.4): the model answers with a ```lashlang block, the runtime runs it as one `exec_code`
+ * effect and feeds prints, errors and bound variables back until the program submits or the iteration limit is
+ * reached. Malformed code never fails the turn: every diagnostic goes back to the model.
+ *
+ * @internal
+ */
+import {
+  Canonical,
+  extractFirstLashlangFence,
+  formatDiagnostic,
+  type HostEnvironment,
+  link,
+  type LashlangDiagnostic,
+  parse,
+  renderBoundVariables,
+  renderHostSurface,
+  execute,
+  Value
+} from "@lash/lashlang"
+import { Effect, Either, Schema } from "effect"
+import type { StoreError } from "../Errors.js"
+import type { LlmRequest } from "../LanguageModel.js"
+import { Json, opt } from "../Json.js"
+import { type TokenUsage, TokenUsageOps } from "../Model.js"
+import type { Part } from "../Session.js"
+import type { TurnIssue } from "../Turn.js"
+import { type BridgeContext, buildHostEnvironment, makeBridge, sessionOriginator, unwrapInfra } from "./lashlangHost.js"
+import { callModel, renderHistory, RLM_RESULT } from "./model.js"
+import { iterationKey, type Protocol, type ProtocolInput } from "./protocol.js"
+import { currentFrame } from "./sessionState.js"
+import type { Drivers } from "./worker.js"
+
+/** What one executed block produced; journaled, so a replay restores it without running the program again. */
+const ExecResult = Schema.Struct({
+  prints: Schema.Array(Schema.String),
+  error: opt(Schema.String),
+  submitted: opt(Schema.Struct({ value: Json })),
+  globalsAfter: Schema.Record({ key: Schema.String, value: Schema.Unknown })
+})
+type ExecResult = typeof ExecResult.Type
+
+const execCodec = {
+  success: ExecResult as unknown as Schema.Schema<ExecResult, Json>,
+  failure: Schema.Never as unknown as Schema.Schema<never, Json>
+}
+
+/** The globals persisted in a frame's `executionState`. */
+const ExecutionState = Schema.Struct({ globals: Schema.Record({ key: Schema.String, value: Schema.Unknown }) })
+
+const decodeGlobals = (state: unknown): Map<string, Value.Value> => {
+  const decoded = Schema.decodeUnknownEither(ExecutionState)(state)
+  if (Either.isLeft(decoded)) return new Map()
+  return new Map(Object.entries(decoded.right.globals).map(([k, v]) => [k, Value.decodeTrusted(v)] as const))
+}
+
+const encodeGlobals = (globals: ReadonlyMap<string, Value.Value>): Record<string, unknown> =>
+  Object.fromEntries([...globals].map(([k, v]) => [k, Value.encodeTrusted(v)]))
+
+/** Text of a submitted value as the final assistant message shows it: strings unchanged, else pretty JSON. */
+const settledText = (value: Json): string =>
+  typeof value === "string" ? value : JSON.stringify(JSON.parse(Canonical.canonicalJsonUnsafe(value)), null, 2)
+
+const feedback = (r: ExecResult): string => {
+  const lines: Array<string> = []
+  if (r.prints.length > 0) lines.push("Output:", ...r.prints)
+  if (r.error !== undefined) lines.push("Error:", r.error)
+  if (lines.length === 0) lines.push("The block ran without output.")
+  return lines.join("\n")
+}
+
+const runBlock = (input: ProtocolInput, drivers: Drivers, env: HostEnvironment, globals: ReadonlyMap<string, Value.Value>, code: string, key: string) =>
+  Effect.gen(function* () {
+    const { core, state } = input
+    const compiled = yield* Effect.either(
+      Effect.flatMap(parse(code), (program) => link(program, env, { globals }))
+    )
+    if (Either.isLeft(compiled)) {
+      return { prints: [], error: formatDiagnostic(compiled.left as LashlangDiagnostic, code), globalsAfter: encodeGlobals(globals) } satisfies ExecResult
+    }
+    const linked = compiled.right
+    if (Object.keys(linked.artifact.exports.processes).length > 0) yield* core.artifacts.put(linked.artifact)
+    const frame = currentFrame(state)
+    const { originator, scope } = sessionOriginator(state.sessionId, frame.frameId)
+    const prints: Array<string> = []
+    const ctx: BridgeContext = {
+      core,
+      drivers,
+      scoped: input.scoped,
+      catalog: input.catalog,
+      env,
+      seed: key,
+      envSpec: { policy: input.policy, pluginOptions: frame.assignment.pluginOptions },
+      originator,
+      wakeTarget: scope,
+      causedBy: { type: "turn", sessionId: state.sessionId, turnId: input.turnId },
+      toolContext: { sessionId: state.sessionId },
+      prints
+    }
+    const outcome = yield* unwrapInfra(execute(linked, globals, makeBridge(ctx), { mode: "foreground" }))
+    const base = { prints, globalsAfter: encodeGlobals(outcome.globals) }
+    switch (outcome._tag) {
+      case "Submitted":
+        return { ...base, submitted: { value: Value.toJson(outcome.value) as Json } } satisfies ExecResult
+      case "Errored":
+        return { ...base, error: formatDiagnostic(outcome.error, code) } satisfies ExecResult
+      default:
+        return base satisfies ExecResult
+    }
+  })
+
+/** The RLM protocol; `drivers` are read lazily because they are wired after the protocol exists. */
+export const rlmProtocol =
+  (drivers: () => Drivers): Protocol =>
+  (input) =>
+    Effect.gen(function* () {
+      const { core, delta } = input
+      const built = buildHostEnvironment(core.cfg, core.plugins, input.catalog)
+      if (Either.isLeft(built)) return yield* Effect.die(built.left) // checked when the core was built
+      const env = built.right
+      const termination = core.cfg.raw.rlm?.termination ?? "submit_required"
+      let globals: ReadonlyMap<string, Value.Value> = decodeGlobals(currentFrame(input.state).executionState)
+      const issues: Array<TurnIssue> = []
+      let usage: TokenUsage = TokenUsageOps.zero
+      const system = [core.cfg.raw.systemPrompt, renderHostSurface(env)].filter((s) => s !== undefined).join("\n\n")
+      for (let iteration = 0; iteration < input.maxIterations; iteration++) {
+        const key = iterationKey(input, iteration)
+        const request: LlmRequest = {
+          model: input.policy.model,
+          messages: [
+            { role: "system", content: `${system}\n\n${renderBoundVariables(globals)}` },
+            ...renderHistory([...input.history, ...delta.messages]),
+            {
+              role: "user",
+              content: `Iteration ${iteration + 1} of ${input.maxIterations}. Answer with one \`\`\`lashlang block; finish with \`submit <value>\`${termination === "prose_or_submit" ? " or answer in prose" : ""}.`
+            }
+          ],
+          tools: []
+        }
+        const response = yield* callModel({
+          scoped: input.scoped,
+          replayKey: `${key}:llm_call:0`,
+          providerId: input.policy.providerId,
+          provider: input.provider,
+          request,
+          retry: core.cfg.providerRetry
+        })
+        usage = TokenUsageOps.add(usage, response.usage)
+        if (response.text.length === 0 && (response.reasoning ?? "").length === 0) {
+          return { outcome: { type: "stopped", stop: "provider_error" }, toolCalls: [], usage, issues, executionState: { globals: encodeGlobals(globals) } as Json }
+        }
+        const fence = extractFirstLashlangFence(response.text)
+        const prose: Array<Omit<Part, "id">> = []
+        if (response.reasoning !== undefined && response.reasoning.length > 0) prose.push({ kind: "reasoning", content: response.reasoning })
+        if (fence._tag === "NoFence") {
+          prose.push({ kind: "text", content: response.text })
+          if (termination === "prose_or_submit") {
+            delta.message({ role: "assistant", parts: prose })
+            return {
+              outcome: { type: "finished", finish: { type: "assistant_message", text: response.text } },
+              toolCalls: [],
+              usage,
+              issues,
+              executionState: { globals: encodeGlobals(globals) } as Json
+            }
+          }
+          const reminder = "No ```lashlang block was found; nothing was executed. Write your code in one ```lashlang block and finish with `submit <value>`."
+          delta.message({ role: "assistant", parts: [...prose, { kind: "tool_result", toolName: RLM_RESULT, content: reminder }] })
+          delta.protocol("rlm", { type: "step", iteration, error: "no_fence" })
+          continue
+        }
+        const before = response.text.split("```lashlang")[0]?.trim() ?? ""
+        if (before.length > 0) prose.push({ kind: "text", content: before })
+        if (fence._tag === "Unclosed") {
+          const error = "the ```lashlang block was not closed; nothing was executed"
+          delta.message({ role: "assistant", parts: [...prose, { kind: "tool_result", toolName: RLM_RESULT, content: `Error:\n${error}` }] })
+          delta.protocol("rlm", { type: "step", iteration, error })
+          continue
+        }
+        const execKey = `${key}:exec_code:0`
+        const result = yield* input.scoped.execute(
+          {
+            scope: input.scoped.scope,
+            effectId: execKey,
+            kind: "exec_code",
+            replayKey: execKey,
+            command: { code: Canonical.sha256Hex(fence.code) }
+          },
+          execCodec,
+          runBlock(input, drivers(), env, globals, fence.code, execKey) as Effect.Effect<ExecResult, StoreError>
+        )
+        globals = new Map(Object.entries(result.globalsAfter).map(([k, v]) => [k, Value.decodeTrusted(v)] as const))
+        delta.message({
+          role: "assistant",
+          parts: [
+            ...prose,
+            { kind: "code", language: "lashlang", content: fence.code },
+            { kind: "tool_result", toolName: RLM_RESULT, content: feedback(result) }
+          ]
+        })
+        delta.protocol("rlm", {
+          type: "step",
+          iteration,
+          prints: [...result.prints],
+          ...(result.error === undefined ? {} : { error: result.error }),
+          ...(result.submitted === undefined ? {} : { submitted: result.submitted.value })
+        })
+        if (result.submitted !== undefined) {
+          const value = result.submitted.value
+          delta.message({ role: "assistant", parts: [{ kind: "text", content: settledText(value) }] })
+          return {
+            outcome: { type: "finished", finish: { type: "submitted_value", value } },
+            toolCalls: [],
+            usage,
+            issues,
+            executionState: { globals: encodeGlobals(globals) } as Json
+          }
+        }
+      }
+      return { outcome: { type: "stopped", stop: "max_turns" }, toolCalls: [], usage, issues, executionState: { globals: encodeGlobals(globals) } as Json }
+    })

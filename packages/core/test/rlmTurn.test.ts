@@ -1,0 +1,106 @@
+import { MemoryBackend } from "@lash/backend-memory"
+import { LashlangAbilities } from "@lash/lashlang"
+import { TestProvider } from "@lash/testing"
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer, Option } from "effect"
+import { InlineEffectController, LashCore, type LashCoreConfig, type LanguageModelProvider, TurnInput } from "../src/index.js"
+import { mathTools, testModel } from "./fixtures.js"
+
+const fence = (code: string) => "```lashlang\n" + code + "\n```"
+
+const rlmCore = (provider: Layer.Layer<LanguageModelProvider>, config: Partial<LashCoreConfig> = {}) =>
+  Layer.provideMerge(
+    LashCore.layer({ mode: "rlm", model: testModel, tools: [mathTools], rlm: { abilities: LashlangAbilities.all }, ...config }).pipe(
+      Layer.provide(Layer.mergeAll(provider, InlineEffectController.layer))
+    ),
+    MemoryBackend.layer()
+  )
+
+describe("RLM turns", () => {
+  it.effect("a link error is fed back, the second block submits, both steps are committed", () => {
+    const provider = TestProvider.builder()
+      .reply(
+        "Let me add.\n" + fence("r = await tools.add({ a: 2, b: 3 })?\nsubmit total"),
+        fence("r = await tools.add({ a: 2, b: 3 })?\nsubmit { sum: r.sum, doubled: r.sum * 2 }")
+      )
+      .build()
+    return Effect.gen(function* () {
+      const core = yield* LashCore
+      const session = yield* core.openSession("rlm-1")
+      const out = yield* session.turn(TurnInput.text("add 2 and 3")).run
+      expect(Option.getOrNull(out.submittedValue)).toEqual({ sum: 5, doubled: 10 })
+      const requests = yield* provider.requests
+      expect(requests).toHaveLength(2)
+      // The second request shows the first step's diagnostic, with its line and column.
+      const feedback = requests[1]!.request.messages.filter((m) => m.role === "user").map((m) => m.content).join("\n")
+      expect(feedback).toContain("unknown name `total`")
+      expect(feedback).toMatch(/line 2/)
+      // No native tools in RLM mode; the system prompt renders the host surface.
+      expect(requests[0]!.request.tools).toEqual([])
+      expect(requests[0]!.request.messages[0]!.content).toContain("tools.add")
+      // Both steps and the settled answer are in the committed transcript, and survive a cold reopen.
+      const reopened = yield* core.openSession("rlm-1")
+      const codes = reopened.readView().messages.flatMap((m) => m.parts.filter((p) => p.kind === "code").map((p) => p.content))
+      expect(codes).toHaveLength(2)
+      expect(codes[0]).toContain("submit total")
+      yield* provider.assertComplete
+    }).pipe(Effect.provide(rlmCore(provider.layer)))
+  })
+
+  it.effect("variables persist across blocks and across turns; prints reach the model", () => {
+    const provider = TestProvider.builder()
+      .reply(fence("counter = 41\nprint counter"), fence("counter = counter + 1\nsubmit counter"), fence("submit counter * 2"))
+      .build()
+    return Effect.gen(function* () {
+      const core = yield* LashCore
+      const session = yield* core.openSession("rlm-2")
+      const first = yield* session.turn(TurnInput.text("count")).run
+      expect(Option.getOrNull(first.submittedValue)).toBe(42)
+      const requests = yield* provider.requests
+      expect(requests[1]!.request.messages.some((m) => m.role === "user" && m.content.includes("Output:\n41"))).toBe(true)
+      expect(requests[1]!.request.messages[0]!.content).toContain("counter")
+      const second = yield* session.turn(TurnInput.text("double it")).run
+      expect(Option.getOrNull(second.submittedValue)).toBe(84)
+    }).pipe(Effect.provide(rlmCore(provider.layer)))
+  })
+
+  it.effect("unknown tools, bad arguments, runtime errors and missing fences never fail the turn", () => {
+    const provider = TestProvider.builder()
+      .reply(
+        "I think the answer is 4.",
+        fence("x = await tools.nope({})"),
+        fence('bad = await tools.add({ a: "two", b: 3 })\nprint bad.ok\nprint bad.error'),
+        fence("boom = \"a\" - 1\nsubmit boom"),
+        "```lashlang\nsubmit 1",
+        fence('submit "done"')
+      )
+      .build()
+    return Effect.gen(function* () {
+      const core = yield* LashCore
+      const session = yield* core.openSession("rlm-3")
+      const out = yield* session.turn(TurnInput.text("go")).run
+      expect(Option.getOrNull(out.submittedValue)).toBe("done")
+      const requests = yield* provider.requests
+      const seen = (i: number) => requests[i]!.request.messages.filter((m) => m.role === "user").map((m) => m.content).join("\n")
+      expect(seen(1)).toContain("No ```lashlang block was found")
+      expect(seen(2)).toContain("resource type `Tools` does not expose operation `nope`")
+      expect(seen(3)).toContain("Output:\nfalse")
+      expect(seen(3)).toContain("invalid arguments for add: /a: expected number, got string")
+      expect(seen(4)).toContain("expected a number")
+      expect(seen(5)).toContain("was not closed")
+      expect(Option.getOrNull(out.assistantMessage)).toBe("done")
+    }).pipe(Effect.provide(rlmCore(provider.layer)))
+  })
+
+  it.effect("the iteration limit stops the turn as max_turns and still commits", () => {
+    const provider = TestProvider.builder().complete(() => fence("print 1")).build()
+    return Effect.gen(function* () {
+      const core = yield* LashCore
+      const session = yield* core.openSession("rlm-4")
+      const out = yield* session.turn(TurnInput.text("loop")).run
+      expect(out.outcome).toEqual({ type: "stopped", stop: "max_turns" })
+      expect(out.headRevision).toBe(1)
+      expect((yield* provider.requests).length).toBe(3)
+    }).pipe(Effect.provide(rlmCore(provider.layer, { maxIterations: 3 })))
+  })
+})
