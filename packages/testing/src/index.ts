@@ -4,3 +4,5 @@
  * @since 0.1.0
  */
 export * from "./TestProvider.js"
+export * from "./StorageUnderTest.js"
+export * from "./RuntimeRebuild.js"

@@ -25,6 +25,7 @@ import { makeProcessApi } from "./processes.js"
 import { makeQueuedDriver } from "./queued.js"
 import { emit, publicRegistration, startDelivery, type UnstartedDelivery } from "./triggers.js"
 import { rlmProtocol } from "./rlm.js"
+import { lashlangEngine } from "./lashlangEngine.js"
 import { buildHostEnvironment } from "./lashlangHost.js"
 import { type Drivers, makeWorker, type ProcessEngine } from "./worker.js"
 import type { Protocol } from "./protocol.js"
@@ -127,7 +128,7 @@ const make = (config: LashCoreConfig) =>
       afterCommit: () => Effect.void
     }
     const protocol: Protocol = cfg.raw.mode === "rlm" ? rlmProtocol(() => drivers!) : standardProtocol
-    const engines = new Map<string, ProcessEngine>()
+    const engines = new Map<string, ProcessEngine>([["lashlang", lashlangEngine(() => drivers!)]])
     const queued = makeQueuedDriver(core, protocol)
     // The drivers form a cycle (runtime → drivers → worker → ephemeral runtime); the worker reads them lazily.
     let drivers: Drivers | undefined
