@@ -91,6 +91,23 @@ const err = (kind: RuntimeErrorKind, message: string, hint?: string): never => {
 }
 
 const NUM_RE = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/
+/** The maximum bracket depth of a JSON text, ignoring brackets inside strings. */
+const jsonDepth = (s: string): number => {
+  let depth = 0
+  let max = 0
+  let inString = false
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (inString) {
+      if (c === 92) i++
+      else if (c === 34) inString = false
+    } else if (c === 34) inString = true
+    else if (c === 91 || c === 123) max = Math.max(max, ++depth)
+    else if (c === 93 || c === 125) depth--
+  }
+  return max
+}
+
 const toNumber = (v: Value): number => {
   if (typeof v === "number") return v
   if (typeof v === "boolean") return v ? 1 : 0
@@ -985,6 +1002,9 @@ class Machine {
         return toNumber(n(0))
       case "json_parse": {
         const s = text(n(0), "json_parse")
+        // Depth is checked before parsing so a deeply nested (even truncated) document is rejected by the limit,
+        // never by the host parser's recursion.
+        if (jsonDepth(s) > this.limits.maxValueDepth) return err("ValueError", `invalid json: nesting too deep (limit ${this.limits.maxValueDepth})`)
         let parsed: unknown
         try {
           parsed = JSON.parse(s)
