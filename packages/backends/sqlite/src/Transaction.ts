@@ -19,7 +19,7 @@ import { SqlClient } from "@effect/sql"
 import type { Connection } from "@effect/sql/SqlConnection"
 import { SqlError } from "@effect/sql/SqlError"
 import { StoreConflict, StoreUnavailable } from "@lash/core"
-import { Cause, Context, Effect, Option, Predicate, Random, Scope } from "effect"
+import { Context, Effect, Option, Predicate, Random, Scope } from "effect"
 
 /** Marks the context of a running write unit (write units never nest). */
 class WriteUnit extends Context.Tag("@lash/backend-sqlite/WriteUnit")<WriteUnit, true>() {}
@@ -189,9 +189,8 @@ export const makeTransactions = (sql: SqlClient.SqlClient, fileLock: Effect.Sema
 }
 
 /**
- * True when a cause is (or wraps) a SQLite busy error; used by the open retry.
+ * True when an error (a `SqlError`, a better-sqlite3 error or a defect value) is SQLite lock contention.
  *
  * @since 0.1.0
  */
-export const causeIsBusy = (cause: Cause.Cause<unknown>): boolean =>
-  [...Cause.failures(cause), ...Cause.defects(cause)].some((e) => isBusyCode(sqliteCode(e)))
+export const isBusyError = (error: unknown): boolean => isBusyCode(sqliteCode(error))

@@ -1,0 +1,7 @@
+/**
+ * @lash/backend-sqlite: the embedded SQLite storage backend of lash (durable tier, safe across OS processes on one
+ * host).
+ *
+ * @since 0.1.0
+ */
+export * from "./SqliteBackend.js"
