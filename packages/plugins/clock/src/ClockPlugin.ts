@@ -1,6 +1,6 @@
 /**
  * `@lash/plugin-clock` as a plugin value: the `clock.Alarm({ at, tz? })` trigger-source constructor with its
- * `clock.Tick` event type, the `triggers` ability, and the trigger event declaration the core checks emits against.
+ * `clock.Tick` event type, the `triggers` and `processes` abilities (a trigger target is a process declaration), and the trigger event declaration the core checks emits against.
  *
  * @since 0.1.0
  */
@@ -29,7 +29,7 @@ export const clockCatalog: HostCatalog = Either.getOrThrow(HostCatalog.addTrigge
 export const ClockPlugin: LashPlugin = definePlugin({
   id: "clock",
   version: "1",
-  lashlang: { abilities: LashlangAbilities.none.withTriggers(), catalog: clockCatalog },
+  lashlang: { abilities: LashlangAbilities.none.withTriggers().withProcesses(), catalog: clockCatalog },
   triggerEvents: [
     {
       resourceType: "Clock",
