@@ -6,3 +6,4 @@
 export * from "./TestProvider.js"
 export * from "./StorageUnderTest.js"
 export * from "./RuntimeRebuild.js"
+export * from "./RebuildFixture.js"

@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { Cause, Duration, Effect, Exit, FiberSet, Ref } from "effect"
+import { Cause, Duration, Effect, Exit, FiberSet, Ref, Schedule } from "effect"
 import type { ScopedEffects } from "../EffectController.js"
 import { LeaseLost, type ProcessEnvNotFound, type StoreError } from "../Errors.js"
 import type { ProcessId, SessionId, TurnId } from "../Identifiers.js"
@@ -219,11 +219,19 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
       }
       running.add(record.id)
       const latest = yield* Ref.make(lease)
-      const renewLoop = Effect.gen(function* () {
+      // A transient store error (a busy database) must not give the lease up: retry until the lease is really lost.
+      const renewOnce = Effect.gen(function* () {
         const current = yield* Ref.get(latest)
         const renewed = yield* core.registry.renewLease(current, core.cfg.worker.leaseTtlMs)
         yield* Ref.set(latest, renewed)
       }).pipe(
+        Effect.retry({
+          while: (e) => e._tag !== "LeaseLost",
+          schedule: Schedule.spaced(Duration.millis(Math.max(10, Math.floor(core.cfg.worker.renewEveryMs / 5)))),
+          times: 10
+        })
+      )
+      const renewLoop = renewOnce.pipe(
         Effect.delay(Duration.millis(core.cfg.worker.renewEveryMs)),
         Effect.forever,
         Effect.catchTag("LeaseLost", (e) => Effect.fail(e))
@@ -291,7 +299,11 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
         const limit = freeSlots()
         if (limit <= 0) return
         const leases = yield* core.registry.claimRunnable({ ownerId: yield* ownerId(), ttlMs: core.cfg.worker.leaseTtlMs, limit })
-        for (const lease of leases) yield* fork(runLeased(lease))
+        // Slots are taken before the fork, so overlapping sweeps never claim more than maxConcurrent.
+        for (const lease of leases) {
+          running.add(lease.processId)
+          yield* fork(runLeased(lease))
+        }
         if (leases.length < limit) return
       }
     }).pipe(
