@@ -1,4 +1,4 @@
-import { runtimeRebuildAndWorkerRecovery, type StorageUnderTest } from "@lash/testing"
+import { backendConformance, runtimeRebuildAndWorkerRecovery, type StorageUnderTest } from "@lash/testing"
 import { Effect, Layer } from "effect"
 import { MemoryBackend } from "../src/index.js"
 
@@ -10,3 +10,4 @@ const memory: StorageUnderTest = {
 }
 
 runtimeRebuildAndWorkerRecovery(memory)
+backendConformance(memory)

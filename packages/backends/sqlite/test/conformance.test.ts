@@ -1,4 +1,4 @@
-import { runtimeRebuildAndWorkerRecovery, type StorageUnderTest } from "@lash/testing"
+import { backendConformance, runtimeRebuildAndWorkerRecovery, type StorageUnderTest } from "@lash/testing"
 import { Effect } from "effect"
 import { SqliteBackend } from "../src/index.js"
 
@@ -10,3 +10,4 @@ const sqlite: StorageUnderTest = {
 }
 
 runtimeRebuildAndWorkerRecovery(sqlite)
+backendConformance(sqlite)

@@ -1,0 +1,213 @@
+/**
+ * RuntimePersistence scenarios (conformance §2.2, §3.3, §3.4 and the session races of §3.1).
+ *
+ * @since 0.1.0
+ */
+import { Ids, type QueuedWorkBatchDraft, type RuntimeCommit, type SessionId, SessionStore, TurnInput } from "@lash/core"
+import { Context, Effect, Exit, Option } from "effect"
+import type { Scenario, ScenarioContext } from "./Harness.js"
+
+const policy = { providerId: "", model: { id: "conformance-model", limits: { contextWindowTokens: 4096 } } }
+const sid = (s: string) => s as SessionId
+
+/** Creates a root session. @since 0.1.0 */
+export const createRequest = (sessionId: string) => ({ sessionId: sid(sessionId), relation: { type: "root" as const }, policy })
+
+/** A one-message commit with a turn stamp over its own content hash. @since 0.1.0 */
+export const commitOf = (sessionId: string, expected: number, turnId: string, options: { readonly turnIndex?: number; readonly text?: string } = {}): RuntimeCommit => {
+  const nodeId = `${turnId}:node`
+  const base: RuntimeCommit = {
+    sessionId: sid(sessionId),
+    expectedHeadRevision: expected,
+    config: policy,
+    frames: [{ frameId: "main", assignment: { policy, pluginOptions: { plugins: {} } }, protocolOptions: null }],
+    currentFrameId: "main",
+    graph: {
+      type: "append",
+      nodes: [{ nodeId, timestampMs: 0, payload: { kind: "message", message: { id: `${turnId}:msg`, role: "user", parts: [{ id: `${turnId}:part`, kind: "text", content: options.text ?? turnId }] } } }],
+      leafNodeId: nodeId
+    },
+    checkpoint: { turnIndex: options.turnIndex ?? expected, usage: { input: 0, output: 0 } },
+    usageDeltas: [],
+    completedClaims: []
+  }
+  return { ...base, turnStamp: { turnId: turnId as never, hash: Ids.turnStampHash(base) } }
+}
+
+/** A queued turn input. @since 0.1.0 */
+export const batchDraft = (sessionId: string, text: string, sourceKey?: string): QueuedWorkBatchDraft => ({
+  sessionId: sid(sessionId),
+  ...(sourceKey === undefined ? {} : { sourceKey }),
+  deliveryPolicy: "earliest_safe_boundary",
+  slotPolicy: "join",
+  mergeKey: { type: "never" },
+  availableAtMs: 0,
+  payloads: [{ type: "turn_input", input: TurnInput.text(text) }]
+})
+
+const store = (ctx: ScenarioContext) => Context.get(ctx.handle, SessionStore)
+const head = (ctx: ScenarioContext, s: string) => Effect.map(store(ctx).load(sid(s)), (o) => Option.map(o, (x) => x.headRevision).pipe(Option.getOrElse(() => -1)))
+
+/** The RuntimePersistence scenarios. @since 0.1.0 */
+export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
+  {
+    id: "RP-01",
+    suite: "RuntimePersistence",
+    title: "declared tier",
+    clock: "test",
+    run: (ctx) => ctx.invariant("the session store reports the declared tier", store(ctx).tier === ctx.tier, ctx.tier, store(ctx).tier)
+  },
+  {
+    id: "RP-07",
+    suite: "RuntimePersistence",
+    title: "source keys are idempotent; the list is ordered",
+    clock: "test",
+    run: (ctx) =>
+      Effect.gen(function* () {
+        const s = store(ctx)
+        yield* s.create(createRequest("root"))
+        const first = yield* s.enqueue(batchDraft("root", "first", "source:first"))
+        const replay = yield* s.enqueue(batchDraft("root", "different replay payload", "source:first"))
+        const replayText = replay.items[0]?.payload.type === "turn_input" ? replay.items[0].payload.input.items[0] : undefined
+        yield* ctx.invariant("a replayed source key returns the original batch", replay.batchId === first.batchId && JSON.stringify(replayText) === JSON.stringify({ type: "text", text: "first" }), first.batchId, [replay.batchId, replayText])
+        yield* s.enqueue(batchDraft("root", "second"))
+        const queued = yield* s.listQueued(sid("root"))
+        yield* ctx.invariant("two batches in enqueue order", queued.length === 2 && queued[0]!.enqueueSeq < queued[1]!.enqueueSeq, 2, queued.map((b) => b.enqueueSeq))
+        yield* ctx.expectFailure("enqueue for a session never created fails", s.enqueue(batchDraft("never", "x")), "SessionNotFound")
+      })
+  },
+  {
+    id: "RP-18",
+    suite: "RuntimePersistence",
+    title: "the final-commit stamp is idempotent and conflicts on a changed hash",
+    clock: "test",
+    run: (ctx) =>
+      Effect.gen(function* () {
+        const s = store(ctx)
+        yield* s.create(createRequest("root"))
+        const c = commitOf("root", 0, "provider-turn")
+        const a = yield* s.commit(c)
+        const b = yield* Effect.either(s.commit(c))
+        yield* ctx.invariant(
+          "an identical retry returns the stored result",
+          a.headRevision === 1 && b._tag === "Right" && b.right.headRevision === 1,
+          [1, 1],
+          [a.headRevision, b._tag === "Right" ? b.right.headRevision : (b.left as { readonly _tag: string })._tag]
+        )
+        yield* ctx.expectFailure("changed content under the same turn id conflicts", s.commit(commitOf("root", 1, "provider-turn", { turnIndex: 1, text: "changed" })), "TurnCommitConflict")
+      })
+  },
+  {
+    id: "RP-20",
+    suite: "RuntimePersistence",
+    title: "a commit to an unknown session fails and leaves nothing behind",
+    clock: "test",
+    run: (ctx) =>
+      Effect.gen(function* () {
+        const s = store(ctx)
+        yield* ctx.expectFailure("a commit never creates a session", s.commit(commitOf("never-created", 0, "t1")), "SessionNotFound")
+        const exists = yield* s.exists(sid("never-created"))
+        yield* ctx.invariant("the session still does not exist", !exists, false, exists)
+        yield* s.create(createRequest("never-created"))
+        const r = yield* s.commit(commitOf("never-created", 0, "t1", { text: "other content" }))
+        yield* ctx.invariant("no stamp was left behind by the failed commit", r.headRevision === 1, 1, r.headRevision)
+      })
+  },
+  {
+    id: "X-CAS-1",
+    suite: "RuntimePersistence",
+    title: "a stale expected head is rejected and writes nothing",
+    clock: "test",
+    run: (ctx) =>
+      Effect.gen(function* () {
+        const s = store(ctx)
+        yield* s.create(createRequest("root"))
+        yield* s.commit(commitOf("root", 0, "t1"))
+        yield* s.commit(commitOf("root", 1, "t2"))
+        const before = yield* s.load(sid("root"))
+        const e = yield* ctx.expectFailure("expected 1 against head 2 fails", s.commit(commitOf("root", 1, "t3")), "HeadRevisionConflict")
+        const detail = e as unknown as { readonly expected: number; readonly actual: number }
+        yield* ctx.invariant("the conflict names expected and actual", detail.expected === 1 && detail.actual === 2, { expected: 1, actual: 2 }, { expected: detail.expected, actual: detail.actual })
+        const after = yield* s.load(sid("root"))
+        yield* ctx.invariant("nothing was written", JSON.stringify(before) === JSON.stringify(after), "unchanged", "changed")
+      })
+  },
+  {
+    id: "X-CAS-2",
+    suite: "RuntimePersistence",
+    title: "heads increase by exactly one",
+    clock: "test",
+    run: (ctx) =>
+      Effect.gen(function* () {
+        const s = store(ctx)
+        yield* s.create(createRequest("root"))
+        for (let i = 0; i < 3; i++) {
+          const r = yield* s.commit(commitOf("root", i, `t${i}`))
+          const loaded = yield* head(ctx, "root")
+          yield* ctx.invariant("the head moves by one per commit", r.headRevision === i + 1 && loaded === i + 1, i + 1, [r.headRevision, loaded])
+        }
+      })
+  },
+  {
+    id: "X-ORDER-1",
+    suite: "RuntimePersistence",
+    title: "stamp dedupe comes before the head CAS",
+    clock: "test",
+    run: (ctx) =>
+      Effect.gen(function* () {
+        const s = store(ctx)
+        yield* s.create(createRequest("root"))
+        const a = commitOf("root", 0, "t1")
+        yield* s.commit(a)
+        yield* s.commit(commitOf("root", 1, "t2"))
+        const retried = yield* Effect.either(s.commit(a))
+        yield* ctx.invariant(
+          "retrying A with its stale head returns A's stored result",
+          retried._tag === "Right" && retried.right.headRevision === 1,
+          "headRevision 1",
+          retried._tag === "Right" ? retried.right.headRevision : (retried.left as { readonly _tag: string })._tag
+        )
+      })
+  },
+  {
+    id: "X-RACE-8",
+    suite: "RuntimePersistence",
+    title: "first commit: exactly one wins, the rest see HeadRevisionConflict",
+    clock: "live",
+    run: (ctx) =>
+      Effect.gen(function* () {
+        const s = store(ctx)
+        yield* s.create(createRequest("race"))
+        const exits = yield* ctx.race(8, (i) => s.commit(commitOf("race", 0, `t${i}`)))
+        const wins = exits.filter(Exit.isSuccess).length
+        yield* ctx.invariant("exactly one first commit succeeds", wins === 1, 1, wins)
+        const losers = exits.filter((e) => Exit.isFailure(e) && JSON.stringify(e.cause).includes("HeadRevisionConflict")).length
+        yield* ctx.invariant("every loser fails with HeadRevisionConflict", losers === 7, 7, losers)
+        const h = yield* head(ctx, "race")
+        yield* ctx.invariant("the head is 1", h === 1, 1, h)
+      })
+  },
+  {
+    id: "RP-R1",
+    suite: "RuntimePersistence",
+    title: "persistence survives reopen",
+    clock: "live",
+    tiers: ["durable"],
+    run: (ctx) =>
+      Effect.gen(function* () {
+        const s = store(ctx)
+        yield* s.create(createRequest("root"))
+        yield* s.commit(commitOf("root", 0, "t1"))
+        const batch = yield* s.enqueue(batchDraft("root", "survives reopen", "reopen:queued"))
+        const again = Context.get(yield* ctx.reopen, SessionStore)
+        const loaded = yield* again.load(sid("root"))
+        const queued = yield* again.listQueued(sid("root"))
+        yield* ctx.invariant(
+          "revision and queue survive",
+          Option.isSome(loaded) && loaded.value.headRevision === 1 && queued[0]?.batchId === batch.batchId,
+          [1, batch.batchId],
+          [Option.map(loaded, (l) => l.headRevision), queued[0]?.batchId]
+        )
+      })
+  }
+]

@@ -1,0 +1,51 @@
+/**
+ * Suite entry points: each registers one `describe` block with one test per scenario, named by its spec id and
+ * title. Scenarios that do not apply to the backend's tier are reported as skipped (visible), never passed.
+ *
+ * @since 0.1.0
+ */
+import { describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import type { StorageUnderTest } from "../StorageUnderTest.js"
+import { runScenario, type Scenario } from "./Harness.js"
+import { processRegistryScenarios } from "./ProcessRegistryScenarios.js"
+import { sessionStoreScenarios } from "./SessionStoreScenarios.js"
+
+/** Every scenario of the kit, by id. @since 0.1.0 */
+export const catalog: ReadonlyMap<string, Scenario> = new Map([...processRegistryScenarios, ...sessionStoreScenarios].map((s) => [s.id, s]))
+
+/** Runs one scenario by id (used by mutation tests and other runners). @since 0.1.0 */
+export const runScenarioById = (id: string, backend: StorageUnderTest) => {
+  const scenario = catalog.get(id)
+  if (scenario === undefined) return Effect.dieMessage(`unknown scenario ${id}`)
+  return runScenario(scenario, backend)
+}
+
+const register = (suite: string, scenarios: ReadonlyArray<Scenario>, backend: StorageUnderTest): void => void
+  describe(`${backend.name} › ${suite}`, () => {
+    for (const s of scenarios) {
+      const title = `${s.id} ${s.title}`
+      const skipped = backend.skip?.includes(s.id) === true
+      if (skipped || (s.tiers !== undefined && !s.tiers.includes(backend.tier))) {
+        it.skip(`${title} [n/a: ${skipped ? "skipped by the backend" : `${s.tiers?.join("/")} tier only`}]`, () => {})
+      } else if (s.clock === "test") {
+        it.scoped(title, () => runScenario(s, backend))
+      } else {
+        it.scopedLive(title, () => runScenario(s, backend), 30_000)
+      }
+    }
+  })
+
+/** ProcessRegistry (conformance §2.1 + leases and races of §3). @since 0.1.0 */
+export const processRegistrySuite = (backend: StorageUnderTest): void =>
+  register("ProcessRegistry", processRegistryScenarios.filter((s) => s.suite === "ProcessRegistry"), backend)
+
+/** RuntimePersistence: the session store's commit, CAS, stamps and queue (conformance §2.2, §3.3, §3.4). @since 0.1.0 */
+export const sessionStoreSuite = (backend: StorageUnderTest): void => register("RuntimePersistence", sessionStoreScenarios, backend)
+
+/** Every storage suite plus the backend-wide checks (X-TIER-1). @since 0.1.0 */
+export const backendConformance = (backend: StorageUnderTest): void => {
+  processRegistrySuite(backend)
+  sessionStoreSuite(backend)
+  register("Backend", processRegistryScenarios.filter((s) => s.suite === "Backend"), backend)
+}
