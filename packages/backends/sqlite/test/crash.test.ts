@@ -23,10 +23,10 @@ interface Worker {
 }
 
 /** Spawns a worker process; it is SIGKILLed when the scope closes if still alive. */
-const spawnWorker = (filename: string, tag: string) =>
+const spawnWorker = (filename: string, tag: string, leaseTtlMs?: number) =>
   Effect.acquireRelease(
     Effect.sync((): Worker => {
-      const child = spawn(process.execPath, ["--import", "tsx", workerScript, filename, tag], { cwd: here, stdio: ["ignore", "pipe", "pipe"] })
+      const child = spawn(process.execPath, ["--import", "tsx", workerScript, filename, tag, ...(leaseTtlMs === undefined ? [] : [String(leaseTtlMs)])], { cwd: here, stdio: ["ignore", "pipe", "pipe"] })
       const starts: Array<string> = []
       const stderr: Array<string> = []
       let buffer = ""
@@ -134,8 +134,10 @@ describe("sqlite: real OS processes", () => {
     Effect.gen(function* () {
       const filename = yield* tempDbFile
       const ids = yield* setup(filename, 16)
-      const a = yield* spawnWorker(filename, "a")
-      const b = yield* spawnWorker(filename, "b")
+      // Long leases: a loaded CI machine can stall an event loop for a second, and a lease that expires under a
+      // live worker legitimately lets another run the step again (at-least-once); here we test fencing, not that.
+      const a = yield* spawnWorker(filename, "a", 6000)
+      const b = yield* spawnWorker(filename, "b", 6000)
       yield* waitFor("all steps to start", () => a.starts.length + b.starts.length >= 16, 60_000)
       yield* verify(filename, ids)
       const all = [...a.starts, ...b.starts].sort()

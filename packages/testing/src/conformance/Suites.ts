@@ -10,9 +10,10 @@ import type { StorageUnderTest } from "../StorageUnderTest.js"
 import { runScenario, type Scenario } from "./Harness.js"
 import { processRegistryScenarios } from "./ProcessRegistryScenarios.js"
 import { sessionStoreScenarios } from "./SessionStoreScenarios.js"
+import { storeScenarios } from "./StoreScenarios.js"
 
 /** Every scenario of the kit, by id. @since 0.1.0 */
-export const catalog: ReadonlyMap<string, Scenario> = new Map([...processRegistryScenarios, ...sessionStoreScenarios].map((s) => [s.id, s]))
+export const catalog: ReadonlyMap<string, Scenario> = new Map([...processRegistryScenarios, ...sessionStoreScenarios, ...storeScenarios].map((s) => [s.id, s]))
 
 /** Runs one scenario by id (used by mutation tests and other runners). @since 0.1.0 */
 export const runScenarioById = (id: string, backend: StorageUnderTest) => {
@@ -43,9 +44,27 @@ export const processRegistrySuite = (backend: StorageUnderTest): void =>
 /** RuntimePersistence: the session store's commit, CAS, stamps and queue (conformance §2.2, §3.3, §3.4). @since 0.1.0 */
 export const sessionStoreSuite = (backend: StorageUnderTest): void => register("RuntimePersistence", sessionStoreScenarios, backend)
 
+const bySuite = (suite: Scenario["suite"]) => storeScenarios.filter((s) => s.suite === suite)
+
+/** SessionLifecycle: create, exists and load of the session store (conformance §2.3). @since 0.1.0 */
+export const sessionLifecycleSuite = (backend: StorageUnderTest): void => register("SessionLifecycle", bySuite("SessionLifecycle"), backend)
+
+/** TriggerStore (conformance §2.4 and X-RACE-7). @since 0.1.0 */
+export const triggerStoreSuite = (backend: StorageUnderTest): void => register("TriggerStore", bySuite("TriggerStore"), backend)
+
+/** ProcessEnvStore and ArtifactStore (conformance §2.5). @since 0.1.0 */
+export const envAndArtifactSuite = (backend: StorageUnderTest): void => register("EnvAndArtifact", bySuite("EnvAndArtifact"), backend)
+
+/** EffectJournal (conformance §2.6). @since 0.1.0 */
+export const effectJournalSuite = (backend: StorageUnderTest): void => register("EffectJournal", bySuite("EffectJournal"), backend)
+
 /** Every storage suite plus the backend-wide checks (X-TIER-1). @since 0.1.0 */
 export const backendConformance = (backend: StorageUnderTest): void => {
   processRegistrySuite(backend)
   sessionStoreSuite(backend)
+  sessionLifecycleSuite(backend)
+  triggerStoreSuite(backend)
+  envAndArtifactSuite(backend)
+  effectJournalSuite(backend)
   register("Backend", processRegistryScenarios.filter((s) => s.suite === "Backend"), backend)
 }

@@ -6,4 +6,5 @@
 export * from "./Harness.js"
 export * from "./ProcessRegistryScenarios.js"
 export * from "./SessionStoreScenarios.js"
+export * from "./StoreScenarios.js"
 export * from "./Suites.js"

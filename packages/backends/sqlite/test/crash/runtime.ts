@@ -42,7 +42,7 @@ const slowTool = (delayMs: number, onStart: (id: string) => void) =>
 const fence = (code: string) => "```lashlang\n" + code + "\n```"
 
 /** A core over `filename`. Worker timings are short so takeover after a kill happens within a second. */
-export const crashCore = (filename: string, options: { readonly worker: boolean; readonly delayMs?: number; readonly onStart?: (id: string) => void }) => {
+export const crashCore = (filename: string, options: { readonly worker: boolean; readonly delayMs?: number; readonly onStart?: (id: string) => void; readonly leaseTtlMs?: number }) => {
   const provider = TestProvider.builder()
     .complete((req) =>
       req.messages.some((m) => m.content.startsWith("Runtime event")) ? fence('submit "ack"') : fence(PROGRAM)
@@ -53,7 +53,7 @@ export const crashCore = (filename: string, options: { readonly worker: boolean;
     model: { id: "crash-model", limits: { contextWindowTokens: 4096 } },
     plugins: [rebuildSurfacePlugin],
     tools: [slowTool(options.delayMs ?? 200, options.onStart ?? (() => {}))],
-    worker: { enabled: options.worker, leaseTtl: "900 millis", renewEvery: "300 millis", sweepEvery: "150 millis", maxConcurrent: 4 }
+    worker: { enabled: options.worker, leaseTtl: options.leaseTtlMs ?? 900, renewEvery: Math.floor((options.leaseTtlMs ?? 900) / 3), sweepEvery: "150 millis", maxConcurrent: 4 }
   }
   return LashCore.layer(config).pipe(
     Layer.provide(Layer.mergeAll(provider.layer, InlineEffectController.layer)),
