@@ -23,7 +23,7 @@ const validateScope = (scope: ExecutionScope): Effect.Effect<ExecutionScope, Inv
           : scope.type === "runtime_operation"
             ? [scope.operationId]
             : [scope.sessionId]
-  return ids.some((id) => id.length === 0)
+  return ids.some((id) => id.trim().length === 0)
     ? Effect.fail(new InvalidExecutionScope({ reason: `empty id in ${scope.type} scope` }))
     : Effect.succeed(scope)
 }

@@ -49,7 +49,7 @@ export interface ScenarioContext {
 /** One scenario. @since 0.1.0 */
 export interface Scenario {
   readonly id: string
-  readonly suite: "ProcessRegistry" | "RuntimePersistence" | "SessionLifecycle" | "TriggerStore" | "EnvAndArtifact" | "EffectJournal" | "Backend"
+  readonly suite: "ProcessRegistry" | "RuntimePersistence" | "SessionLifecycle" | "TriggerStore" | "EnvAndArtifact" | "EffectJournal" | "EffectController" | "Backend"
   readonly title: string
   /** `test` runs under TestClock (the kit moves time); `live` on the real clock (races, blocking waits). */
   readonly clock: "test" | "live"

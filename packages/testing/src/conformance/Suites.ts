@@ -11,9 +11,10 @@ import { runScenario, type Scenario } from "./Harness.js"
 import { processRegistryScenarios } from "./ProcessRegistryScenarios.js"
 import { sessionStoreScenarios } from "./SessionStoreScenarios.js"
 import { storeScenarios } from "./StoreScenarios.js"
+import { effectControllerScenarios } from "./EffectControllerScenarios.js"
 
 /** Every scenario of the kit, by id. @since 0.1.0 */
-export const catalog: ReadonlyMap<string, Scenario> = new Map([...processRegistryScenarios, ...sessionStoreScenarios, ...storeScenarios].map((s) => [s.id, s]))
+export const catalog: ReadonlyMap<string, Scenario> = new Map([...processRegistryScenarios, ...sessionStoreScenarios, ...storeScenarios, ...effectControllerScenarios].map((s) => [s.id, s]))
 
 /** Runs one scenario by id (used by mutation tests and other runners). @since 0.1.0 */
 export const runScenarioById = (id: string, backend: StorageUnderTest) => {
@@ -58,6 +59,9 @@ export const envAndArtifactSuite = (backend: StorageUnderTest): void => register
 /** EffectJournal (conformance §2.6). @since 0.1.0 */
 export const effectJournalSuite = (backend: StorageUnderTest): void => register("EffectJournal", bySuite("EffectJournal"), backend)
 
+/** EffectController, inline and journaled over the backend's journal (conformance §2.7). @since 0.1.0 */
+export const effectControllerSuite = (backend: StorageUnderTest): void => register("EffectController", effectControllerScenarios, backend)
+
 /** Every storage suite plus the backend-wide checks (X-TIER-1). @since 0.1.0 */
 export const backendConformance = (backend: StorageUnderTest): void => {
   processRegistrySuite(backend)
@@ -66,5 +70,6 @@ export const backendConformance = (backend: StorageUnderTest): void => {
   triggerStoreSuite(backend)
   envAndArtifactSuite(backend)
   effectJournalSuite(backend)
+  effectControllerSuite(backend)
   register("Backend", processRegistryScenarios.filter((s) => s.suite === "Backend"), backend)
 }

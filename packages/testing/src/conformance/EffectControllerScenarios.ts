@@ -1,0 +1,107 @@
+/**
+ * EffectController scenarios (conformance §2.7), for the inline and the journaled flavor. The journaled controller
+ * is built over the backend's EffectJournal; "restart" is a second controller over a reopened handle.
+ *
+ * @since 0.1.0
+ */
+import { type EffectControllerService, type EffectEnvelope, EffectController, type ExecutionScope, Ids, InlineEffectController, JournaledEffectController, type Json } from "@lash/core"
+import { Context, Effect, Layer, Ref, Schema } from "effect"
+import type { Handle, Scenario, ScenarioContext } from "./Harness.js"
+
+/** The error of the durable-step fixtures. @since 0.1.0 */
+export class StepFailed extends Schema.TaggedError<StepFailed>()("StepFailed", { code: Schema.String }) {}
+
+const codec = {
+  success: Schema.Unknown as unknown as Schema.Schema<Json, Json>,
+  failure: StepFailed as unknown as Schema.Schema<StepFailed, Json>
+}
+
+const turnScope: ExecutionScope = { type: "turn", sessionId: "durable-step-session" as never, turnId: "durable-step-turn" as never }
+const step = (id: string, command: Json): EffectEnvelope => ({ scope: turnScope, effectId: `durable-step:${id}`, kind: "exec_code", replayKey: `durable-step-replay:${id}`, command })
+
+const controllerOn = (flavor: "inline" | "journaled", handle: Handle): Effect.Effect<EffectControllerService> =>
+  Effect.scoped(
+    Effect.map(
+      Layer.build(flavor === "inline" ? InlineEffectController.layer : JournaledEffectController.layer.pipe(Layer.provide(Layer.succeedContext(handle)))),
+      Context.get(EffectController)
+    )
+  )
+
+const scenarios = (flavor: "inline" | "journaled"): ReadonlyArray<Scenario> => {
+  const tag = flavor === "inline" ? "I" : "J"
+  const controller = (ctx: ScenarioContext) => controllerOn(flavor, ctx.handle)
+  return [
+    {
+      id: `EC-01-${tag}`,
+      suite: "EffectController",
+      title: `${flavor}: kind, scope ids and rejected empty scopes (EC-01..03)`,
+      clock: "test",
+      run: (ctx) =>
+        Effect.gen(function* () {
+          const c = yield* controller(ctx)
+          yield* ctx.invariant("kind equals the flavor", c.kind === flavor, flavor, c.kind)
+          const scoped = yield* c.scoped({ type: "queue_drain", sessionId: "session-1" as never, drainId: "drain-1" })
+          yield* ctx.invariant("scoped effects keep their scope", Ids.scopeId(scoped.scope) === "drain:session-1:drain-1", "drain:session-1:drain-1", Ids.scopeId(scoped.scope))
+          const bad: ReadonlyArray<ExecutionScope> = [
+            { type: "turn", sessionId: "" as never, turnId: "turn" as never },
+            { type: "turn", sessionId: "session" as never, turnId: "" as never },
+            { type: "turn", sessionId: "session" as never, turnId: "  " as never },
+            { type: "process", processId: "" as never },
+            { type: "queue_drain", sessionId: "session" as never, drainId: "" },
+            { type: "runtime_operation", operationId: "" }
+          ]
+          for (const scope of bad) yield* ctx.expectFailure(`an empty id in ${JSON.stringify(scope)} is rejected`, c.scoped(scope), "InvalidExecutionScope")
+        })
+    },
+    {
+      id: `DS-01-${tag}`,
+      suite: "EffectController",
+      title: `${flavor}: execute returns local results and preserves typed errors`,
+      clock: "test",
+      run: (ctx) =>
+        Effect.gen(function* () {
+          const c = yield* controller(ctx)
+          const scoped = yield* c.scoped(turnScope)
+          const calls = yield* Ref.make(0)
+          const local = Effect.as(Ref.update(calls, (n) => n + 1), { recorded: { x: 1 } } as Json)
+          const first = yield* scoped.execute(step("create", { x: 1 }), codec, local)
+          yield* ctx.invariant("execute returns local's value", JSON.stringify(first) === JSON.stringify({ recorded: { x: 1 } }), { recorded: { x: 1 } }, first)
+          const err = yield* ctx.expectFailure("a typed local error passes through", scoped.execute(step("error", { x: 1 }), codec, Effect.fail(new StepFailed({ code: "durable_step_conformance_error" }))), "StepFailed")
+          yield* ctx.invariant("the error keeps its value", (err as StepFailed).code === "durable_step_conformance_error", "durable_step_conformance_error", (err as StepFailed).code)
+          yield* scoped.execute(step("create", { x: 1 }), codec, local)
+          const n = yield* Ref.get(calls)
+          const expected = flavor === "inline" ? 2 : 1
+          yield* ctx.invariant(flavor === "inline" ? "inline runs local every time" : "journaled runs local once per key", n === expected, expected, n)
+        })
+    },
+    ...(flavor === "journaled"
+      ? [
+          {
+            id: "DS-02",
+            suite: "EffectController",
+            title: "journaled: a restarted controller replays recorded outcomes without running local",
+            clock: "live",
+            run: (ctx: ScenarioContext) =>
+              Effect.gen(function* () {
+                const c = yield* controller(ctx)
+                const scoped = yield* c.scoped(turnScope)
+                yield* scoped.execute(step("replay-success", { n: 1 }), codec, Effect.succeed({ first: { n: 1 } } as Json))
+                yield* Effect.either(scoped.execute(step("replay-error", { n: 2 }), codec, Effect.fail(new StepFailed({ code: "durable_step_replay_error" }))))
+                const restarted = yield* controllerOn("journaled", yield* ctx.reopen)
+                const again = yield* restarted.scoped(turnScope)
+                const ran = yield* Ref.make(0)
+                const dying = Effect.zipRight(Ref.update(ran, (n) => n + 1), Effect.dieMessage("local must not run on replay"))
+                const ok = yield* again.execute(step("replay-success", { n: 1 }), codec, dying)
+                const failed = yield* Effect.either(again.execute(step("replay-error", { n: 2 }), codec, dying))
+                yield* ctx.invariant("the success replays", JSON.stringify(ok) === JSON.stringify({ first: { n: 1 } }), { first: { n: 1 } }, ok)
+                yield* ctx.invariant("the error replays with its value", failed._tag === "Left" && (failed.left as StepFailed).code === "durable_step_replay_error", "StepFailed(durable_step_replay_error)", failed)
+                yield* ctx.invariant("no local ran", (yield* Ref.get(ran)) === 0, 0, yield* Ref.get(ran))
+              })
+          } satisfies Scenario
+        ]
+      : [])
+  ]
+}
+
+/** The EffectController scenarios for both flavors. @since 0.1.0 */
+export const effectControllerScenarios: ReadonlyArray<Scenario> = [...scenarios("inline"), ...scenarios("journaled")]
