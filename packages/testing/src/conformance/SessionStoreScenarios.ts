@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import { Ids, type QueuedWorkBatchDraft, type RuntimeCommit, type SessionId, SessionStore, TurnInput } from "@lash/core"
+import { Ids, type ProcessWakeDelivery, type QueuedWorkBatchDraft, type RuntimeCommit, type SessionId, SessionStore, StorageLogic, TurnInput } from "@lash/core"
 import { Context, Effect, Exit, Option } from "effect"
 import type { Scenario, ScenarioContext } from "./Harness.js"
 
@@ -185,6 +185,48 @@ export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
         yield* ctx.invariant("every loser fails with HeadRevisionConflict", losers === 7, 7, losers)
         const h = yield* head(ctx, "race")
         yield* ctx.invariant("the head is 1", h === 1, 1, h)
+      })
+  },
+  {
+    id: "X-QUEUE-1",
+    suite: "RuntimePersistence",
+    title: "a replayed wake is queued once, and not again after it was consumed (RP-14)",
+    clock: "test",
+    run: (ctx) =>
+      Effect.gen(function* () {
+        const s = store(ctx)
+        yield* s.create(createRequest("root"))
+        const wake: ProcessWakeDelivery = {
+          wakeId: "wake-1" as never,
+          targetSessionId: sid("root"),
+          targetScopeId: "session:root",
+          processId: "process-1" as never,
+          sequence: 7,
+          eventType: "process.wake",
+          dedupeKey: "wake-dedupe-1",
+          input: "wake payload",
+          createdAtMs: 0
+        }
+        const draft = StorageLogic.processWakeBatchDraft(wake)
+        const a = yield* s.enqueue(draft)
+        const b = yield* s.enqueue(draft)
+        yield* ctx.invariant("a replayed wake enqueue returns the same batch", a.batchId === b.batchId, a.batchId, b.batchId)
+        const claim = yield* s.claimReady({ sessionId: sid("root"), ownerId: "owner-a", boundary: "idle", ttlMs: 60_000, maxBatches: 10 })
+        yield* ctx.invariant("the claim holds the one wake batch", Option.isSome(claim) && claim.value.batches.length === 1, 1, Option.map(claim, (c) => c.batches.length))
+        if (Option.isNone(claim)) return
+        yield* s.commit({
+          ...commitOf("root", 0, "drain-turn"),
+          completedClaims: [{ claimId: claim.value.claimId, leaseToken: claim.value.leaseToken, batchIds: claim.value.batches.map((x) => x.batchId) }]
+        })
+        const replay = yield* s.enqueue(draft)
+        const queued = yield* s.listQueued(sid("root"))
+        const pending = yield* s.listPending(sid("root"))
+        yield* ctx.invariant(
+          "a consumed wake's source key is remembered: the replay returns the original batch and queues nothing",
+          replay.batchId === a.batchId && queued.length === 0 && pending.length === 0,
+          [a.batchId, 0, 0],
+          [replay.batchId, queued.length, pending.length]
+        )
       })
   },
   {

@@ -189,6 +189,20 @@ export const storeScenarios: ReadonlyArray<Scenario> = [
       })
   },
   {
+    id: "X-TRIG-1",
+    suite: "TriggerStore",
+    title: "a known idempotency key with a different payload conflicts",
+    clock: "test",
+    run: (ctx) =>
+      Effect.gen(function* () {
+        const t = triggers(ctx)
+        const first = yield* t.recordOccurrence(button(key, "idem-1"))
+        yield* ctx.expectFailure("a changed payload under a used key conflicts", t.recordOccurrence({ ...button(key, "idem-1"), payload: { button: "Red" } }), "TriggerIdempotencyConflict")
+        const again = yield* t.recordOccurrence(button(key, "idem-1"))
+        yield* ctx.invariant("the stored occurrence is unchanged", again.contentHash === first.contentHash, first.contentHash, again.contentHash)
+      })
+  },
+  {
     id: "X-RACE-7",
     suite: "TriggerStore",
     title: "concurrent occurrence recording and reservation: one id, one new delivery per subscription",
