@@ -90,7 +90,7 @@ const afterRestart = Effect.gen(function* () {
       sourceType: "clock.Alarm",
       sourceKey: registration.sourceKey,
       source: registration.source,
-      payload: { id: "morning-2026-11-24", scheduled_at: "2026-11-24T08:00Z" },
+      payload: { id: "morning-2026-11-24", scheduled_at: "2026-11-24T08:00:00Z" },
       idempotencyKey: "clock:morning-2026-11-24"
     },
     { type: "runtime_operation", operationId: "quickstart-alarm" }

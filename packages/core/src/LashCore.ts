@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import type { LashlangAbilities, LashlangLanguageFeatures } from "@lash/lashlang"
+import type { ExecLimits, LashlangAbilities, LashlangLanguageFeatures } from "@lash/lashlang"
 import { Context, type Duration, type Effect, type Layer } from "effect"
 import type { EffectController } from "./EffectController.js"
 import type {
@@ -71,6 +71,8 @@ export interface LashCoreConfig {
     readonly languageFeatures?: LashlangLanguageFeatures
     readonly termination?: "submit_required" | "prose_or_submit"
     readonly maxOutputChars?: number
+    /** Lashlang execution limits for every block and process run of this runtime (defaults: lashlang §8). */
+    readonly limits?: Partial<ExecLimits>
   }
   /** Per turn; default 16. */
   readonly maxIterations?: number

@@ -104,4 +104,17 @@ describe("RLM turns", () => {
       expect((yield* provider.requests).length).toBe(3)
     }).pipe(Effect.provide(rlmCore(provider.layer, { maxIterations: 3 })))
   })
+
+  it.effect("per-runtime Lashlang limits: a runaway block is stopped by the configured step budget and the turn goes on", () => {
+    const provider = TestProvider.builder().reply(fence("n = 0\nwhile true { n = n + 1 }"), fence("submit n")).build()
+    return Effect.gen(function* () {
+      const core = yield* LashCore
+      const session = yield* core.openSession("rlm-5")
+      const out = yield* session.turn(TurnInput.text("spin")).run
+      const requests = yield* provider.requests
+      expect(requests[1]!.request.messages.filter((m) => m.role === "user").map((m) => m.content).join("\n")).toContain("step budget exhausted (500 steps)")
+      // Globals assigned before the limit hit are kept.
+      expect(Option.getOrNull(out.submittedValue)).toBeGreaterThan(0)
+    }).pipe(Effect.provide(rlmCore(provider.layer, { rlm: { abilities: LashlangAbilities.all, limits: { maxSteps: 500 } } })))
+  })
 })

@@ -63,7 +63,7 @@ export const lashlangEngine = (drivers: () => Drivers): ProcessEngine => ({
         prints,
         emit: ctx.appendEvent
       })
-      const outcome = yield* unwrapInfra(execute(linked, args, bridge, { mode: "process", entry: input.processRef }))
+      const outcome = yield* unwrapInfra(execute(linked, args, bridge, { ...core.cfg.raw.rlm?.limits, mode: "process", entry: input.processRef }))
       for (const line of prints) yield* Effect.logDebug(`process ${record.id}: ${line}`)
       switch (outcome._tag) {
         case "Finished":

@@ -97,7 +97,7 @@ const runBlock = (input: ProtocolInput, drivers: Drivers, env: HostEnvironment, 
       toolContext: { sessionId: state.sessionId },
       prints
     }
-    const outcome = yield* unwrapInfra(execute(linked, globals, makeBridge(ctx), { mode: "foreground" }))
+    const outcome = yield* unwrapInfra(execute(linked, globals, makeBridge(ctx), { mode: "foreground", ...core.cfg.raw.rlm?.limits }))
     const base = { prints, globalsAfter: encodeGlobals(outcome.globals) }
     switch (outcome._tag) {
       case "Submitted":
