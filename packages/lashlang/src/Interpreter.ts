@@ -207,9 +207,56 @@ class Machine {
   }
 
   // ---- names ----
+  /**
+   * Lists only one variable holds, created by {@link appendInPlace}: `xs = xs + [v]` and `xs = push(xs, v)` may grow
+   * them in place instead of copying (lashlang §9). Any other read of the variable can alias the list, so `read`
+   * gives up ownership; values are immutable to programs, so in-place growth is unobservable.
+   */
+  private readonly owned = new WeakSet<object>()
+
+  /** The uniquely-owned append fast path; false when the statement is not of that shape (nothing evaluated). */
+  appendInPlace(s: Extract<Stmt, { k: "assign" }>): boolean {
+    if (s.target.path.length !== 0) return false
+    const root = s.target.root
+    const e = s.e
+    let extra: Expr
+    let single: boolean
+    if (e.k === "bin" && e.op === "+" && e.l.k === "name" && e.l.name === root) {
+      extra = e.r
+      single = false
+    } else if (e.k === "call" && e.name === "push" && e.args.length === 2 && e.args[0]!.k === "name" && e.args[0]!.name === root && this.linked.calls.get(e) === undefined) {
+      extra = e.args[1]!
+      single = true
+    } else return false
+    const cur = this.globals.get(root)
+    if (!isList(cur)) return false
+    this.step(2)
+    const v = this.ev(extra)
+    if (!single && !isList(v)) {
+      this.globals.set(root, this.binop("+", cur, v))
+      return true
+    }
+    const added: ReadonlyArray<Value> = single ? [v] : (v as ReadonlyArray<Value>)
+    if (this.owned.has(cur) && added !== cur) {
+      if (cur.length + added.length > this.limits.maxListLength) err("LimitExceeded", `list too long (limit ${this.limits.maxListLength})`)
+      let d = (this.depth.get(cur) ?? 1) - 1
+      for (const x of added) if (typeof x === "object" && x !== null) d = Math.max(d, this.depthOf(x))
+      this.setDepth(cur, d + 1)
+      ;(cur as Array<Value>).push(...added)
+      return true
+    }
+    const next = this.list([...cur, ...added])
+    this.owned.add(next)
+    this.globals.set(root, next)
+    return true
+  }
+
   read(name: string, x: Expr): Value {
     const v = this.globals.get(name)
-    if (v !== undefined) return v
+    if (v !== undefined) {
+      if (typeof v === "object" && v !== null && Array.isArray(v)) this.owned.delete(v)
+      return v
+    }
     if (this.globals.has(name)) return null
     const auth = this.linked.authorities.get(x)
     if (auth !== undefined) return { _tag: "Authority", path: auth.path, resourceType: auth.resourceType, alias: auth.path.join(".") }
@@ -388,6 +435,7 @@ class Machine {
       case "continue":
         return CONTINUE
       case "assign":
+        if (this.appendInPlace(s)) return 0
         this.assign(s, this.ev(s.e), s.target.path.map((step) => ("idx" in step ? this.ev(step.idx) : step.key)))
         return 0
       case "expr":

@@ -34,7 +34,7 @@ describe("@lash/plugin-clock in a runtime", () => {
       expect(started).toHaveLength(1)
       const output = yield* registry.awaitProcess(started[0]!.id as ProcessId)
       expect(output.type).toBe("success")
-      expect((output as { readonly value: { readonly at: string } }).value.at).toBe("2026-11-24T08:00:00Z")
+      expect((output as unknown as { readonly value: { readonly at: string } }).value.at).toBe("2026-11-24T08:00:00Z")
       yield* TestClock.adjust("10 minutes") // later cycles emit nothing new for the same due time
       expect(yield* registry.list({})).toHaveLength(1)
     })

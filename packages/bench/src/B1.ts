@@ -1,0 +1,34 @@
+/**
+ * B1, the durable turn commit: `SessionStore.commit` of a realistic turn (Fixtures.turnCommit: 2 message nodes of
+ * ~1 KiB, a 4 KiB plugin snapshot, usage, a turn stamp, one completed queued-work claim) through
+ * `SqliteBackend.layer({ filename, synchronous })`. Only the commit is timed; the enqueue + claim that give it a claim
+ * to complete run before the clock starts.
+ */
+import { SqliteBackend } from "@lash/backend-sqlite"
+import { SessionStore } from "@lash/core"
+import { Context, Effect, Layer, Option } from "effect"
+import { rootSession, tempDir, turnCommit, userBatch } from "./Fixtures.js"
+import { type Summary, summarize } from "./Stats.js"
+
+export const b1 = (synchronous: "full" | "normal", n: number): Promise<Summary> => {
+  const tmp = tempDir("b1")
+  const program = Effect.gen(function* () {
+    const storage = yield* Layer.build(SqliteBackend.layer({ filename: tmp.file("lash.db"), synchronous }))
+    const store = Context.get(storage, SessionStore)
+    const sessionId = "bench-b1"
+    yield* store.create(rootSession(sessionId))
+    const warmup = Math.min(200, n)
+    const samples: Array<number> = []
+    for (let i = 0; i < warmup + n; i++) {
+      yield* store.enqueue(userBatch(sessionId, i))
+      const claim = Option.getOrThrow(yield* store.claimReady({ sessionId: sessionId as never, ownerId: "bench", boundary: "idle", ttlMs: 60_000, maxBatches: 1 }))
+      const commit = turnCommit(sessionId, i, { claim })
+      const t0 = process.hrtime.bigint()
+      yield* store.commit(commit)
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6
+      if (i >= warmup) samples.push(ms)
+    }
+    return summarize(samples)
+  })
+  return Effect.runPromise(Effect.scoped(program)).finally(tmp.dispose)
+}

@@ -1,0 +1,65 @@
+/**
+ * B4, cold session reopen vs history: sessions with 10², 10³, 10⁴ committed turns (10⁵ with `--full`), 2 message
+ * nodes of ~1 KiB per turn (Fixtures.turnCommit, written through `SessionStore.commit`). Every handle is closed, then
+ * each measurement builds a fresh SqliteBackend + LashCore in a fresh child process (B4child.ts) and times
+ * `openSession` until `readView()` is ready; the full `SessionStore.load` is reported too. The OS page cache stays
+ * warm (the file was just written): this is a process-cold, not a disk-cold, reopen.
+ */
+import { SqliteBackend } from "@lash/backend-sqlite"
+import { SessionStore } from "@lash/core"
+import { Context, Effect, Layer } from "effect"
+import { runChild } from "./Child.js"
+import { rootSession, tempDir, turnCommit } from "./Fixtures.js"
+import { type Summary, summarize } from "./Stats.js"
+
+export interface B4Point {
+  readonly turns: number
+  readonly open: Summary
+  readonly load: Summary
+  readonly layer: Summary
+  readonly messages: number
+}
+
+export interface B4ChildOut {
+  readonly layerMs: number
+  readonly openMs: number
+  readonly loadMs: number
+  readonly messages: number
+}
+
+export const b4 = async (sizes: ReadonlyArray<number>, reps: number): Promise<ReadonlyArray<B4Point>> => {
+  const tmp = tempDir("b4")
+  const filename = tmp.file("lash.db")
+  try {
+    await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          // Histories are written at NORMAL for speed; every reopen runs at the default FULL.
+          const storage = yield* Layer.build(SqliteBackend.layer({ filename, synchronous: "normal" }))
+          const store = Context.get(storage, SessionStore)
+          for (const turns of sizes) {
+            const sessionId = `b4-${turns}`
+            yield* store.create(rootSession(sessionId))
+            for (let i = 0; i < turns; i++) yield* store.commit(turnCommit(sessionId, i))
+          }
+        })
+      )
+    )
+    const out: Array<B4Point> = []
+    for (const turns of sizes) {
+      const runs: Array<B4ChildOut> = []
+      for (let r = 0; r < reps; r++) runs.push(await runChild<B4ChildOut>("B4child.ts", [filename, `b4-${turns}`]))
+      if (runs.some((x) => x.messages !== 2 * turns)) throw new Error(`B4: read view of b4-${turns} has ${runs[0]?.messages} messages, expected ${2 * turns}`)
+      out.push({
+        turns,
+        open: summarize(runs.map((x) => x.openMs)),
+        load: summarize(runs.map((x) => x.loadMs)),
+        layer: summarize(runs.map((x) => x.layerMs)),
+        messages: runs[0]?.messages ?? 0
+      })
+    }
+    return out
+  } finally {
+    tmp.dispose()
+  }
+}

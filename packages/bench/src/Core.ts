@@ -1,0 +1,54 @@
+/**
+ * A LashCore over an already-built storage context (SqliteBackend), with a counting echo tool, for B2/B3/B4/B5.
+ */
+import {
+  InlineEffectController,
+  LanguageModelProvider,
+  LashCore,
+  type LashCoreConfig,
+  type LashStorage,
+  type ProcessId,
+  ProcessProvenance,
+  ProcessRegistration,
+  type StorageSignals,
+  ToolDefinition,
+  ToolProvider,
+  ToolResults
+} from "@lash/core"
+import { TestProvider } from "@lash/testing/provider"
+import { Context, Effect, Layer, Schema } from "effect"
+import { benchModel } from "./Fixtures.js"
+
+/** `echo({label})` → `{label, n}`; `counter.n` counts executions (the exactly-once marker). */
+export const echoTool = (counter: { n: number }) =>
+  ToolProvider.fromDefinitions([
+    {
+      definition: ToolDefinition.fromSchema({
+        name: "echo",
+        description: "Echoes its label",
+        input: Schema.Struct({ label: Schema.String }),
+        output: Schema.Struct({ label: Schema.String, n: Schema.Number })
+      }),
+      execute: (args) => Effect.sync(() => ToolResults.ok({ label: (args as { label: string }).label, n: ++counter.n }))
+    }
+  ])
+
+/** Builds a core over a storage context, in the current scope. */
+export const buildCore = (storage: Context.Context<LashStorage | StorageSignals>, config: Partial<LashCoreConfig> = {}) =>
+  Layer.build(
+    LashCore.layer({ mode: "standard", model: benchModel, ...config }).pipe(
+      Layer.provide(Layer.mergeAll(LanguageModelProvider.single(TestProvider.builder().build()), InlineEffectController.layer, Layer.succeedContext(storage)))
+    )
+  ).pipe(Effect.map(Context.get(LashCore)))
+
+/** A `tool_call` registration of the echo tool. */
+export const echoRegistration = (id: string, envRef: string) =>
+  ProcessRegistration.make({
+    id: id as ProcessId,
+    input: { type: "tool_call", call: { callId: `${id}:call`, toolId: "tool:echo" as never, toolName: "echo", args: { label: id }, preparedPayload: null } },
+    provenance: ProcessProvenance.host(),
+    envRef: envRef as never
+  })
+
+/** The process env of every bench process (no plugins). */
+export const emptyEnv = { pluginOptions: { plugins: {} }, policy: { model: benchModel, providerId: "" } }
