@@ -49,7 +49,9 @@ export const b4 = async (sizes: ReadonlyArray<number>, reps: number): Promise<Re
     for (const turns of sizes) {
       const runs: Array<B4ChildOut> = []
       for (let r = 0; r < reps; r++) runs.push(await runChild<B4ChildOut>("B4child.ts", [filename, `b4-${turns}`]))
-      if (runs.some((x) => x.messages !== 2 * turns)) throw new Error(`B4: read view of b4-${turns} has ${runs[0]?.messages} messages, expected ${2 * turns}`)
+      // The read view after a reopen is the recent active path (the core loads at most 256 nodes; a turn loads the rest).
+      const expected = Math.min(2 * turns, 256)
+      if (runs.some((x) => x.messages !== expected)) throw new Error(`B4: read view of b4-${turns} has ${runs[0]?.messages} messages, expected ${expected}`)
       out.push({
         turns,
         open: summarize(runs.map((x) => x.openMs)),

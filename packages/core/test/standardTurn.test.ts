@@ -270,4 +270,21 @@ describe("sessions and commits", () => {
       expect(sessionB.readView().headRevision).toBe(1)
     }).pipe(Effect.scoped)
   )
+
+  it.effect("reopen loads only the recent active path; the next turn still sends the whole history", () => {
+    const provider = TestProvider.builder().complete(() => "ok").build()
+    return Effect.gen(function* () {
+      const core = yield* LashCore
+      const session = yield* core.openSession("long")
+      for (let i = 0; i < 140; i++) yield* session.turn(TurnInput.text(`turn ${i}`)).run
+      const reopened = yield* core.openSession("long")
+      const view = reopened.readView().messages
+      expect(view.length).toBeLessThan(280)
+      expect(view.at(-2)?.parts[0]?.content).toBe("turn 139")
+      yield* reopened.turn(TurnInput.text("turn 140")).run
+      const last = (yield* provider.requests).at(-1)!.request
+      expect(last.messages.filter((m) => m.role === "user").map((m) => m.content)[0]).toBe("turn 0")
+      expect(last.messages.filter((m) => m.role === "user")).toHaveLength(141)
+    }).pipe(Effect.provide(standardCore(provider.layer)))
+  })
 })

@@ -27,6 +27,7 @@ import {
   fromPersisted,
   graphOf,
   loadOrCreate,
+  withFullHistory,
   policyOf,
   type SessionState
 } from "./sessionState.js"
@@ -183,7 +184,8 @@ export const runTurn = (
       plan.lockHeld === true ? effect : core.withSessionLock(rt.sessionId, effect)
     return yield* locked(
       Effect.gen(function* () {
-        const state = yield* refresh(core, rt)
+        // A reopened session holds only its recent path; the model needs all of it (loaded once, then kept).
+        const state = yield* Effect.flatMap(refresh(core, rt), (s) => withFullHistory(core, s))
         const replayed = committedTurn(state, turnId)
         if (replayed !== undefined) return replayed
         const policy = policyOf(state)

@@ -29,9 +29,21 @@ export interface SessionState {
   readonly frames: ReadonlyArray<AgentFrame>
   readonly currentFrameId: string
   readonly checkpoint: SessionCheckpoint
+  /**
+   * The loaded tail of the active path, root first. After a reopen it holds at most {@link HISTORY_WINDOW} nodes
+   * (so opening does not grow with history); the first turn loads the whole path.
+   */
   readonly nodes: ReadonlyArray<SessionNode>
   readonly leafNodeId: string | undefined
+  /** True while older active-path nodes exist in storage that `nodes` does not hold. */
+  readonly hasMoreHistory: boolean
 }
+
+/** Active-path nodes loaded when a session is opened or refreshed. */
+export const HISTORY_WINDOW = 256
+
+/** A stored session as opening sees it: its head plus the recent active path. */
+export type LoadedSession = PersistedSession & { readonly hasMoreHistory: boolean }
 
 /** The id of the first frame of every session. */
 export const MAIN_FRAME = "main"
@@ -49,7 +61,7 @@ export const policyOf = (state: SessionState): SessionPolicy => currentFrame(sta
  */
 export const fromPersisted = (
   core: CoreRuntime,
-  stored: PersistedSession,
+  stored: LoadedSession,
   pluginOptions: PluginOptions | undefined
 ): SessionState => {
   const storedFrame = stored.frames.find((f) => f.frameId === stored.currentFrameId) ?? stored.frames[0]
@@ -78,18 +90,36 @@ export const fromPersisted = (
     currentFrameId: frame.frameId,
     checkpoint: stored.checkpoint,
     nodes: stored.graph.nodes,
-    leafNodeId: stored.graph.leafNodeId
+    leafNodeId: stored.graph.leafNodeId,
+    hasMoreHistory: stored.hasMoreHistory
   }
 }
+
+/** `loadHead` plus the newest {@link HISTORY_WINDOW} nodes of the active path: cost independent of history. */
+const loadRecent = (core: CoreRuntime, sessionId: SessionId): Effect.Effect<Option.Option<LoadedSession>, StoreError | SessionNotFound> =>
+  Effect.gen(function* () {
+    const head = yield* core.store.loadHead(sessionId)
+    if (Option.isNone(head)) return Option.none()
+    const { leafNodeId, nodeCount: _count, ...rest } = head.value
+    if (leafNodeId === undefined) return Option.some({ ...rest, graph: { nodes: [] }, hasMoreHistory: false })
+    const path = yield* core.store.loadPath(sessionId, { limit: HISTORY_WINDOW })
+    return Option.some({ ...rest, graph: { nodes: path.nodes, leafNodeId }, hasMoreHistory: path.hasMore })
+  })
+
+/** The whole active path of a state whose window is partial (a turn needs all of it). */
+export const withFullHistory = (core: CoreRuntime, state: SessionState): Effect.Effect<SessionState, StoreError | SessionNotFound> =>
+  state.hasMoreHistory
+    ? Effect.map(core.store.loadPath(state.sessionId, { limit: Number.MAX_SAFE_INTEGER }), (path) => ({ ...state, nodes: path.nodes, hasMoreHistory: false }))
+    : Effect.succeed(state)
 
 /** Loads a session, creating it first when asked (architecture §3.2 step 1). */
 export const loadOrCreate = (
   core: CoreRuntime,
   sessionId: SessionId,
   options: { readonly create: boolean; readonly relation?: SessionRelation; readonly policy?: SessionPolicy }
-): Effect.Effect<PersistedSession, StoreError | SessionNotFound> =>
+): Effect.Effect<LoadedSession, StoreError | SessionNotFound> =>
   Effect.gen(function* () {
-    const found = yield* core.store.load(sessionId)
+    const found = yield* loadRecent(core, sessionId)
     if (Option.isSome(found)) return found.value
     if (!options.create) return yield* Effect.fail(new SessionNotFound({ sessionId }))
     yield* core.store.create({
@@ -101,7 +131,7 @@ export const loadOrCreate = (
         maxIterations: core.cfg.maxIterations
       }
     })
-    const created = yield* core.store.load(sessionId)
+    const created = yield* loadRecent(core, sessionId)
     return yield* Option.match(created, {
       onNone: () => Effect.fail(new SessionNotFound({ sessionId })),
       onSome: Effect.succeed
