@@ -132,6 +132,19 @@ const mutants: ReadonlyArray<readonly [string, string, StorageUnderTest]> = [
     }))
   ],
   [
+    "commit completes a claim without checking its lease token",
+    "RP-13",
+    backend("completion-ignores-token", (ctx) => {
+      const real = Context.get(ctx, SessionStore)
+      const tokens = new Map<string, string>()
+      return Context.add(ctx, SessionStore, {
+        ...real,
+        claimReady: (req) => Effect.tap(real.claimReady(req), (c) => void (c._tag === "Some" && tokens.set(c.value.claimId, c.value.leaseToken))),
+        commit: (c) => real.commit({ ...c, completedClaims: c.completedClaims.map((x) => ({ ...x, leaseToken: tokens.get(x.claimId) ?? x.leaseToken })) })
+      })
+    })
+  ],
+  [
     "StorageInfo claims the durable tier over inline ports",
     "X-TIER-1",
     backend("tier-lie", (ctx) => Context.add(ctx, StorageInfo, { ...Context.get(ctx, StorageInfo), tier: "durable" as const }))

@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import { Ids, type ProcessWakeDelivery, type QueuedWorkBatchDraft, type RuntimeCommit, type SessionId, SessionStore, StorageLogic, TurnInput } from "@lash/core"
-import { Context, Effect, Exit, Option } from "effect"
+import { Context, Effect, Exit, Option, TestClock } from "effect"
 import type { Scenario, ScenarioContext } from "./Harness.js"
 
 const policy = { providerId: "", model: { id: "conformance-model", limits: { contextWindowTokens: 4096 } } }
@@ -35,15 +35,28 @@ export const commitOf = (sessionId: string, expected: number, turnId: string, op
 }
 
 /** A queued turn input. @since 0.1.0 */
-export const batchDraft = (sessionId: string, text: string, sourceKey?: string): QueuedWorkBatchDraft => ({
+export const batchDraft = (
+  sessionId: string,
+  text: string,
+  sourceKey?: string,
+  options: { readonly slot?: "join" | "exclusive"; readonly delivery?: "earliest_safe_boundary" | "after_current_turn_commit"; readonly group?: string } = {}
+): QueuedWorkBatchDraft => ({
   sessionId: sid(sessionId),
   ...(sourceKey === undefined ? {} : { sourceKey }),
-  deliveryPolicy: "earliest_safe_boundary",
-  slotPolicy: "join",
-  mergeKey: { type: "never" },
+  deliveryPolicy: options.delivery ?? "earliest_safe_boundary",
+  slotPolicy: options.slot ?? "join",
+  mergeKey: options.group === undefined ? { type: "never" } : { type: "group", key: options.group },
   availableAtMs: 0,
   payloads: [{ type: "turn_input", input: TurnInput.text(text) }]
 })
+
+const claimOf = (ctx: ScenarioContext, session: string, owner: string, boundary: "idle" | "active_turn_checkpoint" = "idle", maxBatches = 10, ttlMs = 60_000) =>
+  store(ctx).claimReady({ sessionId: sid(session), ownerId: owner, boundary, ttlMs, maxBatches })
+const texts = (claim: Option.Option<{ readonly batches: ReadonlyArray<{ readonly items: ReadonlyArray<{ readonly payload: unknown }> }> }>) =>
+  Option.match(claim, {
+    onNone: () => null,
+    onSome: (c) => c.batches.map((b) => (b.items[0]?.payload as { readonly input?: { readonly items: ReadonlyArray<{ readonly text?: string }> } }).input?.items[0]?.text)
+  })
 
 const store = (ctx: ScenarioContext) => Context.get(ctx.handle, SessionStore)
 const head = (ctx: ScenarioContext, s: string) => Effect.map(store(ctx).load(sid(s)), (o) => Option.map(o, (x) => x.headRevision).pipe(Option.getOrElse(() => -1)))
@@ -227,6 +240,135 @@ export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
           [a.batchId, 0, 0],
           [replay.batchId, queued.length, pending.length]
         )
+      })
+  },
+  {
+    id: "RP-08",
+    suite: "RuntimePersistence",
+    title: "claimed batches leave the pending list, not the queue",
+    clock: "test",
+    run: (ctx) =>
+      Effect.gen(function* () {
+        const s = store(ctx)
+        yield* s.create(createRequest("root"))
+        yield* s.enqueue(batchDraft("root", "claimed"))
+        const claim = yield* claimOf(ctx, "root", "owner-a", "idle", 1)
+        const pending = yield* s.listPending(sid("root"))
+        const queued = yield* s.listQueued(sid("root"))
+        yield* ctx.invariant("a claimed batch is queued but not pending", Option.isSome(claim) && pending.length === 0 && queued.length === 1, [0, 1], [pending.length, queued.length])
+        if (Option.isNone(claim)) return
+        yield* s.abandonClaim(claim.value)
+        const again = yield* s.listPending(sid("root"))
+        yield* ctx.invariant("an abandoned claim makes it pending again", again.length === 1, 1, again.length)
+      })
+  },
+  {
+    id: "RP-10",
+    suite: "RuntimePersistence",
+    title: "claims respect boundaries, renewal and abandon",
+    clock: "test",
+    run: (ctx) =>
+      Effect.gen(function* () {
+        const s = store(ctx)
+        yield* s.create(createRequest("root"))
+        yield* s.enqueue(batchDraft("root", "after_commit", undefined, { slot: "exclusive", delivery: "after_current_turn_commit" }))
+        yield* s.enqueue(batchDraft("root", "earliest", undefined, { slot: "exclusive" }))
+        const gated = yield* claimOf(ctx, "root", "owner-a", "active_turn_checkpoint")
+        yield* ctx.invariant("an after-commit head gates the checkpoint boundary (no scan past the head)", Option.isNone(gated), null, texts(gated))
+        const idle = yield* claimOf(ctx, "root", "owner-a", "idle")
+        yield* ctx.invariant("the idle claim takes the exclusive head only", JSON.stringify(texts(idle)) === JSON.stringify(["after_commit"]), ["after_commit"], texts(idle))
+        const next = yield* claimOf(ctx, "root", "owner-b", "active_turn_checkpoint")
+        yield* ctx.invariant("a head under a live claim is skipped", JSON.stringify(texts(next)) === JSON.stringify(["earliest"]), ["earliest"], texts(next))
+        if (Option.isNone(idle)) return
+        yield* s.abandonClaim(idle.value)
+        const retaken = yield* claimOf(ctx, "root", "owner-c", "idle")
+        yield* ctx.invariant(
+          "the abandoned batch is claimed again with a higher fencing token",
+          Option.isSome(retaken) && retaken.value.fencingToken > idle.value.fencingToken && JSON.stringify(texts(retaken)) === JSON.stringify(["after_commit"]),
+          `["after_commit"] with fence > ${idle.value.fencingToken}`,
+          [texts(retaken), Option.map(retaken, (r) => r.fencingToken)]
+        )
+        if (Option.isNone(retaken)) return
+        const renewed = yield* s.renewClaim(retaken.value, 120_000)
+        yield* ctx.invariant(
+          "renewal keeps claim id, token and batches and does not shorten the expiry",
+          renewed.claimId === retaken.value.claimId && renewed.leaseToken === retaken.value.leaseToken && renewed.expiresAtMs >= retaken.value.expiresAtMs,
+          retaken.value.claimId,
+          renewed.claimId
+        )
+      })
+  },
+  {
+    id: "RP-13",
+    suite: "RuntimePersistence",
+    title: "completion is lease-guarded",
+    clock: "test",
+    run: (ctx) =>
+      Effect.gen(function* () {
+        const s = store(ctx)
+        yield* s.create(createRequest("root"))
+        yield* s.enqueue(batchDraft("root", "one", undefined, { group: "joined" }))
+        yield* s.enqueue(batchDraft("root", "two", undefined, { group: "joined" }))
+        const claim = yield* claimOf(ctx, "root", "owner-a")
+        yield* ctx.invariant("one claim takes both joined batches", Option.isSome(claim) && claim.value.batches.length === 2, 2, Option.map(claim, (c) => c.batches.length))
+        if (Option.isNone(claim)) return
+        const c = claim.value
+        const completion = (token: string) => [{ claimId: c.claimId, leaseToken: token, batchIds: c.batches.map((b) => b.batchId) }]
+        yield* ctx.expectFailure("a stale token cannot complete", s.commit({ ...commitOf("root", 0, "t-stale"), completedClaims: completion(`${c.leaseToken}:stale`) }), "QueuedWorkClaimExpired")
+        const still = yield* s.listQueued(sid("root"))
+        yield* ctx.invariant("both batches remain after the rejected commit", still.length === 2, 2, still.length)
+        yield* s.commit({ ...commitOf("root", 0, "t-ok"), completedClaims: completion(c.leaseToken) })
+        const empty = yield* s.listQueued(sid("root"))
+        yield* ctx.invariant("the valid completion empties the queue", empty.length === 0, 0, empty.length)
+      })
+  },
+  {
+    id: "RP-15",
+    suite: "RuntimePersistence",
+    title: "queue completion and the turn stamp are atomic; stamp dedupe comes before claim fencing",
+    clock: "test",
+    run: (ctx) =>
+      Effect.gen(function* () {
+        const s = store(ctx)
+        yield* s.create(createRequest("root"))
+        yield* s.enqueue(batchDraft("root", "atomic queue"))
+        const claim = Option.getOrThrow(yield* claimOf(ctx, "root", "owner-a"))
+        const base = commitOf("root", 0, "atomic-turn", { turnIndex: 41 })
+        const completion = (token: string) => [{ claimId: claim.claimId, leaseToken: token, batchIds: claim.batches.map((b) => b.batchId) }]
+        yield* ctx.expectFailure("a stale completion fails the whole commit", s.commit({ ...base, completedClaims: completion(`${claim.leaseToken}:stale`) }), "QueuedWorkClaimExpired")
+        const h0 = yield* head(ctx, "root")
+        const q0 = yield* s.listQueued(sid("root"))
+        yield* ctx.invariant("nothing was written: revision 0, batch still queued", h0 === 0 && q0.length === 1, [0, 1], [h0, q0.length])
+        const valid = { ...base, completedClaims: completion(claim.leaseToken) }
+        const first = yield* s.commit(valid)
+        const retry = yield* Effect.either(s.commit(valid))
+        yield* ctx.invariant(
+          "retrying the same commit returns the stored result although its batches are gone",
+          retry._tag === "Right" && retry.right.headRevision === first.headRevision,
+          first.headRevision,
+          retry._tag === "Right" ? retry.right.headRevision : (retry.left as { readonly _tag: string })._tag
+        )
+        const q1 = yield* s.listQueued(sid("root"))
+        yield* ctx.invariant("the queue is empty", q1.length === 0, 0, q1.length)
+      })
+  },
+  {
+    id: "RP-19",
+    suite: "RuntimePersistence",
+    title: "sessions with pending work exclude live claims, until they expire",
+    clock: "test",
+    run: (ctx) =>
+      Effect.gen(function* () {
+        const s = store(ctx)
+        for (const x of ["a", "b", "c"]) yield* s.create(createRequest(x))
+        yield* s.enqueue(batchDraft("b", "b1"))
+        yield* s.enqueue(batchDraft("c", "c1"))
+        yield* claimOf(ctx, "c", "owner-a", "idle", 10, 1_000)
+        const before = yield* s.listSessionsWithPendingWork()
+        yield* ctx.invariant("a claimed session is not pending", JSON.stringify(before) === JSON.stringify(["b"]), ["b"], before)
+        yield* TestClock.adjust("1 second")
+        const after = yield* s.listSessionsWithPendingWork()
+        yield* ctx.invariant("an expired claim makes it pending again", JSON.stringify(after) === JSON.stringify(["b", "c"]), ["b", "c"], after)
       })
   },
   {
