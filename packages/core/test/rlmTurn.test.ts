@@ -3,7 +3,7 @@ import { LashlangAbilities } from "@lash/lashlang"
 import { TestProvider } from "@lash/testing"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
-import { InlineEffectController, LashCore, type LashCoreConfig, type LanguageModelProvider, TurnInput } from "../src/index.js"
+import { InlineEffectController, LashCore, type LashCoreConfig, type LanguageModelProvider, ToolDefinition, ToolProvider, TurnInput } from "../src/index.js"
 import { mathTools, testModel } from "./fixtures.js"
 
 const fence = (code: string) => "```lashlang\n" + code + "\n```"
@@ -116,5 +116,35 @@ describe("RLM turns", () => {
       // Globals assigned before the limit hit are kept.
       expect(Option.getOrNull(out.submittedValue)).toBeGreaterThan(0)
     }).pipe(Effect.provide(rlmCore(provider.layer, { rlm: { abilities: LashlangAbilities.all, limits: { maxSteps: 500 } } })))
+  })
+
+  it.effect("a tool's finish control inside a block ends the turn with its value", () => {
+    const finisher = ToolProvider.fromDefinitions([
+      {
+        definition: ToolDefinition.raw({ name: "done", description: "Ends the turn", inputSchema: { type: "object" } }),
+        execute: () => Effect.succeed({ type: "ok" as const, value: "ack", control: { type: "finish" as const, value: { final: true } } })
+      }
+    ])
+    const provider = TestProvider.builder().reply(fence("r = await tools.done({})?\nprint r")).build()
+    return Effect.gen(function* () {
+      const core = yield* LashCore
+      const session = yield* core.openSession("rlm-6")
+      const out = yield* session.turn(TurnInput.text("finish")).run
+      expect(out.outcome).toEqual({ type: "finished", finish: { type: "tool_value", toolName: "done", value: { final: true } } })
+      yield* provider.assertComplete
+    }).pipe(Effect.provide(rlmCore(provider.layer, { tools: [finisher] })))
+  })
+
+  it.effect("prose_or_submit: prose ends the turn; at the step limit one grace iteration asks for prose", () => {
+    const provider = TestProvider.builder().reply(fence("x = 1"), fence("x = 2"), "Here is my answer.").build()
+    return Effect.gen(function* () {
+      const core = yield* LashCore
+      const session = yield* core.openSession("rlm-7")
+      const out = yield* session.turn(TurnInput.text("answer")).run
+      expect(out.outcome).toEqual({ type: "finished", finish: { type: "assistant_message", text: "Here is my answer." } })
+      const requests = yield* provider.requests
+      expect(requests).toHaveLength(3)
+      expect(requests[2]!.request.messages.at(-1)?.content).toContain("step limit")
+    }).pipe(Effect.provide(rlmCore(provider.layer, { maxIterations: 2, rlm: { abilities: LashlangAbilities.all, termination: "prose_or_submit" } })))
   })
 })

@@ -80,6 +80,12 @@ export const buildHostEnvironment = (
   })
 }
 
+/** A control outcome a tool returned inside a Lashlang block. */
+export interface ToolControl {
+  readonly toolName: string
+  readonly control: { readonly type: "finish"; readonly value: Json } | { readonly type: "fail"; readonly failure: { readonly code: string; readonly message: string; readonly raw?: Json } }
+}
+
 /** Infrastructure failures (storage, journal) escape the program as defects and fail the turn or the run. */
 export class BridgeInfraFailure {
   readonly _tag = "BridgeInfraFailure"
@@ -112,6 +118,8 @@ export interface BridgeContext {
   readonly toolContext: { readonly sessionId?: SessionId; readonly processId?: ProcessId }
   /** Observations (`print`) of this run, in order. */
   readonly prints: Array<string>
+  /** Set by the first tool result that carries a control outcome (finish or fail): the turn ends after the block. */
+  readonly control?: { current: ToolControl | undefined }
   /** Process mode only: appends a `process.wake` / `process.yield` event. */
   readonly emit?: (req: AppendEventRequest) => Effect.Effect<unknown, unknown>
 }
@@ -152,6 +160,13 @@ export const makeBridge = (ctx: BridgeContext): LashlangHost => {
         return infra(
           runToolCall({ catalog: ctx.catalog, scoped: ctx.scoped, parentKey: key, call: { callId: key, toolName, args }, context: ctx.toolContext })
         ).pipe(
+          Effect.tap((record) =>
+            Effect.sync(() => {
+              if (record.result.type === "ok" && record.result.control !== undefined && ctx.control !== undefined && ctx.control.current === undefined) {
+                ctx.control.current = { toolName: record.toolName, control: record.result.control }
+              }
+            })
+          ),
           Effect.flatMap((record) =>
             record.result.type === "ok"
               ? Effect.succeed(Value.fromJson(record.result.value))

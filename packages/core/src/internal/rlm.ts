@@ -25,7 +25,7 @@ import { Json, opt } from "../Json.js"
 import { type TokenUsage, TokenUsageOps } from "../Model.js"
 import type { Part } from "../Session.js"
 import type { TurnIssue } from "../Turn.js"
-import { type BridgeContext, buildHostEnvironment, makeBridge, sessionOriginator, unwrapInfra } from "./lashlangHost.js"
+import { type BridgeContext, buildHostEnvironment, makeBridge, sessionOriginator, type ToolControl, unwrapInfra } from "./lashlangHost.js"
 import { callModel, renderHistory, RLM_RESULT } from "./model.js"
 import { iterationKey, type Protocol, type ProtocolInput } from "./protocol.js"
 import { currentFrame } from "./sessionState.js"
@@ -36,6 +36,8 @@ const ExecResult = Schema.Struct({
   prints: Schema.Array(Schema.String),
   error: opt(Schema.String),
   submitted: opt(Schema.Struct({ value: Json })),
+  /** A tool's control outcome (finish/fail) seen in the block: it ends the turn. */
+  control: opt(Schema.Struct({ toolName: Schema.String, control: Json })),
   globalsAfter: Schema.Record({ key: Schema.String, value: Schema.Unknown })
 })
 type ExecResult = typeof ExecResult.Type
@@ -83,6 +85,7 @@ const runBlock = (input: ProtocolInput, drivers: Drivers, env: HostEnvironment, 
     const frame = currentFrame(state)
     const { originator, scope } = sessionOriginator(state.sessionId, frame.frameId)
     const prints: Array<string> = []
+    const control: { current: ToolControl | undefined } = { current: undefined }
     const ctx: BridgeContext = {
       core,
       drivers,
@@ -95,10 +98,15 @@ const runBlock = (input: ProtocolInput, drivers: Drivers, env: HostEnvironment, 
       wakeTarget: scope,
       causedBy: { type: "turn", sessionId: state.sessionId, turnId: input.turnId },
       toolContext: { sessionId: state.sessionId },
-      prints
+      prints,
+      control
     }
     const outcome = yield* unwrapInfra(execute(linked, globals, makeBridge(ctx), { mode: "foreground", ...core.cfg.raw.rlm?.limits }))
-    const base = { prints, globalsAfter: encodeGlobals(outcome.globals) }
+    const base = {
+      prints,
+      globalsAfter: encodeGlobals(outcome.globals),
+      ...(control.current === undefined ? {} : { control: { toolName: control.current.toolName, control: control.current.control as unknown as Json } })
+    }
     switch (outcome._tag) {
       case "Submitted":
         return { ...base, submitted: { value: Value.toJson(outcome.value) as Json } } satisfies ExecResult
@@ -205,6 +213,16 @@ export const rlmProtocol =
           ...(result.error === undefined ? {} : { error: result.error }),
           ...(result.submitted === undefined ? {} : { submitted: result.submitted.value })
         })
+        if (result.control !== undefined) {
+          const { toolName, control } = result.control as { readonly toolName: string; readonly control: ToolControl["control"] }
+          const executionState = { globals: encodeGlobals(globals) } as Json
+          if (control.type === "finish") {
+            return { outcome: { type: "finished", finish: { type: "tool_value", toolName, value: control.value } }, toolCalls: [], usage, issues, executionState }
+          }
+          const { code, message, raw } = control.failure
+          const value = raw === undefined ? { code, message } : { code, message, raw }
+          return { outcome: { type: "stopped", stop: { type: "tool_error", toolName, value } }, toolCalls: [], usage, issues, executionState }
+        }
         if (result.submitted !== undefined) {
           const value = result.submitted.value
           delta.message({ role: "assistant", parts: [{ kind: "text", content: settledText(value) }] })
@@ -215,6 +233,35 @@ export const rlmProtocol =
             issues,
             executionState: { globals: encodeGlobals(globals) } as Json
           }
+        }
+      }
+      if (termination === "prose_or_submit") {
+        // One grace iteration asks for a prose answer, then the turn is force-finished (lashlang §5.3).
+        const response = yield* callModel({
+          scoped: input.scoped,
+          replayKey: `${iterationKey(input, input.maxIterations)}:llm_call:0`,
+          providerId: input.policy.providerId,
+          provider: input.provider,
+          request: {
+            model: input.policy.model,
+            messages: [
+              { role: "system", content: `${system}\n\n${renderBoundVariables(globals)}` },
+              ...renderHistory([...input.history, ...delta.messages]),
+              { role: "user", content: "The step limit is reached. Answer now in prose, without a ```lashlang block." }
+            ],
+            tools: []
+          },
+          retry: core.cfg.providerRetry
+        })
+        usage = TokenUsageOps.add(usage, response.usage)
+        const text = response.text.split("```lashlang")[0]!.trim()
+        delta.message({ role: "assistant", parts: [{ kind: "text", content: text }] })
+        return {
+          outcome: { type: "finished", finish: { type: "assistant_message", text } },
+          toolCalls: [],
+          usage,
+          issues,
+          executionState: { globals: encodeGlobals(globals) } as Json
         }
       }
       return { outcome: { type: "stopped", stop: "max_turns" }, toolCalls: [], usage, issues, executionState: { globals: encodeGlobals(globals) } as Json }
