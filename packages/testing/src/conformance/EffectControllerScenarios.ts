@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import { type EffectControllerService, type EffectEnvelope, EffectController, type ExecutionScope, Ids, InlineEffectController, JournaledEffectController, type Json } from "@lash/core"
-import { Context, Effect, Layer, Ref, Schema } from "effect"
+import { Context, Deferred, Effect, Layer, Ref, Schema } from "effect"
 import type { Handle, Scenario, ScenarioContext } from "./Harness.js"
 
 /** The error of the durable-step fixtures. @since 0.1.0 */
@@ -72,6 +72,53 @@ const scenarios = (flavor: "inline" | "journaled"): ReadonlyArray<Scenario> => {
           const n = yield* Ref.get(calls)
           const expected = flavor === "inline" ? 2 : 1
           yield* ctx.invariant(flavor === "inline" ? "inline runs local every time" : "journaled runs local once per key", n === expected, expected, n)
+        })
+    },
+    {
+      id: `CR-01-${tag}`,
+      suite: "EffectController",
+      title: `${flavor}: concurrent effects are independent (no global lock around local) and replay by key`,
+      clock: "live",
+      run: (ctx) =>
+        Effect.gen(function* () {
+          const scope: ExecutionScope = { type: "turn", sessionId: "effect-conformance-session" as never, turnId: "effect-conformance-turn" as never }
+          const env = (id: string): EffectEnvelope => ({ scope, effectId: id, kind: "exec_code", replayKey: `effect-conformance:effect-conformance-turn:${id}`, command: { id } })
+          const c = yield* controller(ctx)
+          const scoped = yield* c.scoped(scope)
+          const slowStarted = yield* Deferred.make<void>()
+          const fastDone = yield* Deferred.make<void>()
+          const order = yield* Ref.make<ReadonlyArray<string>>([])
+          // Slow waits for fast to finish: both must be in flight at once.
+          const slow = scoped.execute(
+            env("effect-slow"),
+            codec,
+            Effect.gen(function* () {
+              yield* Deferred.succeed(slowStarted, undefined)
+              yield* Deferred.await(fastDone)
+              yield* Ref.update(order, (o) => [...o, "slow"])
+              return { marker: "slow" } as Json
+            })
+          )
+          const fast = scoped.execute(
+            env("effect-fast"),
+            codec,
+            Effect.gen(function* () {
+              yield* Deferred.await(slowStarted)
+              yield* Ref.update(order, (o) => [...o, "fast"])
+              yield* Deferred.succeed(fastDone, undefined)
+              return { marker: "fast" } as Json
+            })
+          )
+          const both = yield* Effect.all([slow, fast], { concurrency: "unbounded" }).pipe(Effect.timeout("2 seconds"), Effect.either)
+          yield* ctx.invariant("both effects run concurrently and finish within 2 s", both._tag === "Right", "both finish", both._tag === "Left" ? String(both.left) : "ok")
+          const done = yield* Ref.get(order)
+          yield* ctx.invariant("fast completes first and releases slow", JSON.stringify(done) === JSON.stringify(["fast", "slow"]), ["fast", "slow"], done)
+          if (flavor === "journaled") {
+            const again = yield* (yield* controllerOn("journaled", yield* ctx.reopen)).scoped(scope)
+            const dying = Effect.dieMessage("local must not run on replay")
+            const [f, sl] = yield* Effect.all([again.execute(env("effect-fast"), codec, dying), again.execute(env("effect-slow"), codec, dying)], { concurrency: "unbounded" })
+            yield* ctx.invariant("each replay returns its own key's outcome", JSON.stringify([f, sl]) === JSON.stringify([{ marker: "fast" }, { marker: "slow" }]), [{ marker: "fast" }, { marker: "slow" }], [f, sl])
+          }
         })
     },
     ...(flavor === "journaled"

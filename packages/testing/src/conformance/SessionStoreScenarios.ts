@@ -372,6 +372,28 @@ export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
       })
   },
   {
+    id: "X-QUEUE-2",
+    suite: "RuntimePersistence",
+    title: "completions are bound to their session",
+    clock: "test",
+    run: (ctx) =>
+      Effect.gen(function* () {
+        const s = store(ctx)
+        yield* s.create(createRequest("root"))
+        yield* s.create(createRequest("other"))
+        yield* s.enqueue(batchDraft("other", "theirs"))
+        const claim = Option.getOrThrow(yield* claimOf(ctx, "other", "owner-a"))
+        yield* ctx.expectFailure(
+          "a commit on root cannot complete a claim taken on other",
+          s.commit({ ...commitOf("root", 0, "t1"), completedClaims: [{ claimId: claim.claimId, leaseToken: claim.leaseToken, batchIds: claim.batches.map((b) => b.batchId) }] }),
+          "QueuedWorkClaimExpired"
+        )
+        const renewed = yield* Effect.exit(s.renewClaim(claim, 60_000))
+        const still = yield* s.listQueued(sid("other"))
+        yield* ctx.invariant("other's claim and batch are untouched", Exit.isSuccess(renewed) && still.length === 1, "claim live, 1 batch", [renewed._tag, still.length])
+      })
+  },
+  {
     id: "RP-R1",
     suite: "RuntimePersistence",
     title: "persistence survives reopen",

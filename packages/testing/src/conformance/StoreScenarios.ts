@@ -24,7 +24,7 @@ import { Canonical, type HostEnvironment, link, parse } from "@lash/lashlang"
 import { Context, Effect, Exit, Option, TestClock } from "effect"
 import type { Scenario, ScenarioContext } from "./Harness.js"
 import { reg } from "./ProcessRegistryScenarios.js"
-import { commitOf, createRequest } from "./SessionStoreScenarios.js"
+import { batchDraft, commitOf, createRequest } from "./SessionStoreScenarios.js"
 
 const SOURCE = "ui.button.pressed"
 const key = TriggerKeys.sourceKey(SOURCE, { panel: "main" })
@@ -362,6 +362,58 @@ export const storeScenarios: ReadonlyArray<Scenario> = [
         const env = yield* Context.get(again, ProcessEnvStore).get("process-env:reopen" as EnvRef)
         const art = yield* Context.get(again, ArtifactStore).get(artifact.moduleRef)
         yield* ctx.invariant("both survive", Option.isSome(env) && Option.isSome(art), "both Some", [env._tag, art._tag])
+      })
+  },
+  {
+    id: "X-TIER-4",
+    suite: "Backend",
+    title: "everything written through a handle that is then closed is read back by a new handle",
+    clock: "live",
+    tiers: ["durable"],
+    run: (ctx) =>
+      Effect.gen(function* () {
+        const artifact = yield* moduleArtifact
+        const written = yield* Effect.scoped(
+          Effect.gen(function* () {
+            const h = yield* ctx.reopen
+            const sessions = Context.get(h, SessionStore)
+            yield* sessions.create(createRequest("tier4"))
+            yield* sessions.commit(commitOf("tier4", 0, "t1"))
+            const batch = yield* sessions.enqueue(batchDraft("tier4", "queued", "tier4:queued"))
+            const registry = Context.get(h, ProcessRegistry)
+            yield* registry.register(reg("tier4-proc", { eventTypes: [] }))
+            yield* registry.grantHandle({ sessionId: "tier4" as SessionId }, "tier4-proc" as never, {})
+            const t = Context.get(h, TriggerStore)
+            const sub = yield* t.register(triggerDraft("tier4", key, "tier4-sub"))
+            const occ = yield* t.recordOccurrence(button(key, "tier4-occ"))
+            yield* Context.get(h, ProcessEnvStore).put("process-env:tier4" as EnvRef, envSpec("tier4"))
+            yield* Context.get(h, ArtifactStore).put(artifact)
+            yield* Context.get(h, EffectJournal).record({ scopeId: "turn:tier4:t", replayKey: "k", requestHash: "h", exit: { _tag: "Success", value: 1 } })
+            return { batchId: batch.batchId, handle: sub.handle, occurrenceId: occ.occurrenceId }
+          })
+        )
+        const h = yield* ctx.reopen
+        const loaded = yield* Context.get(h, SessionStore).load("tier4" as SessionId)
+        const queued = yield* Context.get(h, SessionStore).listQueued("tier4" as SessionId)
+        const proc = yield* Effect.either(Context.get(h, ProcessRegistry).get("tier4-proc" as never))
+        const grants = yield* Context.get(h, ProcessRegistry).listHandleGrants({ sessionId: "tier4" as SessionId })
+        const subs = yield* Context.get(h, TriggerStore).list({ sessionId: "tier4" as SessionId })
+        const occ = yield* Context.get(h, TriggerStore).recordOccurrence(button(key, "tier4-occ"))
+        const env = yield* Context.get(h, ProcessEnvStore).get("process-env:tier4" as EnvRef)
+        const art = yield* Context.get(h, ArtifactStore).get(artifact.moduleRef)
+        const entry = yield* Context.get(h, EffectJournal).lookup("turn:tier4:t", "k")
+        const found = [
+          Option.isSome(loaded) && loaded.value.headRevision === 1,
+          queued[0]?.batchId === written.batchId,
+          proc._tag === "Right",
+          grants.length === 1,
+          subs[0]?.handle === written.handle,
+          occ.occurrenceId === written.occurrenceId,
+          Option.isSome(env),
+          Option.isSome(art),
+          Option.isSome(entry)
+        ]
+        yield* ctx.invariant("every port's record is read back after all handles closed", found.every((x) => x), "all true", found)
       })
   },
   {

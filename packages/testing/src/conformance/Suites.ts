@@ -71,5 +71,5 @@ export const backendConformance = (backend: StorageUnderTest): void => {
   envAndArtifactSuite(backend)
   effectJournalSuite(backend)
   effectControllerSuite(backend)
-  register("Backend", processRegistryScenarios.filter((s) => s.suite === "Backend"), backend)
+  register("Backend", [...processRegistryScenarios, ...storeScenarios].filter((s) => s.suite === "Backend"), backend)
 }
