@@ -147,4 +147,16 @@ describe("RLM turns", () => {
       expect(requests[2]!.request.messages.at(-1)?.content).toContain("step limit")
     }).pipe(Effect.provide(rlmCore(provider.layer, { maxIterations: 2, rlm: { abilities: LashlangAbilities.all, termination: "prose_or_submit" } })))
   })
+
+  it.effect("a foreground sleep longer than 300 s is refused and reported to the model", () => {
+    const provider = TestProvider.builder().reply(fence("r = await sleep for 400000"), fence('submit "ok"')).build()
+    return Effect.gen(function* () {
+      const core = yield* LashCore
+      const session = yield* core.openSession("rlm-8")
+      const out = yield* session.turn(TurnInput.text("nap")).run
+      expect(Option.getOrNull(out.submittedValue)).toBe("ok")
+      const seen = (yield* provider.requests)[1]!.request.messages.filter((m) => m.role === "user").map((m) => m.content).join("\n")
+      expect(seen).toContain("foreground sleep longer than 300s")
+    }).pipe(Effect.provide(rlmCore(provider.layer)))
+  })
 })

@@ -252,6 +252,8 @@ export const makeBridge = (ctx: BridgeContext): LashlangHost => {
           const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
           const ms = sleepMillis(op, now)
           if (typeof ms === "string") return yield* Effect.fail(new HostFailure({ message: ms }))
+          // A turn must not park for long: foreground sleeps are capped (lashlang §8); processes may sleep longer.
+          if (ctx.emit === undefined && ms > 300_000) return yield* Effect.fail(new HostFailure({ message: "sleep failed: foreground sleep longer than 300s" }))
           yield* Effect.sleep(Duration.millis(ms))
           return null
         })
