@@ -131,6 +131,64 @@ export const processRegistryScenarios: ReadonlyArray<Scenario> = [
       })
   },
   {
+    id: "PR-05",
+    suite: "ProcessRegistry",
+    title: "replaying a custom wake keeps one row and an identical delivery with provenance",
+    clock: "test",
+    run: (ctx) =>
+      Effect.gen(function* () {
+        const r = registry(ctx)
+        const causedBy = { type: "session_node" as const, sessionId: "target-session" as never, nodeId: "trigger:button" }
+        yield* r.register(
+          ProcessRegistration.make({
+            id: pid("proc-provenance"),
+            input: { type: "engine", kind: "conformance", payload: null },
+            provenance: ProcessProvenance.session(scope("owner-session"), causedBy),
+            eventTypes: [wakeType("producer.custom_wake")],
+            envRef: "env:conformance" as EnvRef
+          })
+        )
+        const req = {
+          eventType: "producer.custom_wake",
+          payload: { line: "build failed", wake_input: "custom wake: build failed" },
+          replayKey: "custom-wake:build-failed",
+          wakeTargetScope: scope("target-session", "target-frame")
+        }
+        const a = yield* r.appendEvent(pid("proc-provenance"), req)
+        const b = yield* r.appendEvent(pid("proc-provenance"), req)
+        const rows = yield* r.eventsAfter(pid("proc-provenance"), 0)
+        yield* ctx.invariant("both calls return sequence 1 and one row is stored", a.event.sequence === 1 && b.event.sequence === 1 && rows.length === 1, [1, 1, 1], [a.event.sequence, b.event.sequence, rows.length])
+        const d = Option.getOrUndefined(a.wakeDelivery)
+        const expected = {
+          eventType: "producer.custom_wake",
+          processCausedBy: causedBy,
+          targetSessionId: "target-session",
+          targetScopeId: "session:target-session/frame:target-frame",
+          processId: "proc-provenance",
+          sequence: 1,
+          dedupeKey: "proc-provenance:1",
+          input: "custom wake: build failed"
+        }
+        const actual = d === undefined ? undefined : { eventType: d.eventType, processCausedBy: d.processCausedBy, targetSessionId: d.targetSessionId, targetScopeId: d.targetScopeId, processId: d.processId, sequence: d.sequence, dedupeKey: d.dedupeKey, input: d.input }
+        yield* ctx.invariant("the delivery carries target, provenance, dedupe key and input", JSON.stringify(actual) === JSON.stringify(expected), expected, actual)
+        yield* ctx.invariant("the replayed delivery is identical (wakeId, createdAtMs included)", JSON.stringify(a.wakeDelivery) === JSON.stringify(b.wakeDelivery), a.wakeDelivery, b.wakeDelivery)
+      })
+  },
+  {
+    id: "PR-09",
+    suite: "ProcessRegistry",
+    title: "a wake without a target is recorded without delivery",
+    clock: "test",
+    run: (ctx) =>
+      Effect.gen(function* () {
+        const r = registry(ctx)
+        yield* r.register(reg("proc-missing-wake-target", { eventTypes: [wakeType("process.wake")] }))
+        const out = yield* r.appendEvent(pid("proc-missing-wake-target"), { eventType: "process.wake", payload: { wake_input: "nobody" }, replayKey: "wake:missing-target" })
+        const rows = yield* r.eventsAfter(pid("proc-missing-wake-target"), 0)
+        yield* ctx.invariant("the event is stored with no delivery", out.event.sequence === 1 && Option.isNone(out.wakeDelivery) && rows.length === 1, [1, "None", 1], [out.event.sequence, out.wakeDelivery._tag, rows.length])
+      })
+  },
+  {
     id: "PR-10",
     suite: "ProcessRegistry",
     title: "terminal events require replay keys",
