@@ -39,14 +39,19 @@ export const batchDraft = (
   sessionId: string,
   text: string,
   sourceKey?: string,
-  options: { readonly slot?: "join" | "exclusive"; readonly delivery?: "earliest_safe_boundary" | "after_current_turn_commit"; readonly group?: string } = {}
+  options: {
+    readonly slot?: "join" | "exclusive"
+    readonly delivery?: "earliest_safe_boundary" | "after_current_turn_commit"
+    readonly group?: string
+    readonly availableAtMs?: number
+  } = {}
 ): QueuedWorkBatchDraft => ({
   sessionId: sid(sessionId),
   ...(sourceKey === undefined ? {} : { sourceKey }),
   deliveryPolicy: options.delivery ?? "earliest_safe_boundary",
   slotPolicy: options.slot ?? "join",
   mergeKey: options.group === undefined ? { type: "never" } : { type: "group", key: options.group },
-  availableAtMs: 0,
+  availableAtMs: options.availableAtMs ?? 0,
   payloads: [{ type: "turn_input", input: TurnInput.text(text) }]
 })
 
@@ -296,6 +301,61 @@ export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
           retaken.value.claimId,
           renewed.claimId
         )
+      })
+  },
+  {
+    id: "RP-11",
+    suite: "RuntimePersistence",
+    title: "availability, exclusivity, sessions, expired reclaim, limits",
+    clock: "test",
+    run: (ctx) =>
+      Effect.gen(function* () {
+        const s = store(ctx)
+        for (const x of ["root", "other", "reclaim", "limited"]) yield* s.create(createRequest(x))
+        yield* s.enqueue(batchDraft("root", "not ready", undefined, { availableAtMs: 4_102_444_800_000 }))
+        yield* s.enqueue(batchDraft("root", "exclusive", undefined, { slot: "exclusive" }))
+        yield* s.enqueue(batchDraft("root", "joined", undefined, { group: "root" }))
+        yield* s.enqueue(batchDraft("other", "theirs"))
+        const c1 = yield* claimOf(ctx, "root", "owner-a")
+        const c2 = yield* claimOf(ctx, "root", "owner-a")
+        const c3 = yield* claimOf(ctx, "other", "owner-a")
+        yield* ctx.invariant(
+          "an unavailable batch is skipped; exclusive then joined; sessions are separate",
+          JSON.stringify([texts(c1), texts(c2), texts(c3)]) === JSON.stringify([["exclusive"], ["joined"], ["theirs"]]),
+          [["exclusive"], ["joined"], ["theirs"]],
+          [texts(c1), texts(c2), texts(c3)]
+        )
+        yield* s.enqueue(batchDraft("reclaim", "r"))
+        const zero = Option.getOrThrow(yield* claimOf(ctx, "reclaim", "owner-a", "idle", 10, 0))
+        const again = yield* claimOf(ctx, "reclaim", "owner-b")
+        yield* ctx.invariant(
+          "a TTL-0 claim is expired at once and re-claimed with a higher fencing token",
+          Option.isSome(again) && again.value.fencingToken > zero.fencingToken,
+          `> ${zero.fencingToken}`,
+          Option.map(again, (a) => a.fencingToken)
+        )
+        for (const t of ["l1", "l2", "l3"]) yield* s.enqueue(batchDraft("limited", t, undefined, { group: "limited" }))
+        const two = yield* claimOf(ctx, "limited", "owner-a", "idle", 2)
+        const last = yield* claimOf(ctx, "limited", "owner-a", "idle", 2)
+        yield* ctx.invariant("maxBatches limits a claim", JSON.stringify([texts(two), texts(last)]) === JSON.stringify([["l1", "l2"], ["l3"]]), [["l1", "l2"], ["l3"]], [texts(two), texts(last)])
+      })
+  },
+  {
+    id: "RP-12",
+    suite: "RuntimePersistence",
+    title: "a join group needs adjacency, the same policy and the same merge key",
+    clock: "test",
+    run: (ctx) =>
+      Effect.gen(function* () {
+        const s = store(ctx)
+        yield* s.create(createRequest("root"))
+        yield* s.enqueue(batchDraft("root", "a1", undefined, { group: "a" }))
+        yield* s.enqueue(batchDraft("root", "a2", undefined, { group: "a" }))
+        yield* s.enqueue(batchDraft("root", "b", undefined, { group: "b" }))
+        yield* s.enqueue(batchDraft("root", "after commit", undefined, { group: "a", delivery: "after_current_turn_commit" }))
+        const got: Array<unknown> = []
+        for (let i = 0; i < 3; i++) got.push(texts(yield* claimOf(ctx, "root", `owner-${i}`)))
+        yield* ctx.invariant("claims are [a1, a2], [b], [after commit]", JSON.stringify(got) === JSON.stringify([["a1", "a2"], ["b"], ["after commit"]]), [["a1", "a2"], ["b"], ["after commit"]], got)
       })
   },
   {
