@@ -503,3 +503,27 @@ export const decodeRecord = <A, I>(
     (issue) => new CorruptRecord({ port, key, issue: ParseResult.TreeFormatter.formatErrorSync(issue) })
   )
 }
+
+/**
+ * {@link decodeRecord} as an Effect, for backends that read rows inside Effect code.
+ *
+ * @since 0.1.0
+ */
+export const decodeRecordEffect = <A, I>(
+  schema: Schema.Schema<A, I>,
+  port: string,
+  key: string,
+  text: string,
+  recordVersion: number = RECORD_VERSION
+): Effect.Effect<A, CorruptRecord> =>
+  Either.match(decodeRecord(schema, port, key, text, recordVersion), { onLeft: Effect.fail, onRight: Effect.succeed })
+
+/**
+ * The stored form of a handle-grant descriptor (ProcessRegistry `grantHandle`).
+ *
+ * @since 0.1.0
+ */
+export const HandleDescriptorRecord = Schema.Struct({
+  kind: Schema.optionalWith(Schema.String, { exact: true }),
+  label: Schema.optionalWith(Schema.String, { exact: true })
+})

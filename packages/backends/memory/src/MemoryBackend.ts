@@ -41,14 +41,12 @@ import {
   StorageLogic,
   type StorageSignal,
   StorageSignals,
-  type StoreError,
   sessionScopeId,
   TriggerIdempotencyConflict,
   TriggerOccurrenceRecord,
   TriggerRegistrationConflict,
   TriggerStore,
   TriggerSubscriptionRecord,
-  type CorruptRecord,
   type QueuedWorkClaim,
   type RuntimeCommitResult,
   type TriggerDeliveryReservation,
@@ -171,19 +169,12 @@ export class MemoryBackendInternals extends Context.Tag("@lash/backend-memory/Me
 // ---------------------------------------------------------------------------------------------------------------
 
 const enc = StorageLogic.encodeRecord
-const decode = <A, I>(schema: Schema.Schema<A, I>, port: string, key: string, text: string) =>
-  Either.match(StorageLogic.decodeRecord(schema, port, key, text), {
-    onLeft: (e): Effect.Effect<A, CorruptRecord> => Effect.fail(e),
-    onRight: (a) => Effect.succeed(a)
-  })
+const decode = StorageLogic.decodeRecordEffect
 const decodeAll = <A, I>(schema: Schema.Schema<A, I>, port: string, rows: ReadonlyArray<{ readonly key: string; readonly json: string }>) =>
   Effect.forEach(rows, (row) => decode(schema, port, row.key, row.json))
 const cmp = StorageLogic.compareCodePoints
 
-const ProcessGrantDescriptor = Schema.Struct({
-  kind: Schema.optionalWith(Schema.String, { exact: true }),
-  label: Schema.optionalWith(Schema.String, { exact: true })
-})
+const ProcessGrantDescriptor = StorageLogic.HandleDescriptorRecord
 
 /** Builds every port over one fresh store. */
 const make = Effect.gen(function* () {

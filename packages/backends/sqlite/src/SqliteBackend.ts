@@ -21,7 +21,6 @@ import type { SqlError } from "@effect/sql/SqlError"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import {
   ArtifactStore,
-  CorruptRecord,
   EffectJournal,
   type EnvRef,
   Ids,
@@ -63,7 +62,7 @@ import {
   type TriggerHandle
 } from "@lash/core"
 import { ModuleArtifact } from "@lash/lashlang"
-import { Clock, Context, Data, Duration, Effect, Either, Layer, Option, PubSub, Schedule, Schema, Scope, Stream } from "effect"
+import { Clock, Context, Data, Duration, Effect, Either, Layer, Option, PubSub, Schedule, Scope, Stream } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -165,16 +164,9 @@ export interface SqliteOpenHooks {
 // ---------------------------------------------------------------------------------------------------------------
 
 const enc = StorageLogic.encodeRecord
-const decode = <A, I>(schema: Schema.Schema<A, I>, port: string, key: string, text: string, recordVersion = StorageLogic.RECORD_VERSION) =>
-  Either.match(StorageLogic.decodeRecord(schema, port, key, text, recordVersion), {
-    onLeft: (e): Effect.Effect<A, CorruptRecord> => Effect.fail(e),
-    onRight: (a) => Effect.succeed(a)
-  })
+const decode = StorageLogic.decodeRecordEffect
 
-const ProcessGrantDescriptor = Schema.Struct({
-  kind: Schema.optionalWith(Schema.String, { exact: true }),
-  label: Schema.optionalWith(Schema.String, { exact: true })
-})
+const ProcessGrantDescriptor = StorageLogic.HandleDescriptorRecord
 
 const SQLITE = "sqlite"
 
