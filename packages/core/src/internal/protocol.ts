@@ -8,12 +8,13 @@ import type { Effect } from "effect"
 import type { ScopedEffects } from "../EffectController.js"
 import type { TurnId } from "../Identifiers.js"
 import type { Json } from "../Json.js"
-import type { LlmProvider } from "../LanguageModel.js"
+import type { LlmProvider, LlmRequest } from "../LanguageModel.js"
 import type { TurnError } from "../LashCore.js"
 import type { SessionPolicy, TokenUsage } from "../Model.js"
 import type { Message } from "../Session.js"
 import type { ToolCallRecord, TurnIssue, TurnOutcome } from "../Turn.js"
 import type { TurnDelta } from "./delta.js"
+import { callModel } from "./model.js"
 import type { BuiltPlugins } from "./pluginHost.js"
 import type { CoreRuntime } from "./runtime.js"
 import type { SessionState } from "./sessionState.js"
@@ -52,3 +53,14 @@ export type Protocol = (input: ProtocolInput) => Effect.Effect<ProtocolResult, T
 /** The key prefix of iteration `iteration`: `<sid>:<tid>:<turnIndex>:<iter>`. */
 export const iterationKey = (input: ProtocolInput, iteration: number): string =>
   `${input.state.sessionId}:${input.turnId}:${input.turnIndex}:${iteration}`
+
+/** The model call of iteration `iteration`: one `llm_call` effect keyed `<iteration key>:llm_call:0`, retried by policy. */
+export const callIterationModel = (input: ProtocolInput, iteration: number, request: LlmRequest) =>
+  callModel({
+    scoped: input.scoped,
+    replayKey: `${iterationKey(input, iteration)}:llm_call:0`,
+    providerId: input.policy.providerId,
+    provider: input.provider,
+    request,
+    retry: input.core.cfg.providerRetry
+  })

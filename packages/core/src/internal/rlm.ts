@@ -20,14 +20,13 @@ import {
 } from "@lash/lashlang"
 import { Effect, Either, Schema } from "effect"
 import type { StoreError } from "../Errors.js"
-import type { LlmRequest } from "../LanguageModel.js"
 import { Json, opt } from "../Json.js"
 import { type TokenUsage, TokenUsageOps } from "../Model.js"
 import type { Part } from "../Session.js"
-import type { TurnIssue } from "../Turn.js"
+import type { TurnIssue, TurnOutcome } from "../Turn.js"
 import { type BridgeContext, buildHostEnvironment, makeBridge, sessionOriginator, type ToolControl, unwrapInfra } from "./lashlangHost.js"
-import { callModel, renderHistory, RLM_RESULT } from "./model.js"
-import { iterationKey, type Protocol, type ProtocolInput } from "./protocol.js"
+import { renderHistory, RLM_RESULT } from "./model.js"
+import { callIterationModel, iterationKey, type Protocol, type ProtocolInput, type ProtocolResult } from "./protocol.js"
 import { currentFrame } from "./sessionState.js"
 import type { Drivers } from "./worker.js"
 
@@ -131,31 +130,36 @@ export const rlmProtocol =
       const issues: Array<TurnIssue> = []
       let usage: TokenUsage = TokenUsageOps.zero
       const system = [core.cfg.raw.systemPrompt, renderHostSurface(env)].filter((s) => s !== undefined).join("\n\n")
+      /** The turn's result: the outcome plus this turn's usage, issues and globals. */
+      const settle = (outcome: TurnOutcome): ProtocolResult => ({
+        outcome,
+        toolCalls: [],
+        usage,
+        issues,
+        executionState: { globals: encodeGlobals(globals) } as Json
+      })
+      /** One model call of `iteration`, ending with `instruction` as the final user message. */
+      const ask = (iteration: number, instruction: string) =>
+        Effect.tap(
+          callIterationModel(input, iteration, {
+            model: input.policy.model,
+            messages: [
+              { role: "system", content: `${system}\n\n${renderBoundVariables(globals)}` },
+              ...renderHistory([...input.history, ...delta.messages]),
+              { role: "user", content: instruction }
+            ],
+            tools: []
+          }),
+          (response) => Effect.sync(() => void (usage = TokenUsageOps.add(usage, response.usage)))
+        )
       for (let iteration = 0; iteration < input.maxIterations; iteration++) {
         const key = iterationKey(input, iteration)
-        const request: LlmRequest = {
-          model: input.policy.model,
-          messages: [
-            { role: "system", content: `${system}\n\n${renderBoundVariables(globals)}` },
-            ...renderHistory([...input.history, ...delta.messages]),
-            {
-              role: "user",
-              content: `Iteration ${iteration + 1} of ${input.maxIterations}. Answer with one \`\`\`lashlang block; finish with \`submit <value>\`${termination === "prose_or_submit" ? " or answer in prose" : ""}.`
-            }
-          ],
-          tools: []
-        }
-        const response = yield* callModel({
-          scoped: input.scoped,
-          replayKey: `${key}:llm_call:0`,
-          providerId: input.policy.providerId,
-          provider: input.provider,
-          request,
-          retry: core.cfg.providerRetry
-        })
-        usage = TokenUsageOps.add(usage, response.usage)
+        const response = yield* ask(
+          iteration,
+          `Iteration ${iteration + 1} of ${input.maxIterations}. Answer with one \`\`\`lashlang block; finish with \`submit <value>\`${termination === "prose_or_submit" ? " or answer in prose" : ""}.`
+        )
         if (response.text.length === 0 && (response.reasoning ?? "").length === 0) {
-          return { outcome: { type: "stopped", stop: "provider_error" }, toolCalls: [], usage, issues, executionState: { globals: encodeGlobals(globals) } as Json }
+          return settle({ type: "stopped", stop: "provider_error" })
         }
         const fence = extractFirstLashlangFence(response.text)
         const prose: Array<Omit<Part, "id">> = []
@@ -164,13 +168,7 @@ export const rlmProtocol =
           prose.push({ kind: "text", content: response.text })
           if (termination === "prose_or_submit") {
             delta.message({ role: "assistant", parts: prose })
-            return {
-              outcome: { type: "finished", finish: { type: "assistant_message", text: response.text } },
-              toolCalls: [],
-              usage,
-              issues,
-              executionState: { globals: encodeGlobals(globals) } as Json
-            }
+            return settle({ type: "finished", finish: { type: "assistant_message", text: response.text } })
           }
           const reminder = "No ```lashlang block was found; nothing was executed. Write your code in one ```lashlang block and finish with `submit <value>`."
           delta.message({ role: "assistant", parts: [...prose, { kind: "tool_result", toolName: RLM_RESULT, content: reminder }] })
@@ -215,54 +213,23 @@ export const rlmProtocol =
         })
         if (result.control !== undefined) {
           const { toolName, control } = result.control as { readonly toolName: string; readonly control: ToolControl["control"] }
-          const executionState = { globals: encodeGlobals(globals) } as Json
-          if (control.type === "finish") {
-            return { outcome: { type: "finished", finish: { type: "tool_value", toolName, value: control.value } }, toolCalls: [], usage, issues, executionState }
-          }
+          if (control.type === "finish") return settle({ type: "finished", finish: { type: "tool_value", toolName, value: control.value } })
           const { code, message, raw } = control.failure
           const value = raw === undefined ? { code, message } : { code, message, raw }
-          return { outcome: { type: "stopped", stop: { type: "tool_error", toolName, value } }, toolCalls: [], usage, issues, executionState }
+          return settle({ type: "stopped", stop: { type: "tool_error", toolName, value } })
         }
         if (result.submitted !== undefined) {
           const value = result.submitted.value
           delta.message({ role: "assistant", parts: [{ kind: "text", content: settledText(value) }] })
-          return {
-            outcome: { type: "finished", finish: { type: "submitted_value", value } },
-            toolCalls: [],
-            usage,
-            issues,
-            executionState: { globals: encodeGlobals(globals) } as Json
-          }
+          return settle({ type: "finished", finish: { type: "submitted_value", value } })
         }
       }
       if (termination === "prose_or_submit") {
         // One grace iteration asks for a prose answer, then the turn is force-finished (lashlang §5.3).
-        const response = yield* callModel({
-          scoped: input.scoped,
-          replayKey: `${iterationKey(input, input.maxIterations)}:llm_call:0`,
-          providerId: input.policy.providerId,
-          provider: input.provider,
-          request: {
-            model: input.policy.model,
-            messages: [
-              { role: "system", content: `${system}\n\n${renderBoundVariables(globals)}` },
-              ...renderHistory([...input.history, ...delta.messages]),
-              { role: "user", content: "The step limit is reached. Answer now in prose, without a ```lashlang block." }
-            ],
-            tools: []
-          },
-          retry: core.cfg.providerRetry
-        })
-        usage = TokenUsageOps.add(usage, response.usage)
+        const response = yield* ask(input.maxIterations, "The step limit is reached. Answer now in prose, without a ```lashlang block.")
         const text = response.text.split("```lashlang")[0]!.trim()
         delta.message({ role: "assistant", parts: [{ kind: "text", content: text }] })
-        return {
-          outcome: { type: "finished", finish: { type: "assistant_message", text } },
-          toolCalls: [],
-          usage,
-          issues,
-          executionState: { globals: encodeGlobals(globals) } as Json
-        }
+        return settle({ type: "finished", finish: { type: "assistant_message", text } })
       }
-      return { outcome: { type: "stopped", stop: "max_turns" }, toolCalls: [], usage, issues, executionState: { globals: encodeGlobals(globals) } as Json }
+      return settle({ type: "stopped", stop: "max_turns" })
     })

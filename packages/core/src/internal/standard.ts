@@ -11,8 +11,8 @@ import type { LlmRequest } from "../LanguageModel.js"
 import { type TokenUsage, TokenUsageOps } from "../Model.js"
 import type { Part } from "../Session.js"
 import type { ToolCallRecord, TurnIssue, TurnOutcome } from "../Turn.js"
-import { callModel, renderHistory } from "./model.js"
-import { iterationKey, type Protocol } from "./protocol.js"
+import { renderHistory } from "./model.js"
+import { callIterationModel, iterationKey, type Protocol } from "./protocol.js"
 import { runToolCall } from "./toolCatalog.js"
 
 /** The standard protocol. */
@@ -38,14 +38,7 @@ export const standardProtocol: Protocol = (input) =>
         ],
         tools
       }
-      const response = yield* callModel({
-        scoped: input.scoped,
-        replayKey: `${key}:llm_call:0`,
-        providerId: input.policy.providerId,
-        provider: input.provider,
-        request,
-        retry: core.cfg.providerRetry
-      })
+      const response = yield* callIterationModel(input, iteration, request)
       usage = TokenUsageOps.add(usage, response.usage)
       const prose: Array<Omit<Part, "id">> = []
       if (response.reasoning !== undefined && response.reasoning.length > 0) {
