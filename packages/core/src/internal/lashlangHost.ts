@@ -99,6 +99,14 @@ export const unwrapInfra = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Eff
 const infra = <A, R>(effect: Effect.Effect<A, unknown, R>): Effect.Effect<A, never, R> =>
   Effect.catchAll(effect, (e) => Effect.die(new BridgeInfraFailure(e)))
 
+/** Keeps `HostFailure`s (the program sees them) and turns every other failure into an infrastructure defect. */
+const hostOrInfra = <A, R>(effect: Effect.Effect<A, unknown, R>): Effect.Effect<A, HostFailure, R> =>
+  Effect.catchAll(effect, (e) => (e instanceof HostFailure ? Effect.fail(e) : Effect.die(new BridgeInfraFailure(e))))
+
+/** Persists the run's env spec (content-addressed, so repeats are free) for processes and registrations it starts. */
+const capturedEnv = (ctx: BridgeContext) =>
+  infra(persistProcessExecutionEnv(ctx.envSpec).pipe(Effect.provideService(ProcessEnvStore, ctx.core.envs)))
+
 /** Who a program runs for. */
 export interface BridgeContext {
   readonly core: CoreRuntime
@@ -148,6 +156,14 @@ const sleepMillis = (op: Extract<HostOperation, { _tag: "Sleep" }>, now: number)
 export const makeBridge = (ctx: BridgeContext): LashlangHost => {
   const { core } = ctx
   const grantee = ctx.wakeTarget
+  /** The process id of a handle this run may use: one granted to its session (a forged or foreign id fails). */
+  const ownedHandle = (handle: Value.Value): Effect.Effect<ProcessId, HostFailure> =>
+    Effect.gen(function* () {
+      const id = handleId(handle) as ProcessId | undefined
+      const granted = id !== undefined && (grantee === undefined || (yield* infra(core.registry.hasHandleGrant(grantee, id))))
+      if (!granted) return yield* Effect.fail(new HostFailure({ message: "unknown process handle" }))
+      return id
+    })
   const perform = (op: HostOperation): Effect.Effect<Value.Value, HostFailure> => {
     switch (op._tag) {
       case "Call": {
@@ -194,7 +210,7 @@ export const makeBridge = (ctx: BridgeContext): LashlangHost => {
             name: op.processName,
             args
           })
-          const envRef = yield* infra(persistProcessExecutionEnv(ctx.envSpec).pipe(Effect.provideService(ProcessEnvStore, core.envs)))
+          const envRef = yield* capturedEnv(ctx)
           const reg = ProcessRegistration.make({
             id,
             input: {
@@ -215,7 +231,7 @@ export const makeBridge = (ctx: BridgeContext): LashlangHost => {
                 ProcessRegistrationConflict: () => Effect.fail(new HostFailure({ message: "process registration conflict" })),
                 InvalidProcessRegistration: (e) => Effect.fail(new HostFailure({ message: `invalid process registration: ${e.message}` }))
               }),
-              Effect.catchAll((e) => (e instanceof HostFailure ? Effect.fail(e) : Effect.die(new BridgeInfraFailure(e))))
+              hostOrInfra
             )
           return Value.RecordValue.of([
             ["__handle__", "process"],
@@ -224,13 +240,10 @@ export const makeBridge = (ctx: BridgeContext): LashlangHost => {
         })
       case "Await":
         return Effect.gen(function* () {
-          const id = handleId(op.handle)
-          if (id === undefined) return yield* Effect.fail(new HostFailure({ message: "unknown process handle" }))
-          const granted = grantee === undefined ? true : yield* infra(core.registry.hasHandleGrant(grantee, id as ProcessId))
-          if (!granted) return yield* Effect.fail(new HostFailure({ message: "unknown process handle" }))
-          const output = yield* core.registry.awaitProcess(id as ProcessId).pipe(
+          const id = yield* ownedHandle(op.handle)
+          const output = yield* core.registry.awaitProcess(id).pipe(
             Effect.catchTag("ProcessNotFound", () => Effect.fail(new HostFailure({ message: "unknown process handle" }))),
-            Effect.catchAll((e) => (e instanceof HostFailure ? Effect.fail(e) : Effect.die(new BridgeInfraFailure(e))))
+            hostOrInfra
           )
           if (output.type === "success") return Value.fromJson(output.value)
           if (output.type === "failure") return yield* Effect.fail(new HostFailure({ message: output.message, code: output.code }))
@@ -238,12 +251,9 @@ export const makeBridge = (ctx: BridgeContext): LashlangHost => {
         })
       case "Cancel":
         return Effect.gen(function* () {
-          const id = handleId(op.handle)
-          if (id === undefined) return yield* Effect.fail(new HostFailure({ message: "unknown process handle" }))
-          const granted = grantee === undefined ? true : yield* infra(core.registry.hasHandleGrant(grantee, id as ProcessId))
-          if (!granted) return yield* Effect.fail(new HostFailure({ message: "unknown process handle" }))
+          const id = yield* ownedHandle(op.handle)
           yield* infra(
-            core.registry.appendEvent(id as ProcessId, { eventType: "process.cancel_requested", payload: {}, replayKey: siteKey(ctx, op.site) })
+            core.registry.appendEvent(id, { eventType: "process.cancel_requested", payload: {}, replayKey: siteKey(ctx, op.site) })
           )
           return null
         })
@@ -301,7 +311,7 @@ const registerTrigger = (
     const payloadSchema = toJsonSchema(eventType, { resolveRef, openObjects: true }) as Json
     const source = Value.toJson(op.source.value) as Json
     const sourceKey = TriggerKeys.sourceKey(sourceType, source)
-    const envRef = yield* infra(persistProcessExecutionEnv(ctx.envSpec).pipe(Effect.provideService(ProcessEnvStore, core.envs)))
+    const envRef = yield* capturedEnv(ctx)
     const definition = { moduleRef: op.target.moduleRef, processRef: op.target.processRef, processName: op.target.processName }
     const record = yield* core.triggers
       .register({
@@ -321,7 +331,7 @@ const registerTrigger = (
       })
       .pipe(
         Effect.catchTag("TriggerRegistrationConflict", () => Effect.fail(new HostFailure({ message: "trigger registration conflict" }))),
-        Effect.catchAll((e) => (e instanceof HostFailure ? Effect.fail(e) : Effect.die(new BridgeInfraFailure(e))))
+        hostOrInfra
       )
     return Value.RecordValue.of([
       ["type", "trigger_handle"],
