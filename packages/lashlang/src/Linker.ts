@@ -12,7 +12,7 @@ import { canonicalJsonUnsafe, sha256Hex } from "./Canonical.js"
 import { LashlangLinkError, type Span } from "./Errors.js"
 import type { HostEnvironment } from "./HostCatalog.js"
 import { parseSync } from "./Parser.js"
-import { formatType, type NamedDataType, type TypeExpr, TypeExpr as T } from "./TypeExpr.js"
+import { formatType, type NamedDataType, someNestedType, type TypeExpr, TypeExpr as T } from "./TypeExpr.js"
 import { type Value, isList, isRecord, RecordValue } from "./Value.js"
 
 /** How a receiver call was resolved. @internal */
@@ -774,22 +774,7 @@ class Linker {
   }
 }
 
-const containsImprecise = (t: TypeExpr): boolean => {
-  switch (t._tag) {
-    case "Any":
-    case "Int":
-    case "Float":
-      return true
-    case "List":
-      return containsImprecise(t.item)
-    case "Object":
-      return t.fields.some((f) => containsImprecise(f.type))
-    case "Union":
-      return t.members.some(containsImprecise)
-    default:
-      return false
-  }
-}
+const containsImprecise = (t: TypeExpr): boolean => someNestedType(t, (x) => x._tag === "Any" || x._tag === "Int" || x._tag === "Float")
 
 interface Scope {
   readonly names: Set<string>

@@ -180,22 +180,27 @@ export class InvalidNamedType extends Schema.TaggedError<InvalidNamedType>()("In
   reason: Schema.String
 }) {}
 
-const containsForbidden = (t: TypeExpr): boolean => {
+/**
+ * True when `t` or a type nested in it (list items, object fields, union members) satisfies `leaf`.
+ *
+ * @internal
+ */
+export const someNestedType = (t: TypeExpr, leaf: (t: TypeExpr) => boolean): boolean => {
+  if (leaf(t)) return true
   switch (t._tag) {
-    case "Ref":
-    case "Process":
-    case "TriggerHandle":
-      return true
     case "List":
-      return containsForbidden(t.item)
+      return someNestedType(t.item, leaf)
     case "Object":
-      return t.fields.some((f) => containsForbidden(f.type))
+      return t.fields.some((f) => someNestedType(f.type, leaf))
     case "Union":
-      return t.members.some(containsForbidden)
+      return t.members.some((m) => someNestedType(m, leaf))
     default:
       return false
   }
 }
+
+const containsForbidden = (t: TypeExpr): boolean =>
+  someNestedType(t, (x) => x._tag === "Ref" || x._tag === "Process" || x._tag === "TriggerHandle")
 
 /**
  * Schema and constructor of {@link NamedDataType}.
