@@ -1,13 +1,20 @@
 /**
- * Shared fixtures of the core's integration tests: a tool set and a core composed over the memory backend.
+ * Shared fixtures of the core's integration tests (the backends' runtime tests use them too): tool sets, process
+ * registrations and cores composed over a storage context.
  */
 import { MemoryBackend } from "@lash/backend-memory"
-import { Effect, Layer, Schema } from "effect"
+import { Context, Effect, Layer, Ref, Schema } from "effect"
 import {
   InlineEffectController,
+  LanguageModelProvider,
   LashCore,
   type LashCoreConfig,
-  type LanguageModelProvider,
+  type LashStorage,
+  type LlmProvider,
+  type ProcessId,
+  ProcessProvenance,
+  ProcessRegistration,
+  type StorageSignals,
   ToolDefinition,
   ToolProvider,
   ToolResults
@@ -47,3 +54,46 @@ export const standardCore = (
   )
   return Layer.provideMerge(core, storage)
 }
+
+
+/** Builds a core over an already-built storage context (any backend), in the current scope. */
+export const buildCore = (storage: Context.Context<LashStorage | StorageSignals>, provider: LlmProvider, config: Partial<LashCoreConfig> = {}) =>
+  Layer.build(
+    LashCore.layer({ mode: "standard", model: testModel, worker: { leaseTtl: "1 second", renewEvery: "250 millis" }, ...config }).pipe(
+      Layer.provide(Layer.mergeAll(LanguageModelProvider.single(provider), InlineEffectController.layer, Layer.succeedContext(storage)))
+    )
+  ).pipe(Effect.map(Context.get(LashCore)))
+
+/** `count({ label })` → `{ n, label }`, counting its executions in `counter`. */
+export const counterTool = (counter: Ref.Ref<number>, delayMs = 0) =>
+  ToolProvider.fromDefinitions([
+    {
+      definition: ToolDefinition.fromSchema({
+        name: "count",
+        description: "Counts its executions",
+        input: Schema.Struct({ label: Schema.String }),
+        output: Schema.Struct({ n: Schema.Number })
+      }),
+      execute: (args) =>
+        Effect.gen(function* () {
+          if (delayMs > 0) yield* Effect.sleep(delayMs)
+          const n = yield* Ref.updateAndGet(counter, (x) => x + 1)
+          return ToolResults.ok({ n, label: (args as { label: string }).label })
+        })
+    }
+  ])
+
+/** A host-started `tool_call` process of `count`. */
+export const toolCallRegistration = (id: string, envRef: string) =>
+  ProcessRegistration.make({
+    id: id as ProcessId,
+    input: {
+      type: "tool_call",
+      call: { callId: `${id}:call`, toolId: "tool:count" as never, toolName: "count", args: { label: id }, preparedPayload: null }
+    },
+    provenance: ProcessProvenance.host(),
+    envRef: envRef as never
+  })
+
+/** An execution env with no plugin options. */
+export const emptyEnv = { pluginOptions: { plugins: {} }, policy: { model: testModel, providerId: "" } }

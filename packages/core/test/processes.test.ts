@@ -1,13 +1,8 @@
 import { MemoryBackend } from "@lash/backend-memory"
 import { TestProvider } from "@lash/testing/provider"
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Layer, Option, Ref, Schema, TestClock } from "effect"
+import { Context, Effect, Layer, Option, Ref, TestClock } from "effect"
 import {
-  InlineEffectController,
-  LanguageModelProvider,
-  LashCore,
-  type LashCoreConfig,
-  type LlmProvider,
   type ProcessId,
   ProcessProvenance,
   ProcessRegistration,
@@ -17,53 +12,11 @@ import {
   SessionStore,
   ToolDefinition,
   ToolProvider,
-  ToolResults,
   TriggerStore,
   Ids,
   TurnInput
 } from "../src/index.js"
-import { testModel } from "./fixtures.js"
-
-type Storage = Layer.Layer.Success<ReturnType<typeof MemoryBackend.layer>>
-
-/** Builds a core over an already-built storage context, in the current scope. */
-const buildCore = (storage: Context.Context<Storage>, provider: LlmProvider, config: Partial<LashCoreConfig> = {}) =>
-  Layer.build(
-    LashCore.layer({ mode: "standard", model: testModel, worker: { leaseTtl: "1 second", renewEvery: "250 millis" }, ...config }).pipe(
-      Layer.provide(Layer.mergeAll(LanguageModelProvider.single(provider), InlineEffectController.layer, Layer.succeedContext(storage)))
-    )
-  ).pipe(Effect.map(Context.get(LashCore)))
-
-const counterTool = (counter: Ref.Ref<number>, delayMs = 0) =>
-  ToolProvider.fromDefinitions([
-    {
-      definition: ToolDefinition.fromSchema({
-        name: "count",
-        description: "Counts its executions",
-        input: Schema.Struct({ label: Schema.String }),
-        output: Schema.Struct({ n: Schema.Number })
-      }),
-      execute: (args) =>
-        Effect.gen(function* () {
-          if (delayMs > 0) yield* Effect.sleep(delayMs)
-          const n = yield* Ref.updateAndGet(counter, (x) => x + 1)
-          return ToolResults.ok({ n, label: (args as { label: string }).label })
-        })
-    }
-  ])
-
-const toolCallRegistration = (id: string, envRef: string) =>
-  ProcessRegistration.make({
-    id: id as ProcessId,
-    input: {
-      type: "tool_call",
-      call: { callId: `${id}:call`, toolId: "tool:count" as never, toolName: "count", args: { label: id }, preparedPayload: null }
-    },
-    provenance: ProcessProvenance.host(),
-    envRef: envRef as never
-  })
-
-const emptyEnv = { pluginOptions: { plugins: {} }, policy: { model: testModel, providerId: "" } }
+import { buildCore, counterTool, emptyEnv, testModel, toolCallRegistration } from "./fixtures.js"
 
 describe("processes and the worker", () => {
   it.scopedLive("a tool_call process started through the core runs on the worker and completes once", () =>

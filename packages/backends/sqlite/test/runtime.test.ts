@@ -5,84 +5,19 @@
 import { describe, expect, it } from "@effect/vitest"
 import {
   InlineEffectController,
-  LanguageModelProvider,
   LashCore,
-  type LashCoreConfig,
-  type LlmProvider,
   type ProcessId,
-  ProcessProvenance,
-  ProcessRegistration,
   ProcessRegistry,
   SessionStore,
   type SessionId,
   StorageInfo,
-  ToolDefinition,
-  ToolProvider,
-  ToolResults,
   TurnInput
 } from "@lash/core"
 import { TestProvider } from "@lash/testing/provider"
-import { Context, Effect, Layer, Option, Ref, Schema } from "effect"
+import { Context, Effect, Layer, Option, Ref } from "effect"
 import { SqliteBackend } from "../src/index.js"
+import { buildCore, counterTool, emptyEnv, mathTools, testModel, toolCallRegistration } from "../../../core/test/fixtures.js"
 import { tempDbFile } from "./helpers.js"
-
-const testModel = { id: "test-model", limits: { contextWindowTokens: 8192 } }
-
-type Storage = Layer.Layer.Success<ReturnType<typeof SqliteBackend.layer>>
-
-const addTool = ToolProvider.fromDefinitions([
-  {
-    definition: ToolDefinition.fromSchema({
-      name: "add",
-      description: "Adds two numbers",
-      input: Schema.Struct({ a: Schema.Number, b: Schema.Number }),
-      output: Schema.Struct({ sum: Schema.Number })
-    }),
-    execute: (args) => {
-      const { a, b } = args as { a: number; b: number }
-      return Effect.succeed(ToolResults.ok({ sum: a + b }))
-    }
-  }
-])
-
-const counterTool = (counter: Ref.Ref<number>, delayMs = 0) =>
-  ToolProvider.fromDefinitions([
-    {
-      definition: ToolDefinition.fromSchema({
-        name: "count",
-        description: "Counts its executions",
-        input: Schema.Struct({ label: Schema.String }),
-        output: Schema.Struct({ n: Schema.Number })
-      }),
-      execute: (args) =>
-        Effect.gen(function* () {
-          if (delayMs > 0) yield* Effect.sleep(delayMs)
-          const n = yield* Ref.updateAndGet(counter, (x) => x + 1)
-          return ToolResults.ok({ n, label: (args as { label: string }).label })
-        })
-    }
-  ])
-
-/** Builds a core over an already-built storage context, in the current scope. */
-const buildCore = (storage: Context.Context<Storage>, provider: LlmProvider, config: Partial<LashCoreConfig> = {}) =>
-  Layer.build(
-    LashCore.layer({ mode: "standard", model: testModel, worker: { leaseTtl: "1 second", renewEvery: "250 millis" }, ...config }).pipe(
-      Layer.provide(Layer.mergeAll(LanguageModelProvider.single(provider), InlineEffectController.layer, Layer.succeedContext(storage)))
-    )
-  ).pipe(Effect.map(Context.get(LashCore)))
-
-const toolCallRegistration = (id: string, envRef: string) =>
-  ProcessRegistration.make({
-    id: id as ProcessId,
-    input: {
-      type: "tool_call",
-      call: { callId: `${id}:call`, toolId: "tool:count" as never, toolName: "count", args: { label: id }, preparedPayload: null }
-    },
-    provenance: ProcessProvenance.host(),
-    envRef: envRef as never
-  })
-
-const emptyEnv = { pluginOptions: { plugins: {} }, policy: { model: testModel, providerId: "" } }
 
 describe("the core runtime on SqliteBackend", () => {
   it.scopedLive("reports the durable tier with the pragmas read back", () =>
@@ -119,7 +54,7 @@ describe("the core runtime on SqliteBackend", () => {
         expect(out.headRevision).toBe(1)
         expect(session.readView().messages.map((m) => m.role)).toEqual(["user", "assistant", "assistant", "assistant"])
       })
-      const coreLayer = LashCore.layer({ mode: "standard", model: testModel, tools: [addTool] }).pipe(
+      const coreLayer = LashCore.layer({ mode: "standard", model: testModel, tools: [mathTools] }).pipe(
         Layer.provide(Layer.mergeAll(provider.layer, InlineEffectController.layer)),
         Layer.provideMerge(SqliteBackend.layer({ filename }))
       )
