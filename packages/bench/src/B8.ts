@@ -3,12 +3,14 @@
  * - LangGraph.js `SqliteSaver.put` (`@langchain/langgraph-checkpoint-sqlite`, better-sqlite3, WAL) of a checkpoint
  *   carrying the same payload as our B1 turn (2 × 1 KiB messages + 4 KiB of state), at `synchronous` FULL (set
  *   explicitly, as in B0a/B1), vs our B1 FULL turn commit measured here again on the same kind of file.
- * - Restate (`@restatedev/restate-server` + SDK, a 3-step durable handler) vs our 3-effect journaled process: not
- *   run in this wave (see the line it prints).
+ * - Restate (a local `restate-server` + the Node SDK, a 3-step durable handler: `Restate.ts`) vs our 3-effect
+ *   journaled Lashlang process (`ThreeStep.ts`), both timed call → result, sequentially, in the same run.
  */
 import { emptyCheckpoint, uuid6 } from "@langchain/langgraph-checkpoint"
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite"
 import { b1 } from "./B1.js"
+import { runRestate } from "./Restate.js"
+import { runThreeStep } from "./ThreeStep.js"
 import { tempDir } from "./Fixtures.js"
 import { type Result, summarize, timeAsync } from "./Stats.js"
 
@@ -58,8 +60,28 @@ export const b8 = async (options: { readonly n: number; readonly full: boolean; 
   } catch (e) {
     out.push(`B8 langgraph skipped: ${String(e).split("\n")[0]}`)
   }
-  out.push(
-    "B8 restate skipped: not run in this wave — @restatedev/restate-server 1.7.12 ships its linux-x64 binary as a registry package (so it could install here), but wiring server + SDK endpoint + deployment registration was outside this task's time box"
-  )
+  const n3 = options.full ? 1000 : 200
+  try {
+    const ours = await runThreeStep(n3, 20)
+    let peer: Awaited<ReturnType<typeof runRestate>> | undefined
+    try {
+      peer = await runRestate(n3, 20)
+    } catch (e) {
+      out.push(`B8 restate skipped: ${String((e as Error)?.message ?? e).split("\n")[0]}`)
+    }
+    if (peer !== undefined) {
+      out.push({ id: "B8", variant: "restate 3-step handler", unit: "ms", summary: peer.summary, baseline: "B0a", ratio: peer.summary.p50 / options.floorFullP50, note: `${peer.note}; server start ${peer.startupMs.toFixed(0)} ms` })
+    }
+    out.push({
+      id: "B8",
+      variant: "lash 3-step journaled process",
+      unit: "ms",
+      summary: ours,
+      ...(peer === undefined ? { baseline: "B0a", ratio: ours.p50 / options.floorFullP50 } : { baseline: "restate 3-step", ratio: ours.p50 / peer.summary.p50 }),
+      note: "trigger emit → Lashlang process with 3 journaled tool_call effects (SQLite FULL) → awaitProcess; ratio < 1 = faster than Restate"
+    })
+  } catch (e) {
+    out.push(`B8 three-step skipped: ${String((e as Error)?.message ?? e).split("\n")[0]}`)
+  }
   return out
 }

@@ -72,6 +72,14 @@ export const timeSync = (n: number, warmup: number, f: (i: number) => void): Rea
   return out
 }
 
+/** Like {@link timeSync} for a body that times its own measured part (it returns ms): setup stays outside. */
+export const timeSelf = (n: number, warmup: number, f: () => number): ReadonlyArray<number> => {
+  for (let i = 0; i < warmup; i++) f()
+  const out: Array<number> = []
+  for (let i = 0; i < n; i++) out.push(f())
+  return out
+}
+
 /** Async variant of {@link timeSync}. */
 export const timeAsync = async (n: number, warmup: number, f: (i: number) => Promise<void>): Promise<ReadonlyArray<number>> => {
   for (let i = 0; i < warmup; i++) await f(-1 - i)

@@ -5,7 +5,7 @@
  */
 import { execSync } from "node:child_process"
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from "node:os"
-import { b0a, b0b } from "./B0.js"
+import { b0a, b0b, b0c } from "./B0.js"
 import { b1 } from "./B1.js"
 import { b2 } from "./B2.js"
 import { b3 } from "./B3.js"
@@ -66,12 +66,17 @@ const main = async () => {
   console.log(`# SQLite ${floor.full.sqliteVersion}, journal_mode WAL, busy_timeout 10000 (lash default), synchronous per line`)
   const needsB0b = wants("B0") || wants("B1")
   const driver = needsB0b ? { full: await b0b("full", n), normal: await b0b("normal", n) } : undefined
+  const rows = needsB0b ? { full: await b0c("full", n), normal: await b0c("normal", n) } : undefined
   if (wants("B0")) {
     report(floor.full)
     report(floor.normal)
     if (driver !== undefined) {
       report({ ...driver.full, baseline: "B0a", ratio: driver.full.summary.p50 / floor.full.summary.p50 })
       report({ ...driver.normal, baseline: "B0a", ratio: driver.normal.summary.p50 / floor.normal.summary.p50 })
+    }
+    if (rows !== undefined) {
+      report({ ...rows.full, baseline: "B0a", ratio: rows.full.summary.p50 / floor.full.summary.p50, note: "B1's statements and rows, raw better-sqlite3: the floor of the B1 workload itself" })
+      report({ ...rows.normal, baseline: "B0a", ratio: rows.normal.summary.p50 / floor.normal.summary.p50 })
     }
   }
 
@@ -98,6 +103,16 @@ const main = async () => {
           ratio: s.p50 / driver[sync].summary.p50,
           ...(sync === "normal" ? { gate: { max: 4, enforced: false } } : {}),
           note: "lash's own cost over @effect/sql + the write helper"
+        })
+      if (rows !== undefined)
+        report({
+          id: "B1",
+          variant: `sqlite/${sync} vs same rows raw`,
+          unit: "ms",
+          summary: s,
+          baseline: "B0c",
+          ratio: s.p50 / rows[sync].summary.p50,
+          note: "lash's whole cost over writing exactly its rows with raw prepared statements"
         })
     }
   }

@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import { Canonical } from "@lash/lashlang"
-import { Effect, Either, Option, ParseResult } from "effect"
+import { Effect, Either, Option, ParseResult, PubSub, Queue } from "effect"
 import {
   CorruptRecord,
   HeadRevisionConflict,
@@ -40,6 +40,7 @@ import {
 import type { QueuedWorkBatch, QueuedWorkBatchDraft, QueuedWorkClaim } from "./QueuedWork.js"
 import type { CompletedClaim, RuntimeCommit, RuntimeCommitResult } from "./Session.js"
 import type { CommitError } from "./SessionStore.js"
+import type { StorageSignal } from "./StorageInfo.js"
 import { Schema } from "effect"
 
 /**
@@ -69,6 +70,60 @@ export const compareCodePoints = (a: string, b: string): number => {
  * @since 0.1.0
  */
 export const isLive = (expiresAtMs: number, nowMs: number): boolean => nowMs < expiresAtMs
+
+// ---------------------------------------------------------------------------------------------------------------
+// Blocking waits
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * The signals that can change the answer of a wait for one of a process's events: its own `process_event`s, and
+ * `poll` (another connection committed something).
+ *
+ * @since 0.1.0
+ */
+export const concernsProcessEvents =
+  (processId: ProcessId) =>
+  (signal: StorageSignal): boolean =>
+    signal.kind === "poll" || (signal.kind === "process_event" && signal.processId === processId)
+
+/**
+ * The signals that can change the answer of a wait for a process to end: its `process_terminal`, and `poll`.
+ *
+ * @since 0.1.0
+ */
+export const concernsProcessEnd =
+  (processId: ProcessId) =>
+  (signal: StorageSignal): boolean =>
+    signal.kind === "poll" || (signal.kind === "process_terminal" && signal.processId === processId)
+
+const takeRelevant = (sub: Queue.Dequeue<StorageSignal>, relevant: (signal: StorageSignal) => boolean): Effect.Effect<void> =>
+  Effect.flatMap(sub.take, (signal) => (relevant(signal) ? Effect.void : takeRelevant(sub, relevant)))
+
+/**
+ * A blocking wait over a backend's signal hub: subscribe first, then `check`, then re-check only when a relevant
+ * signal arrives. Filtering matters for scale: with N waiters, re-checking on every signal would cost N reads per
+ * write. A backend whose writers are not all in this process publishes `poll` for what it cannot announce (the
+ * SQLite poller: on `data_version` changes and at least once a second), so a wait needs no timer of its own and an
+ * interrupted wait (a lost race) costs no more than dropping a subscription.
+ *
+ * @since 0.1.0
+ */
+export const waitForSignal = <A, E>(
+  signals: PubSub.PubSub<StorageSignal>,
+  relevant: (signal: StorageSignal) => boolean,
+  check: Effect.Effect<Option.Option<A>, E>
+): Effect.Effect<A, E> =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const sub = yield* PubSub.subscribe(signals)
+      const next = takeRelevant(sub, relevant)
+      while (true) {
+        const found = yield* check
+        if (Option.isSome(found)) return found.value
+        yield* next
+      }
+    })
+  )
 
 // ---------------------------------------------------------------------------------------------------------------
 // Processes

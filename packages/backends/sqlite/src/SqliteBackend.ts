@@ -11,7 +11,8 @@
  *
  * Signals: in-process, one `PubSub` (like memory). Across OS processes (or two handles on one file), a poller reads
  * `PRAGMA data_version` (10 ms backing off to 200 ms) and publishes `{ kind: "poll" }` when another connection
- * committed; the blocking waits (`waitEventAfter`, `awaitProcess`) re-check on every signal and at least every second.
+ * committed, and at least once a second; the blocking waits (`waitEventAfter`, `awaitProcess`) re-check on every
+ * signal that concerns their process and on every `poll`.
  *
  * @since 0.1.0
  */
@@ -67,7 +68,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { FORMAT, LATEST_MIGRATION_ID, MIGRATIONS_TABLE, runMigrations } from "./Migrations.js"
-import { acquireFileLock, isBusyError, makeTransactions } from "./Transaction.js"
+import { acquireFileLock, isBusyError, makeTransactions, sql, type UnitConnection } from "./Transaction.js"
 
 // ---------------------------------------------------------------------------------------------------------------
 // Public types
@@ -255,10 +256,10 @@ const openSequence = (options: SqliteBackendOptions, hooks: SqliteOpenHooks) =>
     }
     const resolved = path.resolve(options.filename)
     yield* Effect.try({ try: () => fs.mkdirSync(path.dirname(resolved), { recursive: true }), catch: unavailable })
-    const sql: SqlClient.SqlClient = yield* openClient(resolved)
+    const client: SqlClient.SqlClient = yield* openClient(resolved)
     const synchronous = options.synchronous ?? "full"
     const busyTimeoutMs = options.busyTimeoutMs ?? 10_000
-    const pragma = (stmt: string) => sql.unsafe<Record<string, unknown>>(stmt)
+    const pragma = (stmt: string) => client.unsafe<Record<string, unknown>>(stmt)
     const checkPragma = (name: string, expected: string) =>
       Effect.flatMap(pragma(`PRAGMA ${name}`), (rows) => {
         const actual = String(firstValue(rows)).toLowerCase()
@@ -273,13 +274,13 @@ const openSequence = (options: SqliteBackendOptions, hooks: SqliteOpenHooks) =>
         yield* pragma(`PRAGMA fullfsync = ON`)
         yield* pragma(`PRAGMA checkpoint_fullfsync = ON`)
       }
-      if (hooks.afterPragmas !== undefined) yield* hooks.afterPragmas(sql)
+      if (hooks.afterPragmas !== undefined) yield* hooks.afterPragmas(client)
       yield* checkPragma("journal_mode", "wal")
       yield* checkPragma("synchronous", synchronous === "full" ? "2" : "1")
       yield* checkPragma("foreign_keys", "1")
       yield* checkPragma("busy_timeout", String(Math.max(0, Math.floor(busyTimeoutMs))))
     }).pipe(Effect.mapError(unavailable))
-    return { sql, resolved, synchronous }
+    return { client, resolved, synchronous }
   })
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -288,9 +289,9 @@ const openSequence = (options: SqliteBackendOptions, hooks: SqliteOpenHooks) =>
 
 const make = (options: SqliteBackendOptions, hooks: SqliteOpenHooks = {}) =>
   Effect.gen(function* () {
-    const { sql, resolved } = yield* openSequence(options, hooks)
+    const { client, resolved } = yield* openSequence(options, hooks)
     const fileLock = yield* acquireFileLock(resolved)
-    const tx = makeTransactions(sql, fileLock)
+    const tx = makeTransactions(client, fileLock)
 
     // Schema: refuse a foreign database, migrate under BEGIN IMMEDIATE, refuse a newer format.
     yield* tx
@@ -312,7 +313,7 @@ const make = (options: SqliteBackendOptions, hooks: SqliteOpenHooks = {}) =>
               )
             }
           }
-          yield* Effect.provideService(runMigrations, SqlClient.SqlClient, sql).pipe(
+          yield* Effect.provideService(runMigrations, SqlClient.SqlClient, client).pipe(
             Effect.mapError((e): SqlError | StoreUnavailable => (e._tag === "MigrationError" ? unavailable(e) : e))
           )
           const format = yield* sql<{ readonly value: string }>`SELECT value FROM lash_meta WHERE key = 'format'`
@@ -327,15 +328,15 @@ const make = (options: SqliteBackendOptions, hooks: SqliteOpenHooks = {}) =>
     const publish = (signal: StorageSignal) => Effect.asVoid(PubSub.publish(signals, signal))
     const now = Clock.currentTimeMillis
     /** A write unit: the clock is read once, inside the transaction (after the write lock is taken). */
-    const unit = <A, E>(port: string, op: string, f: (nowMs: number) => Effect.Effect<A, E | SqlError>) =>
+    const unit = <A, E>(port: string, op: string, f: (nowMs: number) => Effect.Effect<A, E | SqlError, UnitConnection>) =>
       tx.write(port, op, Effect.flatMap(now, f))
-    const read = <A, E>(port: string, op: string, body: Effect.Effect<A, E | SqlError>) => tx.read(port, op, body)
+    const read = <A, E>(port: string, op: string, body: Effect.Effect<A, E | SqlError, UnitConnection>) => tx.read(port, op, body)
 
     // ---- sessions -------------------------------------------------------------------------------------------
     const SS = "SessionStore"
     const headRow = (sessionId: string) =>
       Effect.map(
-        sql<{ readonly head_json: string; readonly record_version: number; readonly next_enqueue_seq: number }>`SELECT head_json, record_version, next_enqueue_seq FROM lash_sessions WHERE session_id = ${sessionId}`,
+        sql<{ readonly head_json: string; readonly record_version: number; readonly head_revision: number; readonly next_enqueue_seq: number }>`SELECT head_json, record_version, head_revision, next_enqueue_seq FROM lash_sessions WHERE session_id = ${sessionId}`,
         (rows) => Option.fromNullable(rows[0])
       )
     const headOf = (sessionId: string, row: { readonly head_json: string; readonly record_version: number }) =>
@@ -450,7 +451,8 @@ const make = (options: SqliteBackendOptions, hooks: SqliteOpenHooks = {}) =>
             Effect.gen(function* () {
               const row = yield* headRow(c.sessionId)
               const decision = yield* StorageLogic.checkCommit(c, {
-                headRevision: Option.isNone(row) ? Effect.succeed(Option.none()) : Effect.map(headOf(c.sessionId, row.value), (h) => Option.some(h.headRevision)),
+                // The indexed column, written with head_json in the same statement: the checks need no decode.
+                headRevision: Effect.succeed(Option.map(row, (r) => r.head_revision)),
                 stamp: (turnId) =>
                   Effect.flatMap(
                     sql<{ readonly hash: string; readonly result_json: string }>`SELECT hash, result_json FROM lash_turn_stamps WHERE session_id = ${c.sessionId} AND turn_id = ${turnId}`,
@@ -630,7 +632,7 @@ const make = (options: SqliteBackendOptions, hooks: SqliteOpenHooks = {}) =>
           onLeft: Effect.fail,
           onRight: Effect.succeed
         })
-        if (decision.type === "replay") return { decision, recordJson: row.record_json, recordVersion: row.record_version }
+        if (decision.type === "replay") return { decision, record }
         const recordJson = enc(ProcessRecord, decision.record)
         yield* sql`INSERT INTO lash_process_events (process_id, sequence, event_type, replay_key, event_json)
           VALUES (${id}, ${decision.event.sequence}, ${decision.event.eventType}, ${req.replayKey ?? null}, ${enc(ProcessEvent, decision.event)})`
@@ -638,7 +640,8 @@ const make = (options: SqliteBackendOptions, hooks: SqliteOpenHooks = {}) =>
             terminal = ${StorageLogic.isTerminal(decision.record.status) ? 1 : 0}, updated_at_ms = ${nowMs}
           WHERE process_id = ${id}`
         if (Option.isSome(decision.wakeDelivery)) yield* enqueueIn(StorageLogic.processWakeBatchDraft(decision.wakeDelivery.value), nowMs)
-        return { decision, recordJson, recordVersion: StorageLogic.RECORD_VERSION }
+        // The record just built from a decoded row: fresh, and exactly what was encoded (no second decode).
+        return { decision, record: decision.record }
       })
 
     const publishAppend = (decision: StorageLogic.AppendDecision) =>
@@ -650,27 +653,8 @@ const make = (options: SqliteBackendOptions, hooks: SqliteOpenHooks = {}) =>
           })
         : Effect.void
 
-    /**
-     * Blocks until `check` yields a value: subscribe first, then check, then re-check on every signal (in-process
-     * publishes and the cross-process `data_version` poller) and at least once a second.
-     */
-    const waitFor = <A, E>(check: Effect.Effect<Option.Option<A>, E>): Effect.Effect<A, E> =>
-      Effect.scoped(
-        Effect.gen(function* () {
-          const sub = yield* PubSub.subscribe(signals)
-          while (true) {
-            const found = yield* check
-            if (Option.isSome(found)) return found.value
-            yield* Effect.raceFirst(Effect.asVoid(sub.take), Effect.sleep(Duration.seconds(1)))
-          }
-        })
-      )
-
     const terminalWrite = (id: ProcessId, row: ProcessRowSql, output: Parameters<ProcessRegistry["Type"]["completeAsHost"]>[1], nowMs: number) =>
-      Effect.gen(function* () {
-        const { decision, recordJson, recordVersion } = yield* appendIn(id, row, StorageLogic.terminalAppend(id, output), nowMs)
-        return { decision, record: yield* decode(ProcessRecord, PR, id, recordJson, recordVersion) }
-      })
+      appendIn(id, row, StorageLogic.terminalAppend(id, output), nowMs)
 
     const releaseIn = (lease: { readonly processId: ProcessId; readonly leaseToken: string; readonly fencingToken: number }) =>
       sql`UPDATE lash_processes SET lease_owner_id = NULL, lease_token = NULL, lease_claimed_at_ms = NULL, lease_expires_at_ms = NULL
@@ -764,7 +748,9 @@ const make = (options: SqliteBackendOptions, hooks: SqliteOpenHooks = {}) =>
           })
         ),
       waitEventAfter: (id, eventType, sequence) =>
-        waitFor(
+        StorageLogic.waitForSignal(
+          signals,
+          StorageLogic.concernsProcessEvents(id),
           read(
             PR,
             "waitEventAfter",
@@ -778,7 +764,9 @@ const make = (options: SqliteBackendOptions, hooks: SqliteOpenHooks = {}) =>
           )
         ),
       awaitProcess: (id) =>
-        waitFor(
+        StorageLogic.waitForSignal(
+          signals,
+          StorageLogic.concernsProcessEnd(id),
           read(
             PR,
             "awaitProcess",
@@ -1175,7 +1163,7 @@ const make = (options: SqliteBackendOptions, hooks: SqliteOpenHooks = {}) =>
         const rows = yield* tx.write(
           SQLITE,
           "testing.overwrite",
-          sql.unsafe(
+          client.unsafe(
             `UPDATE ${t.table} SET ${column === "json" ? t.column : "record_version"} = ? WHERE ${t.where.map(([c]) => `${c} = ?`).join(" AND ")} RETURNING 1 AS one`,
             [value, ...t.where.map(([, v]) => v)]
           )
@@ -1185,14 +1173,14 @@ const make = (options: SqliteBackendOptions, hooks: SqliteOpenHooks = {}) =>
     const internals: SqliteBackendInternals["Type"] = {
       corrupt: (table, key, rawJson) => overwrite(table, key, "json", rawJson),
       setRecordVersion: (table, key, version) => overwrite(table, key, "record_version", version),
-      sql
+      sql: client
     }
 
     const info: StorageInfo["Type"] = {
       name: "sqlite",
       tier: "durable",
       durabilityReport: Effect.gen(function* () {
-        const value = (stmt: string) => Effect.map(sql.unsafe<Record<string, unknown>>(stmt), (rows) => String(firstValue(rows)))
+        const value = (stmt: string) => Effect.map(client.unsafe<Record<string, unknown>>(stmt), (rows) => String(firstValue(rows)))
         const [journalMode, sync, busy, fullfsync, version] = yield* read(
           SQLITE,
           "durabilityReport",
@@ -1217,17 +1205,23 @@ const make = (options: SqliteBackendOptions, hooks: SqliteOpenHooks = {}) =>
     const dataVersion = read(
       SQLITE,
       "poll",
-      Effect.map(sql.unsafe<Record<string, unknown>>("PRAGMA data_version"), (rows) => Number(firstValue(rows)))
+      Effect.map(client.unsafe<Record<string, unknown>>("PRAGMA data_version"), (rows) => Number(firstValue(rows)))
     )
+    // It also publishes `poll` at least once a second: the blocking waits have no timers of their own and rely on it
+    // to re-check what no signal announced (StorageLogic.waitForSignal).
     yield* Effect.gen(function* () {
       let last = yield* dataVersion
       let delayMs = 10
+      let sincePollMs = 0
       while (true) {
         yield* Effect.sleep(Duration.millis(delayMs))
+        sincePollMs += delayMs
         const current = yield* dataVersion.pipe(Effect.orElseSucceed(() => last))
-        if (current !== last) {
+        if (current !== last || sincePollMs >= 1000) {
+          if (current !== last) delayMs = 10
+          else delayMs = Math.min(200, delayMs * 2)
           last = current
-          delayMs = 10
+          sincePollMs = 0
           yield* publish({ kind: "poll" })
         } else delayMs = Math.min(200, delayMs * 2)
       }

@@ -1,6 +1,6 @@
 /**
- * The SQLite transaction helper: `BEGIN IMMEDIATE` write units and snapshot read units on top of the stock
- * `@effect/sql-sqlite-node` client (backends.md §3.3).
+ * The SQLite transaction helper: `BEGIN IMMEDIATE` write units and snapshot read units on the stock
+ * `@effect/sql-sqlite-node` connection (backends.md §3.3), and the `sql` template their statements use.
  *
  * - `write` runs a read-then-write unit under `BEGIN IMMEDIATE` (the write lock is taken at `BEGIN`, where SQLite
  *   applies the busy timeout). A failure rolls back; a failed `COMMIT` is followed by `ROLLBACK` so the connection
@@ -10,8 +10,12 @@
  * - Every unit of every handle on the same file in this OS process is serialised by one per-file `Semaphore(1)`:
  *   better-sqlite3 is synchronous, so a second handle of the same process waiting in `BEGIN IMMEDIATE` would block the
  *   event loop and with it the lock holder. Across OS processes `BEGIN IMMEDIATE` + `busy_timeout` serialise writers.
- * - `SqlError` failures, and `SqlError` defects (the stock client `orDie`s `COMMIT`), are mapped to `StoreConflict`
+ * - `SqlError` failures, and `SqlError` defects (a stock statement's `orDie`), are mapped to `StoreConflict`
  *   (busy/locked) or `StoreUnavailable` (everything else). No other defect is swallowed.
+ *
+ * Units and statements are hand-written over the driver's `Connection` rather than `SqlClient.makeWithTransaction`
+ * and the stock `sql` template: those add a tracing span, a Scope and a statement compile to every unit and
+ * statement, which measured as most of lash's own cost of a turn commit (docs/performance.md, B1).
  *
  * @since 0.1.0
  */
@@ -19,10 +23,7 @@ import { SqlClient } from "@effect/sql"
 import type { Connection } from "@effect/sql/SqlConnection"
 import { SqlError } from "@effect/sql/SqlError"
 import { StoreConflict, StoreUnavailable } from "@lash/core"
-import { Context, Effect, Option, Predicate, Random, Scope } from "effect"
-
-/** Marks the context of a running write unit (write units never nest). */
-class WriteUnit extends Context.Tag("@lash/backend-sqlite/WriteUnit")<WriteUnit, true>() {}
+import { Context, Effect, Exit, Option, Predicate, Random, Scope } from "effect"
 
 /**
  * The SQLite result code of an engine error (`SQLITE_BUSY`, `SQLITE_IOERR_WRITE`, ...), when there is one.
@@ -107,6 +108,44 @@ export interface RetryPolicy {
 export const defaultRetryPolicy: RetryPolicy = { maxAttempts: 6, baseDelayMs: 20, maxDelayMs: 500 }
 
 /**
+ * The connection of the running unit. Statements written with {@link sql} require it, so a hot-path statement
+ * outside a unit does not type-check.
+ *
+ * @since 0.1.0
+ */
+export class UnitConnection extends Context.Tag("@lash/backend-sqlite/UnitConnection")<UnitConnection, Connection>() {}
+
+/** What a {@link sql} statement may bind: SQLite's storage classes. @since 0.1.0 */
+export type SqlParam = string | number | bigint | null | Uint8Array
+
+/** SQL text per call site: a template literal's `strings` array is the same object every time a site runs. */
+const compiled = new WeakMap<TemplateStringsArray, string>()
+
+/**
+ * A statement on the unit's connection: `sql<Row>\`SELECT ... WHERE id = ${id}\``. Every interpolation is a bound
+ * parameter (never spliced into the text); the text is built once per call site and the driver's prepared-statement
+ * cache does the rest.
+ *
+ * Why not the stock `sql` template: per statement it compiles a `Statement`, opens a tracing span and looks the
+ * connection up through the client; on the commit path that was most of lash's own cost (docs/performance.md, B1).
+ * This keeps the driver (`@effect/sql-sqlite-node`'s connection and statement cache) and drops only that layer.
+ *
+ * @since 0.1.0
+ */
+export const sql = <Row extends object = Record<string, unknown>>(
+  strings: TemplateStringsArray,
+  ...params: ReadonlyArray<SqlParam>
+): Effect.Effect<ReadonlyArray<Row>, SqlError, UnitConnection> => {
+  let text = compiled.get(strings)
+  if (text === undefined) {
+    text = strings.join("?")
+    compiled.set(strings, text)
+  }
+  const bound = text
+  return Effect.flatMap(UnitConnection, (conn) => conn.execute(bound, params, undefined) as Effect.Effect<ReadonlyArray<Row>, SqlError>)
+}
+
+/**
  * The write and read helpers of one SQLite handle.
  *
  * @since 0.1.0
@@ -117,59 +156,78 @@ export interface Transactions {
     port: string,
     operation: string,
     body: Effect.Effect<A, E | SqlError, R>
-  ) => Effect.Effect<A, Exclude<E, SqlError> | StoreUnavailable | StoreConflict, R>
+  ) => Effect.Effect<A, Exclude<E, SqlError> | StoreUnavailable | StoreConflict, Exclude<R, UnitConnection>>
   /** One multi-statement read in one deferred transaction (one snapshot). */
   readonly read: <A, E, R>(
     port: string,
     operation: string,
     body: Effect.Effect<A, E | SqlError, R>
-  ) => Effect.Effect<A, Exclude<E, SqlError> | StoreUnavailable | StoreConflict, R>
+  ) => Effect.Effect<A, Exclude<E, SqlError> | StoreUnavailable | StoreConflict, Exclude<R, UnitConnection>>
 }
 
-const ignoreNoTransaction = (self: Effect.Effect<void, SqlError>): Effect.Effect<void, SqlError> =>
-  Effect.catchIf(
-    self,
-    (e) => {
-      const cause = e.cause
-      return cause instanceof Error && /no transaction is active/i.test(cause.message)
-    },
-    () => Effect.void
-  )
+const isNoTransaction = (e: SqlError): boolean => e.cause instanceof Error && /no transaction is active/i.test(e.cause.message)
 
 /**
  * Builds the helpers over a client and the file's in-process lock.
  *
+ * A unit reserves the client's one connection (its semaphore permit, so stock statements of other fibers wait),
+ * runs `BEGIN IMMEDIATE` (writes) or `BEGIN` (reads), the body with the connection in context, then `COMMIT`, or
+ * `ROLLBACK` on any failure, defect or interruption. A failed `COMMIT` is followed by `ROLLBACK` so the connection
+ * never stays inside a dead transaction; a `ROLLBACK` that finds no transaction (a `BEGIN IMMEDIATE` that failed busy)
+ * is not an error. The body also sees the stock `TransactionConnection`, so stock `@effect/sql` statements and a
+ * stock `withTransaction` inside a unit (the Migrator's) join it as a savepoint instead of waiting for the permit.
+ *
+ * Hand-written instead of `SqlClient.makeWithTransaction` because that one opens a span, captures the clock and
+ * re-prepares `BEGIN`/`COMMIT` on every unit; measured, it was ~0.05 ms per unit before any statement ran.
+ *
  * @since 0.1.0
  */
-export const makeTransactions = (sql: SqlClient.SqlClient, fileLock: Effect.Semaphore, retry: RetryPolicy = defaultRetryPolicy): Transactions => {
-  const run = (c: Connection, stmt: string) => Effect.asVoid(c.executeUnprepared(stmt, [], undefined))
-  const immediate = SqlClient.makeWithTransaction({
-    transactionTag: SqlClient.TransactionConnection,
-    spanAttributes: [
-      ["db.system.name", "sqlite"],
-      ["lash.tx", "immediate"]
-    ],
-    acquireConnection: Effect.flatMap(Scope.make(), (scope) =>
-      Effect.map(Scope.extend(sql.reserve, scope), (conn) => [scope, conn] as const)
-    ),
-    begin: (c) => run(c, "BEGIN IMMEDIATE"),
-    savepoint: (c, id) => run(c, `SAVEPOINT lash_${id}`),
-    // A failed COMMIT leaves the connection inside the transaction: roll it back so the next unit can begin.
-    commit: (c) => run(c, "COMMIT").pipe(Effect.tapError(() => Effect.ignore(run(c, "ROLLBACK")))),
-    // A failed BEGIN IMMEDIATE (busy) reaches the rollback with no transaction open: that is not an error.
-    rollback: (c) => ignoreNoTransaction(run(c, "ROLLBACK")),
-    rollbackSavepoint: (c, id) => run(c, `ROLLBACK TO SAVEPOINT lash_${id}`)
-  })
+export const makeTransactions = (client: SqlClient.SqlClient, fileLock: Effect.Semaphore, retry: RetryPolicy = defaultRetryPolicy): Transactions => {
+  // The connection object outlives the reservation: sqlite-node hands out its one connection, and the permit only
+  // guards fetching it. Every unit, read or write, serialises on the file's in-process lock instead of reserving per
+  // unit (a Scope per unit cost more than the statements of most units). One lock for both is also what keeps a
+  // read's BEGIN out of a write's transaction on the shared connection; the price is that two handles on one file
+  // in one process do not read concurrently, which only tests do.
+  let conn: Connection | undefined
+  const connection = Effect.suspend(() =>
+    conn !== undefined ? Effect.succeed(conn) : Effect.tap(Effect.scoped(client.reserve), (c) => Effect.sync(() => (conn = c)))
+  )
+  const unit = <A, E, R>(begin: string, body: Effect.Effect<A, E | SqlError, R>): Effect.Effect<A, E | SqlError, Exclude<R, UnitConnection>> =>
+    Effect.flatMap(connection, (conn) =>
+      fileLock.withPermits(1)(
+        Effect.uninterruptibleMask((restore) =>
+          Effect.flatMap(conn.execute(begin, [], undefined), () =>
+            Effect.flatMap(
+              Effect.exit(
+                restore(
+                  Effect.mapInputContext(body as Effect.Effect<A, E | SqlError, UnitConnection | SqlClient.TransactionConnection>, (ctx: Context.Context<never>) =>
+                    Context.add(Context.add(ctx, UnitConnection, conn), SqlClient.TransactionConnection, [conn, 0] as const)
+                  )
+                )
+              ),
+              (exit) =>
+                Exit.isSuccess(exit)
+                  ? Effect.as(
+                      Effect.tapError(conn.execute("COMMIT", [], undefined), () => Effect.ignore(conn.execute("ROLLBACK", [], undefined))),
+                      exit.value
+                    )
+                  : Effect.zipRight(
+                      Effect.catchIf(Effect.asVoid(conn.execute("ROLLBACK", [], undefined)), isNoTransaction, () => Effect.void),
+                      exit
+                    )
+            )
+          )
+        )
+      )
+    ) as Effect.Effect<A, E | SqlError, Exclude<R, UnitConnection>>
+
+  const nestedCheck = Effect.flatMap(Effect.serviceOption(SqlClient.TransactionConnection), (outer) =>
+    Option.isSome(outer) ? Effect.dieMessage("a storage unit must not run inside another transaction") : Effect.void
+  )
 
   const write: Transactions["write"] = <A, E, R>(port: string, operation: string, body: Effect.Effect<A, E | SqlError, R>) => {
-    type Out = Effect.Effect<A, Exclude<E, SqlError> | StoreUnavailable | StoreConflict, R>
-    const once: Out = Effect.flatMap(
-      Effect.all([Effect.serviceOption(SqlClient.TransactionConnection), Effect.serviceOption(WriteUnit)]),
-      ([outer, ours]) =>
-        Option.isSome(outer) || Option.isSome(ours)
-          ? Effect.dieMessage(`${port}.${operation}: a write unit must not run inside another transaction`)
-          : mapSqlErrors(port, operation)(fileLock.withPermits(1)(immediate(Effect.provideService(body, WriteUnit, true))))
-    )
+    type Out = Effect.Effect<A, Exclude<E, SqlError> | StoreUnavailable | StoreConflict, Exclude<R, UnitConnection>>
+    const once: Out = Effect.zipRight(nestedCheck, mapSqlErrors(port, operation)(unit("BEGIN IMMEDIATE", body))) as Out
     const attempt = (n: number): Out =>
       Effect.catchIf(
         once,
@@ -183,7 +241,8 @@ export const makeTransactions = (sql: SqlClient.SqlClient, fileLock: Effect.Sema
     return attempt(1)
   }
 
-  const read: Transactions["read"] = (port, operation, body) => mapSqlErrors(port, operation)(sql.withTransaction(body))
+  const read: Transactions["read"] = (port, operation, body) =>
+    Effect.zipRight(nestedCheck, mapSqlErrors(port, operation)(unit("BEGIN", body))) as never
 
   return { write, read }
 }
