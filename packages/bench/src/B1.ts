@@ -8,6 +8,7 @@ import { SqliteBackend } from "@lash/backend-sqlite"
 import { SessionStore } from "@lash/core"
 import { Context, Effect, Layer, Option } from "effect"
 import { rootSession, tempDir, turnCommit, userBatch } from "./Fixtures.js"
+import { timed } from "./Profile.js"
 import { type Summary, summarize } from "./Stats.js"
 
 export const b1 = (synchronous: "full" | "normal", n: number): Promise<Summary> => {
@@ -25,7 +26,9 @@ export const b1 = (synchronous: "full" | "normal", n: number): Promise<Summary> 
       const commit = turnCommit(sessionId, i, { claim })
       const t0 = process.hrtime.bigint()
       yield* store.commit(commit)
-      const ms = Number(process.hrtime.bigint() - t0) / 1e6
+      const t1 = process.hrtime.bigint()
+      const ms = Number(t1 - t0) / 1e6
+      if (i >= warmup) timed(t0, t1)
       if (i >= warmup) samples.push(ms)
     }
     return summarize(samples)

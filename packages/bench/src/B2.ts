@@ -9,6 +9,7 @@ import { type ProcessId, ProcessRegistry } from "@lash/core"
 import { Context, Effect, Layer } from "effect"
 import { buildCore, echoRegistration, echoTool, emptyEnv } from "./Core.js"
 import { tempDir } from "./Fixtures.js"
+import { timed } from "./Profile.js"
 import { type Summary, summarize } from "./Stats.js"
 
 export interface B2Result {
@@ -37,7 +38,11 @@ export const b2 = (synchronous: "full" | "normal", n: number, batches: number): 
     for (let i = 0; i < warmup + n; i++) {
       const t0 = process.hrtime.bigint()
       yield* one(`b2-seq-${i}`)
-      if (i >= warmup) seq.push(Number(process.hrtime.bigint() - t0) / 1e6)
+      const t1 = process.hrtime.bigint()
+      if (i >= warmup) {
+        seq.push(Number(t1 - t0) / 1e6)
+        timed(t0, t1)
+      }
     }
     const conc: Array<number> = []
     for (let b = 0; b < batches; b++) {

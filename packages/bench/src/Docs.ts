@@ -4,12 +4,14 @@
 import { mkdirSync, writeFileSync } from "node:fs"
 import { dirname } from "node:path"
 import { fileURLToPath } from "node:url"
+import type { ProfileReport } from "./Profile.js"
 import { passes, type Result } from "./Stats.js"
 
 export interface DocsInput {
   readonly env: Record<string, string | number>
   readonly results: ReadonlyArray<Result>
   readonly notes: ReadonlyArray<string>
+  readonly profiles: ReadonlyArray<ProfileReport>
   readonly command: string
 }
 

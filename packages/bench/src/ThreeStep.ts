@@ -22,6 +22,7 @@ import { HostCatalog, LashlangAbilities, NamedDataType, TypeExpr } from "@lash/l
 import { TestProvider } from "@lash/testing/provider"
 import { Context, Effect, Either, Layer, Option, Schema } from "effect"
 import { benchModel, tempDir } from "./Fixtures.js"
+import { timed } from "./Profile.js"
 import { type Summary, summarize } from "./Stats.js"
 
 const SOURCE = "bench.tick"
@@ -105,7 +106,9 @@ export const runThreeStep = (n: number, warmup: number): Promise<Summary> => {
     for (let i = 0; i < n; i++) {
       const t0 = process.hrtime.bigint()
       yield* one(i)
-      samples.push(Number(process.hrtime.bigint() - t0) / 1e6)
+      const t1 = process.hrtime.bigint()
+      samples.push(Number(t1 - t0) / 1e6)
+      timed(t0, t1)
     }
     if (counter.n !== 3 * (n + warmup)) return yield* Effect.dieMessage(`B8 lash: ${counter.n} step executions for ${n + warmup} processes (expected 3 each)`)
     return summarize(samples)

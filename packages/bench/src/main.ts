@@ -14,11 +14,15 @@ import { b5 } from "./B5.js"
 import { b7 } from "./B7.js"
 import { b8 } from "./B8.js"
 import { writeDocs } from "./Docs.js"
+import { profile, profileLine, type ProfileReport } from "./Profile.js"
+import { writeResults } from "./Results.js"
 import { enforced, line, passes, type Result } from "./Stats.js"
 
 const args = process.argv.slice(2)
 const full = args.includes("--full")
 const writeDocsFlag = args.includes("--write-docs")
+// --write-docs implies --profile: the committed report explains its misses with the profile of the same run.
+const profileFlag = args.includes("--profile") || writeDocsFlag
 const onlyArg = args.find((a) => a.startsWith("--only"))
 const only = onlyArg === undefined ? undefined : (onlyArg.includes("=") ? onlyArg.split("=")[1]! : args[args.indexOf(onlyArg) + 1] ?? "").split(",")
 const wants = (id: string) => only === undefined || only.some((o) => id.startsWith(o))
@@ -202,11 +206,29 @@ const main = async () => {
     }
   }
 
+  const profiles: Array<ProfileReport> = []
+  if (profileFlag) {
+    console.log("# profiles: the same benchmarks again under the V8 sampling profiler (shares of sampled CPU time)")
+    const runs: ReadonlyArray<readonly [string, () => Promise<unknown>]> = [
+      ["B1 sqlite/full", () => b1("full", n)],
+      ["B1 sqlite/normal", () => b1("normal", n)],
+      ["B2 sqlite/full sequential", () => b2("full", full ? 500 : 200, 0)]
+    ]
+    for (const [label, run] of runs) {
+      if (!wants(label.split(" ")[0]!)) continue
+      const p = await profile(label, run)
+      profiles.push(p)
+      console.log(profileLine(p))
+      for (const t of p.top.slice(0, 5)) console.log(`P   ${(100 * t.share).toFixed(1)}% ${t.frame}`)
+    }
+  }
+
   const missed = results.filter((r) => !passes(r))
   const hard = missed.filter(enforced)
   console.log(`\n${results.length} figures in ${((Date.now() - started) / 1000).toFixed(0)} s; ${missed.length} gate(s) missed${missed.length > 0 ? `: ${missed.map((r) => `${r.id} ${r.variant}${enforced(r) ? "" : " (reported)"}`).join(", ")}` : ""}`)
+  console.log(`wrote ${writeResults({ env, results, notes, profiles })}`)
   if (writeDocsFlag) {
-    const path = writeDocs({ env, results, notes, command: `pnpm bench ${args.join(" ")}`.trim() })
+    const path = writeDocs({ env, results, notes, profiles, command: `pnpm bench ${args.join(" ")}`.trim() })
     console.log(`wrote ${path}`)
   }
   if (hard.length > 0 && process.env["LASH_BENCH_GATES"] === "1") process.exitCode = 1

@@ -174,7 +174,8 @@ const make = (config: LashCoreConfig) =>
       instanceId,
       openSession: openHandle,
       triggers: () => ({
-        emit: (request, scope) => emit(core, request, scope, () => drivePending("trigger_delivery")),
+        emit: (request, scope) =>
+          emit(core, request, scope, (ids) => Effect.forEach(ids, drivers!.poke, { discard: true })),
         list: (filter) => Effect.map(triggers.list(filter), (subs) => subs.map(publicRegistration))
       }),
       processes: () => makeProcessApi(core, drivers!),

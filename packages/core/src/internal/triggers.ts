@@ -185,7 +185,8 @@ export const emit = (
   core: CoreRuntime,
   request: TriggerOccurrenceRequest,
   scope: ExecutionScope | undefined,
-  poke: () => Effect.Effect<void>
+  /** Hands the processes this emit registered to the worker (targeted, not a sweep). */
+  poke: (processIds: ReadonlyArray<ProcessId>) => Effect.Effect<void>
 ): Effect.Effect<TriggerEmitReport, EmitError> =>
   Effect.gen(function* () {
     if (request.sourceType.length === 0) return yield* Effect.fail(new InvalidTriggerRequest({ field: "sourceType" }))
@@ -194,23 +195,25 @@ export const emit = (
     const scoped = yield* core.controller.scoped(scope ?? { type: "runtime_operation", operationId: `trigger:${request.idempotencyKey}` })
     const occurrence = yield* core.triggers.recordOccurrence(request)
     const reservations = yield* core.triggers.reserveDeliveries(occurrence.occurrenceId)
-    let registeredAny = false
+    const registered = new Set<ProcessId>()
     const conflicts = new Set<string>()
     for (const reservation of reservations) {
       const exists = yield* Effect.either(core.registry.get(reservation.processId))
       if (exists._tag === "Right" && !(exists.right.input.type === "external" && exists.right.status.state === "running")) continue
-      const { registered } = yield* startDelivery(core, scoped, reservation, occurrence)
-      if (registered) registeredAny = true
+      const started = yield* startDelivery(core, scoped, reservation, occurrence)
+      if (started.registered) registered.add(reservation.processId)
       else {
         const after = yield* Effect.either(core.registry.get(reservation.processId))
         if (after._tag === "Right" && after.right.input.type !== "external") conflicts.add(reservation.processId)
       }
     }
-    if (registeredAny) yield* poke()
+    if (registered.size > 0) yield* poke([...registered])
     const started: Array<ProcessId> = []
     const failures: Array<{ subscriptionId: TriggerSubscriptionRecord["subscriptionId"]; error: TriggerDeliveryError }> = []
     for (const reservation of reservations) {
-      const verdict = yield* deliveryFailure(core, reservation)
+      // A start this emit just committed is a started delivery (every failed start returns registered: false):
+      // no need to read its row back.
+      const verdict = registered.has(reservation.processId) ? "started" : yield* deliveryFailure(core, reservation)
       if (verdict === "started" && !conflicts.has(reservation.processId)) started.push(reservation.processId)
       else if (verdict === "missing" || conflicts.has(reservation.processId)) {
         failures.push({

@@ -76,15 +76,30 @@ export interface Drivers {
   readonly protocol: Protocol
 }
 
+/**
+ * Decoded envs by ref. An env ref is the hash of its spec (content-addressed, insert-if-absent), so a cached spec
+ * can never be stale; most processes of a runtime share a few envs, and this saves a storage read per run.
+ */
+const ENV_CACHE_SIZE = 256
+const envCaches = new WeakMap<CoreRuntime, Map<string, ProcessExecutionEnvSpec>>()
+
 const loadEnv = (core: CoreRuntime, record: ProcessRecord) =>
   Effect.gen(function* () {
-    if (record.envRef === undefined) return yield* Effect.fail(new ProcessFailure("process_env_missing", `process ${record.id} has no env ref`))
-    return yield* loadProcessExecutionEnv(record.envRef).pipe(
+    const envRef = record.envRef
+    if (envRef === undefined) return yield* Effect.fail(new ProcessFailure("process_env_missing", `process ${record.id} has no env ref`))
+    let cache = envCaches.get(core)
+    if (cache === undefined) envCaches.set(core, (cache = new Map()))
+    const cached = cache.get(envRef)
+    if (cached !== undefined) return cached
+    const spec = yield* loadProcessExecutionEnv(envRef).pipe(
       Effect.provideService(ProcessEnvStore, core.envs),
       Effect.catchTag("ProcessEnvNotFound", (e: ProcessEnvNotFound) =>
         Effect.fail(new ProcessFailure("process_env_missing", `env ${e.envRef} not found`))
       )
     )
+    if (cache.size >= ENV_CACHE_SIZE) cache.delete(cache.keys().next().value!)
+    cache.set(envRef, spec)
+    return spec
   })
 
 const rebuildFor = (core: CoreRuntime, record: ProcessRecord): Effect.Effect<ProcessRebuild, ProcessFailure | StoreError> =>
