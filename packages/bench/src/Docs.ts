@@ -22,16 +22,82 @@ const FLOORS = `## What each ratio is measured against (its floor)
 | Figure | Baseline (same run, same machine, same file system, same pragmas) | What the floor means |
 |---|---|---|
 | B0a | — | The physical floor: raw better-sqlite3 \`BEGIN IMMEDIATE; INSERT 512 B; COMMIT\` on a WAL file. At FULL it is one WAL fsync; at NORMAL no fsync (page cache only). Nothing durable can be faster at the same level. |
-| B0b / B0a | B0a | The same row through \`@effect/sql\` (\`@effect/sql-sqlite-node\`) and \`@lash/backend-sqlite\`'s own \`write\` helper (\`BEGIN IMMEDIATE\` unit, per-file semaphore, error mapping): the cost of the driver layer lash is built on. |
+| B0b / B0a | B0a | The same row through a stock \`@effect/sql\` statement (\`@effect/sql-sqlite-node\`) inside \`@lash/backend-sqlite\`'s own \`write\` unit (\`BEGIN IMMEDIATE\`, per-file semaphore, error mapping): the cost of the driver layer lash is built on. |
+| B0c / B0a | B0a at the same \`synchronous\` | B1's own rows and statements (head read, stamp and claim checks, node id checks, 2 node inserts, guarded head update, claim completion, stamp insert) through raw better-sqlite3 prepared statements, \`JSON.stringify\` for the texts: the physical floor of the B1 workload. B0c / B0a is what those ~7 KiB in ~10 pages cost over one 512 B row, before any lash code runs. |
 | B1 / B0a | B0a at the same \`synchronous\` | The physical-limit ratio of a durable turn commit (\`SessionStore.commit\` of a realistic turn: 2 × 1 KiB message nodes, a 4 KiB plugin snapshot, usage, turn stamp, one completed queued-work claim). 1.0 = a turn costs exactly one physical commit. |
 | B1 / B0b | B0b at the same \`synchronous\` | lash's own cost over the driver layer. |
+| B1 / B0c | B0c at the same \`synchronous\` | lash's whole cost (Effect, Schema, canonical JSON, the driver glue) over writing exactly the same rows by hand. |
 | B2 / B0a | B0a (FULL, or NORMAL for the NORMAL line) | How many physical commits one process costs, start → \`await\` through the in-process worker (a \`tool_call\` echo process, no model). The summary line estimates the fsync count as (B2 FULL − B2 NORMAL) / (B0a FULL − B0a NORMAL). |
 | B3 | B0a commits/s | Trigger emits/s ÷ raw commits/s (p50-based): 1.0 = an emit (occurrence + started processes) costs one physical commit. |
 | B4 | t(10²) | Cold reopen (fresh OS process, warm page cache) of a 10ⁿ-turn session ÷ the 10²-turn one: 1.0 = reopen independent of history length. |
 | B5 | the session's own persisted JSON (\`JSON.stringify(SessionStore.load(id))\`, UTF-8 bytes) | Heap (\`heapUsed + external\`, after \`gc()\`) per idle open session ÷ the bytes the same session takes as canonical JSON: 1.0 = an open session costs what its data weighs. The spec's growth ratio (500 vs 50 turns) and leak ratio are reported beside it. SQLite's page cache is native memory and is not counted. |
 | B6 | 1 worker | Postgres worker scaling: only with \`LASH_PG_URL\`. |
 | B7 / Rust | the fixed Rust figures of lashlang §9 (loop5 0.59 s, list100k 0.064 s; release build, 2-vCPU VM, whole process, median of 5) | The only baseline not re-measured here. Our figure is parse + link + execute in process after a warm-up. |
-| B8 | peers (LangGraph.js \`SqliteSaver.put\`, Restate) on this machine in this run | Where a peer installs here; otherwise one line says why not. |
+| B8 | peers on this machine in this run | LangGraph.js \`SqliteSaver.put\` (same payload, both FULL) vs our B1 commit; a local Restate server (loopback, default config, RocksDB WAL fsync on) running a 3-step handler (\`ctx.run\` × 3) vs our 3-step Lashlang process (a trigger emit starts it; 3 journaled \`tool_call\` effects on SQLite FULL), both call → result, sequential. Restate is installed on first use into \`~/.cache/lash-bench\` (\`LASH_BENCH_CACHE\`), not into the workspace. Where a peer cannot run, one line says why. |
+`
+
+const pct = (x: number) => `${(100 * x).toFixed(0)}%`
+
+const profileSection = (profiles: ReadonlyArray<ProfileReport>, results: ReadonlyArray<Result>): string => {
+  if (profiles.length === 0) return ""
+  const b0c = results.find((r) => r.id === "B0c" && r.variant.startsWith("sqlite/full"))?.ratio
+  const floorVerdict =
+    b0c === undefined
+      ? "B0c was not measured in this run."
+      : b0c > 1.5
+        ? `In this run B0c / B0a = ${fmt(b0c)} at FULL, so **the B1 FULL ≤ 1.5 × B0a gate cannot be met by any implementation that writes B1's rows** on this machine: the rows themselves (about 7 KiB over some ten b-tree pages, against one 512 B row) cost more than 1.5 raw commits before lash runs.`
+        : `In this run B0c / B0a = ${fmt(b0c)} at FULL: the rows alone fit the gate, and what B1 spends above B0c is lash's.`
+  const p50 = (id: string, variant: string) => results.find((r) => r.id === id && r.variant === variant)?.summary.p50
+  const b2Full = p50("B2", "sqlite/full sequential")
+  const b2Normal = p50("B2", "sqlite/normal sequential")
+  const b0aFull = p50("B0a", "sqlite/full")
+  const b2Verdict =
+    b2Full === undefined || b2Normal === undefined || b0aFull === undefined
+      ? "B2 was not measured at both levels in this run."
+      : `In this run its FULL − NORMAL difference alone (the durability share: three WAL fsyncs of multi-page commits and their checkpoints) is ${fmt(b2Full - b2Normal)} ms against a whole budget of 8 × B0a = ${fmt(8 * b0aFull)} ms, and the NORMAL run (${fmt(b2Normal)} ms, no fsync) is mostly the Effect runtime: the worker's fibers (the run raced against lease renewal and the cancel watch), forks, semaphores, and the waiter's wake-up. Both halves would have to shrink several-fold to meet the gate.`
+  const names = [...new Set(profiles.flatMap((p) => p.categories.map((c) => c.name)))]
+  const header = `| Category | ${profiles.map((p) => p.label.replace(", timed spans only", "")).join(" | ")} |`
+  const rows = names.map((name) => `| ${name} | ${profiles.map((p) => pct(p.categories.find((c) => c.name === name)?.share ?? 0)).join(" | ")} |`)
+  const tops = profiles.map((p) => `- ${p.label.replace(", timed spans only", "")}: ${p.top.slice(0, 5).map((t) => `${pct(t.share)} \`${t.frame.trim()}\``).join(", ")}`)
+  return `## Where the time goes (profile of this run)
+
+\`--profile\` (implied by \`--write-docs\`) runs B1 and B2 again under the V8 sampling profiler in-process (100 µs
+interval) and counts only samples inside the spans the benchmark times (B1: the commit alone, not the enqueue + claim
+before it). Shares of sampled time by the source of each frame:
+
+${header}
+|---|${profiles.map(() => "---").join("|")}|
+${rows.join("\n")}
+
+Top frames by self time:
+${tops.join("\n")}
+
+How to read it:
+- *SQLite engine* is time inside better-sqlite3's native statement calls: SQLite's own work and, at FULL, the WAL
+  fsync inside \`COMMIT\`. B0c measures exactly this part for B1 (the same rows and statements, no lash code).
+  ${floorVerdict}
+- *Effect runtime* (fiber steps, combinators, semaphores, forks), *Schema*, *canonical JSON*, *driver glue* (the
+  sqlite-node connection's per-statement prepared-statement cache lookup) and *lash code* are lash's cost over the
+  floor: B1 / B0c. At NORMAL, where no fsync hides it, that is the bulk of a commit.
+- B2 is a process's whole life (register, claim, load, run the tool, complete, wake the waiter): three write units
+  and several reads. ${b2Verdict}
+`
+}
+
+/** A dated record (not regenerated): the same quick benchmarks on one idle machine, before and after a change. */
+const HISTORY = `## Before and after the 2026-12-04 changes (a record, not regenerated)
+
+p50s on the same machine (Intel Xeon × 2, databases in \`/tmp\`, B0a FULL 0.14 ms), the tree before
+(\`50e1bab\`) and after, run back to back:
+
+| Figure | before | after | what changed |
+|---|---|---|---|
+| B1 sqlite/full | 0.94 ms | 0.59 ms | lean units and statements on the driver connection; head revision from its column; one head decode |
+| B1 sqlite/normal | 0.64 ms | 0.28 ms | same, plus canonical JSON ~2.5× and the \`Json\` schema ~2× faster |
+| B2 sqlite/full sequential | 4.75 ms | 3.0 ms | the above, waits re-check only on their own process's signals, no per-wait timers, env cache |
+| B3 full, 1 sub paused | 2.93 ms | 1.76 ms | an emit pokes the processes it started instead of sweeping, and does not re-read them |
+| B3 full, 8 subs paused | 16.2 ms | 7.9 ms | same |
+| B8 lash 3-step process | 15.0 ms | 7.8–9.7 ms | all of the above (Restate 3-step in the same runs: 8.8–9.6 ms) |
 `
 
 export const writeDocs = (input: DocsInput): string => {
@@ -72,7 +138,9 @@ ${input.notes.map((n) => `- ${n.replace(/^# /, "")}`).join("\n")}
 Gates marked *(reported)* are gates of backends.md §6.2 that this wave reports but does not enforce; the enforced
 gates are B1 FULL ≤ 1.5 × B0a, B2 ≤ 8 × B0a, B4 t(10⁴)/t(10²) ≤ 2, B5 ≤ 1.5 × persisted JSON, B7 ≤ 3 × Rust.
 
+${HISTORY}
 ${FLOORS}
+${profileSection(input.profiles, input.results)}
 ## How each figure is taken
 
 - Every benchmark runs a warm-up (up to 200 iterations for B0/B1, 50 for B2/B3, one run for B7) before the measured
@@ -82,9 +150,16 @@ ${FLOORS}
 - B2 and B3 (running) verify exactly-once as they go: one \`process.completed\` event per process and one tool
   execution per process; a fast but wrong run fails.
 - B4 writes the histories at NORMAL, closes every handle, and times each reopen in a fresh child process at the
-  default FULL; the OS page cache is warm (process-cold, not disk-cold).
+  default FULL; the OS page cache is warm (process-cold, not disk-cold). Each child first opens a separate small
+  session 30 times so the timed open is not the JIT compiling the open path (single first opens were bimodal,
+  7–38 ms, for 10² and 10⁴ turns alike); 9 children per size (11 with \`--full\`), and the note gives the minimum too.
 - B5 writes each session's history as one append commit (2 × 512 B message nodes per turn) and measures in a fresh
   \`--expose-gc\` child process. Quick: 100 sessions; full: 1 000.
+- B8 LangGraph and B1 are measured back to back on fresh files; B8 Restate starts its server on free loopback ports
+  in a temp directory, registers the in-process SDK endpoint, warms up 20 calls and checks every answer (v + 3); the
+  lash side checks every result and that the step tool ran exactly 3 times per process.
+- \`packages/bench/results/<ISO timestamp>.json\` and \`latest.md\` (gitignored) hold every run's figures, gates and
+  profiles in machine-readable form (backends.md §6.3).
 - B7 runs a program in a child process first, with a cap (15 s quick, 600 s full): a program that does not finish
   is reported with the cap as a lower bound and a MISS instead of stalling the suite.
 `

@@ -155,7 +155,7 @@ const main = async () => {
 
   if (wants("B4")) {
     const sizes = full ? [100, 1000, 10_000, 100_000] : [100, 1000, 10_000]
-    const points = await b4(sizes, full ? 5 : 3)
+    const points = await b4(sizes, full ? 11 : 9)
     const first = points[0]!
     for (const p of points) {
       report({
@@ -166,7 +166,7 @@ const main = async () => {
         baseline: `t(${first.turns})`,
         ratio: p.open.p50 / first.open.p50,
         ...(p.turns === 10_000 ? { gate: { max: 2 } } : {}),
-        note: `openSession → readView in a fresh process (page cache warm); full load p50 ${p.load.p50.toFixed(1)} ms; backend+core layer p50 ${p.layer.p50.toFixed(1)} ms`
+        note: `openSession → readView in a fresh process (page cache warm, open path JIT-warmed on another session); min ${p.openMin.toFixed(1)} ms (ratio of mins ${(p.openMin / first.openMin).toFixed(2)}); full load p50 ${p.load.p50.toFixed(1)} ms; backend+core layer p50 ${p.layer.p50.toFixed(1)} ms`
       })
     }
   }
