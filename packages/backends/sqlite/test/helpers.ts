@@ -1,7 +1,7 @@
 /**
  * Test helpers: temp database files (removed with the scope) and small registration builders.
  */
-import { type ProcessId, ProcessProvenance, ProcessRegistration, type SessionId } from "@lash/core"
+import { type ProcessId, ProcessProvenance, ProcessRegistration, type RuntimeCommit, type SessionId } from "@lash/core"
 import { Effect } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -20,9 +20,47 @@ export const tempDbFile = Effect.map(
 export const engineRegistration = (id: string) =>
   ProcessRegistration.make({ id: id as ProcessId, input: { type: "engine", kind: "test", payload: null }, provenance: ProcessProvenance.host() })
 
+/** The policy of every test session. */
+const config = { providerId: "", model: { id: "test-model", limits: { contextWindowTokens: 8192 } } }
+
 /** The create request of a root session. */
 export const rootSession = (sessionId: string) => ({
   sessionId: sessionId as SessionId,
   relation: { type: "root" as const },
-  policy: { providerId: "", model: { id: "test-model", limits: { contextWindowTokens: 8192 } } }
+  policy: config
 })
+
+
+/**
+ * A commit appending protocol nodes (each under the given parent), the last one becoming the leaf; with `turnId`, a
+ * turn stamp whose hash names that leaf.
+ */
+export const appendCommit = (
+  sessionId: string,
+  expected: number,
+  nodes: ReadonlyArray<{ readonly id: string; readonly parent?: string | undefined }>,
+  turnId?: string
+): RuntimeCommit => {
+  const leaf = nodes[nodes.length - 1]!.id
+  return {
+    sessionId: sessionId as SessionId,
+    expectedHeadRevision: expected,
+    config,
+    frames: [],
+    currentFrameId: "main",
+    graph: {
+      type: "append",
+      nodes: nodes.map((n) => ({
+        nodeId: n.id,
+        ...(n.parent === undefined ? {} : { parentNodeId: n.parent }),
+        timestampMs: 1,
+        payload: { kind: "protocol", protocol: "standard", event: { n: n.id } }
+      })),
+      leafNodeId: leaf
+    },
+    checkpoint: { turnIndex: expected + 1, usage: { input: 0, output: 0 } },
+    usageDeltas: [],
+    ...(turnId === undefined ? {} : { turnStamp: { turnId: turnId as never, hash: `hash-${leaf}` } }),
+    completedClaims: []
+  }
+}

@@ -5,39 +5,16 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { MemoryBackend } from "@lash/backend-memory"
-import { type RuntimeCommit, type SessionId, SessionStore } from "@lash/core"
+import { type SessionId, SessionStore } from "@lash/core"
 import { Context, Effect, Layer } from "effect"
 import { SqliteBackend } from "../src/index.js"
-import { rootSession, tempDbFile } from "./helpers.js"
-
-const config = { providerId: "", model: { id: "test-model", limits: { contextWindowTokens: 8192 } } }
+import { appendCommit, rootSession, tempDbFile } from "./helpers.js"
 
 /** A deterministic generator (LCG), so a failure names a reproducible graph. */
 const rng = (seed: number) => () => {
   seed = (seed * 1103515245 + 12345) % 2 ** 31
   return seed / 2 ** 31
 }
-
-const appendCommit = (sessionId: string, expected: number, nodes: ReadonlyArray<{ id: string; parent?: string }>): RuntimeCommit => ({
-  sessionId: sessionId as SessionId,
-  expectedHeadRevision: expected,
-  config,
-  frames: [],
-  currentFrameId: "main",
-  graph: {
-    type: "append",
-    nodes: nodes.map((n) => ({
-      nodeId: n.id,
-      ...(n.parent === undefined ? {} : { parentNodeId: n.parent }),
-      timestampMs: expected,
-      payload: { kind: "protocol", protocol: "standard", event: { n: n.id } }
-    })),
-    leafNodeId: nodes[nodes.length - 1]!.id
-  },
-  checkpoint: { turnIndex: expected + 1, usage: { input: 0, output: 0 } },
-  usageDeltas: [],
-  completedClaims: []
-})
 
 describe("loadPath", () => {
   it.scopedLive("matches the reference walk on linear, branched and paged queries", () =>

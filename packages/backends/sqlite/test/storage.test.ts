@@ -16,37 +16,14 @@ import {
 import { Context, Effect, Either, Layer, Option, TestClock } from "effect"
 import * as fs from "node:fs"
 import { SqliteBackend, SqliteBackendInternals } from "../src/index.js"
-import { engineRegistration, rootSession, tempDbFile } from "./helpers.js"
+import { appendCommit, engineRegistration, rootSession, tempDbFile } from "./helpers.js"
 
 const sid = (s: string) => s as SessionId
 const pid = (s: string) => s as ProcessId
 
-const config = { providerId: "", model: { id: "test-model", limits: { contextWindowTokens: 8192 } } }
-
 /** A commit appending one protocol node under `parent`. */
-const commitOf = (sessionId: string, expected: number, nodeId: string, parent?: string, turnId?: string): RuntimeCommit => ({
-  sessionId: sid(sessionId),
-  expectedHeadRevision: expected,
-  config,
-  frames: [],
-  currentFrameId: "main",
-  graph: {
-    type: "append",
-    nodes: [
-      {
-        nodeId,
-        ...(parent === undefined ? {} : { parentNodeId: parent }),
-        timestampMs: 1,
-        payload: { kind: "protocol", protocol: "standard", event: { n: nodeId } }
-      }
-    ],
-    leafNodeId: nodeId
-  },
-  checkpoint: { turnIndex: expected + 1, usage: { input: 0, output: 0 } },
-  usageDeltas: [],
-  ...(turnId === undefined ? {} : { turnStamp: { turnId: turnId as never, hash: `hash-${nodeId}` } }),
-  completedClaims: []
-})
+const commitOf = (sessionId: string, expected: number, nodeId: string, parent?: string, turnId?: string): RuntimeCommit =>
+  appendCommit(sessionId, expected, [{ id: nodeId, parent }], turnId)
 
 const subscriptionDraft = {
   registrant: { type: "session" as const, scope: { sessionId: sid("owner") } },
