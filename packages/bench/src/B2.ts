@@ -9,8 +9,7 @@ import { type ProcessId, ProcessRegistry } from "@lash/core"
 import { Context, Effect, Layer } from "effect"
 import { buildCore, echoRegistration, echoTool, emptyEnv } from "./Core.js"
 import { tempDir } from "./Fixtures.js"
-import { timed } from "./Profile.js"
-import { type Summary, summarize } from "./Stats.js"
+import { type Summary, summarize, timeEffect } from "./Stats.js"
 
 export interface B2Result {
   readonly sequential: Summary
@@ -34,16 +33,8 @@ export const b2 = (synchronous: "full" | "normal", n: number, batches: number): 
         if (out.type !== "success") return yield* Effect.dieMessage(`B2 ${id}: ${JSON.stringify(out)}`)
       })
     const warmup = Math.min(50, n)
-    const seq: Array<number> = []
-    for (let i = 0; i < warmup + n; i++) {
-      const t0 = process.hrtime.bigint()
-      yield* one(`b2-seq-${i}`)
-      const t1 = process.hrtime.bigint()
-      if (i >= warmup) {
-        seq.push(Number(t1 - t0) / 1e6)
-        timed(t0, t1)
-      }
-    }
+    // Warm-up calls get i = -1, -2, ...; every process id is b2-seq-<k>, k from 0 to warmup + n - 1.
+    const seq = yield* timeEffect(n, warmup, (i) => one(`b2-seq-${i < 0 ? -1 - i : warmup + i}`))
     const conc: Array<number> = []
     for (let b = 0; b < batches; b++) {
       const t0 = process.hrtime.bigint()

@@ -14,7 +14,7 @@ import { createServer } from "node:net"
 import { homedir, tmpdir } from "node:os"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
-import { type Summary, summarize } from "./Stats.js"
+import { type Summary, summarize, timeAsync } from "./Stats.js"
 
 export const RESTATE_SERVER_VERSION = "1.7.12"
 export const RESTATE_SDK_VERSION = "1.17.2"
@@ -148,13 +148,7 @@ export const runRestate = async (n: number, warmup: number): Promise<RestateRun>
         await sleep(100)
       }
     }
-    for (let i = 0; i < warmup; i++) await invoke(-1 - i)
-    const samples: Array<number> = []
-    for (let i = 0; i < n; i++) {
-      const s = process.hrtime.bigint()
-      await invoke(i)
-      samples.push(Number(process.hrtime.bigint() - s) / 1e6)
-    }
+    const samples = await timeAsync(n, warmup, invoke)
     return {
       summary: summarize(samples),
       startupMs,

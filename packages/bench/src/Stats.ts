@@ -2,6 +2,14 @@
  * Percentiles and the one-line report format of `pnpm bench`.
  */
 import { Effect } from "effect"
+import { timed } from "./Profile.js"
+
+/** Ms since `t0`; the span is also handed to a running `--profile`, which counts only measured spans. */
+const span = (t0: bigint): number => {
+  const t1 = process.hrtime.bigint()
+  timed(t0, t1)
+  return Number(t1 - t0) / 1e6
+}
 
 /** Summary of a series of samples (milliseconds unless `unit` says otherwise). */
 export interface Summary {
@@ -67,7 +75,7 @@ export const timeSync = (n: number, warmup: number, f: (i: number) => void): Rea
   for (let i = 0; i < n; i++) {
     const t0 = process.hrtime.bigint()
     f(i)
-    out.push(Number(process.hrtime.bigint() - t0) / 1e6)
+    out.push(span(t0))
   }
   return out
 }
@@ -87,7 +95,7 @@ export const timeAsync = async (n: number, warmup: number, f: (i: number) => Pro
   for (let i = 0; i < n; i++) {
     const t0 = process.hrtime.bigint()
     await f(i)
-    out.push(Number(process.hrtime.bigint() - t0) / 1e6)
+    out.push(span(t0))
   }
   return out
 }
@@ -104,7 +112,7 @@ export const timeEffect = <E, R>(
     for (let i = 0; i < n; i++) {
       const t0 = process.hrtime.bigint()
       yield* f(i)
-      out.push(Number(process.hrtime.bigint() - t0) / 1e6)
+      out.push(span(t0))
     }
     return out
   })

@@ -22,8 +22,7 @@ import { HostCatalog, LashlangAbilities, NamedDataType, TypeExpr } from "@lash/l
 import { TestProvider } from "@lash/testing/provider"
 import { Context, Effect, Either, Layer, Option, Schema } from "effect"
 import { benchModel, tempDir } from "./Fixtures.js"
-import { timed } from "./Profile.js"
-import { type Summary, summarize } from "./Stats.js"
+import { type Summary, summarize, timeEffect } from "./Stats.js"
 
 const SOURCE = "bench.tick"
 
@@ -101,15 +100,7 @@ export const runThreeStep = (n: number, warmup: number): Promise<Summary> => {
           return yield* Effect.dieMessage(`B8 lash: process answered ${JSON.stringify(result)} for ${i}`)
         }
       })
-    for (let i = 0; i < warmup; i++) yield* one(-1 - i)
-    const samples: Array<number> = []
-    for (let i = 0; i < n; i++) {
-      const t0 = process.hrtime.bigint()
-      yield* one(i)
-      const t1 = process.hrtime.bigint()
-      samples.push(Number(t1 - t0) / 1e6)
-      timed(t0, t1)
-    }
+    const samples = yield* timeEffect(n, warmup, one)
     if (counter.n !== 3 * (n + warmup)) return yield* Effect.dieMessage(`B8 lash: ${counter.n} step executions for ${n + warmup} processes (expected 3 each)`)
     return summarize(samples)
   })
