@@ -222,6 +222,9 @@ const storedLease = (row: ProcessRowSql): StorageLogic.StoredLease => ({
 /** Internal: a queue claim whose guarded row update found a row taken; the unit rolls back and answers `None`. */
 class ClaimAborted extends Data.TaggedError("ClaimAborted")<{}> {}
 
+/** Rows beyond `limit + 1` that loadPath's newest-rows window reads, so a few off-path rows (a short abandoned branch) do not force the indexed walk. */
+const PATH_WINDOW_SLACK = 32
+
 const firstValue = (rows: ReadonlyArray<object>): unknown => {
   const row = rows[0]
   return row === undefined ? undefined : Object.values(row)[0]
@@ -438,7 +441,7 @@ const make = (options: SqliteBackendOptions, hooks: SqliteOpenHooks = {}) =>
             // branch, or paging deep into history) does the indexed walk take over. Measured by B4: the walk alone
             // touched index pages all over a large file, so a cold reopen grew with history.
             const window = yield* sql<PathRow>`SELECT seq, node_id, parent_node_id, node_json, record_version FROM lash_graph_nodes
-              WHERE session_id = ${sessionId} AND seq < ${head.nodeCount} ORDER BY seq DESC LIMIT ${limit + 33}`
+              WHERE session_id = ${sessionId} AND seq < ${head.nodeCount} ORDER BY seq DESC LIMIT ${limit + 1 + PATH_WINDOW_SLACK}`
             const chain: Array<{ readonly seq: number; readonly node_json: string; readonly record_version: number }> = []
             let expected: string | undefined = cursor
             for (const r of window) {

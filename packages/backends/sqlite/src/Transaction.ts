@@ -170,12 +170,12 @@ const isNoTransaction = (e: SqlError): boolean => e.cause instanceof Error && /n
 /**
  * Builds the helpers over a client and the file's in-process lock.
  *
- * A unit reserves the client's one connection (its semaphore permit, so stock statements of other fibers wait),
- * runs `BEGIN IMMEDIATE` (writes) or `BEGIN` (reads), the body with the connection in context, then `COMMIT`, or
+ * A unit takes the file's in-process lock, runs `BEGIN IMMEDIATE` (writes) or `BEGIN` (reads) on the client's one
+ * connection, the body with that connection in context, then `COMMIT`, or
  * `ROLLBACK` on any failure, defect or interruption. A failed `COMMIT` is followed by `ROLLBACK` so the connection
  * never stays inside a dead transaction; a `ROLLBACK` that finds no transaction (a `BEGIN IMMEDIATE` that failed busy)
  * is not an error. The body also sees the stock `TransactionConnection`, so stock `@effect/sql` statements and a
- * stock `withTransaction` inside a unit (the Migrator's) join it as a savepoint instead of waiting for the permit.
+ * stock `withTransaction` inside a unit (the Migrator's) run on the unit's connection, the latter as a savepoint.
  *
  * Hand-written instead of `SqlClient.makeWithTransaction` because that one opens a span, captures the clock and
  * re-prepares `BEGIN`/`COMMIT` on every unit; measured, it was ~0.05 ms per unit before any statement ran.

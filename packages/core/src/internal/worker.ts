@@ -77,18 +77,16 @@ export interface Drivers {
 }
 
 /**
- * Decoded envs by ref. An env ref is the hash of its spec (content-addressed, insert-if-absent), so a cached spec
- * can never be stale; most processes of a runtime share a few envs, and this saves a storage read per run.
+ * A worker's decoded envs by ref. An env ref is the hash of its spec (content-addressed, insert-if-absent), so a
+ * cached spec can never be stale; most processes of a runtime share a few envs, and this saves a storage read per run.
  */
+type EnvCache = Map<string, ProcessExecutionEnvSpec>
 const ENV_CACHE_SIZE = 256
-const envCaches = new WeakMap<CoreRuntime, Map<string, ProcessExecutionEnvSpec>>()
 
-const loadEnv = (core: CoreRuntime, record: ProcessRecord) =>
+const loadEnv = (core: CoreRuntime, cache: EnvCache, record: ProcessRecord) =>
   Effect.gen(function* () {
     const envRef = record.envRef
     if (envRef === undefined) return yield* Effect.fail(new ProcessFailure("process_env_missing", `process ${record.id} has no env ref`))
-    let cache = envCaches.get(core)
-    if (cache === undefined) envCaches.set(core, (cache = new Map()))
     const cached = cache.get(envRef)
     if (cached !== undefined) return cached
     const spec = yield* loadProcessExecutionEnv(envRef).pipe(
@@ -102,9 +100,9 @@ const loadEnv = (core: CoreRuntime, record: ProcessRecord) =>
     return spec
   })
 
-const rebuildFor = (core: CoreRuntime, record: ProcessRecord): Effect.Effect<ProcessRebuild, ProcessFailure | StoreError> =>
+const rebuildFor = (core: CoreRuntime, envs: EnvCache, record: ProcessRecord): Effect.Effect<ProcessRebuild, ProcessFailure | StoreError> =>
   Effect.gen(function* () {
-    const env = yield* loadEnv(core, record)
+    const env = yield* loadEnv(core, envs, record)
     // Every plugin the env was captured with must be installed here: a worker never runs with a silently smaller
     // surface than the one the process was created under.
     const installed = new Set(core.plugins.map((p) => p.id))
@@ -190,6 +188,7 @@ const runSessionTurnProcess = (ctx: EngineContext) =>
 
 /** Builds the worker and its drive/poke operations. */
 export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, ProcessEngine>, drivers: () => Drivers) => {
+  const envs: EnvCache = new Map()
   const running = new Set<string>()
 
   const runProcess = (record: ProcessRecord): Effect.Effect<ProcessAwaitOutput, unknown> =>
@@ -200,7 +199,7 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
         record,
         scoped,
         appendEvent: (req) => drivers().queued.appendProcessEvent(record.id, req),
-        rebuild: rebuildFor(core, record),
+        rebuild: rebuildFor(core, envs, record),
         drivers: drivers()
       }
       switch (record.input.type) {
