@@ -5,18 +5,27 @@ import { TestProvider } from "@lash/testing/provider"
 import { Effect, Layer, Option, Schema } from "effect"
 
 const add = ToolProvider.fromDefinitions([{
-  definition: ToolDefinition.fromSchema({ name: "add", description: "Adds two numbers",
-    input: Schema.Struct({ a: Schema.Number, b: Schema.Number }), output: Schema.Number }),
-  execute: (args) => Effect.succeed(ToolResults.ok((args as { a: number; b: number }).a + (args as { a: number; b: number }).b))
+  definition: ToolDefinition.fromSchema({
+    name: "add",
+    description: "Adds two numbers",
+    input: Schema.Struct({ a: Schema.Number, b: Schema.Number }),
+    output: Schema.Number
+  }),
+  execute: (args) =>
+    Effect.succeed(ToolResults.ok((args as { a: number; b: number }).a + (args as { a: number; b: number }).b))
 }])
 const model = TestProvider.builder().reply({ toolCalls: [{ name: "add", args: { a: 2, b: 3 } }] }, "2 + 3 = 5").build()
 
-const App = LashCore.layer({ mode: "standard", model: { id: "demo", limits: { contextWindowTokens: 8192 } }, tools: [add] })
+const App = LashCore.layer({
+  mode: "standard",
+  model: { id: "demo", limits: { contextWindowTokens: 8192 } },
+  tools: [add]
+})
   .pipe(Layer.provide(Layer.mergeAll(MemoryBackend.layer(), InlineEffectController.layer, model.layer)))
 
-const program = Effect.gen(function* () {
+const program = Effect.gen(function*() {
   const session = yield* (yield* LashCore).openSession("demo")
   const out = yield* session.turn(TurnInput.text("what is 2 + 3?")).run
-  console.log(Option.getOrNull(out.assistantMessage))         // "2 + 3 = 5"
+  console.log(Option.getOrNull(out.assistantMessage)) // "2 + 3 = 5"
 })
 export const main = () => Effect.runPromise(program.pipe(Effect.provide(App)))

@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import { MemoryBackend } from "@lash/backend-memory"
 import {
   ArtifactStore,
   EffectJournal,
@@ -17,19 +18,23 @@ import {
   StorageSignals,
   TriggerStore
 } from "@lash/core"
-import { MemoryBackend } from "@lash/backend-memory"
 import { Context, Effect, Layer } from "effect"
 
 /** A real-time pause (not Clock: network latency does not stop when a test freezes time). */
 const hop = (maxMicros: number) =>
-  Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, Math.floor(Math.random() * maxMicros) / 1000)))
+  Effect.promise(() =>
+    new Promise<void>((resolve) => setTimeout(resolve, Math.floor(Math.random() * maxMicros) / 1000))
+  )
 
 /** Delays every method of a service that returns an Effect. */
 const laggy = <S extends object>(service: S, maxMicros: number): S =>
   Object.fromEntries(
     Object.entries(service).map(([key, value]) => [
       key,
-      typeof value === "function" ? (...args: Array<unknown>) => Effect.zipRight(hop(maxMicros), (value as (...a: Array<unknown>) => Effect.Effect<unknown>)(...args)) : value
+      typeof value === "function"
+        ? (...args: Array<unknown>) =>
+          Effect.zipRight(hop(maxMicros), (value as (...a: Array<unknown>) => Effect.Effect<unknown>)(...args))
+        : value
     ])
   ) as S
 

@@ -7,14 +7,22 @@
  * 3. The alarm fires (an occurrence is emitted); B's worker rebuilds the process from storage alone and runs it.
  * 4. The process wakes the session; the wake is drained into a committed turn, and the transcript is printed.
  */
-import * as fs from "node:fs"
-import * as os from "node:os"
-import * as path from "node:path"
 import { SqliteBackend } from "@lash/backend-sqlite"
-import { InlineEffectController, LashCore, type Message, ToolDefinition, ToolProvider, ToolResults, TurnInput } from "@lash/core"
+import {
+  InlineEffectController,
+  LashCore,
+  type Message,
+  ToolDefinition,
+  ToolProvider,
+  ToolResults,
+  TurnInput
+} from "@lash/core"
 import { ClockPlugin } from "@lash/plugin-clock"
 import { TestProvider } from "@lash/testing/provider"
 import { Console, Effect, Layer, Schema } from "effect"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
 
 const filename = process.env["LASH_DB"] ?? path.join(os.tmpdir(), "lash-quickstart", "lash.db")
 
@@ -47,7 +55,7 @@ const model = () =>
 handle = await triggers.register({ source: clock.Alarm({ at: "08:00" }), target: morning,
                                    inputs: { tick: trigger.event }, name: "morning weather" })?
 submit format("Registered {} ({}).", handle.id, handle.name)`)
-        : fence('submit "Thanks, noted the morning weather."')
+        : fence("submit \"Thanks, noted the morning weather.\"")
     )
     .build()
 
@@ -70,20 +78,22 @@ const render = (m: Message): string =>
     })
     .join("\n")
 
-const registerTurn = Effect.gen(function* () {
+const registerTurn = Effect.gen(function*() {
   const core = yield* LashCore
   const session = yield* core.openSession("quickstart")
   const out = yield* session.turn(TurnInput.text("Tell me the weather in Lisbon every morning at 08:00.")).run
-  if (process.env["LASH_DEBUG"]) for (const m of session.readView().messages) yield* Console.log(render(m))
+  if (process.env["LASH_DEBUG"]) { for (const m of session.readView().messages) yield* Console.log(render(m)) }
   yield* Console.log(`[runtime A] turn committed at revision ${out.headRevision}; the trigger is stored in the file.`)
 })
 
-const afterRestart = Effect.gen(function* () {
+const afterRestart = Effect.gen(function*() {
   const core = yield* LashCore
   const session = yield* core.openSession("quickstart")
   const [registration] = yield* session.triggers().bySourceType("clock.Alarm")
   if (registration === undefined) return yield* Effect.dieMessage("the registration did not survive the restart")
-  yield* Console.log(`[runtime B] restarted from the file; found trigger ${registration.handle} "${registration.name}".`)
+  yield* Console.log(
+    `[runtime B] restarted from the file; found trigger ${registration.handle} "${registration.name}".`
+  )
   // What @lash/plugin-clock's emitter does at 08:00 (ClockTriggers.layer); emitted by hand to keep the demo instant.
   const report = yield* core.triggers().emit(
     {
@@ -99,7 +109,10 @@ const afterRestart = Effect.gen(function* () {
   const output = yield* core.processes().await(processId).pipe(Effect.timeout("10 seconds"))
   yield* Console.log(`[runtime B] the alarm fired; worker ran ${processId.slice(0, 40)}… → ${JSON.stringify(output)}`)
   for (let i = 0; i < 100; i++) {
-    if ((yield* session.queuedWork).length === 0 && (yield* core.openSession("quickstart")).readView().messages.some((m) => m.role === "event")) break
+    if (
+      (yield* session.queuedWork).length === 0 &&
+      (yield* core.openSession("quickstart")).readView().messages.some((m) => m.role === "event")
+    ) break
     yield* Effect.sleep("50 millis")
   }
   const view = (yield* core.openSession("quickstart")).readView()
@@ -107,7 +120,7 @@ const afterRestart = Effect.gen(function* () {
   for (const message of view.messages) yield* Console.log(render(message))
 })
 
-const main = Effect.gen(function* () {
+const main = Effect.gen(function*() {
   fs.rmSync(path.dirname(filename), { recursive: true, force: true })
   fs.mkdirSync(path.dirname(filename), { recursive: true })
   yield* Console.log(`lash quickstart — rlm mode, scripted model, SQLite at ${filename}\n`)

@@ -10,17 +10,34 @@
  *
  * @since 0.1.0
  */
-import { definePlugin, LashCore, type LashPlugin, ToolDefinition, ToolProvider, ToolResults, TriggerKeys } from "@lash/core"
+import {
+  definePlugin,
+  LashCore,
+  type LashPlugin,
+  ToolDefinition,
+  ToolProvider,
+  ToolResults,
+  TriggerKeys
+} from "@lash/core"
 import { HostCatalog, LashlangAbilities, NamedDataType, TypeExpr } from "@lash/lashlang"
 import { Effect, Either, Ref, Schema } from "effect"
 
 /** The event type a message occurrence carries. @since 0.1.0 */
 export const Received: NamedDataType = Either.getOrThrow(
-  NamedDataType.object("inbox.Received", [TypeExpr.field("id", TypeExpr.str), TypeExpr.field("from", TypeExpr.str), TypeExpr.field("text", TypeExpr.str)])
+  NamedDataType.object("inbox.Received", [
+    TypeExpr.field("id", TypeExpr.str),
+    TypeExpr.field("from", TypeExpr.str),
+    TypeExpr.field("text", TypeExpr.str)
+  ])
 )
 
 const catalog = Either.getOrThrow(
-  HostCatalog.addTriggerSource(HostCatalog.empty, ["inbox", "Message"], TypeExpr.object([TypeExpr.field("from", TypeExpr.str)]), Received)
+  HostCatalog.addTriggerSource(
+    HostCatalog.empty,
+    ["inbox", "Message"],
+    TypeExpr.object([TypeExpr.field("from", TypeExpr.str)]),
+    Received
+  )
 )
 
 /** One sent note, as the outbox records it. @since 0.1.0 */
@@ -61,11 +78,13 @@ export const InboxPlugin = (outbox: Ref.Ref<ReadonlyArray<Note>>): LashPlugin =>
             output: Schema.Struct({ sent: Schema.Number })
           }),
           execute: (args) =>
-            Effect.map(Ref.updateAndGet(outbox, (notes) => [...notes, args as unknown as Note]), (notes) => ToolResults.ok({ sent: notes.length }))
+            Effect.map(Ref.updateAndGet(outbox, (notes) => [...notes, args as unknown as Note]), (notes) =>
+              ToolResults.ok({ sent: notes.length }))
         }
       ])
     ],
-    build: () => Effect.succeed({ register: () => Effect.void })
+    build: () =>
+      Effect.succeed({ register: () => Effect.void })
   })
 
 /**

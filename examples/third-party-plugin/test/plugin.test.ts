@@ -1,7 +1,7 @@
+import { describe, expect, it } from "@effect/vitest"
 import { MemoryBackend } from "@lash/backend-memory"
 import { InlineEffectController, LashCore, TurnInput } from "@lash/core"
 import { TestProvider } from "@lash/testing"
-import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Layer, Option, Ref } from "effect"
 import { deliver, InboxPlugin, type Note } from "../src/index.js"
 
@@ -18,11 +18,15 @@ submit handle.source_type`
 
 describe("lash-plugin-inbox used by a runtime", () => {
   it.scopedLive("a model registers a trigger on the plugin's source; a delivered message runs the process, which uses the plugin's tool and wakes the session", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const outbox = yield* Ref.make<ReadonlyArray<Note>>([])
-      const provider = TestProvider.builder().reply(fence(program)).complete(() => fence('submit "noted"')).build()
+      const provider = TestProvider.builder().reply(fence(program)).complete(() => fence("submit \"noted\"")).build()
       const ctx = yield* Layer.build(
-        LashCore.layer({ mode: "rlm", model: { id: "m", limits: { contextWindowTokens: 4096 } }, plugins: [InboxPlugin(outbox)] }).pipe(
+        LashCore.layer({
+          mode: "rlm",
+          model: { id: "m", limits: { contextWindowTokens: 4096 } },
+          plugins: [InboxPlugin(outbox)]
+        }).pipe(
           Layer.provide(Layer.mergeAll(provider.layer, InlineEffectController.layer)),
           Layer.provideMerge(MemoryBackend.layer())
         )
@@ -46,6 +50,5 @@ describe("lash-plugin-inbox used by a runtime", () => {
         events = view.messages.filter((m) => m.role === "event").map((m) => m.parts.map((p) => p.content).join(""))
       }
       expect(events.join("")).toContain("lunch?")
-    })
-  )
+    }))
 })

@@ -2,14 +2,14 @@
  * B0, the physical floor. B0a: raw better-sqlite3 `BEGIN IMMEDIATE; INSERT 512 B; COMMIT` on a WAL file; B0b: the same
  * row through `@effect/sql` and the SQLite backend's write helper.
  */
-import Database from "better-sqlite3"
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import * as Reactivity from "@effect/experimental/Reactivity"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import { SqliteBackend } from "@lash/backend-sqlite"
+import Database from "better-sqlite3"
 import { Effect, Layer } from "effect"
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 // The backend's write helper is not exported from the package entry: import the module itself (same workspace).
 import { acquireFileLock, makeTransactions } from "../../backends/sqlite/src/Transaction.js"
 import { benchPolicy, tempDir, turnCommit, userBatch } from "./Fixtures.js"
@@ -48,14 +48,18 @@ export const b0a = (synchronous: "full" | "normal", n: number): Result & { reado
 export const b0b = (synchronous: "full" | "normal", n: number): Promise<Result> => {
   const tmp = tempDir("b0b")
   const filename = tmp.file("floor.db")
-  const program = Effect.gen(function* () {
+  const program = Effect.gen(function*() {
     const sql = yield* SqliteClient.make({ filename })
     yield* sql.unsafe(`PRAGMA synchronous = ${synchronous.toUpperCase()}`)
     yield* sql.unsafe("CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
     const lock = yield* acquireFileLock(filename)
     const tx = makeTransactions(sql, lock)
     const body = "x".repeat(512)
-    const samples = yield* timeEffect(n, Math.min(200, n), () => tx.write("bench", "b0b", sql`INSERT INTO rows (body) VALUES (${body})`))
+    const samples = yield* timeEffect(
+      n,
+      Math.min(200, n),
+      () => tx.write("bench", "b0b", sql`INSERT INTO rows (body) VALUES (${body})`)
+    )
     return { id: "B0b", variant: `effect-sql/${synchronous}`, unit: "ms", summary: summarize(samples) } satisfies Result
   })
   return Effect.runPromise(Effect.scoped(program).pipe(Effect.provide(Reactivity.layer))).finally(tmp.dispose)
@@ -80,21 +84,47 @@ export const b0c = async (synchronous: "full" | "normal", n: number): Promise<Re
     db.pragma(`synchronous = ${synchronous.toUpperCase()}`)
     db.pragma("foreign_keys = ON")
     const sessionId = "bench-b0c"
-    const head0 = { sessionId, headRevision: 0, relation: { type: "root" }, config: benchPolicy, frames: [], checkpoint: { turnIndex: 0, usage: { input: 0, output: 0 } }, nodeCount: 0 }
-    db.prepare(`INSERT INTO lash_sessions (session_id, head_json, head_revision, node_count, next_enqueue_seq, created_at_ms, updated_at_ms) VALUES (?, ?, 0, 0, 1, 0, 0)`).run(sessionId, JSON.stringify(head0))
+    const head0 = {
+      sessionId,
+      headRevision: 0,
+      relation: { type: "root" },
+      config: benchPolicy,
+      frames: [],
+      checkpoint: { turnIndex: 0, usage: { input: 0, output: 0 } },
+      nodeCount: 0
+    }
+    db.prepare(
+      `INSERT INTO lash_sessions (session_id, head_json, head_revision, node_count, next_enqueue_seq, created_at_ms, updated_at_ms) VALUES (?, ?, 0, 0, 1, 0, 0)`
+    ).run(sessionId, JSON.stringify(head0))
     const st = {
       begin: db.prepare("BEGIN IMMEDIATE"),
       commit: db.prepare("COMMIT"),
-      enqueue: db.prepare(`INSERT INTO lash_queued_batches (batch_id, session_id, enqueue_seq, source_key, available_at_ms, batch_json, claim_id, claim_token, claim_expires_at_ms) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)`),
-      head: db.prepare("SELECT head_json, record_version, head_revision, next_enqueue_seq FROM lash_sessions WHERE session_id = ?"),
+      enqueue: db.prepare(
+        `INSERT INTO lash_queued_batches (batch_id, session_id, enqueue_seq, source_key, available_at_ms, batch_json, claim_id, claim_token, claim_expires_at_ms) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?)`
+      ),
+      head: db.prepare(
+        "SELECT head_json, record_version, head_revision, next_enqueue_seq FROM lash_sessions WHERE session_id = ?"
+      ),
       stamp: db.prepare("SELECT hash, result_json FROM lash_turn_stamps WHERE session_id = ? AND turn_id = ?"),
-      owns: db.prepare("SELECT COUNT(*) AS n FROM lash_queued_batches WHERE batch_id = ? AND session_id = ? AND completed = 0 AND claim_id = ? AND claim_token = ?"),
+      owns: db.prepare(
+        "SELECT COUNT(*) AS n FROM lash_queued_batches WHERE batch_id = ? AND session_id = ? AND completed = 0 AND claim_id = ? AND claim_token = ?"
+      ),
       dup: db.prepare("SELECT 1 AS one FROM lash_graph_nodes WHERE session_id = ? AND node_id = ?"),
-      node: db.prepare("INSERT INTO lash_graph_nodes (session_id, seq, node_id, parent_node_id, node_json) VALUES (?, ?, ?, ?, ?)"),
-      update: db.prepare(`UPDATE lash_sessions SET head_json = ?, head_revision = ?, node_count = ?, record_version = 1, updated_at_ms = ? WHERE session_id = ? AND head_revision = ? RETURNING session_id`),
-      del: db.prepare("DELETE FROM lash_queued_batches WHERE batch_id = ? AND source_key IS NULL AND claim_id = ? AND claim_token = ?"),
-      complete: db.prepare("UPDATE lash_queued_batches SET completed = 1, completed_at_ms = ?, claim_id = NULL, claim_token = NULL WHERE batch_id = ? AND claim_id = ? AND claim_token = ?"),
-      insertStamp: db.prepare("INSERT INTO lash_turn_stamps (session_id, turn_id, hash, result_json, committed_at_ms) VALUES (?, ?, ?, ?, ?)")
+      node: db.prepare(
+        "INSERT INTO lash_graph_nodes (session_id, seq, node_id, parent_node_id, node_json) VALUES (?, ?, ?, ?, ?)"
+      ),
+      update: db.prepare(
+        `UPDATE lash_sessions SET head_json = ?, head_revision = ?, node_count = ?, record_version = 1, updated_at_ms = ? WHERE session_id = ? AND head_revision = ? RETURNING session_id`
+      ),
+      del: db.prepare(
+        "DELETE FROM lash_queued_batches WHERE batch_id = ? AND source_key IS NULL AND claim_id = ? AND claim_token = ?"
+      ),
+      complete: db.prepare(
+        "UPDATE lash_queued_batches SET completed = 1, completed_at_ms = ?, claim_id = NULL, claim_token = NULL WHERE batch_id = ? AND claim_id = ? AND claim_token = ?"
+      ),
+      insertStamp: db.prepare(
+        "INSERT INTO lash_turn_stamps (session_id, turn_id, hash, result_json, committed_at_ms) VALUES (?, ?, ?, ?, ?)"
+      )
     }
     const warmup = Math.min(200, n)
     const total = warmup + n
@@ -105,7 +135,16 @@ export const b0c = async (synchronous: "full" | "normal", n: number): Promise<Re
       const c = commits[i]!
       const batchId = `b0c-batch-${i}`
       // Untimed in B1 too: the enqueue + claim that give the commit a claim to complete.
-      st.enqueue.run(batchId, sessionId, i + 1, `bench:${i}`, JSON.stringify(userBatch(sessionId, i)), "claim", `token-${i}`, Number.MAX_SAFE_INTEGER)
+      st.enqueue.run(
+        batchId,
+        sessionId,
+        i + 1,
+        `bench:${i}`,
+        JSON.stringify(userBatch(sessionId, i)),
+        "claim",
+        `token-${i}`,
+        Number.MAX_SAFE_INTEGER
+      )
       const t0 = process.hrtime.bigint()
       st.begin.run()
       const row = st.head.get(sessionId) as { readonly head_json: string; readonly head_revision: number }
@@ -114,12 +153,29 @@ export const b0c = async (synchronous: "full" | "normal", n: number): Promise<Re
       const head = JSON.parse(row.head_json) as { readonly nodeCount: number }
       const nodes = c.graph.type === "append" ? c.graph.nodes : []
       for (const node of nodes) st.dup.get(sessionId, node.nodeId)
-      nodes.forEach((node, k) => st.node.run(sessionId, head.nodeCount + k, node.nodeId, node.parentNodeId ?? null, JSON.stringify(node)))
-      const next = { ...head, headRevision: row.head_revision + 1, config: c.config, frames: c.frames, currentFrameId: c.currentFrameId, checkpoint: c.checkpoint, nodeCount: head.nodeCount + nodes.length, leafNodeId: c.graph.leafNodeId }
+      nodes.forEach((node, k) =>
+        st.node.run(sessionId, head.nodeCount + k, node.nodeId, node.parentNodeId ?? null, JSON.stringify(node))
+      )
+      const next = {
+        ...head,
+        headRevision: row.head_revision + 1,
+        config: c.config,
+        frames: c.frames,
+        currentFrameId: c.currentFrameId,
+        checkpoint: c.checkpoint,
+        nodeCount: head.nodeCount + nodes.length,
+        leafNodeId: c.graph.leafNodeId
+      }
       st.update.get(JSON.stringify(next), next.headRevision, next.nodeCount, 0, sessionId, row.head_revision)
       st.del.run(batchId, "claim", `token-${i}`)
       st.complete.run(0, batchId, "claim", `token-${i}`)
-      st.insertStamp.run(sessionId, c.turnStamp!.turnId, c.turnStamp!.hash, JSON.stringify({ headRevision: next.headRevision }), 0)
+      st.insertStamp.run(
+        sessionId,
+        c.turnStamp!.turnId,
+        c.turnStamp!.hash,
+        JSON.stringify({ headRevision: next.headRevision }),
+        0
+      )
       st.commit.run()
       i++
       return Number(process.hrtime.bigint() - t0) / 1e6

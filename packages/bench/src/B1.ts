@@ -9,11 +9,11 @@ import { SessionStore } from "@lash/core"
 import { Context, Effect, Layer, Option } from "effect"
 import { rootSession, tempDir, turnCommit, userBatch } from "./Fixtures.js"
 import { timed } from "./Profile.js"
-import { type Summary, summarize } from "./Stats.js"
+import { summarize, type Summary } from "./Stats.js"
 
 export const b1 = (synchronous: "full" | "normal", n: number): Promise<Summary> => {
   const tmp = tempDir("b1")
-  const program = Effect.gen(function* () {
+  const program = Effect.gen(function*() {
     const storage = yield* Layer.build(SqliteBackend.layer({ filename: tmp.file("lash.db"), synchronous }))
     const store = Context.get(storage, SessionStore)
     const sessionId = "bench-b1"
@@ -22,7 +22,15 @@ export const b1 = (synchronous: "full" | "normal", n: number): Promise<Summary> 
     const samples: Array<number> = []
     for (let i = 0; i < warmup + n; i++) {
       yield* store.enqueue(userBatch(sessionId, i))
-      const claim = Option.getOrThrow(yield* store.claimReady({ sessionId: sessionId as never, ownerId: "bench", boundary: "idle", ttlMs: 60_000, maxBatches: 1 }))
+      const claim = Option.getOrThrow(
+        yield* store.claimReady({
+          sessionId: sessionId as never,
+          ownerId: "bench",
+          boundary: "idle",
+          ttlMs: 60_000,
+          maxBatches: 1
+        })
+      )
       const commit = turnCommit(sessionId, i, { claim })
       const t0 = process.hrtime.bigint()
       yield* store.commit(commit)

@@ -9,7 +9,7 @@ import { type ProcessId, ProcessRegistry } from "@lash/core"
 import { Context, Effect, Layer } from "effect"
 import { buildCore, echoRegistration, echoTool, emptyEnv } from "./Core.js"
 import { tempDir } from "./Fixtures.js"
-import { type Summary, summarize, timeEffect } from "./Stats.js"
+import { summarize, type Summary, timeEffect } from "./Stats.js"
 
 export interface B2Result {
   readonly sequential: Summary
@@ -19,14 +19,14 @@ export interface B2Result {
 
 export const b2 = (synchronous: "full" | "normal", n: number, batches: number): Promise<B2Result> => {
   const tmp = tempDir("b2")
-  const program = Effect.gen(function* () {
+  const program = Effect.gen(function*() {
     const storage = yield* Layer.build(SqliteBackend.layer({ filename: tmp.file("lash.db"), synchronous }))
     const counter = { n: 0 }
     const core = yield* buildCore(storage, { tools: [echoTool(counter)] })
     const envRef = yield* core.processEnv.persist(emptyEnv)
     let started = 0
     const one = (id: string) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         started++
         yield* core.processes().start(echoRegistration(id, envRef))
         const out = yield* core.processes().await(id)
@@ -46,13 +46,20 @@ export const b2 = (synchronous: "full" | "normal", n: number, batches: number): 
     }
     // Exactly-once: one completion event per process, one tool execution per process.
     const registry = Context.get(storage, ProcessRegistry)
-    const ids = [...Array.from({ length: warmup + n }, (_, i) => `b2-seq-${i}`), ...Array.from({ length: batches * 16 }, (_, i) => `b2-conc-${Math.floor(i / 16)}-${i % 16}`)]
+    const ids = [
+      ...Array.from({ length: warmup + n }, (_, i) => `b2-seq-${i}`),
+      ...Array.from({ length: batches * 16 }, (_, i) => `b2-conc-${Math.floor(i / 16)}-${i % 16}`)
+    ]
     for (const id of ids) {
       const events = yield* registry.eventsAfter(id as ProcessId, 0)
       const completed = events.filter((e) => e.eventType === "process.completed").length
-      if (completed !== 1) return yield* Effect.dieMessage(`B2 exactly-once violated: ${id} has ${completed} completion events`)
+      if (completed !== 1) {
+        return yield* Effect.dieMessage(`B2 exactly-once violated: ${id} has ${completed} completion events`)
+      }
     }
-    if (counter.n !== started) return yield* Effect.dieMessage(`B2 exactly-once violated: ${counter.n} tool executions for ${started} processes`)
+    if (counter.n !== started) {
+      return yield* Effect.dieMessage(`B2 exactly-once violated: ${counter.n} tool executions for ${started} processes`)
+    }
     return { sequential: summarize(seq), concurrent16: summarize(conc), processes: started } satisfies B2Result
   })
   return Effect.runPromise(Effect.scoped(program)).finally(tmp.dispose)

@@ -9,7 +9,7 @@ import { Ids, type SessionId, TriggerStore } from "@lash/core"
 import { Context, Effect, Layer } from "effect"
 import { buildCore, echoTool, emptyEnv } from "./Core.js"
 import { tempDir } from "./Fixtures.js"
-import { type Summary, summarize } from "./Stats.js"
+import { summarize, type Summary } from "./Stats.js"
 
 const SOURCE = "bench.Ping"
 
@@ -25,16 +25,27 @@ const draft = (envRef: string, k: number) => ({
   payloadSchema: { type: "object", properties: { n: { type: "number" } }, required: ["n"], additionalProperties: true },
   target: {
     type: "tool_call" as const,
-    call: { callId: `ping-${k}`, toolId: "tool:echo" as never, toolName: "echo", args: { label: `ping-${k}` }, preparedPayload: null }
+    call: {
+      callId: `ping-${k}`,
+      toolId: "tool:echo" as never,
+      toolName: "echo",
+      args: { label: `ping-${k}` },
+      preparedPayload: null
+    }
   },
   targetIdentity: { kind: "tool_call" },
   eventTypes: [],
   inputTemplate: {}
 })
 
-export const b3 = (synchronous: "full" | "normal", subscriptions: number, running: boolean, n: number): Promise<Summary> => {
+export const b3 = (
+  synchronous: "full" | "normal",
+  subscriptions: number,
+  running: boolean,
+  n: number
+): Promise<Summary> => {
   const tmp = tempDir("b3")
-  const program = Effect.gen(function* () {
+  const program = Effect.gen(function*() {
     const storage = yield* Layer.build(SqliteBackend.layer({ filename: tmp.file("lash.db"), synchronous }))
     const counter = { n: 0 }
     const core = yield* buildCore(storage, { tools: [echoTool(counter)], worker: { enabled: running } })
@@ -44,11 +55,20 @@ export const b3 = (synchronous: "full" | "normal", subscriptions: number, runnin
     const samples: Array<number> = []
     const started: Array<string> = []
     for (let i = 0; i < warmup + n; i++) {
-      const request = { sourceType: SOURCE, sourceKey: Ids.emptySourceKey(SOURCE), payload: { n: i }, idempotencyKey: `ping-${i}` }
+      const request = {
+        sourceType: SOURCE,
+        sourceKey: Ids.emptySourceKey(SOURCE),
+        payload: { n: i },
+        idempotencyKey: `ping-${i}`
+      }
       const t0 = process.hrtime.bigint()
       const report = yield* core.triggers().emit(request)
       const ms = Number(process.hrtime.bigint() - t0) / 1e6
-      if (report.startedProcessIds.length !== subscriptions) return yield* Effect.dieMessage(`B3: ${report.startedProcessIds.length} processes started for ${subscriptions} subscriptions`)
+      if (report.startedProcessIds.length !== subscriptions) {
+        return yield* Effect.dieMessage(
+          `B3: ${report.startedProcessIds.length} processes started for ${subscriptions} subscriptions`
+        )
+      }
       started.push(...report.startedProcessIds)
       if (i >= warmup) samples.push(ms)
     }
@@ -57,7 +77,11 @@ export const b3 = (synchronous: "full" | "normal", subscriptions: number, runnin
         const out = yield* core.processes().await(pid)
         if (out.type !== "success") return yield* Effect.dieMessage(`B3 ${pid}: ${JSON.stringify(out)}`)
       }
-      if (counter.n !== started.length) return yield* Effect.dieMessage(`B3 exactly-once violated: ${counter.n} executions for ${started.length} processes`)
+      if (counter.n !== started.length) {
+        return yield* Effect.dieMessage(
+          `B3 exactly-once violated: ${counter.n} executions for ${started.length} processes`
+        )
+      }
     }
     return summarize(samples)
   })

@@ -11,7 +11,7 @@ import { SessionStore } from "@lash/core"
 import { Context, Effect, Layer } from "effect"
 import { runChild } from "./Child.js"
 import { rootSession, tempDir, turnCommit } from "./Fixtures.js"
-import { type Summary, summarize } from "./Stats.js"
+import { summarize, type Summary } from "./Stats.js"
 
 export interface B4Point {
   readonly turns: number
@@ -38,7 +38,7 @@ export const b4 = async (sizes: ReadonlyArray<number>, reps: number): Promise<Re
   try {
     await Effect.runPromise(
       Effect.scoped(
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           // Histories are written at NORMAL for speed; every reopen runs at the default FULL.
           const storage = yield* Layer.build(SqliteBackend.layer({ filename, synchronous: "normal" }))
           const store = Context.get(storage, SessionStore)
@@ -56,10 +56,14 @@ export const b4 = async (sizes: ReadonlyArray<number>, reps: number): Promise<Re
     const out: Array<B4Point> = []
     for (const turns of sizes) {
       const runs: Array<B4ChildOut> = []
-      for (let r = 0; r < reps; r++) runs.push(await runChild<B4ChildOut>("B4child.ts", [filename, `b4-${turns}`, WARMUP]))
+      for (let r = 0; r < reps; r++) {
+        runs.push(await runChild<B4ChildOut>("B4child.ts", [filename, `b4-${turns}`, WARMUP]))
+      }
       // The read view after a reopen is the recent active path (the core loads at most 256 nodes; a turn loads the rest).
       const expected = Math.min(2 * turns, 256)
-      if (runs.some((x) => x.messages !== expected)) throw new Error(`B4: read view of b4-${turns} has ${runs[0]?.messages} messages, expected ${expected}`)
+      if (runs.some((x) => x.messages !== expected)) {
+        throw new Error(`B4: read view of b4-${turns} has ${runs[0]?.messages} messages, expected ${expected}`)
+      }
       out.push({
         turns,
         open: summarize(runs.map((x) => x.openMs)),

@@ -12,12 +12,14 @@ import { buildCore } from "./Core.js"
 const [filename, sessionId, warmupSessionId] = process.argv.slice(2) as [string, string, string | undefined]
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6
 
-const program = Effect.gen(function* () {
+const program = Effect.gen(function*() {
   const t0 = process.hrtime.bigint()
   const storage = yield* Layer.build(SqliteBackend.layer({ filename }))
   const core = yield* buildCore(storage, { worker: { enabled: false, startupSweep: false } })
   const layerMs = ms(t0)
-  if (warmupSessionId !== undefined) for (let i = 0; i < 30; i++) yield* core.openSession(warmupSessionId, { create: false })
+  if (warmupSessionId !== undefined) {
+    for (let i = 0; i < 30; i++) yield* core.openSession(warmupSessionId, { create: false })
+  }
   const t1 = process.hrtime.bigint()
   const session = yield* core.openSession(sessionId, { create: false })
   const view = session.readView()

@@ -33,7 +33,12 @@ const history = (sessionId: string, turns: number) => {
     if (c.graph.type === "append") nodes.push(...c.graph.nodes)
   }
   const last = nodes[nodes.length - 1]
-  return { ...one, config: benchPolicy, graph: { type: "append" as const, nodes, ...(last === undefined ? {} : { leafNodeId: last.nodeId }) }, checkpoint: { ...one.checkpoint, turnIndex: turns } }
+  return {
+    ...one,
+    config: benchPolicy,
+    graph: { type: "append" as const, nodes, ...(last === undefined ? {} : { leafNodeId: last.nodeId }) },
+    checkpoint: { ...one.checkpoint, turnIndex: turns }
+  }
 }
 
 export const b5 = async (sessions: number, turnsList: ReadonlyArray<number>): Promise<ReadonlyArray<B5Point>> => {
@@ -44,7 +49,7 @@ export const b5 = async (sessions: number, turnsList: ReadonlyArray<number>): Pr
     try {
       await Effect.runPromise(
         Effect.scoped(
-          Effect.gen(function* () {
+          Effect.gen(function*() {
             const storage = yield* Layer.build(SqliteBackend.layer({ filename, synchronous: "normal" }))
             const store = Context.get(storage, SessionStore)
             for (let s = 0; s < sessions; s++) {
@@ -56,7 +61,9 @@ export const b5 = async (sessions: number, turnsList: ReadonlyArray<number>): Pr
           })
         )
       )
-      const r = await runChild<B5ChildOut>("B5child.ts", [filename, String(sessions), String(turns)], { exposeGc: true })
+      const r = await runChild<B5ChildOut>("B5child.ts", [filename, String(sessions), String(turns)], {
+        exposeGc: true
+      })
       out.push({ turns, ...r })
     } finally {
       tmp.dispose()

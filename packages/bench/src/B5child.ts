@@ -15,10 +15,12 @@ const used = () => {
   return m.heapUsed + m.external
 }
 
-const program = Effect.gen(function* () {
+const program = Effect.gen(function*() {
   const storage = yield* Layer.build(SqliteBackend.layer({ filename }))
   const coreScope = yield* Scope.make()
-  const core = yield* buildCore(storage, { worker: { enabled: false, startupSweep: false } }).pipe(Scope.extend(coreScope))
+  const core = yield* buildCore(storage, { worker: { enabled: false, startupSweep: false } }).pipe(
+    Scope.extend(coreScope)
+  )
   // Warm the code paths once so that JIT / module state does not count as session memory.
   yield* core.openSession("b5-warm")
   let handles: Array<LashSession> = []
@@ -28,13 +30,17 @@ const program = Effect.gen(function* () {
   const openMs = Number(process.hrtime.bigint() - t0) / 1e6
   const afterOpen = used()
   // An opened session holds its recent active path only (at most 256 nodes; a turn loads the rest).
-  if (handles.some((h) => h.readView().messages.length !== Math.min(2 * turns, 256))) throw new Error("B5: unexpected read view")
+  if (handles.some((h) => h.readView().messages.length !== Math.min(2 * turns, 256))) {
+    throw new Error("B5: unexpected read view")
+  }
   handles = []
   yield* Scope.close(coreScope, Exit.void)
   const afterClose = used()
   let json = 0
   const store = Context.get(storage, SessionStore)
-  for (let s = 0; s < sessions; s++) json += Buffer.byteLength(JSON.stringify(yield* store.load(`b5-${s}` as SessionId)))
+  for (let s = 0; s < sessions; s++) {
+    json += Buffer.byteLength(JSON.stringify(yield* store.load(`b5-${s}` as SessionId)))
+  }
   return {
     bytesPerSession: (afterOpen - beforeOpen) / sessions,
     jsonBytesPerSession: json / sessions,

@@ -1,5 +1,5 @@
 /**
- * B7, the Lashlang interpreter: the two programs of lashlang §9 (`loop5`, `list100k`) parsed, linked and executed
+ * B7, the Lashlang interpreter: the two programs of docs/lashlang.md, "Performance" (`loop5`, `list100k`) parsed, linked and executed
  * in process with `@lash/lashlang`, against the fixed Rust figures quoted there (whole process, median of 5).
  * Our figure is parse + link + execute of one program (no process start), median over `n` runs after a warm-up.
  */
@@ -31,7 +31,7 @@ for x in xs {
 submit s
 `
 
-/** The Rust reference figures of lashlang §9, in ms (fixed, not re-measured). */
+/** The Rust reference figures of docs/lashlang.md, "Performance", in ms (fixed, not re-measured). */
 export const RUST_MS = { loop5: 590, list100k: 64 } as const
 const EXPECTED = { loop5: "14999995", list100k: "9999900000" } as const
 
@@ -47,18 +47,30 @@ const host = { perform: () => Effect.succeed(null as Value.Value) }
 /** Runs one program once; returns the submitted value as JSON text. */
 export const runProgram = (source: string): string =>
   Effect.runSync(
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const program = yield* parse(source)
       const linked = yield* link(program, env, { globals: new Map() })
       const outcome = yield* execute(linked, new Map(), host, { mode: "foreground", maxSteps: 1_000_000_000 })
-      if (outcome._tag !== "Submitted") throw new Error(`B7: expected Submitted, got ${outcome._tag}${outcome._tag === "Errored" ? `: ${outcome.error.message}` : ""}`)
+      if (outcome._tag !== "Submitted") {
+        throw new Error(
+          `B7: expected Submitted, got ${outcome._tag}${outcome._tag === "Errored" ? `: ${outcome.error.message}` : ""}`
+        )
+      }
       return Value.toJsonText(outcome.value)
     })
   )
 
-const child = (name: "loop5" | "list100k", capMs: number): Promise<{ readonly ms?: number; readonly out?: string; readonly error?: string }> =>
+const child = (
+  name: "loop5" | "list100k",
+  capMs: number
+): Promise<{ readonly ms?: number; readonly out?: string; readonly error?: string }> =>
   new Promise((resolve) => {
-    const proc = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./B7child.ts", import.meta.url)), name], {
+    const proc = spawn(process.execPath, [
+      "--import",
+      "tsx",
+      fileURLToPath(new URL("./B7child.ts", import.meta.url)),
+      name
+    ], {
       cwd: fileURLToPath(new URL("..", import.meta.url)),
       stdio: ["ignore", "pipe", "pipe"]
     })
@@ -72,7 +84,11 @@ const child = (name: "loop5" | "list100k", capMs: number): Promise<{ readonly ms
       if (code === 0) {
         const parsed = JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as { ms: number; out: string }
         resolve(parsed)
-      } else resolve({ error: code === null ? `killed after the ${(capMs / 1000).toFixed(0)} s cap` : `exit ${code}: ${stderr.slice(0, 300)}` })
+      } else {resolve({
+          error: code === null
+            ? `killed after the ${(capMs / 1000).toFixed(0)} s cap`
+            : `exit ${code}: ${stderr.slice(0, 300)}`
+        })}
     })
   })
 
@@ -118,10 +134,11 @@ export const b7 = async (runs: number, capMs: number): Promise<ReadonlyArray<Res
       baseline: `Rust ${RUST_MS[name]} ms`,
       ratio: summary.p50 / RUST_MS[name],
       gate: { max: 3 },
-      note:
-        name === "loop5"
-          ? `${(5_000_000 / summary.p50 / 1000).toFixed(2)} M iterations/s; parse+link+execute in process, after a warm-up`
-          : `parse+link+execute in process, after a warm-up; cold child process ${probe.ms.toFixed(0)} ms`
+      note: name === "loop5"
+        ? `${
+          (5_000_000 / summary.p50 / 1000).toFixed(2)
+        } M iterations/s; parse+link+execute in process, after a warm-up`
+        : `parse+link+execute in process, after a warm-up; cold child process ${probe.ms.toFixed(0)} ms`
     })
   }
   return out

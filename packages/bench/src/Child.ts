@@ -5,11 +5,21 @@
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 
-export const runChild = <A>(module: string, args: ReadonlyArray<string>, options: { readonly exposeGc?: boolean; readonly capMs?: number } = {}): Promise<A> =>
+export const runChild = <A>(
+  module: string,
+  args: ReadonlyArray<string>,
+  options: { readonly exposeGc?: boolean; readonly capMs?: number } = {}
+): Promise<A> =>
   new Promise((resolve, reject) => {
     const proc = spawn(
       process.execPath,
-      [...(options.exposeGc === true ? ["--expose-gc"] : []), "--import", "tsx", fileURLToPath(new URL(`./${module}`, import.meta.url)), ...args],
+      [
+        ...(options.exposeGc === true ? ["--expose-gc"] : []),
+        "--import",
+        "tsx",
+        fileURLToPath(new URL(`./${module}`, import.meta.url)),
+        ...args
+      ],
       { cwd: fileURLToPath(new URL("..", import.meta.url)), stdio: ["ignore", "pipe", "pipe"] }
     )
     let stdout = ""
@@ -19,7 +29,13 @@ export const runChild = <A>(module: string, args: ReadonlyArray<string>, options
     const timer = options.capMs === undefined ? undefined : setTimeout(() => proc.kill("SIGKILL"), options.capMs)
     proc.on("exit", (code) => {
       if (timer !== undefined) clearTimeout(timer)
-      if (code !== 0) return reject(new Error(`${module} ${args.join(" ")}: ${code === null ? "killed (cap)" : `exit ${code}`}\n${stderr.slice(-2000)}`))
+      if (code !== 0) {
+        return reject(
+          new Error(
+            `${module} ${args.join(" ")}: ${code === null ? "killed (cap)" : `exit ${code}`}\n${stderr.slice(-2000)}`
+          )
+        )
+      }
       try {
         resolve(JSON.parse(stdout.trim().split("\n").pop() ?? "") as A)
       } catch (e) {

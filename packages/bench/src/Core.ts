@@ -34,10 +34,19 @@ export const echoTool = (counter: { n: number }) =>
   ])
 
 /** Builds a core over a storage context, in the current scope. */
-export const buildCore = (storage: Context.Context<LashStorage | StorageSignals>, config: Partial<LashCoreConfig> = {}) =>
+export const buildCore = (
+  storage: Context.Context<LashStorage | StorageSignals>,
+  config: Partial<LashCoreConfig> = {}
+) =>
   Layer.build(
     LashCore.layer({ mode: "standard", model: benchModel, ...config }).pipe(
-      Layer.provide(Layer.mergeAll(LanguageModelProvider.single(TestProvider.builder().build()), InlineEffectController.layer, Layer.succeedContext(storage)))
+      Layer.provide(
+        Layer.mergeAll(
+          LanguageModelProvider.single(TestProvider.builder().build()),
+          InlineEffectController.layer,
+          Layer.succeedContext(storage)
+        )
+      )
     )
   ).pipe(Effect.map(Context.get(LashCore)))
 
@@ -45,7 +54,16 @@ export const buildCore = (storage: Context.Context<LashStorage | StorageSignals>
 export const echoRegistration = (id: string, envRef: string) =>
   ProcessRegistration.make({
     id: id as ProcessId,
-    input: { type: "tool_call", call: { callId: `${id}:call`, toolId: "tool:echo" as never, toolName: "echo", args: { label: id }, preparedPayload: null } },
+    input: {
+      type: "tool_call",
+      call: {
+        callId: `${id}:call`,
+        toolId: "tool:echo" as never,
+        toolName: "echo",
+        args: { label: id },
+        preparedPayload: null
+      }
+    },
     provenance: ProcessProvenance.host(),
     envRef: envRef as never
   })

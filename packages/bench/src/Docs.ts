@@ -15,7 +15,9 @@ export interface DocsInput {
   readonly command: string
 }
 
-const fmt = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3))
+const fmt = (
+  x: number
+): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3))
 
 const FLOORS = `## What each ratio is measured against (its floor)
 
@@ -32,7 +34,7 @@ const FLOORS = `## What each ratio is measured against (its floor)
 | B4 | t(10²) | Cold reopen (fresh OS process, warm page cache) of a 10ⁿ-turn session ÷ the 10²-turn one: 1.0 = reopen independent of history length. |
 | B5 | the session's own persisted JSON (\`JSON.stringify(SessionStore.load(id))\`, UTF-8 bytes) | Heap (\`heapUsed + external\`, after \`gc()\`) per idle open session ÷ the bytes the same session takes as canonical JSON: 1.0 = an open session costs what its data weighs. The spec's growth ratio (500 vs 50 turns) and leak ratio are reported beside it. SQLite's page cache is native memory and is not counted. |
 | B6 | 1 worker | Postgres worker scaling: only with \`LASH_PG_URL\`. |
-| B7 / Rust | the fixed Rust figures of lashlang §9 (loop5 0.59 s, list100k 0.064 s; release build, 2-vCPU VM, whole process, median of 5) | The only baseline not re-measured here. Our figure is parse + link + execute in process after a warm-up. |
+| B7 / Rust | the fixed Rust figures of docs/lashlang.md, "Performance" (loop5 0.59 s, list100k 0.064 s; release build, 2-vCPU VM, whole process, median of 5) | The only baseline not re-measured here. Our figure is parse + link + execute in process after a warm-up. |
 | B8 | peers on this machine in this run | LangGraph.js \`SqliteSaver.put\` (same payload, both FULL) vs our B1 commit; a local Restate server (loopback, default config, RocksDB WAL fsync on) running a 3-step handler (\`ctx.run\` × 3) vs our 3-step Lashlang process (a trigger emit starts it; 3 journaled \`tool_call\` effects on SQLite FULL), both call → result, sequential. Restate is installed on first use into \`~/.cache/lash-bench\` (\`LASH_BENCH_CACHE\`), not into the workspace. Where a peer cannot run, one line says why. |
 `
 
@@ -41,24 +43,36 @@ const pct = (x: number) => `${(100 * x).toFixed(0)}%`
 const profileSection = (profiles: ReadonlyArray<ProfileReport>, results: ReadonlyArray<Result>): string => {
   if (profiles.length === 0) return ""
   const b0c = results.find((r) => r.id === "B0c" && r.variant.startsWith("sqlite/full"))?.ratio
-  const floorVerdict =
-    b0c === undefined
-      ? "B0c was not measured in this run."
-      : b0c > 1.5
-        ? `In this run B0c / B0a = ${fmt(b0c)} at FULL, so **the B1 FULL ≤ 1.5 × B0a gate cannot be met by any implementation that writes B1's rows** on this machine: the rows themselves (about 7 KiB over some ten b-tree pages, against one 512 B row) cost more than 1.5 raw commits before lash runs.`
-        : `In this run B0c / B0a = ${fmt(b0c)} at FULL: the rows alone fit the gate, and what B1 spends above B0c is lash's.`
+  const floorVerdict = b0c === undefined
+    ? "B0c was not measured in this run."
+    : b0c > 1.5
+    ? `In this run B0c / B0a = ${
+      fmt(b0c)
+    } at FULL, so **the B1 FULL ≤ 1.5 × B0a gate cannot be met by any implementation that writes B1's rows** on this machine: the rows themselves (about 7 KiB over some ten b-tree pages, against one 512 B row) cost more than 1.5 raw commits before lash runs.`
+    : `In this run B0c / B0a = ${
+      fmt(b0c)
+    } at FULL: the rows alone fit the gate, and what B1 spends above B0c is lash's.`
   const p50 = (id: string, variant: string) => results.find((r) => r.id === id && r.variant === variant)?.summary.p50
   const b2Full = p50("B2", "sqlite/full sequential")
   const b2Normal = p50("B2", "sqlite/normal sequential")
   const b0aFull = p50("B0a", "sqlite/full")
-  const b2Verdict =
-    b2Full === undefined || b2Normal === undefined || b0aFull === undefined
-      ? "B2 was not measured at both levels in this run."
-      : `In this run its FULL − NORMAL difference alone (the durability share: three WAL fsyncs of multi-page commits and their checkpoints) is ${fmt(b2Full - b2Normal)} ms against a whole budget of 8 × B0a = ${fmt(8 * b0aFull)} ms, and the NORMAL run (${fmt(b2Normal)} ms, no fsync) is mostly the Effect runtime: the worker's fibers (the run raced against lease renewal and the cancel watch), forks, semaphores, and the waiter's wake-up. Both halves would have to shrink several-fold to meet the gate.`
+  const b2Verdict = b2Full === undefined || b2Normal === undefined || b0aFull === undefined
+    ? "B2 was not measured at both levels in this run."
+    : `In this run its FULL − NORMAL difference alone (the durability share: three WAL fsyncs of multi-page commits and their checkpoints) is ${
+      fmt(b2Full - b2Normal)
+    } ms against a whole budget of 8 × B0a = ${fmt(8 * b0aFull)} ms, and the NORMAL run (${
+      fmt(b2Normal)
+    } ms, no fsync) is mostly the Effect runtime: the worker's fibers (the run raced against lease renewal and the cancel watch), forks, semaphores, and the waiter's wake-up. Both halves would have to shrink several-fold to meet the gate.`
   const names = [...new Set(profiles.flatMap((p) => p.categories.map((c) => c.name)))]
   const header = `| Category | ${profiles.map((p) => p.label.replace(", timed spans only", "")).join(" | ")} |`
-  const rows = names.map((name) => `| ${name} | ${profiles.map((p) => pct(p.categories.find((c) => c.name === name)?.share ?? 0)).join(" | ")} |`)
-  const tops = profiles.map((p) => `- ${p.label.replace(", timed spans only", "")}: ${p.top.slice(0, 5).map((t) => `${pct(t.share)} \`${t.frame.trim()}\``).join(", ")}`)
+  const rows = names.map((name) =>
+    `| ${name} | ${profiles.map((p) => pct(p.categories.find((c) => c.name === name)?.share ?? 0)).join(" | ")} |`
+  )
+  const tops = profiles.map((p) =>
+    `- ${p.label.replace(", timed spans only", "")}: ${
+      p.top.slice(0, 5).map((t) => `${pct(t.share)} \`${t.frame.trim()}\``).join(", ")
+    }`
+  )
   return `## Where the time goes (profile of this run)
 
 \`--profile\` (implied by \`--write-docs\`) runs B1 and B2 again under the V8 sampling profiler in-process (100 µs
@@ -103,8 +117,16 @@ p50s on the same machine (Intel Xeon × 2, databases in \`/tmp\`, B0a FULL 0.14 
 export const writeDocs = (input: DocsInput): string => {
   const path = fileURLToPath(new URL("../../../docs/performance.md", import.meta.url))
   const rows = input.results.map((r) => {
-    const gate = r.gate === undefined ? "" : `${r.gate.max !== undefined ? `≤ ${r.gate.max}` : `≥ ${r.gate.min}`}${r.gate.enforced === false ? " (reported)" : ""}`
-    return `| ${r.id} | ${r.variant} | ${fmt(r.summary.p50)} ${r.unit} | ${fmt(r.summary.p99)} ${r.unit} | ${r.summary.n} | ${r.baseline ?? ""} | ${r.ratio === undefined ? "" : fmt(r.ratio)} | ${gate} | ${r.gate === undefined ? "" : passes(r) ? "pass" : "**MISS**"} |`
+    const gate = r.gate === undefined
+      ? ""
+      : `${r.gate.max !== undefined ? `≤ ${r.gate.max}` : `≥ ${r.gate.min}`}${
+        r.gate.enforced === false ? " (reported)" : ""
+      }`
+    return `| ${r.id} | ${r.variant} | ${fmt(r.summary.p50)} ${r.unit} | ${
+      fmt(r.summary.p99)
+    } ${r.unit} | ${r.summary.n} | ${r.baseline ?? ""} | ${r.ratio === undefined ? "" : fmt(r.ratio)} | ${gate} | ${
+      r.gate === undefined ? "" : passes(r) ? "pass" : "**MISS**"
+    } |`
   })
   const env = input.env
   const text = `# Performance
@@ -123,7 +145,9 @@ depend on the machine and its disk.
 | OS | ${env["os"]} |
 | File system of the databases | ${env["fs"]} |
 | Node | ${env["node"]} |
-| SQLite | ${env["sqlite"]} (better-sqlite3; journal_mode WAL; busy_timeout 10 000 ms in lash; \`synchronous\` per row) |
+| SQLite | ${
+    env["sqlite"]
+  } (better-sqlite3; journal_mode WAL; busy_timeout 10 000 ms in lash; \`synchronous\` per row) |
 | Run mode | ${env["mode"]} |
 | 1-min load average at start | ${env["loadavg1"]} (the machine was otherwise idle unless this is well above 0) |
 
@@ -135,7 +159,7 @@ ${rows.join("\n")}
 
 ${input.notes.map((n) => `- ${n.replace(/^# /, "")}`).join("\n")}
 
-Gates marked *(reported)* are gates of backends.md §6.2 that this wave reports but does not enforce; the enforced
+Gates marked *(reported)* are gates of docs/performance.md that this wave reports but does not enforce; the enforced
 gates are B1 FULL ≤ 1.5 × B0a, B2 ≤ 8 × B0a, B4 t(10⁴)/t(10²) ≤ 2, B5 ≤ 1.5 × persisted JSON, B7 ≤ 3 × Rust.
 
 ${HISTORY}
@@ -159,7 +183,7 @@ ${profileSection(input.profiles, input.results)}
   in a temp directory, registers the in-process SDK endpoint, warms up 20 calls and checks every answer (v + 3); the
   lash side checks every result and that the step tool ran exactly 3 times per process.
 - \`packages/bench/results/<ISO timestamp>.json\` and \`latest.md\` (gitignored) hold every run's figures, gates and
-  profiles in machine-readable form (backends.md §6.3).
+  profiles in machine-readable form (docs/performance.md).
 - B7 runs a program in a child process first, with a cap (15 s quick, 600 s full): a program that does not finish
   is reported with the cap as a lower bound and a MISS instead of stalling the suite.
 `

@@ -1,7 +1,14 @@
 /**
  * Shared bench fixtures: temp directories, the realistic turn commit of B1/B4/B5, a test model.
  */
-import { Ids, type QueuedWorkBatchDraft, type QueuedWorkClaim, type RuntimeCommit, type SessionId, TurnInput } from "@lash/core"
+import {
+  Ids,
+  type QueuedWorkBatchDraft,
+  type QueuedWorkClaim,
+  type RuntimeCommit,
+  type SessionId,
+  TurnInput
+} from "@lash/core"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -11,13 +18,19 @@ export const benchModel = { id: "bench-model", limits: { contextWindowTokens: 12
 export const benchPolicy = { providerId: "", model: benchModel }
 
 /** A fresh temp directory; `dispose()` removes it. */
-export const tempDir = (prefix: string): { readonly dir: string; readonly file: (name: string) => string; readonly dispose: () => void } => {
+export const tempDir = (
+  prefix: string
+): { readonly dir: string; readonly file: (name: string) => string; readonly dispose: () => void } => {
   const dir = mkdtempSync(join(tmpdir(), `lash-bench-${prefix}-`))
   return { dir, file: (name) => join(dir, name), dispose: () => rmSync(dir, { recursive: true, force: true }) }
 }
 
 /** The create request of a root bench session. */
-export const rootSession = (sessionId: string) => ({ sessionId: sessionId as SessionId, relation: { type: "root" as const }, policy: benchPolicy })
+export const rootSession = (sessionId: string) => ({
+  sessionId: sessionId as SessionId,
+  relation: { type: "root" as const },
+  policy: benchPolicy
+})
 
 const filler = (seed: string, bytes: number): string => {
   const unit = `${seed} lorem ipsum dolor sit amet, consectetur adipiscing elit; `
@@ -38,7 +51,7 @@ export const userBatch = (sessionId: string, i: number): QueuedWorkBatchDraft =>
 const snapshot = filler("plugin-state", 4096)
 
 /**
- * A realistic turn commit (backends §6.2 B1): 2 message nodes of ~1 KiB each (user + assistant), a checkpoint with a
+ * A realistic turn commit (docs/performance.md B1): 2 message nodes of ~1 KiB each (user + assistant), a checkpoint with a
  * 4 KiB plugin snapshot and usage, one usage delta, a turn stamp over the content hash, and (optionally) one
  * completed queued-work claim.
  */
@@ -56,7 +69,11 @@ export const turnCommit = (
     sessionId: sessionId as SessionId,
     expectedHeadRevision: expected,
     config: benchPolicy,
-    frames: [{ frameId: "main", assignment: { policy: benchPolicy, pluginOptions: { plugins: {} } }, protocolOptions: null }],
+    frames: [{
+      frameId: "main",
+      assignment: { policy: benchPolicy, pluginOptions: { plugins: {} } },
+      protocolOptions: null
+    }],
     currentFrameId: "main",
     graph: {
       type: "append",
@@ -65,13 +82,27 @@ export const turnCommit = (
           nodeId: userNode,
           ...(expected > 0 ? { parentNodeId: `${sessionId}:turn:${expected}:a` } : {}),
           timestampMs: 1_767_225_600_000 + turn,
-          payload: { kind: "message", message: { id: `${userNode}:m`, role: "user", parts: [{ id: `${userNode}:p`, kind: "text", content: filler(`u${turn}`, bytes) }] } }
+          payload: {
+            kind: "message",
+            message: {
+              id: `${userNode}:m`,
+              role: "user",
+              parts: [{ id: `${userNode}:p`, kind: "text", content: filler(`u${turn}`, bytes) }]
+            }
+          }
         },
         {
           nodeId: asstNode,
           parentNodeId: userNode,
           timestampMs: 1_767_225_600_000 + turn,
-          payload: { kind: "message", message: { id: `${asstNode}:m`, role: "assistant", parts: [{ id: `${asstNode}:p`, kind: "text", content: filler(`a${turn}`, bytes) }] } }
+          payload: {
+            kind: "message",
+            message: {
+              id: `${asstNode}:m`,
+              role: "assistant",
+              parts: [{ id: `${asstNode}:p`, kind: "text", content: filler(`a${turn}`, bytes) }]
+            }
+          }
         }
       ],
       leafNodeId: asstNode
@@ -79,10 +110,24 @@ export const turnCommit = (
     checkpoint: {
       turnIndex: turn,
       usage: { input: 1200 * turn, output: 300 * turn },
-      pluginSnapshot: { bench: { version: "1", state: { blob: options.snapshotBytes === undefined ? snapshot : filler("plugin-state", options.snapshotBytes), turn } } }
+      pluginSnapshot: {
+        bench: {
+          version: "1",
+          state: {
+            blob: options.snapshotBytes === undefined ? snapshot : filler("plugin-state", options.snapshotBytes),
+            turn
+          }
+        }
+      }
     },
     usageDeltas: [{ source: "turn", model: benchModel.id, usage: { input: 1200, output: 300 } }],
-    completedClaims: options.claim === undefined ? [] : [{ claimId: options.claim.claimId, leaseToken: options.claim.leaseToken, batchIds: options.claim.batches.map((b) => b.batchId) }]
+    completedClaims: options.claim === undefined
+      ? []
+      : [{
+        claimId: options.claim.claimId,
+        leaseToken: options.claim.leaseToken,
+        batchIds: options.claim.batches.map((b) => b.batchId)
+      }]
   }
   return { ...base, turnStamp: { turnId: turnId as never, hash: Ids.turnStampHash(base) } }
 }

@@ -25,7 +25,10 @@ interface CpuProfile {
 /** The categories, first match wins. */
 const CATEGORIES: ReadonlyArray<readonly [string, (f: CallFrame) => boolean]> = [
   // better-sqlite3 runs SQLite (and at FULL the WAL fsync) synchronously inside its native statement methods.
-  ["SQLite engine (native statement calls, fsync included)", (f) => f.url === "" && /^(run|all|get|iterate|exec|prepare|pragma)$/.test(f.functionName)],
+  [
+    "SQLite engine (native statement calls, fsync included)",
+    (f) => f.url === "" && /^(run|all|get|iterate|exec|prepare|pragma)$/.test(f.functionName)
+  ],
   ["driver glue (sqlite-node, better-sqlite3 JS)", (f) => /sql-sqlite-node\/dist\/|better-sqlite3\//.test(f.url)],
   ["@effect/sql", (f) => /@effect\/sql\/dist/.test(f.url)],
   ["Schema encode/decode", (f) => /effect\/dist\/.*\/(ParseResult|Schema|SchemaAST)\.js/.test(f.url)],
@@ -47,7 +50,9 @@ export interface ProfileReport {
 }
 
 const post = <T>(session: Session, method: string, params?: object): Promise<T> =>
-  new Promise((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res as T))))
+  new Promise((resolve, reject) =>
+    session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res as T)))
+  )
 
 const shortUrl = (url: string) =>
   url
@@ -114,7 +119,9 @@ const report = (label: string, p: CpuProfile, spans: ReadonlyArray<readonly [big
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
   // Samples taken while the profiler itself answers (serialising the profile at stop) are not the benchmark's.
   const isProfiler = (id: number): boolean => {
-    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) if (frames.get(cur)?.url === "node:inspector") return true
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      if (frames.get(cur)?.url === "node:inspector") return true
+    }
     return false
   }
   // Sample i is taken at startTime + Σ timeDeltas[0..i] µs; spans are sorted, so one cursor walks them.
@@ -156,7 +163,9 @@ const report = (label: string, p: CpuProfile, spans: ReadonlyArray<readonly [big
 
 /** `P B1 sqlite/normal (1234 ms sampled): SQLite engine 31%, Effect runtime 24%, ...`. */
 export const profileLine = (r: ProfileReport): string =>
-  `P ${r.label} (${r.totalMs.toFixed(0)} ms sampled): ${r.categories
-    .filter((c) => c.share >= 0.01)
-    .map((c) => `${c.name} ${(100 * c.share).toFixed(0)}%`)
-    .join(", ")}`
+  `P ${r.label} (${r.totalMs.toFixed(0)} ms sampled): ${
+    r.categories
+      .filter((c) => c.share >= 0.01)
+      .map((c) => `${c.name} ${(100 * c.share).toFixed(0)}%`)
+      .join(", ")
+  }`

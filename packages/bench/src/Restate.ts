@@ -9,19 +9,36 @@
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs"
-import { createServer as createHttp2Server, type Http2Server, type Http2ServerRequest, type Http2ServerResponse } from "node:http2"
+import {
+  createServer as createHttp2Server,
+  type Http2Server,
+  type Http2ServerRequest,
+  type Http2ServerResponse
+} from "node:http2"
 import { createServer } from "node:net"
 import { homedir, tmpdir } from "node:os"
 import { join } from "node:path"
 import { pathToFileURL } from "node:url"
-import { type Summary, summarize, timeAsync } from "./Stats.js"
+import { summarize, type Summary, timeAsync } from "./Stats.js"
 
 export const RESTATE_SERVER_VERSION = "1.7.12"
 export const RESTATE_SDK_VERSION = "1.17.2"
 
-const cacheDir = () => join(process.env["LASH_BENCH_CACHE"] ?? join(homedir(), ".cache", "lash-bench"), `restate-${RESTATE_SERVER_VERSION}-sdk-${RESTATE_SDK_VERSION}`)
+const cacheDir = () =>
+  join(
+    process.env["LASH_BENCH_CACHE"] ?? join(homedir(), ".cache", "lash-bench"),
+    `restate-${RESTATE_SERVER_VERSION}-sdk-${RESTATE_SDK_VERSION}`
+  )
 
-const serverBinary = (dir: string) => join(dir, "node_modules", "@restatedev", `restate-server-${process.platform}-${process.arch}`, "bin", "restate-server")
+const serverBinary = (dir: string) =>
+  join(
+    dir,
+    "node_modules",
+    "@restatedev",
+    `restate-server-${process.platform}-${process.arch}`,
+    "bin",
+    "restate-server"
+  )
 const sdkEntry = (dir: string) => join(dir, "node_modules", "@restatedev", "restate-sdk", "dist", "index.js")
 
 /** Installs the pinned server and SDK into the cache once; returns the directory. Throws with npm's reason. */
@@ -31,10 +48,24 @@ const ensureInstalled = (): string => {
   mkdirSync(dir, { recursive: true })
   execFileSync(
     "npm",
-    ["install", "--prefix", dir, "--no-save", "--no-audit", "--no-fund", "--loglevel=error", `@restatedev/restate-server@${RESTATE_SERVER_VERSION}`, `@restatedev/restate-sdk@${RESTATE_SDK_VERSION}`],
+    [
+      "install",
+      "--prefix",
+      dir,
+      "--no-save",
+      "--no-audit",
+      "--no-fund",
+      "--loglevel=error",
+      `@restatedev/restate-server@${RESTATE_SERVER_VERSION}`,
+      `@restatedev/restate-sdk@${RESTATE_SDK_VERSION}`
+    ],
     { stdio: ["ignore", "ignore", "pipe"], timeout: 300_000 }
   )
-  if (!existsSync(serverBinary(dir))) throw new Error(`no restate-server binary for ${process.platform}-${process.arch} in @restatedev/restate-server ${RESTATE_SERVER_VERSION}`)
+  if (!existsSync(serverBinary(dir))) {
+    throw new Error(
+      `no restate-server binary for ${process.platform}-${process.arch} in @restatedev/restate-server ${RESTATE_SERVER_VERSION}`
+    )
+  }
   return dir
 }
 
@@ -65,7 +96,7 @@ export const runRestate = async (n: number, warmup: number): Promise<RestateRun>
   // SDK 1.17 calls `Promise.withResolvers` (Node 22+); this machine runs Node 20. The shim is the standard semantics.
   const P = Promise as unknown as { withResolvers?: unknown }
   if (typeof P.withResolvers !== "function") {
-    P.withResolvers = function <T>(this: PromiseConstructor) {
+    P.withResolvers = function<T>(this: PromiseConstructor) {
       let resolve!: (v: T) => void
       let reject!: (e: unknown) => void
       const promise = new this<T>((a, b) => {
@@ -78,7 +109,9 @@ export const runRestate = async (n: number, warmup: number): Promise<RestateRun>
   process.env["RESTATE_LOGGING"] ??= "ERROR"
   const restate = (await import(pathToFileURL(sdkEntry(dir)).href)) as {
     service: (d: unknown) => unknown
-    endpoint: () => { bind: (s: unknown) => { http2Handler: () => (req: Http2ServerRequest, res: Http2ServerResponse) => void } }
+    endpoint: () => {
+      bind: (s: unknown) => { http2Handler: () => (req: Http2ServerRequest, res: Http2ServerResponse) => void }
+    }
   }
   const [ingress, admin, fabric, sdkPort] = [await freePort(), await freePort(), await freePort(), await freePort()]
   const base = mkdtempSync(join(tmpdir(), "lash-bench-restate-"))
@@ -87,17 +120,21 @@ export const runRestate = async (n: number, warmup: number): Promise<RestateRun>
   let log = ""
   try {
     const t0 = process.hrtime.bigint()
-    child = spawn(serverBinary(dir), ["--base-dir", base, "--node-name", "bench", "--no-logo", "--listen-mode", "tcp"], {
-      env: {
-        ...process.env,
-        RESTATE_INGRESS__BIND_ADDRESS: `127.0.0.1:${ingress}`,
-        RESTATE_ADMIN__BIND_ADDRESS: `127.0.0.1:${admin}`,
-        RESTATE_BIND_ADDRESS: `127.0.0.1:${fabric}`,
-        RESTATE_DISABLE_TELEMETRY: "true",
-        RESTATE_LOG_FILTER: "error"
-      },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
+    child = spawn(
+      serverBinary(dir),
+      ["--base-dir", base, "--node-name", "bench", "--no-logo", "--listen-mode", "tcp"],
+      {
+        env: {
+          ...process.env,
+          RESTATE_INGRESS__BIND_ADDRESS: `127.0.0.1:${ingress}`,
+          RESTATE_ADMIN__BIND_ADDRESS: `127.0.0.1:${admin}`,
+          RESTATE_BIND_ADDRESS: `127.0.0.1:${fabric}`,
+          RESTATE_DISABLE_TELEMETRY: "true",
+          RESTATE_LOG_FILTER: "error"
+        },
+        stdio: ["ignore", "pipe", "pipe"]
+      }
+    )
     child.stdout?.on("data", (d) => (log = (log + String(d)).slice(-4000)))
     child.stderr?.on("data", (d) => (log = (log + String(d)).slice(-4000)))
     let up = false
@@ -133,18 +170,26 @@ export const runRestate = async (n: number, warmup: number): Promise<RestateRun>
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ uri: `http://127.0.0.1:${sdkPort}` })
     })
-    if (!registered.ok) throw new Error(`deployment registration answered ${registered.status}: ${await registered.text()}`)
+    if (!registered.ok) {
+      throw new Error(`deployment registration answered ${registered.status}: ${await registered.text()}`)
+    }
 
     const invoke = async (v: number) => {
       // The first calls after registration can meet a 404/503 while the deployment propagates to the ingress.
-      for (let attempt = 0; ; attempt++) {
-        const r = await fetch(`http://127.0.0.1:${ingress}/bench/run`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ v }) })
+      for (let attempt = 0;; attempt++) {
+        const r = await fetch(`http://127.0.0.1:${ingress}/bench/run`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ v })
+        })
         if (r.ok) {
           const body = (await r.json()) as { readonly v?: number }
           if (body.v !== v + 3) throw new Error(`restate handler answered ${JSON.stringify(body)} for ${v}`)
           return
         }
-        if (attempt > 50 || (r.status !== 404 && r.status !== 503)) throw new Error(`restate ingress answered ${r.status}: ${await r.text()}`)
+        if (attempt > 50 || (r.status !== 404 && r.status !== 503)) {
+          throw new Error(`restate ingress answered ${r.status}: ${await r.text()}`)
+        }
         await sleep(100)
       }
     }
@@ -152,7 +197,8 @@ export const runRestate = async (n: number, warmup: number): Promise<RestateRun>
     return {
       summary: summarize(samples),
       startupMs,
-      note: `restate-server ${RESTATE_SERVER_VERSION} (single node, loopback, default dev config: RocksDB WAL fsync on) + Node SDK ${RESTATE_SDK_VERSION} endpoint in this process; ingress POST → 3 × ctx.run → result`
+      note:
+        `restate-server ${RESTATE_SERVER_VERSION} (single node, loopback, default dev config: RocksDB WAL fsync on) + Node SDK ${RESTATE_SDK_VERSION} endpoint in this process; ingress POST → 3 × ctx.run → result`
     }
   } finally {
     if (child !== undefined && child.exitCode === null) {

@@ -1,5 +1,5 @@
 /**
- * The machine-readable report of every run (backends.md §6.3): `packages/bench/results/<ISO timestamp>.json` and
+ * The machine-readable report of every run (docs/performance.md): `packages/bench/results/<ISO timestamp>.json` and
  * `latest.md` beside it (the directory is gitignored; `docs/performance.md` is the committed report).
  */
 import { mkdirSync, writeFileSync } from "node:fs"
@@ -9,7 +9,11 @@ import type { ProfileReport } from "./Profile.js"
 import { passes, type Result } from "./Stats.js"
 
 const gateText = (r: Result): string | null =>
-  r.gate === undefined ? null : `${r.gate.max !== undefined ? `<= ${r.gate.max}` : `>= ${r.gate.min}`}${r.gate.enforced === false ? " (reported)" : ""}`
+  r.gate === undefined
+    ? null
+    : `${r.gate.max !== undefined ? `<= ${r.gate.max}` : `>= ${r.gate.min}`}${
+      r.gate.enforced === false ? " (reported)" : ""
+    }`
 
 export const writeResults = (input: {
   readonly env: Record<string, string | number>
@@ -43,11 +47,18 @@ export const writeResults = (input: {
   const file = join(dir, `${stamp}.json`)
   writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`)
   const rows = json.results.map(
-    (r) => `| ${r.id} | ${r.variant} | ${r.p50.toPrecision(3)} ${r.unit} | ${r.p99.toPrecision(3)} ${r.unit} | ${r.baseline ?? ""} | ${r.ratio === null ? "" : r.ratio.toPrecision(3)} | ${r.gate ?? ""} | ${r.pass === null ? "" : r.pass ? "pass" : "MISS"} |`
+    (r) =>
+      `| ${r.id} | ${r.variant} | ${r.p50.toPrecision(3)} ${r.unit} | ${r.p99.toPrecision(3)} ${r.unit} | ${
+        r.baseline ?? ""
+      } | ${r.ratio === null ? "" : r.ratio.toPrecision(3)} | ${r.gate ?? ""} | ${
+        r.pass === null ? "" : r.pass ? "pass" : "MISS"
+      } |`
   )
   writeFileSync(
     join(dir, "latest.md"),
-    `| benchmark | variant | p50 | p99 | baseline | ratio | gate | pass |\n|---|---|---|---|---|---|---|---|\n${rows.join("\n")}\n`
+    `| benchmark | variant | p50 | p99 | baseline | ratio | gate | pass |\n|---|---|---|---|---|---|---|---|\n${
+      rows.join("\n")
+    }\n`
   )
   return file
 }

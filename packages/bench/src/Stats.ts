@@ -23,7 +23,8 @@ export interface Summary {
 /** Percentile by nearest rank over a sorted copy. */
 export const summarize = (samples: ReadonlyArray<number>): Summary => {
   const sorted = [...samples].sort((a, b) => a - b)
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN
+  const at = (q: number) =>
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? Number.NaN
   return {
     n: sorted.length,
     p50: at(0.5),
@@ -55,16 +56,21 @@ export const passes = (r: Result): boolean =>
     ? true
     : (r.gate.max === undefined || r.ratio <= r.gate.max) && (r.gate.min === undefined || r.ratio >= r.gate.min)
 
-const fmt = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3))
+const fmt = (
+  x: number
+): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3))
 
 /** `B1 sqlite/full p50 0.24 ms p99 0.61 ms ratio 1.14 (B0a) gate <= 1.5 pass`. */
 export const line = (r: Result): string => {
-  const base = `${r.id} ${r.variant} p50 ${fmt(r.summary.p50)} ${r.unit} p95 ${fmt(r.summary.p95)} ${r.unit} p99 ${fmt(r.summary.p99)} ${r.unit} n ${r.summary.n}`
+  const base = `${r.id} ${r.variant} p50 ${fmt(r.summary.p50)} ${r.unit} p95 ${fmt(r.summary.p95)} ${r.unit} p99 ${
+    fmt(r.summary.p99)
+  } ${r.unit} n ${r.summary.n}`
   const ratio = r.ratio === undefined ? "" : ` ratio ${fmt(r.ratio)} (${r.baseline})`
-  const gate =
-    r.gate === undefined
-      ? ""
-      : ` gate ${r.gate.max !== undefined ? `<= ${r.gate.max}` : `>= ${r.gate.min}`}${r.gate.enforced === false ? " (reported)" : ""} ${passes(r) ? "pass" : "MISS"}`
+  const gate = r.gate === undefined
+    ? ""
+    : ` gate ${r.gate.max !== undefined ? `<= ${r.gate.max}` : `>= ${r.gate.min}`}${
+      r.gate.enforced === false ? " (reported)" : ""
+    } ${passes(r) ? "pass" : "MISS"}`
   return `${base}${ratio}${gate}${r.note === undefined ? "" : `  # ${r.note}`}`
 }
 
@@ -89,7 +95,11 @@ export const timeSelf = (n: number, warmup: number, f: () => number): ReadonlyAr
 }
 
 /** Async variant of {@link timeSync}. */
-export const timeAsync = async (n: number, warmup: number, f: (i: number) => Promise<void>): Promise<ReadonlyArray<number>> => {
+export const timeAsync = async (
+  n: number,
+  warmup: number,
+  f: (i: number) => Promise<void>
+): Promise<ReadonlyArray<number>> => {
   for (let i = 0; i < warmup; i++) await f(-1 - i)
   const out: Array<number> = []
   for (let i = 0; i < n; i++) {
@@ -106,7 +116,7 @@ export const timeEffect = <E, R>(
   warmup: number,
   f: (i: number) => Effect.Effect<unknown, E, R>
 ): Effect.Effect<ReadonlyArray<number>, E, R> =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     for (let i = 0; i < warmup; i++) yield* f(-1 - i)
     const out: Array<number> = []
     for (let i = 0; i < n; i++) {

@@ -22,7 +22,7 @@ import { HostCatalog, LashlangAbilities, NamedDataType, TypeExpr } from "@lash/l
 import { TestProvider } from "@lash/testing/provider"
 import { Context, Effect, Either, Layer, Option, Schema } from "effect"
 import { benchModel, tempDir } from "./Fixtures.js"
-import { type Summary, summarize, timeEffect } from "./Stats.js"
+import { summarize, type Summary, timeEffect } from "./Stats.js"
 
 const SOURCE = "bench.tick"
 
@@ -69,7 +69,7 @@ const stepTool = (counter: { n: number }) =>
 
 export const runThreeStep = (n: number, warmup: number): Promise<Summary> => {
   const tmp = tempDir("b8-three")
-  const program = Effect.gen(function* () {
+  const program = Effect.gen(function*() {
     const storage = yield* Layer.build(SqliteBackend.layer({ filename: tmp.file("lash.db"), synchronous: "full" }))
     const counter = { n: 0 }
     const model = TestProvider.builder()
@@ -77,16 +77,24 @@ export const runThreeStep = (n: number, warmup: number): Promise<Summary> => {
       .build()
     const ctx = yield* Layer.build(
       LashCore.layer({ mode: "rlm", model: benchModel, plugins: [tickPlugin], tools: [stepTool(counter)] }).pipe(
-        Layer.provide(Layer.mergeAll(LanguageModelProvider.single(model), JournaledEffectController.layer.pipe(Layer.provide(Layer.succeedContext(storage))), Layer.succeedContext(storage)))
+        Layer.provide(
+          Layer.mergeAll(
+            LanguageModelProvider.single(model),
+            JournaledEffectController.layer.pipe(Layer.provide(Layer.succeedContext(storage))),
+            Layer.succeedContext(storage)
+          )
+        )
       )
     )
     const core = Context.get(ctx, LashCore)
     const registry = Context.get(storage, ProcessRegistry)
     const session = yield* core.openSession("b8-three")
     const out = yield* session.turn(TurnInput.text("register the three-step process"), { turnId: "b8-register" }).run
-    if (Option.getOrUndefined(out.submittedValue) !== "registered") return yield* Effect.dieMessage(`B8 lash setup: the registering turn answered ${JSON.stringify(out)}`)
+    if (Option.getOrUndefined(out.submittedValue) !== "registered") {
+      return yield* Effect.dieMessage(`B8 lash setup: the registering turn answered ${JSON.stringify(out)}`)
+    }
     const one = (i: number) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const report = yield* core.triggers().emit({
           sourceType: SOURCE,
           sourceKey: TriggerKeys.emptySourceKey(SOURCE),
@@ -94,14 +102,20 @@ export const runThreeStep = (n: number, warmup: number): Promise<Summary> => {
           payload: { v: i },
           idempotencyKey: `b8-three:${i}`
         })
-        if (report.startedProcessIds.length !== 1) return yield* Effect.dieMessage(`B8 lash: ${report.startedProcessIds.length} processes started`)
+        if (report.startedProcessIds.length !== 1) {
+          return yield* Effect.dieMessage(`B8 lash: ${report.startedProcessIds.length} processes started`)
+        }
         const result = yield* registry.awaitProcess(report.startedProcessIds[0] as ProcessId)
         if (result.type !== "success" || (result.value as { readonly v?: number } | null)?.v !== i + 3) {
           return yield* Effect.dieMessage(`B8 lash: process answered ${JSON.stringify(result)} for ${i}`)
         }
       })
     const samples = yield* timeEffect(n, warmup, one)
-    if (counter.n !== 3 * (n + warmup)) return yield* Effect.dieMessage(`B8 lash: ${counter.n} step executions for ${n + warmup} processes (expected 3 each)`)
+    if (counter.n !== 3 * (n + warmup)) {
+      return yield* Effect.dieMessage(
+        `B8 lash: ${counter.n} step executions for ${n + warmup} processes (expected 3 each)`
+      )
+    }
     return summarize(samples)
   })
   return Effect.runPromise(Effect.scoped(program)).finally(tmp.dispose)

@@ -24,7 +24,9 @@ const writeDocsFlag = args.includes("--write-docs")
 // --write-docs implies --profile: the committed report explains its misses with the profile of the same run.
 const profileFlag = args.includes("--profile") || writeDocsFlag
 const onlyArg = args.find((a) => a.startsWith("--only"))
-const only = onlyArg === undefined ? undefined : (onlyArg.includes("=") ? onlyArg.split("=")[1]! : args[args.indexOf(onlyArg) + 1] ?? "").split(",")
+const only = onlyArg === undefined
+  ? undefined
+  : (onlyArg.includes("=") ? onlyArg.split("=")[1]! : args[args.indexOf(onlyArg) + 1] ?? "").split(",")
 const wants = (id: string) => only === undefined || only.some((o) => id.startsWith(o))
 
 const fsType = (dir: string): string => {
@@ -61,13 +63,17 @@ const main = async () => {
     loadavg1: load.toFixed(2),
     date: new Date().toISOString()
   }
-  console.log(`lash bench (${env.mode}) — ${cpu} × ${env.cores}, ${env.os}, node ${env.node}, fs ${env.fs}, load ${env.loadavg1}`)
+  console.log(
+    `lash bench (${env.mode}) — ${cpu} × ${env.cores}, ${env.os}, node ${env.node}, fs ${env.fs}, load ${env.loadavg1}`
+  )
   const n = full ? 5000 : 2000
 
   // B0: the floors every other ratio is taken against (always measured: they are the baselines).
   const floor = { full: b0a("full", n), normal: b0a("normal", n) }
   env.sqlite = floor.full.sqliteVersion
-  console.log(`# SQLite ${floor.full.sqliteVersion}, journal_mode WAL, busy_timeout 10000 (lash default), synchronous per line`)
+  console.log(
+    `# SQLite ${floor.full.sqliteVersion}, journal_mode WAL, busy_timeout 10000 (lash default), synchronous per line`
+  )
   const needsB0b = wants("B0") || wants("B1")
   const driver = needsB0b ? { full: await b0b("full", n), normal: await b0b("normal", n) } : undefined
   const rows = needsB0b ? { full: await b0c("full", n), normal: await b0c("normal", n) } : undefined
@@ -79,7 +85,12 @@ const main = async () => {
       report({ ...driver.normal, baseline: "B0a", ratio: driver.normal.summary.p50 / floor.normal.summary.p50 })
     }
     if (rows !== undefined) {
-      report({ ...rows.full, baseline: "B0a", ratio: rows.full.summary.p50 / floor.full.summary.p50, note: "B1's statements and rows, raw better-sqlite3: the floor of the B1 workload itself" })
+      report({
+        ...rows.full,
+        baseline: "B0a",
+        ratio: rows.full.summary.p50 / floor.full.summary.p50,
+        note: "B1's statements and rows, raw better-sqlite3: the floor of the B1 workload itself"
+      })
       report({ ...rows.normal, baseline: "B0a", ratio: rows.normal.summary.p50 / floor.normal.summary.p50 })
     }
   }
@@ -97,7 +108,7 @@ const main = async () => {
         gate: sync === "full" ? { max: 1.5 } : { max: 30, enforced: false },
         note: "SessionStore.commit: 2 × 1 KiB nodes, 4 KiB plugin snapshot, usage, stamp, 1 completed claim"
       })
-      if (driver !== undefined)
+      if (driver !== undefined) {
         report({
           id: "B1",
           variant: `sqlite/${sync} vs driver`,
@@ -108,7 +119,8 @@ const main = async () => {
           ...(sync === "normal" ? { gate: { max: 4, enforced: false } } : {}),
           note: "lash's own cost over @effect/sql + the write helper"
         })
-      if (rows !== undefined)
+      }
+      if (rows !== undefined) {
         report({
           id: "B1",
           variant: `sqlite/${sync} vs same rows raw`,
@@ -118,6 +130,7 @@ const main = async () => {
           ratio: s.p50 / rows[sync].summary.p50,
           note: "lash's whole cost over writing exactly its rows with raw prepared statements"
         })
+      }
     }
   }
 
@@ -125,19 +138,46 @@ const main = async () => {
     const seqN = full ? 500 : 200
     const batches = full ? 20 : 8
     const r = await b2("full", seqN, batches)
-    report({ id: "B2", variant: "sqlite/full sequential", unit: "ms", summary: r.sequential, baseline: "B0a", ratio: r.sequential.p50 / floor.full.summary.p50, gate: { max: 8 }, note: `start → await of a tool_call echo process; exactly-once checked over ${r.processes} processes` })
-    report({ id: "B2", variant: "sqlite/full 16 concurrent", unit: "ms/process", summary: r.concurrent16, baseline: "B0a", ratio: r.concurrent16.p50 / floor.full.summary.p50, note: "batch wall time / 16" })
+    report({
+      id: "B2",
+      variant: "sqlite/full sequential",
+      unit: "ms",
+      summary: r.sequential,
+      baseline: "B0a",
+      ratio: r.sequential.p50 / floor.full.summary.p50,
+      gate: { max: 8 },
+      note: `start → await of a tool_call echo process; exactly-once checked over ${r.processes} processes`
+    })
+    report({
+      id: "B2",
+      variant: "sqlite/full 16 concurrent",
+      unit: "ms/process",
+      summary: r.concurrent16,
+      baseline: "B0a",
+      ratio: r.concurrent16.p50 / floor.full.summary.p50,
+      note: "batch wall time / 16"
+    })
     const rn = await b2("normal", seqN, batches)
-    report({ id: "B2", variant: "sqlite/normal sequential", unit: "ms", summary: rn.sequential, baseline: "B0a", ratio: rn.sequential.p50 / floor.normal.summary.p50, note: "CPU-bound: ratio to a NORMAL commit" })
+    report({
+      id: "B2",
+      variant: "sqlite/normal sequential",
+      unit: "ms",
+      summary: rn.sequential,
+      baseline: "B0a",
+      ratio: rn.sequential.p50 / floor.normal.summary.p50,
+      note: "CPU-bound: ratio to a NORMAL commit"
+    })
     const fsyncs = (r.sequential.p50 - rn.sequential.p50) / (floor.full.summary.p50 - floor.normal.summary.p50)
     say(
-      `# B2 full − normal = ${(r.sequential.p50 - rn.sequential.p50).toFixed(2)} ms p50 ≈ ${fsyncs.toFixed(1)} × (B0a full − B0a normal): the fsync share of a process; indicative only — B2 is CPU-bound and this difference of two noisy p50s is within run-to-run noise`
+      `# B2 full − normal = ${(r.sequential.p50 - rn.sequential.p50).toFixed(2)} ms p50 ≈ ${
+        fsyncs.toFixed(1)
+      } × (B0a full − B0a normal): the fsync share of a process; indicative only — B2 is CPU-bound and this difference of two noisy p50s is within run-to-run noise`
     )
   }
 
   if (wants("B3")) {
     const en = full ? 1000 : 200
-    for (const running of [false, true])
+    for (const running of [false, true]) {
       for (const subs of [1, 8]) {
         const s = await b3("full", subs, running, en)
         report({
@@ -151,6 +191,7 @@ const main = async () => {
           note: `${(1000 / s.p50).toFixed(0)} emits/s vs ${(1000 / floor.full.summary.p50).toFixed(0)} commits/s (p50s)`
         })
       }
+    }
   }
 
   if (wants("B4")) {
@@ -166,7 +207,12 @@ const main = async () => {
         baseline: `t(${first.turns})`,
         ratio: p.open.p50 / first.open.p50,
         ...(p.turns === 10_000 ? { gate: { max: 2 } } : {}),
-        note: `openSession → readView in a fresh process (page cache warm, open path JIT-warmed on another session); min ${p.openMin.toFixed(1)} ms (ratio of mins ${(p.openMin / first.openMin).toFixed(2)}); full load p50 ${p.load.p50.toFixed(1)} ms; backend+core layer p50 ${p.layer.p50.toFixed(1)} ms`
+        note:
+          `openSession → readView in a fresh process (page cache warm, open path JIT-warmed on another session); min ${
+            p.openMin.toFixed(1)
+          } ms (ratio of mins ${(p.openMin / first.openMin).toFixed(2)}); full load p50 ${
+            p.load.p50.toFixed(1)
+          } ms; backend+core layer p50 ${p.layer.p50.toFixed(1)} ms`
       })
     }
   }
@@ -179,7 +225,13 @@ const main = async () => {
         id: "B5",
         variant: `sqlite idle session ${p.turns} turns`,
         unit: "KiB",
-        summary: { n: sessions, p50: p.bytesPerSession / 1024, p95: p.bytesPerSession / 1024, p99: p.bytesPerSession / 1024, mean: p.bytesPerSession / 1024 },
+        summary: {
+          n: sessions,
+          p50: p.bytesPerSession / 1024,
+          p95: p.bytesPerSession / 1024,
+          p99: p.bytesPerSession / 1024,
+          mean: p.bytesPerSession / 1024
+        },
         baseline: `persisted JSON ${(p.jsonBytesPerSession / 1024).toFixed(1)} KiB`,
         ratio: p.bytesPerSession / p.jsonBytesPerSession,
         gate: { max: 1.5 },
@@ -189,14 +241,34 @@ const main = async () => {
     const [a, b] = points
     if (a !== undefined && b !== undefined) {
       const one = (v: number) => ({ n: sessions, p50: v, p95: v, p99: v, mean: v })
-      report({ id: "B5", variant: "growth 500/50 turns", unit: "KiB", summary: one(b.bytesPerSession / 1024), baseline: "B5 50 turns", ratio: b.bytesPerSession / a.bytesPerSession, gate: { max: 1.5, enforced: false }, note: "backends §6.2's ratio: idle memory must not grow with history" })
-      report({ id: "B5", variant: "leak after close", unit: "MiB", summary: one(b.afterClose / 2 ** 20), baseline: "before open", ratio: b.afterClose / b.beforeOpen, gate: { max: 1.1, enforced: false }, note: "heap after closing the core vs before opening (500-turn run)" })
+      report({
+        id: "B5",
+        variant: "growth 500/50 turns",
+        unit: "KiB",
+        summary: one(b.bytesPerSession / 1024),
+        baseline: "B5 50 turns",
+        ratio: b.bytesPerSession / a.bytesPerSession,
+        gate: { max: 1.5, enforced: false },
+        note: "docs/performance.md's ratio: idle memory must not grow with history"
+      })
+      report({
+        id: "B5",
+        variant: "leak after close",
+        unit: "MiB",
+        summary: one(b.afterClose / 2 ** 20),
+        baseline: "before open",
+        ratio: b.afterClose / b.beforeOpen,
+        gate: { max: 1.1, enforced: false },
+        note: "heap after closing the core vs before opening (500-turn run)"
+      })
     }
   }
 
-  if (wants("B6")) say("B6 skipped: no LASH_PG_URL (Postgres worker scaling needs a Postgres server; none is configured in this run)")
+  if (wants("B6")) {
+    say("B6 skipped: no LASH_PG_URL (Postgres worker scaling needs a Postgres server; none is configured in this run)")
+  }
 
-  if (wants("B7")) for (const r of await b7(full ? 5 : 3, full ? 600_000 : 15_000)) report(r)
+  if (wants("B7")) { for (const r of await b7(full ? 5 : 3, full ? 600_000 : 15_000)) report(r) }
 
   if (wants("B8")) {
     const floorFull = floor.full.summary.p50
@@ -225,7 +297,13 @@ const main = async () => {
 
   const missed = results.filter((r) => !passes(r))
   const hard = missed.filter(enforced)
-  console.log(`\n${results.length} figures in ${((Date.now() - started) / 1000).toFixed(0)} s; ${missed.length} gate(s) missed${missed.length > 0 ? `: ${missed.map((r) => `${r.id} ${r.variant}${enforced(r) ? "" : " (reported)"}`).join(", ")}` : ""}`)
+  console.log(
+    `\n${results.length} figures in ${((Date.now() - started) / 1000).toFixed(0)} s; ${missed.length} gate(s) missed${
+      missed.length > 0
+        ? `: ${missed.map((r) => `${r.id} ${r.variant}${enforced(r) ? "" : " (reported)"}`).join(", ")}`
+        : ""
+    }`
+  )
   console.log(`wrote ${writeResults({ env, results, notes, profiles })}`)
   if (writeDocsFlag) {
     const path = writeDocs({ env, results, notes, profiles, command: `pnpm bench ${args.join(" ")}`.trim() })

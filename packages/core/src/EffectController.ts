@@ -35,4 +35,6 @@ export interface EffectControllerService {
  *
  * @since 0.1.0
  */
-export class EffectController extends Context.Tag("@lash/core/EffectController")<EffectController, EffectControllerService>() {}
+export class EffectController
+  extends Context.Tag("@lash/core/EffectController")<EffectController, EffectControllerService>()
+{}

@@ -13,16 +13,15 @@ import { Ids } from "./Ids.js"
 import type { Json } from "./Json.js"
 
 const validateScope = (scope: ExecutionScope): Effect.Effect<ExecutionScope, InvalidExecutionScope> => {
-  const ids: ReadonlyArray<string> =
-    scope.type === "turn"
-      ? [scope.sessionId, scope.turnId]
-      : scope.type === "process"
-        ? [scope.processId]
-        : scope.type === "queue_drain"
-          ? [scope.sessionId, scope.drainId]
-          : scope.type === "runtime_operation"
-            ? [scope.operationId]
-            : [scope.sessionId]
+  const ids: ReadonlyArray<string> = scope.type === "turn"
+    ? [scope.sessionId, scope.turnId]
+    : scope.type === "process"
+    ? [scope.processId]
+    : scope.type === "queue_drain"
+    ? [scope.sessionId, scope.drainId]
+    : scope.type === "runtime_operation"
+    ? [scope.operationId]
+    : [scope.sessionId]
   return ids.some((id) => id.trim().length === 0)
     ? Effect.fail(new InvalidExecutionScope({ reason: `empty id in ${scope.type} scope` }))
     : Effect.succeed(scope)
@@ -55,12 +54,18 @@ const decodeRecorded = <A, E>(
 ): Effect.Effect<A, E | CorruptRecord> => {
   if (entry.exit._tag === "Success") {
     return Either.match(Schema.decodeEither(codec.success)(entry.exit.value), {
-      onLeft: (issue) => Effect.fail(new CorruptRecord({ port: "EffectJournal", key: `${entry.scopeId}#${entry.replayKey}`, issue: String(issue) })),
+      onLeft: (issue) =>
+        Effect.fail(
+          new CorruptRecord({ port: "EffectJournal", key: `${entry.scopeId}#${entry.replayKey}`, issue: String(issue) })
+        ),
       onRight: (a) => Effect.succeed(a)
     })
   }
   return Either.match(Schema.decodeEither(codec.failure)(entry.exit.error), {
-    onLeft: (issue) => Effect.fail(new CorruptRecord({ port: "EffectJournal", key: `${entry.scopeId}#${entry.replayKey}`, issue: String(issue) })),
+    onLeft: (issue) =>
+      Effect.fail(
+        new CorruptRecord({ port: "EffectJournal", key: `${entry.scopeId}#${entry.replayKey}`, issue: String(issue) })
+      ),
     onRight: (e) => Effect.fail(e)
   })
 }
@@ -83,21 +88,25 @@ export const JournaledEffectController: { readonly layer: Layer.Layer<EffectCont
           const scopeId = Ids.scopeId(scope)
           return {
             scope,
-            execute: <A, E>(envelope: EffectEnvelope, codec: EffectCodec<A, E>, local: Effect.Effect<A, E | StoreError>) =>
-              Effect.gen(function* () {
+            execute: <A, E>(
+              envelope: EffectEnvelope,
+              codec: EffectCodec<A, E>,
+              local: Effect.Effect<A, E | StoreError>
+            ) =>
+              Effect.gen(function*() {
                 const requestHash = Ids.requestHash(envelope.command)
                 const found = yield* journal.lookup(scopeId, envelope.replayKey)
                 const replayOrConflict = (entry: JournalEntry) =>
                   entry.requestHash === requestHash
                     ? decodeRecorded(entry, codec)
                     : Effect.fail(
-                        new EffectReplayConflict({
-                          scopeId,
-                          replayKey: envelope.replayKey,
-                          recordedHash: entry.requestHash,
-                          requestHash
-                        })
-                      )
+                      new EffectReplayConflict({
+                        scopeId,
+                        replayKey: envelope.replayKey,
+                        recordedHash: entry.requestHash,
+                        requestHash
+                      })
+                    )
                 if (Option.isSome(found)) return yield* replayOrConflict(found.value)
                 const exit = yield* Effect.either(local)
                 // Storage failures are infrastructure, not outcomes: they are never recorded, so a retry runs again.

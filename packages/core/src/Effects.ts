@@ -1,12 +1,12 @@
 /**
- * Execution scopes, effect envelopes and journal entries: the replay boundary (architecture §3.11).
+ * Execution scopes, effect envelopes and journal entries: the replay boundary (docs/architecture.md, "Effects and replay").
  *
  * @since 0.1.0
  */
 import { Schema } from "effect"
 import { ProcessId, SessionId, TurnId } from "./Identifiers.js"
 import { Json } from "./Json.js"
-import { CausalRef } from "./Session.js"
+import type { CausalRef } from "./Session.js"
 
 const NonEmpty = Schema.String.pipe(Schema.minLength(1))
 
@@ -54,4 +54,3 @@ export const JournalEntry = Schema.Struct({
 })
 /** @since 0.1.0 */
 export interface JournalEntry extends Schema.Schema.Type<typeof JournalEntry> {}
-

@@ -178,7 +178,13 @@ export class InvalidProcessRegistration extends Schema.TaggedError<InvalidProces
 /** An event append that breaks a registry rule. @since 0.1.0 */
 export class ProcessEventRejected extends Schema.TaggedError<ProcessEventRejected>()("ProcessEventRejected", {
   processId: Schema.String,
-  reason: Schema.Literal("undeclared_type", "payload_invalid", "replay_conflict", "already_terminal", "replay_key_required"),
+  reason: Schema.Literal(
+    "undeclared_type",
+    "payload_invalid",
+    "replay_conflict",
+    "already_terminal",
+    "replay_key_required"
+  ),
   issues: Schema.optionalWith(Schema.Array(Schema.String), { exact: true })
 }) {}
 

@@ -3,8 +3,8 @@
  *
  * @since 0.1.0
  */
-import { randomUUID } from "node:crypto"
 import { Context, Effect, Layer, Ref } from "effect"
+import { randomUUID } from "node:crypto"
 
 /**
  * Mints fresh ids (turn ids, attempt ids, child session ids). Inject `IdGenerator.sequential` for reproducible runs.
@@ -36,8 +36,9 @@ export class IdGenerator extends Context.Tag("@lash/core/IdGenerator")<
  * @since 0.1.0
  */
 export const nextId = (kind: string): Effect.Effect<string> =>
-  Effect.flatMap(Effect.serviceOption(IdGenerator), (gen) =>
-    gen._tag === "Some" ? gen.value.next(kind) : Effect.sync(() => `${kind}-${randomUUID()}`)
+  Effect.flatMap(
+    Effect.serviceOption(IdGenerator),
+    (gen) => gen._tag === "Some" ? gen.value.next(kind) : Effect.sync(() => `${kind}-${randomUUID()}`)
   )
 
 /**
@@ -45,7 +46,9 @@ export const nextId = (kind: string): Effect.Effect<string> =>
  *
  * @since 0.1.0
  */
-export class Failpoints extends Context.Tag("@lash/core/Failpoints")<Failpoints, { hit(name: string): Effect.Effect<void> }>() {
+export class Failpoints
+  extends Context.Tag("@lash/core/Failpoints")<Failpoints, { hit(name: string): Effect.Effect<void> }>()
+{
   /** Does nothing. */
   static readonly noop: Layer.Layer<Failpoints> = Layer.succeed(Failpoints, { hit: () => Effect.void })
 }

@@ -1,5 +1,5 @@
 /**
- * Deterministic ids and content hashes: the only place each formula of architecture §2.3.9 is written.
+ * Deterministic ids and content hashes: the only place each formula of docs/architecture.md, "Ids and hashes" is written.
  * Backends and the test kit call these helpers; they never recompute a formula.
  *
  * @since 0.1.0
@@ -72,21 +72,27 @@ export const Ids = {
     readonly name: string
     readonly args: Json
   }): ProcessId =>
-    `process:lashlang:${h([p.parentSeed, p.nodeId, p.occurrence, p.moduleRef, p.processRef, p.hostRequirementsRef, p.name, p.args])}` as ProcessId,
+    `process:lashlang:${
+      h([p.parentSeed, p.nodeId, p.occurrence, p.moduleRef, p.processRef, p.hostRequirementsRef, p.name, p.args])
+    }` as ProcessId,
   /** `wake:` + h([targetScopeId, dedupeKey]). */
   wakeId: (targetScopeId: string, dedupeKey: string): WakeId => `wake:${h([targetScopeId, dedupeKey])}` as WakeId,
   /** `process:<pid>:event:<seq>:wake`. */
   wakeSourceKey: (processId: ProcessId, sequence: number): string => `process:${processId}:event:${sequence}:wake`,
   /** `qwb:` + h([sessionId, sourceKey]) if keyed, else `qwb:` + h([sessionId, "seq", enqueueSeq]). */
   batchId: (sessionId: SessionId, sourceKey: string | undefined, enqueueSeq: number): BatchId =>
-    (sourceKey === undefined ? `qwb:${h([sessionId, "seq", enqueueSeq])}` : `qwb:${h([sessionId, sourceKey])}`) as BatchId,
+    (sourceKey === undefined
+      ? `qwb:${h([sessionId, "seq", enqueueSeq])}`
+      : `qwb:${h([sessionId, sourceKey])}`) as BatchId,
   /** `qwc:<headEnqueueSeq>:<fencingToken>`. */
-  claimId: (headEnqueueSeq: number, fencingToken: number): ClaimId => `qwc:${headEnqueueSeq}:${fencingToken}` as ClaimId,
+  claimId: (headEnqueueSeq: number, fencingToken: number): ClaimId =>
+    `qwc:${headEnqueueSeq}:${fencingToken}` as ClaimId,
   /** h([sessionId, claimId, ownerId, fencingToken]). */
   claimLeaseToken: (sessionId: SessionId, claimId: ClaimId, ownerId: string, fencingToken: number): string =>
     h([sessionId, claimId, ownerId, fencingToken]),
   /** h([processId, ownerId, fencingToken]). */
-  leaseToken: (processId: ProcessId, ownerId: string, fencingToken: number): string => h([processId, ownerId, fencingToken]),
+  leaseToken: (processId: ProcessId, ownerId: string, fencingToken: number): string =>
+    h([processId, ownerId, fencingToken]),
   /** h(registration). */
   registrationHash: (registration: ProcessRegistration): string => h(registration),
   /** h(draft). */
@@ -97,8 +103,9 @@ export const Ids = {
    */
   turnStampHash: (commit: RuntimeCommit): string => {
     const { expectedHeadRevision: _e, turnStamp: _s, graph, ...rest } = commit
-    const scrubbed =
-      graph.type === "append" ? { type: "append", nodes: graph.nodes.map(scrubNode) } : { type: "unchanged" }
+    const scrubbed = graph.type === "append"
+      ? { type: "append", nodes: graph.nodes.map(scrubNode) }
+      : { type: "unchanged" }
     return h({ ...rest, graph: scrubbed } as unknown as Json)
   },
   /** The scope id of an execution scope. */

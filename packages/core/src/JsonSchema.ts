@@ -47,7 +47,10 @@ export const checkSupported = (schema: JsonSchemaDoc, path = "#"): ReadonlyArray
       problems.push(...checkSupported(value, `${path}/${key}`))
     } else if (key === "anyOf") {
       if (!Array.isArray(value)) problems.push(`${path}/anyOf: not an array`)
-      else value.forEach((sub, i) => (isObject(sub) ? problems.push(...checkSupported(sub, `${path}/anyOf/${i}`)) : problems.push(`${path}/anyOf/${i}: not a schema object`)))
+      else {value.forEach((sub, i) => (isObject(sub)
+          ? problems.push(...checkSupported(sub, `${path}/anyOf/${i}`))
+          : problems.push(`${path}/anyOf/${i}: not a schema object`))
+        )}
     }
   }
   return problems
@@ -87,7 +90,14 @@ const resolveRef = (root: JsonSchemaDoc, ref: string): JsonSchemaDoc | undefined
 
 const equalJson = (a: Json, b: Json): boolean => Canonical.canonicalJsonUnsafe(a) === Canonical.canonicalJsonUnsafe(b)
 
-const validateAt = (root: JsonSchemaDoc, schema: JsonSchemaDoc, value: Json, path: string, out: Array<string>, depth: number): void => {
+const validateAt = (
+  root: JsonSchemaDoc,
+  schema: JsonSchemaDoc,
+  value: Json,
+  path: string,
+  out: Array<string>,
+  depth: number
+): void => {
   if (depth > 64) {
     out.push(`${path}: schema nesting too deep`)
     return

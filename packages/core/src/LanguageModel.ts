@@ -20,7 +20,11 @@ export const LlmMessage = Schema.Struct({
 export interface LlmMessage extends Schema.Schema.Type<typeof LlmMessage> {}
 
 /** A native tool offered to the model (standard mode only). @since 0.1.0 */
-export const LlmToolSpec = Schema.Struct({ name: Schema.String, description: Schema.String, inputSchema: JsonSchemaDoc })
+export const LlmToolSpec = Schema.Struct({
+  name: Schema.String,
+  description: Schema.String,
+  inputSchema: JsonSchemaDoc
+})
 /** @since 0.1.0 */
 export interface LlmToolSpec extends Schema.Schema.Type<typeof LlmToolSpec> {}
 

@@ -7,6 +7,7 @@
 import type { ExecLimits, LashlangAbilities, LashlangLanguageFeatures } from "@lash/lashlang"
 import { Context, type Duration, type Effect, type Layer } from "effect"
 import type { EffectController } from "./EffectController.js"
+import type { ExecutionScope } from "./Effects.js"
 import type {
   EffectReplayConflict,
   HeadRevisionConflict,
@@ -31,8 +32,11 @@ import type {
   TriggerIdempotencyConflict,
   TurnCommitConflict
 } from "./Errors.js"
-import type { ExecutionScope } from "./Effects.js"
 import type { EnvRef, ProcessId, SessionId, TriggerHandle, TurnId } from "./Identifiers.js"
+import * as internal from "./internal/core.js"
+import type { LanguageModelProvider } from "./LanguageModel.js"
+import type { ModelSpec, SessionPolicy } from "./Model.js"
+import type { LashPlugin } from "./Plugin.js"
 import type {
   ProcessAwaitOutput,
   ProcessExecutionEnvSpec,
@@ -40,21 +44,17 @@ import type {
   ProcessRecord,
   ProcessRegistration
 } from "./Process.js"
+import type { QueuedWorkBatch } from "./QueuedWork.js"
+import type { Message, PluginOptions, SessionGraph } from "./Session.js"
+import type { LashStorage } from "./Storage.js"
+import type { ToolProvider } from "./Tools.js"
 import type {
   TriggerEmitReport,
   TriggerOccurrenceRequest,
   TriggerRegistration,
   TriggerSubscriptionFilter
 } from "./Trigger.js"
-import type { LanguageModelProvider } from "./LanguageModel.js"
-import type { ModelSpec, SessionPolicy } from "./Model.js"
-import type { LashPlugin } from "./Plugin.js"
-import type { QueuedWorkBatch } from "./QueuedWork.js"
-import type { Message, PluginOptions, SessionGraph } from "./Session.js"
-import type { LashStorage } from "./Storage.js"
-import type { ToolProvider } from "./Tools.js"
 import type { TurnInput, TurnOutput } from "./Turn.js"
-import * as internal from "./internal/core.js"
 
 /** The configuration of a core. @since 0.1.0 */
 export interface LashCoreConfig {
@@ -71,7 +71,7 @@ export interface LashCoreConfig {
     readonly languageFeatures?: LashlangLanguageFeatures
     readonly termination?: "submit_required" | "prose_or_submit"
     readonly maxOutputChars?: number
-    /** Lashlang execution limits for every block and process run of this runtime (defaults: lashlang §8). */
+    /** Lashlang execution limits for every block and process run of this runtime (defaults: docs/lashlang.md, "Limits"). */
     readonly limits?: Partial<ExecLimits>
   }
   /** Per turn; default 16. */
@@ -138,7 +138,10 @@ export interface LashSession {
   /** Every open batch of the session's queue (claimed ones too). */
   readonly queuedWork: Effect.Effect<ReadonlyArray<QueuedWorkBatch>, StoreError>
   /** Durable ingress: the input stays queued until a turn commits its completion. */
-  enqueue(input: TurnInput, options?: { readonly sourceKey?: string }): Effect.Effect<QueuedWorkBatch, StoreError | SessionNotFound>
+  enqueue(
+    input: TurnInput,
+    options?: { readonly sourceKey?: string }
+  ): Effect.Effect<QueuedWorkBatch, StoreError | SessionNotFound>
   /** Claims and runs queued work now (every available batch, in order). */
   readonly runQueued: Effect.Effect<void>
   /** This session's own trigger registrations. */
@@ -188,7 +191,10 @@ export interface CoreProcesses {
   await(id: ProcessId | string): Effect.Effect<ProcessAwaitOutput, StoreError | ProcessNotFound>
   list(filter: ProcessFilter): Effect.Effect<ReadonlyArray<ProcessRecord>, StoreError>
   /** Appends `process.cancel_requested`; the running worker interrupts the run and writes `cancelled`. */
-  cancel(id: ProcessId | string, reason?: string): Effect.Effect<void, StoreError | ProcessNotFound | ProcessEventRejected>
+  cancel(
+    id: ProcessId | string,
+    reason?: string
+  ): Effect.Effect<void, StoreError | ProcessNotFound | ProcessEventRejected>
 }
 
 /** Options of `openSession`. @since 0.1.0 */
@@ -229,4 +235,3 @@ export class LashCore extends Context.Tag("@lash/core/LashCore")<LashCore, LashC
     return internal.layer(config)
   }
 }
-

@@ -4,8 +4,8 @@
  * @since 0.1.0
  */
 import { Effect, Schema } from "effect"
-import { nextId } from "./IdGenerator.js"
 import { EnvRef, ModuleRef, ProcessId, SessionId, WakeId } from "./Identifiers.js"
+import { nextId } from "./IdGenerator.js"
 import { Json, JsonSchemaDoc, opt } from "./Json.js"
 import { SessionPolicy } from "./Model.js"
 import { CausalRef, PluginOptions, SessionRelation } from "./Session.js"
@@ -108,7 +108,9 @@ export const ProcessProvenance = Object.assign(ProcessProvenanceSchema, {
     causedBy === undefined ? { originator: { type: "host" } } : { originator: { type: "host" }, causedBy },
   /** Started from a session scope. */
   session: (scope: SessionScope, causedBy?: CausalRef): ProcessProvenance =>
-    causedBy === undefined ? { originator: { type: "session", scope } } : { originator: { type: "session", scope }, causedBy }
+    causedBy === undefined
+      ? { originator: { type: "session", scope } }
+      : { originator: { type: "session", scope }, causedBy }
 })
 
 /** A process identity (its kind and optional label/definition). @since 0.1.0 */
@@ -267,10 +269,26 @@ const terminalPayloadSchema = {
  * @since 0.1.0
  */
 export const coreEventTypes: ReadonlyArray<ProcessEventType> = [
-  { name: "process.cancel_requested", payloadSchema: { type: "object", properties: { reason: { type: "string" } } }, semantics: {} },
-  { name: "process.cancelled", payloadSchema: terminalPayloadSchema, semantics: { terminal: { state: "cancelled", awaitOutput: awaitOutputPointer } } },
-  { name: "process.completed", payloadSchema: terminalPayloadSchema, semantics: { terminal: { state: "completed", awaitOutput: awaitOutputPointer } } },
-  { name: "process.failed", payloadSchema: terminalPayloadSchema, semantics: { terminal: { state: "failed", awaitOutput: awaitOutputPointer } } }
+  {
+    name: "process.cancel_requested",
+    payloadSchema: { type: "object", properties: { reason: { type: "string" } } },
+    semantics: {}
+  },
+  {
+    name: "process.cancelled",
+    payloadSchema: terminalPayloadSchema,
+    semantics: { terminal: { state: "cancelled", awaitOutput: awaitOutputPointer } }
+  },
+  {
+    name: "process.completed",
+    payloadSchema: terminalPayloadSchema,
+    semantics: { terminal: { state: "completed", awaitOutput: awaitOutputPointer } }
+  },
+  {
+    name: "process.failed",
+    payloadSchema: terminalPayloadSchema,
+    semantics: { terminal: { state: "failed", awaitOutput: awaitOutputPointer } }
+  }
 ]
 
 const valueTextSchema = {
@@ -286,7 +304,11 @@ const valueTextSchema = {
  * @since 0.1.0
  */
 export const lashlangEventTypes: ReadonlyArray<ProcessEventType> = [
-  { name: "process.wake", payloadSchema: valueTextSchema, semantics: { wake: { input: { type: "pointer", pointer: "/text" }, dedupeKey: { type: "event_identity" } } } },
+  {
+    name: "process.wake",
+    payloadSchema: valueTextSchema,
+    semantics: { wake: { input: { type: "pointer", pointer: "/text" }, dedupeKey: { type: "event_identity" } } }
+  },
   { name: "process.yield", payloadSchema: valueTextSchema, semantics: {} }
 ]
 
@@ -295,7 +317,9 @@ export const terminalEventType = (output: ProcessAwaitOutput): string =>
   output.type === "success" ? "process.completed" : output.type === "failure" ? "process.failed" : "process.cancelled"
 
 /** Merges event types by name (first wins) and sorts them by name. @since 0.1.0 */
-export const mergeEventTypes = (...lists: ReadonlyArray<ReadonlyArray<ProcessEventType>>): ReadonlyArray<ProcessEventType> => {
+export const mergeEventTypes = (
+  ...lists: ReadonlyArray<ReadonlyArray<ProcessEventType>>
+): ReadonlyArray<ProcessEventType> => {
   const byName = new Map<string, ProcessEventType>()
   for (const list of lists) for (const t of list) if (!byName.has(t.name)) byName.set(t.name, t)
   return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))

@@ -23,7 +23,9 @@ export interface ProcessEnvStoreService {
  *
  * @since 0.1.0
  */
-export class ProcessEnvStore extends Context.Tag("@lash/core/ProcessEnvStore")<ProcessEnvStore, ProcessEnvStoreService>() {}
+export class ProcessEnvStore
+  extends Context.Tag("@lash/core/ProcessEnvStore")<ProcessEnvStore, ProcessEnvStoreService>()
+{}
 
 /**
  * Persists an execution env under its content address and returns the ref to attach to a registration.
@@ -53,5 +55,4 @@ export const loadProcessExecutionEnv = (
         onNone: () => Effect.fail(new ProcessEnvNotFound({ envRef: ref })),
         onSome: Effect.succeed
       })
-    )
-  )
+    ))

@@ -1,6 +1,6 @@
 /**
  * The `ProcessRegistry` port: process rows, their event logs, leases and handle grants.
- * Storage semantics per method: backends.md §1.5–§1.6.
+ * Storage semantics per method: docs/storage-contract.md, "Process registry"
  *
  * @since 0.1.0
  */
@@ -66,7 +66,11 @@ export interface ProcessRegistryService {
   ): Effect.Effect<ProcessEvent, StoreError | ProcessNotFound>
   /** Blocks until the process is terminal. */
   awaitProcess(id: ProcessId): Effect.Effect<ProcessAwaitOutput, StoreError | ProcessNotFound>
-  claimLease(id: ProcessId, ownerId: string, ttlMs: number): Effect.Effect<ProcessLease, StoreError | ProcessNotFound | LeaseHeld>
+  claimLease(
+    id: ProcessId,
+    ownerId: string,
+    ttlMs: number
+  ): Effect.Effect<ProcessLease, StoreError | ProcessNotFound | LeaseHeld>
   /** Leases up to `limit` running, non-external, unleased processes in id order. */
   claimRunnable(req: {
     readonly ownerId: string
@@ -98,4 +102,6 @@ export interface ProcessRegistryService {
  *
  * @since 0.1.0
  */
-export class ProcessRegistry extends Context.Tag("@lash/core/ProcessRegistry")<ProcessRegistry, ProcessRegistryService>() {}
+export class ProcessRegistry
+  extends Context.Tag("@lash/core/ProcessRegistry")<ProcessRegistry, ProcessRegistryService>()
+{}

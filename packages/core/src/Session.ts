@@ -4,7 +4,7 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
-import { ClaimId, BatchId, ProcessId, SessionId, TurnId, WakeId, OccurrenceId } from "./Identifiers.js"
+import { BatchId, ClaimId, OccurrenceId, ProcessId, SessionId, TurnId, WakeId } from "./Identifiers.js"
 import { Json, opt } from "./Json.js"
 import { ModelSpec, SessionPolicy, TokenUsage, UsageEntry } from "./Model.js"
 
@@ -174,7 +174,7 @@ export const CompletedClaim = Schema.Struct({
 /** @since 0.1.0 */
 export interface CompletedClaim extends Schema.Schema.Type<typeof CompletedClaim> {}
 
-/** The single atomic write at the end of a turn (architecture §3.5). @since 0.1.0 */
+/** The single atomic write at the end of a turn (docs/architecture.md, "The turn commit"). @since 0.1.0 */
 export const RuntimeCommit = Schema.Struct({
   sessionId: SessionId,
   expectedHeadRevision: Schema.NonNegativeInt,

@@ -1,6 +1,6 @@
 /**
  * The `SessionStore` port: the session graph, the per-turn `RuntimeCommit` and queued work.
- * Storage semantics per method: backends.md §1.3–§1.4.
+ * Storage semantics per method: docs/storage-contract.md, "Session store"
  *
  * @since 0.1.0
  */
@@ -60,7 +60,10 @@ export interface SessionStoreService {
   loadPath(
     sessionId: SessionId,
     req: LoadPathRequest
-  ): Effect.Effect<{ readonly nodes: ReadonlyArray<SessionNode>; readonly hasMore: boolean }, StoreError | SessionNotFound>
+  ): Effect.Effect<
+    { readonly nodes: ReadonlyArray<SessionNode>; readonly hasMore: boolean },
+    StoreError | SessionNotFound
+  >
   /** One atomic unit: binding → stamp dedupe → head CAS → claim fencing → writes. */
   commit(c: RuntimeCommit): Effect.Effect<RuntimeCommitResult, CommitError>
   /** Idempotent on `(sessionId, sourceKey)`, also after the batch was consumed. */

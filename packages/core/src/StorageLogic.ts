@@ -1,12 +1,14 @@
 /**
- * The storage decision logic every backend calls, written once (backends.md §1.1): lease and claim arithmetic,
+ * The storage decision logic every backend calls, written once (docs/storage-contract.md, "The storage engine"): lease and claim arithmetic,
  * registration validation, the event-append decision, wake deliveries, queue claim selection and the commit check
  * order. A backend only stores, locks and orders.
  *
  * @since 0.1.0
  */
 import { Canonical } from "@lash/lashlang"
-import { Effect, Either, Option, ParseResult, PubSub, Queue } from "effect"
+import type { Queue } from "effect"
+import { Effect, Either, Option, ParseResult, PubSub } from "effect"
+import { Schema } from "effect"
 import {
   CorruptRecord,
   HeadRevisionConflict,
@@ -41,7 +43,6 @@ import type { QueuedWorkBatch, QueuedWorkBatchDraft, QueuedWorkClaim } from "./Q
 import type { CompletedClaim, RuntimeCommit, RuntimeCommitResult } from "./Session.js"
 import type { CommitError } from "./SessionStore.js"
 import type { StorageSignal } from "./StorageInfo.js"
-import { Schema } from "effect"
 
 /**
  * Orders strings by Unicode code point, as SQL `BINARY` / `COLLATE "C"` do (never `localeCompare`, never raw
@@ -81,22 +82,21 @@ export const isLive = (expiresAtMs: number, nowMs: number): boolean => nowMs < e
  *
  * @since 0.1.0
  */
-export const concernsProcessEvents =
-  (processId: ProcessId) =>
-  (signal: StorageSignal): boolean =>
-    signal.kind === "poll" || (signal.kind === "process_event" && signal.processId === processId)
+export const concernsProcessEvents = (processId: ProcessId) => (signal: StorageSignal): boolean =>
+  signal.kind === "poll" || (signal.kind === "process_event" && signal.processId === processId)
 
 /**
  * The signals that can change the answer of a wait for a process to end: its `process_terminal`, and `poll`.
  *
  * @since 0.1.0
  */
-export const concernsProcessEnd =
-  (processId: ProcessId) =>
-  (signal: StorageSignal): boolean =>
-    signal.kind === "poll" || (signal.kind === "process_terminal" && signal.processId === processId)
+export const concernsProcessEnd = (processId: ProcessId) => (signal: StorageSignal): boolean =>
+  signal.kind === "poll" || (signal.kind === "process_terminal" && signal.processId === processId)
 
-const takeRelevant = (sub: Queue.Dequeue<StorageSignal>, relevant: (signal: StorageSignal) => boolean): Effect.Effect<void> =>
+const takeRelevant = (
+  sub: Queue.Dequeue<StorageSignal>,
+  relevant: (signal: StorageSignal) => boolean
+): Effect.Effect<void> =>
   Effect.flatMap(sub.take, (signal) => (relevant(signal) ? Effect.void : takeRelevant(sub, relevant)))
 
 /**
@@ -114,7 +114,7 @@ export const waitForSignal = <A, E>(
   check: Effect.Effect<Option.Option<A>, E>
 ): Effect.Effect<A, E> =>
   Effect.scoped(
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const sub = yield* PubSub.subscribe(signals)
       const next = takeRelevant(sub, relevant)
       while (true) {
@@ -130,7 +130,7 @@ export const waitForSignal = <A, E>(
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
- * Checks the registry rules of a registration (architecture §2.3.6, §3.10).
+ * Checks the registry rules of a registration (docs/architecture.md, "Processes and leases").
  *
  * @since 0.1.0
  */
@@ -183,7 +183,11 @@ const readPointer = (value: Json, pointer: string): Json | undefined => {
  * @since 0.1.0
  */
 export const selectValue = (selector: ValueSelector, payload: Json): Json | undefined =>
-  selector.type === "payload" ? payload : selector.type === "const" ? selector.value : readPointer(payload, selector.pointer)
+  selector.type === "payload"
+    ? payload
+    : selector.type === "const"
+    ? selector.value
+    : readPointer(payload, selector.pointer)
 
 const selectText = (selector: ValueSelector, payload: Json): string => {
   const v = selectValue(selector, payload)
@@ -224,12 +228,12 @@ export const wakeDeliveryFor = (
 export type AppendDecision =
   | { readonly type: "replay"; readonly event: ProcessEvent; readonly wakeDelivery: Option.Option<ProcessWakeDelivery> }
   | {
-      readonly type: "new"
-      readonly event: ProcessEvent
-      readonly wakeDelivery: Option.Option<ProcessWakeDelivery>
-      /** The record with its new status and `updatedAtMs`. */
-      readonly record: ProcessRecord
-    }
+    readonly type: "new"
+    readonly event: ProcessEvent
+    readonly wakeDelivery: Option.Option<ProcessWakeDelivery>
+    /** The record with its new status and `updatedAtMs`. */
+    readonly record: ProcessRecord
+  }
 
 /**
  * Decides an event append: replay (same key, same `h([type, payload])`), rejection, or a new event with sequence
@@ -255,7 +259,9 @@ export const prepareProcessEventAppend = (p: {
   const target = req.wakeTargetScope ?? record.wakeTarget
   if (Option.isSome(p.existing)) {
     const stored = p.existing.value
-    if (eventHash(stored.eventType, stored.payload) !== eventHash(req.eventType, req.payload)) return reject("replay_conflict")
+    if (eventHash(stored.eventType, stored.payload) !== eventHash(req.eventType, req.payload)) {
+      return reject("replay_conflict")
+    }
     return Either.right({ type: "replay", event: stored, wakeDelivery: wakeDeliveryFor(record, stored, target) })
   }
   const type: ProcessEventType | undefined = record.eventTypes.find((t) => t.name === req.eventType)
@@ -282,12 +288,11 @@ export const prepareProcessEventAppend = (p: {
   if (req.replayKey !== undefined) event.replayKey = req.replayKey
   const wake = type.semantics.wake
   if (wake !== undefined) {
-    const dedupeKey =
-      wake.dedupeKey.type === "event_identity"
-        ? `${record.id}:${sequence}`
-        : wake.dedupeKey.type === "const"
-          ? wake.dedupeKey.value
-          : selectText(wake.dedupeKey.selector, req.payload)
+    const dedupeKey = wake.dedupeKey.type === "event_identity"
+      ? `${record.id}:${sequence}`
+      : wake.dedupeKey.type === "const"
+      ? wake.dedupeKey.value
+      : selectText(wake.dedupeKey.selector, req.payload)
     event.wake = { input: selectText(wake.input, req.payload), dedupeKey }
   }
   return Either.right({
@@ -468,7 +473,9 @@ export interface CommitReader<E, R> {
   /** The session id a single-session handle is bound to (first-party backends are multi-session: omit it). */
   readonly boundSessionId?: string
   /** The stored stamp of `(sessionId, turnId)`. */
-  readonly stamp: (turnId: string) => Effect.Effect<Option.Option<{ readonly hash: string; readonly result: RuntimeCommitResult }>, E, R>
+  readonly stamp: (
+    turnId: string
+  ) => Effect.Effect<Option.Option<{ readonly hash: string; readonly result: RuntimeCommitResult }>, E, R>
   /** True when `(claimId, leaseToken)` still owns every batch id of the completion (open, in this session). */
   readonly claimOwnsAll: (completion: CompletedClaim) => Effect.Effect<boolean, E, R>
 }
@@ -488,7 +495,7 @@ export const checkCommit = <E, R>(
   commit: RuntimeCommit,
   reader: CommitReader<E, R>
 ): Effect.Effect<CommitDecision, E | CommitError, R> =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const head = yield* reader.headRevision
     if (Option.isNone(head)) return yield* Effect.fail(new SessionNotFound({ sessionId: commit.sessionId }))
     if (reader.boundSessionId !== undefined && reader.boundSessionId !== commit.sessionId) {
@@ -500,17 +507,25 @@ export const checkCommit = <E, R>(
       const stamp = yield* reader.stamp(commit.turnStamp.turnId)
       if (Option.isSome(stamp)) {
         if (stamp.value.hash === commit.turnStamp.hash) return { type: "replay", result: stamp.value.result } as const
-        return yield* Effect.fail(new TurnCommitConflict({ sessionId: commit.sessionId, turnId: commit.turnStamp.turnId }))
+        return yield* Effect.fail(
+          new TurnCommitConflict({ sessionId: commit.sessionId, turnId: commit.turnStamp.turnId })
+        )
       }
     }
     if (head.value !== commit.expectedHeadRevision) {
       return yield* Effect.fail(
-        new HeadRevisionConflict({ sessionId: commit.sessionId, expected: commit.expectedHeadRevision, actual: head.value })
+        new HeadRevisionConflict({
+          sessionId: commit.sessionId,
+          expected: commit.expectedHeadRevision,
+          actual: head.value
+        })
       )
     }
     for (const completion of commit.completedClaims) {
       if (!(yield* reader.claimOwnsAll(completion))) {
-        return yield* Effect.fail(new QueuedWorkClaimExpired({ sessionId: commit.sessionId, claimId: completion.claimId }))
+        return yield* Effect.fail(
+          new QueuedWorkClaimExpired({ sessionId: commit.sessionId, claimId: completion.claimId })
+        )
       }
     }
     return { type: "write", newRevision: head.value + 1 } as const

@@ -4,7 +4,8 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
-import { ProcessId, SessionId, ToolId } from "./Identifiers.js"
+import type { ProcessId, SessionId } from "./Identifiers.js"
+import { ToolId } from "./Identifiers.js"
 import { Json, JsonSchemaDoc, opt } from "./Json.js"
 
 /** A tool failure value. Tools fail with values, never through the error channel. @since 0.1.0 */

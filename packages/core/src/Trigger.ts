@@ -4,7 +4,8 @@
  * @since 0.1.0
  */
 import { Schema } from "effect"
-import { EnvRef, OccurrenceId, ProcessId, SessionId, SubscriptionId, TriggerHandle } from "./Identifiers.js"
+import type { SessionId } from "./Identifiers.js"
+import { EnvRef, OccurrenceId, ProcessId, SubscriptionId, TriggerHandle } from "./Identifiers.js"
 import { Json, JsonSchemaDoc, opt } from "./Json.js"
 import { ProcessEventType, ProcessIdentity, ProcessInput, ProcessOriginator, SessionScope } from "./Process.js"
 

@@ -1,5 +1,5 @@
 /**
- * The `TriggerStore` port: subscriptions, occurrences and delivery reservations. Semantics: backends.md §1.7.
+ * The `TriggerStore` port: subscriptions, occurrences and delivery reservations. Semantics: docs/storage-contract.md, "Trigger store"
  *
  * @since 0.1.0
  */
@@ -20,12 +20,16 @@ import type {
 export interface TriggerStoreService {
   readonly tier: DurabilityTier
   /** Idempotent on (registrant scope, registrationKey) when `h(draft)` is equal; otherwise a conflict. */
-  register(draft: TriggerSubscriptionDraft): Effect.Effect<TriggerSubscriptionRecord, StoreError | TriggerRegistrationConflict>
+  register(
+    draft: TriggerSubscriptionDraft
+  ): Effect.Effect<TriggerSubscriptionRecord, StoreError | TriggerRegistrationConflict>
   /** Sorted by (registrant scope id, handle number). */
   list(filter: TriggerSubscriptionFilter): Effect.Effect<ReadonlyArray<TriggerSubscriptionRecord>, StoreError>
   /** True only if it was enabled; only the registrant session's own handles. */
   cancel(sessionId: SessionId, handle: TriggerHandle): Effect.Effect<boolean, StoreError>
-  recordOccurrence(req: TriggerOccurrenceRequest): Effect.Effect<TriggerOccurrenceRecord, StoreError | TriggerIdempotencyConflict>
+  recordOccurrence(
+    req: TriggerOccurrenceRequest
+  ): Effect.Effect<TriggerOccurrenceRecord, StoreError | TriggerIdempotencyConflict>
   /** Reserves once per matching enabled subscription up to the occurrence's high-water mark; returns all, by handle. */
   reserveDeliveries(occurrenceId: OccurrenceId): Effect.Effect<ReadonlyArray<TriggerDeliveryReservation>, StoreError>
   /** Reservations whose process row does not exist yet, oldest first. */

@@ -5,7 +5,7 @@
  */
 import { Option, Schema } from "effect"
 import { TurnId } from "./Identifiers.js"
-import { Json, opt } from "./Json.js"
+import { Json } from "./Json.js"
 import { TokenUsage } from "./Model.js"
 import { Message } from "./Session.js"
 import { ToolResult } from "./Tool.js"

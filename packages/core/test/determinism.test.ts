@@ -1,6 +1,6 @@
+import { describe, expect, it } from "@effect/vitest"
 import { readdirSync, readFileSync, statSync } from "node:fs"
 import { join } from "node:path"
-import { describe, expect, it } from "@effect/vitest"
 
 const sources = (dir: string): ReadonlyArray<string> =>
   readdirSync(dir).flatMap((name) => {
@@ -17,7 +17,9 @@ describe("determinism", () => {
         if (text.includes(banned)) offenders.push(`${file}: ${banned}`)
       }
       // randomUUID is allowed only as the IdGenerator fallback.
-      if (text.includes("randomUUID") && !/IdGenerator\.ts$|internal\/core\.ts$/.test(file)) offenders.push(`${file}: randomUUID`)
+      if (text.includes("randomUUID") && !/IdGenerator\.ts$|internal\/core\.ts$/.test(file)) {
+        offenders.push(`${file}: randomUUID`)
+      }
     }
     expect(offenders).toEqual([])
   })

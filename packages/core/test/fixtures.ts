@@ -55,12 +55,26 @@ export const standardCore = (
   return Layer.provideMerge(core, storage)
 }
 
-
 /** Builds a core over an already-built storage context (any backend), in the current scope. */
-export const buildCore = (storage: Context.Context<LashStorage | StorageSignals>, provider: LlmProvider, config: Partial<LashCoreConfig> = {}) =>
+export const buildCore = (
+  storage: Context.Context<LashStorage | StorageSignals>,
+  provider: LlmProvider,
+  config: Partial<LashCoreConfig> = {}
+) =>
   Layer.build(
-    LashCore.layer({ mode: "standard", model: testModel, worker: { leaseTtl: "1 second", renewEvery: "250 millis" }, ...config }).pipe(
-      Layer.provide(Layer.mergeAll(LanguageModelProvider.single(provider), InlineEffectController.layer, Layer.succeedContext(storage)))
+    LashCore.layer({
+      mode: "standard",
+      model: testModel,
+      worker: { leaseTtl: "1 second", renewEvery: "250 millis" },
+      ...config
+    }).pipe(
+      Layer.provide(
+        Layer.mergeAll(
+          LanguageModelProvider.single(provider),
+          InlineEffectController.layer,
+          Layer.succeedContext(storage)
+        )
+      )
     )
   ).pipe(Effect.map(Context.get(LashCore)))
 
@@ -75,7 +89,7 @@ export const counterTool = (counter: Ref.Ref<number>, delayMs = 0) =>
         output: Schema.Struct({ n: Schema.Number })
       }),
       execute: (args) =>
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           if (delayMs > 0) yield* Effect.sleep(delayMs)
           const n = yield* Ref.updateAndGet(counter, (x) => x + 1)
           return ToolResults.ok({ n, label: (args as { label: string }).label })
@@ -89,7 +103,13 @@ export const toolCallRegistration = (id: string, envRef: string) =>
     id: id as ProcessId,
     input: {
       type: "tool_call",
-      call: { callId: `${id}:call`, toolId: "tool:count" as never, toolName: "count", args: { label: id }, preparedPayload: null }
+      call: {
+        callId: `${id}:call`,
+        toolId: "tool:count" as never,
+        toolName: "count",
+        args: { label: id },
+        preparedPayload: null
+      }
     },
     provenance: ProcessProvenance.host(),
     envRef: envRef as never

@@ -1,8 +1,9 @@
+import { describe, expect, it } from "@effect/vitest"
 import { MemoryBackend } from "@lash/backend-memory"
 import { TestProvider } from "@lash/testing/provider"
-import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Layer, Option, Ref, TestClock } from "effect"
 import {
+  Ids,
   type ProcessId,
   ProcessProvenance,
   ProcessRegistration,
@@ -13,14 +14,13 @@ import {
   ToolDefinition,
   ToolProvider,
   TriggerStore,
-  Ids,
   TurnInput
 } from "../src/index.js"
 import { buildCore, counterTool, emptyEnv, testModel, toolCallRegistration } from "./fixtures.js"
 
 describe("processes and the worker", () => {
   it.scopedLive("a tool_call process started through the core runs on the worker and completes once", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const storage = yield* Layer.build(MemoryBackend.layer())
       const counter = yield* Ref.make(0)
       const provider = TestProvider.builder().build()
@@ -31,21 +31,28 @@ describe("processes and the worker", () => {
       const output = yield* core.processes().await("proc-a").pipe(Effect.timeout("5 seconds"))
       expect(output).toEqual({ type: "success", value: { n: 1, label: "proc-a" } })
       expect(yield* Ref.get(counter)).toBe(1)
-    })
-  )
+    }))
 
   it.scopedLive("two workers racing for one process: exactly one runs it", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const storage = yield* Layer.build(MemoryBackend.layer())
       const counter = yield* Ref.make(0)
       const provider = TestProvider.builder().build()
       const registry = Context.get(storage, ProcessRegistry)
-      const config = { tools: [counterTool(counter, 50)], worker: { startupSweep: false, leaseTtl: "2 seconds", renewEvery: "500 millis" } } as const
+      const config = {
+        tools: [counterTool(counter, 50)],
+        worker: { startupSweep: false, leaseTtl: "2 seconds", renewEvery: "500 millis" }
+      } as const
       const coreA = yield* buildCore(storage, provider, config)
       const coreB = yield* buildCore(storage, provider, config)
       const envRef = yield* coreA.processEnv.persist(emptyEnv)
       for (let i = 0; i < 8; i++) yield* registry.register(toolCallRegistration(`race-${i}`, envRef))
-      yield* Effect.all([coreA.drivePending("test"), coreB.drivePending("test"), coreA.drivePending("again"), coreB.drivePending("again")], {
+      yield* Effect.all([
+        coreA.drivePending("test"),
+        coreB.drivePending("test"),
+        coreA.drivePending("again"),
+        coreB.drivePending("again")
+      ], {
         concurrency: "unbounded"
       })
       for (let i = 0; i < 8; i++) {
@@ -57,37 +64,45 @@ describe("processes and the worker", () => {
         const events = yield* registry.eventsAfter(`race-${i}` as ProcessId, 0)
         expect(events.filter((e) => e.eventType === "process.completed")).toHaveLength(1)
       }
-    })
-  )
+    }))
 
   it.scopedLive("a process whose env names a plugin this runtime lacks fails loudly, naming it", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const storage = yield* Layer.build(MemoryBackend.layer())
       const counter = yield* Ref.make(0)
       const core = yield* buildCore(storage, TestProvider.builder().build(), { tools: [counterTool(counter)] })
-      const envRef = yield* core.processEnv.persist({ ...emptyEnv, pluginOptions: { plugins: { "acme-weather": { region: "eu" } } } })
+      const envRef = yield* core.processEnv.persist({
+        ...emptyEnv,
+        pluginOptions: { plugins: { "acme-weather": { region: "eu" } } }
+      })
       yield* core.processes().start(toolCallRegistration("needs-plugin", envRef))
       const out = yield* core.processes().await("needs-plugin").pipe(Effect.timeout("5 seconds"))
-      expect(out).toMatchObject({ type: "failure", code: "process_plugin_missing", raw: { missingPlugins: ["acme-weather"] } })
-      expect(out.type === "failure" && out.message).toContain('"acme-weather"')
+      expect(out).toMatchObject({
+        type: "failure",
+        code: "process_plugin_missing",
+        raw: { missingPlugins: ["acme-weather"] }
+      })
+      expect(out.type === "failure" && out.message).toContain("\"acme-weather\"")
       expect(yield* Ref.get(counter)).toBe(0)
-    })
-  )
+    }))
 
   it.scopedLive("a tool_call process for an unknown tool fails with tool_unavailable; a missing env with process_env_missing", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const storage = yield* Layer.build(MemoryBackend.layer())
       const core = yield* buildCore(storage, TestProvider.builder().build())
       const envRef = yield* core.processEnv.persist(emptyEnv)
       yield* core.processes().start(toolCallRegistration("no-tool", envRef))
-      expect(yield* core.processes().await("no-tool").pipe(Effect.timeout("5 seconds"))).toMatchObject({ code: "tool_unavailable" })
+      expect(yield* core.processes().await("no-tool").pipe(Effect.timeout("5 seconds"))).toMatchObject({
+        code: "tool_unavailable"
+      })
       yield* core.processes().start(toolCallRegistration("no-env", "process-env:sha256:missing"))
-      expect(yield* core.processes().await("no-env").pipe(Effect.timeout("5 seconds"))).toMatchObject({ code: "process_env_missing" })
-    })
-  )
+      expect(yield* core.processes().await("no-env").pipe(Effect.timeout("5 seconds"))).toMatchObject({
+        code: "process_env_missing"
+      })
+    }))
 
   it.scopedLive("cancel interrupts a running process and records cancelled", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const storage = yield* Layer.build(MemoryBackend.layer())
       const counter = yield* Ref.make(0)
       const core = yield* buildCore(storage, TestProvider.builder().build(), { tools: [counterTool(counter, 60_000)] })
@@ -97,11 +112,10 @@ describe("processes and the worker", () => {
       yield* core.processes().cancel("slow", "user asked")
       const out = yield* core.processes().await("slow").pipe(Effect.timeout("5 seconds"))
       expect(out).toEqual({ type: "cancelled", message: "user asked" })
-    })
-  )
+    }))
 
   it.scopedLive("a session_turn process creates the child session and runs one turn with the live provider", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const storage = yield* Layer.build(MemoryBackend.layer())
       const provider = TestProvider.builder().when("run child", "child done").build()
       const core = yield* buildCore(storage, provider)
@@ -113,27 +127,42 @@ describe("processes and the worker", () => {
       })
       const reg = ProcessRegistration.make({
         id: "child-turn" as ProcessId,
-        input: { type: "session_turn", createRequest, turnInput: TurnInput.text("run child"), outputContract: { type: "static" } },
+        input: {
+          type: "session_turn",
+          createRequest,
+          turnInput: TurnInput.text("run child"),
+          outputContract: { type: "static" }
+        },
         provenance: ProcessProvenance.host()
       })
       yield* core.processes().start(reg)
       const out = yield* core.processes().await("child-turn").pipe(Effect.timeout("5 seconds"))
-      expect(out).toMatchObject({ type: "success", value: { processId: "child-turn", childSessionId: createRequest.sessionId } })
+      expect(out).toMatchObject({
+        type: "success",
+        value: { processId: "child-turn", childSessionId: createRequest.sessionId }
+      })
       const child = Option.getOrThrow(yield* Context.get(storage, SessionStore).load(createRequest.sessionId))
-      expect(child.relation).toEqual({ type: "child", parentSessionId: "parent", causedBy: { type: "process", processId: "child-turn" } })
+      expect(child.relation).toEqual({
+        type: "child",
+        parentSessionId: "parent",
+        causedBy: { type: "process", processId: "child-turn" }
+      })
       expect(child.headRevision).toBe(1)
-    })
-  )
+    }))
 })
 
 describe("leases", () => {
   it.scoped("lease expiry lets another owner take over with a higher fence; the stale owner's terminal write is rejected", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       yield* TestClock.setTime(1_767_225_600_000)
       const storage = yield* Layer.build(MemoryBackend.layer())
       const registry = Context.get(storage, ProcessRegistry)
       yield* registry.register(
-        ProcessRegistration.make({ id: "fenced" as ProcessId, input: { type: "engine", kind: "test", payload: null }, provenance: ProcessProvenance.host() })
+        ProcessRegistration.make({
+          id: "fenced" as ProcessId,
+          input: { type: "engine", kind: "test", payload: null },
+          provenance: ProcessProvenance.host()
+        })
       )
       const first = yield* registry.claimLease("fenced" as ProcessId, "owner-a", 1_000)
       yield* TestClock.adjust(1_000)
@@ -143,8 +172,7 @@ describe("leases", () => {
       expect(stale._tag).toBe("LeaseLost")
       const done = yield* registry.completeWithLease(second, { type: "success", value: "fresh" })
       expect(done.status).toEqual({ state: "completed", awaitOutput: { type: "success", value: "fresh" } })
-    })
-  )
+    }))
 })
 
 describe("triggers", () => {
@@ -157,10 +185,21 @@ describe("triggers", () => {
     sourceType: "test.Ping",
     sourceKey: Ids.emptySourceKey("test.Ping"),
     source: {},
-    payloadSchema: { type: "object", properties: { n: { type: "number" } }, required: ["n"], additionalProperties: true },
+    payloadSchema: {
+      type: "object",
+      properties: { n: { type: "number" } },
+      required: ["n"],
+      additionalProperties: true
+    },
     target: {
       type: "tool_call" as const,
-      call: { callId: "ping", toolId: "tool:count" as never, toolName: "count", args: { label: "ping" }, preparedPayload: null }
+      call: {
+        callId: "ping",
+        toolId: "tool:count" as never,
+        toolName: "count",
+        args: { label: "ping" },
+        preparedPayload: null
+      }
     },
     targetIdentity: { kind: "tool_call" },
     eventTypes: [],
@@ -168,14 +207,21 @@ describe("triggers", () => {
   })
 
   it.scopedLive("emitting twice with one idempotency key starts one process and returns the same report", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const storage = yield* Layer.build(MemoryBackend.layer())
       const counter = yield* Ref.make(0)
       const core = yield* buildCore(storage, TestProvider.builder().build(), { tools: [counterTool(counter)] })
       const envRef = yield* core.processEnv.persist(emptyEnv)
       yield* Context.get(storage, TriggerStore).register(subscriptionDraft(envRef))
-      const request = { sourceType: "test.Ping", sourceKey: Ids.emptySourceKey("test.Ping"), payload: { n: 1 }, idempotencyKey: "ping-1" }
-      const [a, b] = yield* Effect.all([core.triggers().emit(request), core.triggers().emit(request)], { concurrency: "unbounded" })
+      const request = {
+        sourceType: "test.Ping",
+        sourceKey: Ids.emptySourceKey("test.Ping"),
+        payload: { n: 1 },
+        idempotencyKey: "ping-1"
+      }
+      const [a, b] = yield* Effect.all([core.triggers().emit(request), core.triggers().emit(request)], {
+        concurrency: "unbounded"
+      })
       expect(a).toEqual(b)
       expect(a.startedProcessIds).toHaveLength(1)
       const pid = a.startedProcessIds[0]!
@@ -187,45 +233,52 @@ describe("triggers", () => {
       expect(again).toEqual(a)
       const conflict = yield* Effect.flip(core.triggers().emit({ ...request, payload: { n: 2 } }))
       expect(conflict._tag).toBe("TriggerIdempotencyConflict")
-    })
-  )
+    }))
 
   it.scopedLive("an invalid payload is recorded as a failed delivery and nothing retries it", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const storage = yield* Layer.build(MemoryBackend.layer())
       const counter = yield* Ref.make(0)
       const core = yield* buildCore(storage, TestProvider.builder().build(), { tools: [counterTool(counter)] })
       const envRef = yield* core.processEnv.persist(emptyEnv)
       yield* Context.get(storage, TriggerStore).register(subscriptionDraft(envRef))
       const error = yield* Effect.flip(
-        core.triggers().emit({ sourceType: "test.Ping", sourceKey: Ids.emptySourceKey("test.Ping"), payload: { n: "x" }, idempotencyKey: "bad" })
+        core.triggers().emit({
+          sourceType: "test.Ping",
+          sourceKey: Ids.emptySourceKey("test.Ping"),
+          payload: { n: "x" },
+          idempotencyKey: "bad"
+        })
       )
       expect(error._tag).toBe("TriggerDeliveryFailed")
       const failed = yield* core.processes().list({ status: "terminal" })
-      expect(failed.map((p) => p.status)).toMatchObject([{ state: "failed", awaitOutput: { code: "trigger_payload_invalid" } }])
+      expect(failed.map((p) => p.status)).toMatchObject([{
+        state: "failed",
+        awaitOutput: { code: "trigger_payload_invalid" }
+      }])
       expect(yield* Ref.get(counter)).toBe(0)
-    })
-  )
+    }))
 
   it.scopedLive("empty request fields are rejected with InvalidTriggerRequest", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const storage = yield* Layer.build(MemoryBackend.layer())
       const core = yield* buildCore(storage, TestProvider.builder().build())
-      const error = yield* Effect.flip(core.triggers().emit({ sourceType: "x", sourceKey: "k", payload: null, idempotencyKey: "" }))
+      const error = yield* Effect.flip(
+        core.triggers().emit({ sourceType: "x", sourceKey: "k", payload: null, idempotencyKey: "" })
+      )
       expect(error).toMatchObject({ _tag: "InvalidTriggerRequest", field: "idempotencyKey" })
-    })
-  )
+    }))
 })
 
 describe("wakes and queued work", () => {
   it.scopedLive("a wake is drained into one committed Event turn exactly once, also across reopen", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const storage = yield* Layer.build(MemoryBackend.layer())
       const provider = TestProvider.builder().complete(() => "noted").build()
       const registry = Context.get(storage, ProcessRegistry)
       const store = Context.get(storage, SessionStore)
       const core1 = yield* Effect.scoped(
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const core = yield* buildCore(storage, provider)
           yield* core.openSession("woken")
           return core.instanceId
@@ -239,18 +292,30 @@ describe("wakes and queued work", () => {
           provenance: ProcessProvenance.host({ type: "trigger_occurrence", occurrenceId: "occurrence:x" as never }),
           wakeTarget: { sessionId: "woken" as SessionId },
           eventTypes: [
-            { name: "process.wake", payloadSchema: {}, semantics: { wake: { input: { type: "pointer", pointer: "/text" }, dedupeKey: { type: "event_identity" } } } }
+            {
+              name: "process.wake",
+              payloadSchema: {},
+              semantics: {
+                wake: { input: { type: "pointer", pointer: "/text" }, dedupeKey: { type: "event_identity" } }
+              }
+            }
           ]
         })
       )
-      yield* registry.appendEvent("waker" as ProcessId, { eventType: "process.wake", payload: { text: "the build finished" }, replayKey: "w1" })
+      yield* registry.appendEvent("waker" as ProcessId, {
+        eventType: "process.wake",
+        payload: { text: "the build finished" },
+        replayKey: "w1"
+      })
       expect(yield* store.listQueued("woken" as SessionId)).toHaveLength(1)
       // Opening the session drains the wake into a committed turn.
       const view = yield* Effect.scoped(
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const core = yield* buildCore(storage, provider)
-          const session = yield* core.openSession("woken")
-          for (let i = 0; i < 100 && (yield* store.listQueued("woken" as SessionId)).length > 0; i++) yield* Effect.sleep("20 millis")
+          yield* core.openSession("woken")
+          for (let i = 0; i < 100 && (yield* store.listQueued("woken" as SessionId)).length > 0; i++) {
+            yield* Effect.sleep("20 millis")
+          }
           yield* Effect.sleep("50 millis")
           return (yield* core.openSession("woken")).readView()
         })
@@ -267,9 +332,13 @@ describe("wakes and queued work", () => {
       })
       expect(events[0]!.parts[0]!.content).toContain("the build finished")
       // Re-appending the same keyed event is a replay: nothing is enqueued again, and a reopen drains nothing.
-      yield* registry.appendEvent("waker" as ProcessId, { eventType: "process.wake", payload: { text: "the build finished" }, replayKey: "w1" })
+      yield* registry.appendEvent("waker" as ProcessId, {
+        eventType: "process.wake",
+        payload: { text: "the build finished" },
+        replayKey: "w1"
+      })
       const again = yield* Effect.scoped(
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const core = yield* buildCore(storage, provider)
           yield* core.openSession("woken")
           yield* Effect.sleep("200 millis")
@@ -278,13 +347,12 @@ describe("wakes and queued work", () => {
       )
       expect(again.messages.filter((m) => m.role === "event")).toHaveLength(1)
       expect(again.headRevision).toBe(view.headRevision)
-    })
-  )
+    }))
 })
 
 describe("resource safety", () => {
   it.scopedLive("closing the core's scope ends every background fiber", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const storage = yield* Layer.build(MemoryBackend.layer())
       const counter = yield* Ref.make(0)
       const provider = TestProvider.builder().build()
@@ -296,8 +364,11 @@ describe("resource safety", () => {
         }
       ])
       const live = yield* Effect.scoped(
-        Effect.gen(function* () {
-          const core = yield* buildCore(storage, provider, { tools: [slow], worker: { sweepEvery: "50 millis", leaseTtl: "1 second", renewEvery: "250 millis" } })
+        Effect.gen(function*() {
+          const core = yield* buildCore(storage, provider, {
+            tools: [slow],
+            worker: { sweepEvery: "50 millis", leaseTtl: "1 second", renewEvery: "250 millis" }
+          })
           const envRef = yield* core.processEnv.persist(emptyEnv)
           yield* core.processes().start(toolCallRegistration("forever", envRef))
           yield* Effect.sleep("200 millis")
@@ -309,6 +380,5 @@ describe("resource safety", () => {
       expect(yield* Ref.get(counter)).toBe(0)
       // The process was not completed by the closed core: its lease simply expires for the next owner.
       expect((yield* Context.get(storage, ProcessRegistry).get("forever" as ProcessId)).status.state).toBe("running")
-    })
-  )
+    }))
 })

@@ -1,19 +1,13 @@
-import { TestProvider } from "@lash/testing/provider"
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Deferred, Effect, Exit, Fiber, Layer, Option } from "effect"
-import {
-  Ids,
-  InlineEffectController,
-  LashCore,
-  SessionStore,
-  type SessionId,
-  TurnInput
-} from "../src/index.js"
 import { MemoryBackend } from "@lash/backend-memory"
+import { TestProvider } from "@lash/testing/provider"
+import { Context, Deferred, Effect, Exit, Fiber, Layer, Option } from "effect"
+import { Ids, InlineEffectController, LashCore, type SessionId, SessionStore, TurnInput } from "../src/index.js"
 import { mathTools, standardCore, testModel } from "./fixtures.js"
 
-const toolResultsOf = (messages: ReadonlyArray<{ readonly parts: ReadonlyArray<{ readonly kind: string; readonly content: string }> }>) =>
-  messages.flatMap((m) => m.parts.filter((p) => p.kind === "tool_result").map((p) => JSON.parse(p.content)))
+const toolResultsOf = (
+  messages: ReadonlyArray<{ readonly parts: ReadonlyArray<{ readonly kind: string; readonly content: string }> }>
+) => messages.flatMap((m) => m.parts.filter((p) => p.kind === "tool_result").map((p) => JSON.parse(p.content)))
 
 describe("standard turns", () => {
   it.effect("a multi-step tool-calling turn feeds results back until the model answers in prose", () => {
@@ -24,7 +18,7 @@ describe("standard turns", () => {
         "The answer is 15."
       )
       .build()
-    return Effect.gen(function* () {
+    return Effect.gen(function*() {
       const core = yield* LashCore
       const session = yield* core.openSession("multi")
       const out = yield* session.turn(TurnInput.text("what is 2+3+10?")).run
@@ -51,7 +45,7 @@ describe("standard turns", () => {
     const provider = TestProvider.builder()
       .reply({ toolCalls: [{ name: "multiply", args: { a: 1 } }] }, "Sorry, I cannot multiply.")
       .build()
-    return Effect.gen(function* () {
+    return Effect.gen(function*() {
       const core = yield* LashCore
       const session = yield* core.openSession("unknown-tool")
       const out = yield* session.turn(TurnInput.text("multiply")).run
@@ -66,7 +60,7 @@ describe("standard turns", () => {
     const provider = TestProvider.builder()
       .reply({ toolCalls: [{ name: "add", args: { a: "two", b: 3 } }] }, "I passed a bad argument.")
       .build()
-    return Effect.gen(function* () {
+    return Effect.gen(function*() {
       const core = yield* LashCore
       const session = yield* core.openSession("bad-args")
       const out = yield* session.turn(TurnInput.text("add")).run
@@ -81,8 +75,9 @@ describe("standard turns", () => {
   })
 
   it.effect("a tool that throws becomes a tool_defect result, not a crash", () => {
-    const provider = TestProvider.builder().reply({ toolCalls: [{ name: "fail_hard", args: {} }] }, "It crashed.").build()
-    return Effect.gen(function* () {
+    const provider = TestProvider.builder().reply({ toolCalls: [{ name: "fail_hard", args: {} }] }, "It crashed.")
+      .build()
+    return Effect.gen(function*() {
       const core = yield* LashCore
       const out = yield* (yield* core.openSession("defect")).turn(TurnInput.text("go")).run
       expect(out.toolCalls[0]!.result).toMatchObject({ type: "failure", failure: { code: "tool_defect" } })
@@ -91,8 +86,9 @@ describe("standard turns", () => {
   })
 
   it.effect("the iteration limit stops the turn as max_turns, and the stopped turn still commits", () => {
-    const provider = TestProvider.builder().complete(() => ({ toolCalls: [{ name: "add", args: { a: 1, b: 1 } }] })).build()
-    return Effect.gen(function* () {
+    const provider = TestProvider.builder().complete(() => ({ toolCalls: [{ name: "add", args: { a: 1, b: 1 } }] }))
+      .build()
+    return Effect.gen(function*() {
       const core = yield* LashCore
       const session = yield* core.openSession("limit")
       const out = yield* session.turn(TurnInput.text("loop"), { maxIterations: 3 }).run
@@ -104,7 +100,7 @@ describe("standard turns", () => {
 
   it.effect("a provider error fails the turn with a typed error and commits nothing", () => {
     const provider = TestProvider.builder().reply({ error: { retryable: false, status: 500 } }).build()
-    return Effect.gen(function* () {
+    return Effect.gen(function*() {
       const core = yield* LashCore
       const session = yield* core.openSession("provider-error")
       const exit = yield* Effect.exit(session.turn(TurnInput.text("hello")).run)
@@ -122,7 +118,7 @@ describe("standard turns", () => {
 
   it.effect("retryable provider errors are retried inside the effect", () => {
     const provider = TestProvider.builder().reply({ error: { retryable: true } }, "recovered").build()
-    return Effect.gen(function* () {
+    return Effect.gen(function*() {
       const core = yield* LashCore
       const out = yield* (yield* core.openSession("retry")).turn(TurnInput.text("hi")).run
       expect(Option.getOrNull(out.assistantMessage)).toBe("recovered")
@@ -138,13 +134,13 @@ describe("sessions and commits", () => {
     const provider = TestProvider.builder()
       .reply({ toolCalls: [{ name: "add", args: { a: 1, b: 2 } }] }, "three", "second answer")
       .build()
-    return Effect.gen(function* () {
+    return Effect.gen(function*() {
       const storage = yield* Layer.build(MemoryBackend.layer())
       const coreLayer = LashCore.layer({ mode: "standard", model: testModel, tools: [mathTools] }).pipe(
         Layer.provide(Layer.mergeAll(provider.layer, InlineEffectController.layer, Layer.succeedContext(storage)))
       )
       const first = yield* Effect.scoped(
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const core = yield* Layer.build(coreLayer).pipe(Effect.map(Context.get(LashCore)))
           const session = yield* core.openSession("reopen")
           yield* session.turn(TurnInput.text("1+2?")).run
@@ -153,7 +149,7 @@ describe("sessions and commits", () => {
         })
       )
       const second = yield* Effect.scoped(
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const core = yield* Layer.build(coreLayer).pipe(Effect.map(Context.get(LashCore)))
           return (yield* core.openSession("reopen", { create: false })).readView()
         })
@@ -167,7 +163,7 @@ describe("sessions and commits", () => {
 
   it.effect("openSession without create fails with SessionNotFound", () => {
     const provider = TestProvider.builder().build()
-    return Effect.gen(function* () {
+    return Effect.gen(function*() {
       const core = yield* LashCore
       const exit = yield* Effect.exit(core.openSession("missing", { create: false }))
       expect(exit).toMatchObject({ _tag: "Failure" })
@@ -176,8 +172,9 @@ describe("sessions and commits", () => {
   })
 
   it.effect("re-driving a committed turn id returns the stored output and runs nothing again", () => {
-    const provider = TestProvider.builder().reply({ toolCalls: [{ name: "add", args: { a: 4, b: 4 } }] }, "eight").build()
-    return Effect.gen(function* () {
+    const provider = TestProvider.builder().reply({ toolCalls: [{ name: "add", args: { a: 4, b: 4 } }] }, "eight")
+      .build()
+    return Effect.gen(function*() {
       const core = yield* LashCore
       const session = yield* core.openSession("replay")
       const first = yield* session.turn(TurnInput.text("4+4"), { turnId: "turn-1" }).run
@@ -193,7 +190,7 @@ describe("sessions and commits", () => {
 
   it.scoped("replaying the same commit returns the stored result; a different commit with the same stamp conflicts", () => {
     const provider = TestProvider.builder().reply("hello").build()
-    return Effect.gen(function* () {
+    return Effect.gen(function*() {
       const core = yield* LashCore
       const store = yield* SessionStore
       yield* (yield* core.openSession("stamps")).turn(TurnInput.text("hi"), { turnId: "t1" }).run
@@ -210,7 +207,10 @@ describe("sessions and commits", () => {
         usageDeltas: [],
         completedClaims: []
       }
-      const replay = yield* store.commit({ ...body, turnStamp: { turnId: "t1" as never, hash: Ids.turnStampHash(body) } })
+      const replay = yield* store.commit({
+        ...body,
+        turnStamp: { turnId: "t1" as never, hash: Ids.turnStampHash(body) }
+      })
       expect(replay).toEqual({ headRevision: 1 })
       const conflict = yield* Effect.flip(
         store.commit({ ...body, turnStamp: { turnId: "t1" as never, hash: "different" } })
@@ -223,7 +223,7 @@ describe("sessions and commits", () => {
   })
 
   it.live("two writers race on one session: one loses with HeadRevisionConflict and nothing half-written", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const storage = yield* Layer.build(MemoryBackend.layer())
       const gate = yield* Deferred.make<void>()
       const bCalled = yield* Deferred.make<void>()
@@ -231,7 +231,7 @@ describe("sessions and commits", () => {
       const providerB = TestProvider.builder()
         .kind("race")
         .complete(() =>
-          Effect.gen(function* () {
+          Effect.gen(function*() {
             yield* Deferred.succeed(bCalled, undefined)
             yield* Deferred.await(gate)
             return { text: "writer B", toolCalls: [], usage: { input: 0, output: 0 } }
@@ -268,12 +268,11 @@ describe("sessions and commits", () => {
       expect(texts).toEqual(["from A", "writer A wins"])
       // The loser's session refreshed: its next turn builds on A's commit.
       expect(sessionB.readView().headRevision).toBe(1)
-    }).pipe(Effect.scoped)
-  )
+    }).pipe(Effect.scoped))
 
   it.effect("reopen loads only the recent active path; the next turn still sends the whole history", () => {
     const provider = TestProvider.builder().complete(() => "ok").build()
-    return Effect.gen(function* () {
+    return Effect.gen(function*() {
       const core = yield* LashCore
       const session = yield* core.openSession("long")
       for (let i = 0; i < 140; i++) yield* session.turn(TurnInput.text(`turn ${i}`)).run

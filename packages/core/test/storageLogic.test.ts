@@ -3,13 +3,13 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Fiber, Option, PubSub, Schema } from "effect"
-import { Json, type ProcessId, type StorageSignal, StorageLogic } from "../src/index.js"
+import { Json, type ProcessId, StorageLogic, type StorageSignal } from "../src/index.js"
 
 const pid = (s: string) => s as ProcessId
 
 describe("StorageLogic.waitForSignal", () => {
   it.scoped("checks once, then only on signals that concern the process (unrelated ones cost no re-check)", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const hub = yield* PubSub.unbounded<StorageSignal>()
       let checks = 0
       let answer: Option.Option<string> = Option.none()
@@ -17,15 +17,19 @@ describe("StorageLogic.waitForSignal", () => {
         checks++
         return answer
       })
-      const waiting = yield* Effect.fork(StorageLogic.waitForSignal(hub, StorageLogic.concernsProcessEnd(pid("p")), check))
+      const waiting = yield* Effect.fork(
+        StorageLogic.waitForSignal(hub, StorageLogic.concernsProcessEnd(pid("p")), check)
+      )
       yield* Effect.yieldNow()
       expect(checks, "the first check runs before any signal").toBe(1)
-      for (const s of [
-        { kind: "process_terminal", processId: pid("other") },
-        { kind: "process_event", processId: pid("p"), sequence: 2 },
-        { kind: "runnable", processId: pid("p") },
-        { kind: "queue_changed", sessionId: "s" as never }
-      ] satisfies ReadonlyArray<StorageSignal>) yield* PubSub.publish(hub, s)
+      for (
+        const s of [
+          { kind: "process_terminal", processId: pid("other") },
+          { kind: "process_event", processId: pid("p"), sequence: 2 },
+          { kind: "runnable", processId: pid("p") },
+          { kind: "queue_changed", sessionId: "s" as never }
+        ] satisfies ReadonlyArray<StorageSignal>
+      ) yield* PubSub.publish(hub, s)
       for (let i = 0; i < 5; i++) yield* Effect.yieldNow()
       expect(checks, "no signal above concerns p's end").toBe(1)
       yield* PubSub.publish(hub, { kind: "poll" })
@@ -35,8 +39,7 @@ describe("StorageLogic.waitForSignal", () => {
       yield* PubSub.publish(hub, { kind: "process_terminal", processId: pid("p") })
       expect(yield* Fiber.join(waiting)).toBe("done")
       expect(checks).toBe(3)
-    })
-  )
+    }))
 
   it("event waits follow the process's events, end waits its terminal", () => {
     const events = StorageLogic.concernsProcessEvents(pid("p"))
@@ -58,7 +61,20 @@ describe("Json", () => {
     expect(decode(Object.assign(Object.create(null), { k: 1 }))._tag).toBe("Right")
   })
   it("rejects what is not JSON, however deep", () => {
-    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, undefined, 1n, () => 1, new Date(0), new Map(), { a: { b: [1, undefined] } }, { a: [{ c: Number.NaN }] }, [new (class Point {})()]]) {
+    for (
+      const bad of [
+        Number.NaN,
+        Number.POSITIVE_INFINITY,
+        undefined,
+        1n,
+        () => 1,
+        new Date(0),
+        new Map(),
+        { a: { b: [1, undefined] } },
+        { a: [{ c: Number.NaN }] },
+        [new (class Point {})()]
+      ]
+    ) {
       expect(decode(bad)._tag, `rejects ${String(bad)}`).toBe("Left")
     }
   })

@@ -1,5 +1,5 @@
 /**
- * Module artifacts: the content-addressed, storable form of a linked module (lashlang §4.2), and `satisfies`, the
+ * Module artifacts: the content-addressed, storable form of a linked module (docs/lashlang.md, "The host boundary"), and `satisfies`, the
  * check that a (rebuilt) host environment still provides everything an artifact requires.
  *
  * @since 0.1.0
@@ -27,8 +27,12 @@ export interface ProcessExport extends Schema.Schema.Type<typeof ProcessExport> 
 /** What a module actually uses of its host. Every array is sorted by canonical JSON. @since 0.1.0 */
 export const HostRequirements = Schema.Struct({
   modules: Schema.Array(Schema.Struct({ path: Schema.Array(Schema.String), resourceType: Schema.String })),
-  operations: Schema.Array(Schema.Struct({ resourceType: Schema.String, op: Schema.String, input: TypeExpr, output: TypeExpr })),
-  constructors: Schema.Array(Schema.Struct({ path: Schema.Array(Schema.String), input: TypeExpr, typeName: Schema.String })),
+  operations: Schema.Array(
+    Schema.Struct({ resourceType: Schema.String, op: Schema.String, input: TypeExpr, output: TypeExpr })
+  ),
+  constructors: Schema.Array(
+    Schema.Struct({ path: Schema.Array(Schema.String), input: TypeExpr, typeName: Schema.String })
+  ),
   namedTypes: Schema.Record({ key: Schema.String, value: TypeExpr }),
   triggerSources: Schema.Record({ key: Schema.String, value: Schema.Struct({ eventType: Schema.String }) }),
   abilities: Schema.Array(Schema.Literal("processes", "sleep", "processSignals", "triggers"))
@@ -72,30 +76,51 @@ export const satisfies = (
   for (const m of requirements.modules) {
     const alias = m.path.join(".")
     const found = cat.modules.find((x) => x.path.join(".") === alias)
-    if (found?.resourceType !== m.resourceType) out.push({ kind: "module", key: alias, expected: m.resourceType, actual: found?.resourceType ?? null })
+    if (found?.resourceType !== m.resourceType) {
+      out.push({ kind: "module", key: alias, expected: m.resourceType, actual: found?.resourceType ?? null })
+    }
   }
   for (const o of requirements.operations) {
     const found = cat.resourceTypes[o.resourceType]?.[o.op]
     const key = `${o.resourceType}.${o.op}`
     const expected = `${formatType(o.input)} -> ${formatType(o.output)}`
     if (found === undefined || !sameType(found.input, o.input) || !sameType(found.output, o.output)) {
-      out.push({ kind: "operation", key, expected, actual: found === undefined ? null : `${formatType(found.input)} -> ${formatType(found.output)}` })
+      out.push({
+        kind: "operation",
+        key,
+        expected,
+        actual: found === undefined ? null : `${formatType(found.input)} -> ${formatType(found.output)}`
+      })
     }
   }
   for (const c of requirements.constructors) {
     const key = c.path.join(".")
     const found = cat.constructors[key]
     if (found === undefined || !sameType(found.input, c.input) || found.typeName !== c.typeName) {
-      out.push({ kind: "constructor", key, expected: `${formatType(c.input)} -> ${c.typeName}`, actual: found === undefined ? null : `${formatType(found.input)} -> ${found.typeName}` })
+      out.push({
+        kind: "constructor",
+        key,
+        expected: `${formatType(c.input)} -> ${c.typeName}`,
+        actual: found === undefined ? null : `${formatType(found.input)} -> ${found.typeName}`
+      })
     }
   }
   for (const [name, type] of Object.entries(requirements.namedTypes)) {
     const found = cat.namedDataTypes[name]
-    if (found === undefined || !sameType(found, type)) out.push({ kind: "named_type", key: name, expected: formatType(type), actual: found === undefined ? null : formatType(found) })
+    if (found === undefined || !sameType(found, type)) {
+      out.push({
+        kind: "named_type",
+        key: name,
+        expected: formatType(type),
+        actual: found === undefined ? null : formatType(found)
+      })
+    }
   }
   for (const [name, src] of Object.entries(requirements.triggerSources)) {
     const found = cat.triggerSources[name]
-    if (found?.eventType !== src.eventType) out.push({ kind: "trigger_source", key: name, expected: src.eventType, actual: found?.eventType ?? null })
+    if (found?.eventType !== src.eventType) {
+      out.push({ kind: "trigger_source", key: name, expected: src.eventType, actual: found?.eventType ?? null })
+    }
   }
   for (const ability of requirements.abilities) {
     if (!env.abilities[ability]) out.push({ kind: "ability", key: ability, expected: "enabled", actual: "disabled" })

@@ -22,14 +22,25 @@ export type Expr =
   | { readonly k: "field"; readonly obj: Expr; readonly key: string; readonly p: Pos }
   | { readonly k: "index"; readonly obj: Expr; readonly idx: Expr; readonly p: Pos }
   | { readonly k: "call"; readonly name: string; readonly args: ReadonlyArray<Expr>; readonly p: Pos }
-  | { readonly k: "mcall"; readonly recv: Expr; readonly name: string; readonly args: ReadonlyArray<Expr>; readonly p: Pos }
+  | {
+    readonly k: "mcall"
+    readonly recv: Expr
+    readonly name: string
+    readonly args: ReadonlyArray<Expr>
+    readonly p: Pos
+  }
   | { readonly k: "unwrap"; readonly e: Expr; readonly p: Pos }
   | { readonly k: "un"; readonly op: "-" | "!" | "await"; readonly e: Expr; readonly p: Pos }
   | { readonly k: "bin"; readonly op: string; readonly l: Expr; readonly r: Expr; readonly p: Pos }
   | { readonly k: "tern"; readonly c: Expr; readonly a: Expr; readonly b: Expr; readonly p: Pos }
   | { readonly k: "type"; readonly t: TypeExpr; readonly p: Pos }
   | { readonly k: "sleep"; readonly mode: "for" | "until"; readonly e: Expr; readonly p: Pos }
-  | { readonly k: "start"; readonly name: string; readonly args: ReadonlyArray<readonly [string, Expr]>; readonly p: Pos }
+  | {
+    readonly k: "start"
+    readonly name: string
+    readonly args: ReadonlyArray<readonly [string, Expr]>
+    readonly p: Pos
+  }
   | { readonly k: "wait"; readonly name: string; readonly p: Pos }
   | { readonly k: "sigrun"; readonly h: Expr; readonly name: string; readonly payload: Expr; readonly p: Pos }
 
@@ -41,7 +52,13 @@ export interface Target {
 
 /** A statement. @since 0.1.0 */
 export type Stmt =
-  | { readonly k: "if"; readonly c: Expr; readonly then: ReadonlyArray<Stmt>; readonly else?: ReadonlyArray<Stmt>; readonly p: Pos }
+  | {
+    readonly k: "if"
+    readonly c: Expr
+    readonly then: ReadonlyArray<Stmt>
+    readonly else?: ReadonlyArray<Stmt>
+    readonly p: Pos
+  }
   | { readonly k: "for"; readonly v: string; readonly e: Expr; readonly body: ReadonlyArray<Stmt>; readonly p: Pos }
   | { readonly k: "while"; readonly c: Expr; readonly body: ReadonlyArray<Stmt>; readonly p: Pos }
   | { readonly k: "break" | "continue"; readonly p: Pos }

@@ -1,12 +1,12 @@
 /**
  * Canonical JSON and content hashing: the single definition every content address and deterministic id in lash
- * is built on (architecture §2.2). Object keys are sorted by UTF-16 code unit, there is no whitespace, and strings
+ * is built on (docs/architecture.md, "Ids and hashes"). Object keys are sorted by UTF-16 code unit, there is no whitespace, and strings
  * and numbers are written exactly as `JSON.stringify` writes them.
  *
  * @since 0.1.0
  */
-import { createHash } from "node:crypto"
 import { Data, Either } from "effect"
+import { createHash } from "node:crypto"
 
 /**
  * A value that has no canonical JSON form (undefined, a function, a bigint, a non-finite number, a Map, a class

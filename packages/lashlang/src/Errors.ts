@@ -60,7 +60,9 @@ export class LashlangRuntimeError extends Data.TaggedError("LashlangRuntimeError
 }> {}
 
 /** A failure reported by the host's `perform`. @since 0.1.0 */
-export class HostFailure extends Data.TaggedError("HostFailure")<{ readonly message: string; readonly code?: string }> {}
+export class HostFailure
+  extends Data.TaggedError("HostFailure")<{ readonly message: string; readonly code?: string }>
+{}
 
 /** Any Lashlang diagnostic. @since 0.1.0 */
 export type LashlangDiagnostic = LashlangParseError | LashlangLinkError | LashlangRuntimeError
@@ -74,7 +76,11 @@ export const formatDiagnostic = (err: LashlangDiagnostic, source: string): strin
   const lines = [err.message]
   if (err.span !== undefined) {
     const text = (source.split("\n")[err.span.line - 1] ?? "").replace(/\r$/, "")
-    lines.push(`--> line ${err.span.line}, column ${err.span.column}`, text, `${" ".repeat(Math.max(0, err.span.column - 1))}^`)
+    lines.push(
+      `--> line ${err.span.line}, column ${err.span.column}`,
+      text,
+      `${" ".repeat(Math.max(0, err.span.column - 1))}^`
+    )
   }
   if (err.hint !== undefined) lines.push(`hint: ${err.hint}`)
   return lines.join("\n")

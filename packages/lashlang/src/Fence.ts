@@ -1,5 +1,5 @@
 /**
- * Extraction of the first ```lashlang block of a model reply (lashlang §5.2).
+ * Extraction of the first ```lashlang block of a model reply (docs/lashlang.md, "The RLM turn protocol").
  *
  * @since 0.1.0
  */

@@ -1,5 +1,5 @@
 /**
- * The host boundary (lashlang §4.1): every effect a program has goes through one `perform`.
+ * The host boundary (docs/lashlang.md, "The host boundary"): every effect a program has goes through one `perform`.
  *
  * @since 0.1.0
  */
@@ -23,17 +23,50 @@ export interface TriggerInput {
 
 /** Every operation a program can ask of its host. @since 0.1.0 */
 export type HostOperation =
-  | { readonly _tag: "Call"; readonly site: Site; readonly receiver: Authority; readonly operation: string; readonly hostOperation: string; readonly args: ReadonlyArray<Value> }
-  | { readonly _tag: "TriggerRegister"; readonly site: Site; readonly source: Descriptor; readonly target: ProcessDefValue; readonly inputs: ReadonlyArray<TriggerInput>; readonly name?: string }
-  | { readonly _tag: "StartProcess"; readonly site: Site; readonly moduleRef: string; readonly processRef: { readonly component: string; readonly pos: number }; readonly hostRequirementsRef: string; readonly processName: string; readonly args: RecordValue }
+  | {
+    readonly _tag: "Call"
+    readonly site: Site
+    readonly receiver: Authority
+    readonly operation: string
+    readonly hostOperation: string
+    readonly args: ReadonlyArray<Value>
+  }
+  | {
+    readonly _tag: "TriggerRegister"
+    readonly site: Site
+    readonly source: Descriptor
+    readonly target: ProcessDefValue
+    readonly inputs: ReadonlyArray<TriggerInput>
+    readonly name?: string
+  }
+  | {
+    readonly _tag: "StartProcess"
+    readonly site: Site
+    readonly moduleRef: string
+    readonly processRef: { readonly component: string; readonly pos: number }
+    readonly hostRequirementsRef: string
+    readonly processName: string
+    readonly args: RecordValue
+  }
   | { readonly _tag: "Await"; readonly site: Site; readonly handle: RecordValue }
   | { readonly _tag: "Cancel"; readonly site: Site; readonly handle: Value }
   | { readonly _tag: "Sleep"; readonly site: Site; readonly mode: "for" | "until"; readonly value: Value }
   | { readonly _tag: "Emit"; readonly site: Site; readonly kind: "wake" | "yield"; readonly value: Value }
   | { readonly _tag: "WaitSignal"; readonly site: Site; readonly name: string }
-  | { readonly _tag: "SignalRun"; readonly site: Site; readonly handle: Value; readonly name: string; readonly payload: Value }
+  | {
+    readonly _tag: "SignalRun"
+    readonly site: Site
+    readonly handle: Value
+    readonly name: string
+    readonly payload: Value
+  }
   | { readonly _tag: "Print"; readonly site: Site; readonly value: Value }
-  | { readonly _tag: "Terminate"; readonly site: Site; readonly kind: "submit" | "finish" | "fail"; readonly value: Value }
+  | {
+    readonly _tag: "Terminate"
+    readonly site: Site
+    readonly kind: "submit" | "finish" | "fail"
+    readonly value: Value
+  }
 
 /** The host a program runs against. @since 0.1.0 */
 export interface LashlangHost {

@@ -1,5 +1,5 @@
 /**
- * The host surface a Lashlang program links against (lashlang §3.10): the immutable `HostCatalog`, abilities,
+ * The host surface a Lashlang program links against (docs/lashlang.md, "Semantics"): the immutable `HostCatalog`, abilities,
  * language features and the `HostEnvironment` that drives both linking and the prompt.
  *
  * @since 0.1.0
@@ -18,9 +18,15 @@ const OperationSpec = Schema.Struct({
 
 const HostCatalogSchema = Schema.Struct({
   modules: Schema.Array(Schema.Struct({ path: Schema.Array(Schema.String), resourceType: Schema.String })),
-  resourceTypes: Schema.Record({ key: Schema.String, value: Schema.Record({ key: Schema.String, value: OperationSpec }) }),
+  resourceTypes: Schema.Record({
+    key: Schema.String,
+    value: Schema.Record({ key: Schema.String, value: OperationSpec })
+  }),
   namedDataTypes: Schema.Record({ key: Schema.String, value: TypeExpr }),
-  constructors: Schema.Record({ key: Schema.String, value: Schema.Struct({ input: TypeExpr, typeName: Schema.String }) }),
+  constructors: Schema.Record({
+    key: Schema.String,
+    value: Schema.Struct({ input: TypeExpr, typeName: Schema.String })
+  }),
   triggerSources: Schema.Record({ key: Schema.String, value: Schema.Struct({ eventType: Schema.String }) })
 })
 
@@ -70,28 +76,42 @@ const addModuleOperation = (
     const ops = withModule.resourceTypes[resourceType] ?? {}
     const spec = doc === undefined ? { hostOperation, input, output } : { hostOperation, input, output, doc }
     return Either.flatMap(putRecord(ops, op, spec, `operation:${resourceType}.${op}`), (nextOps) =>
-      Either.right({ ...withModule, resourceTypes: { ...withModule.resourceTypes, [resourceType]: nextOps } })
-    )
+      Either.right({ ...withModule, resourceTypes: { ...withModule.resourceTypes, [resourceType]: nextOps } }))
   })
 
 const addNamedDataType = (c: HostCatalog, t: NamedDataType): Result =>
-  Either.map(putRecord(c.namedDataTypes, t.name, t.type, `named_type:${t.name}`), (namedDataTypes) => ({ ...c, namedDataTypes }))
+  Either.map(
+    putRecord(c.namedDataTypes, t.name, t.type, `named_type:${t.name}`),
+    (namedDataTypes) => ({ ...c, namedDataTypes })
+  )
 
 const addValueConstructor = (c: HostCatalog, path: ReadonlyArray<string>, input: TypeExpr, typeName: string): Result =>
-  Either.map(putRecord(c.constructors, path.join("."), { input, typeName }, `constructor:${path.join(".")}`), (constructors) => ({
-    ...c,
-    constructors
-  }))
+  Either.map(
+    putRecord(c.constructors, path.join("."), { input, typeName }, `constructor:${path.join(".")}`),
+    (constructors) => ({
+      ...c,
+      constructors
+    })
+  )
 
-const addTriggerSource = (c: HostCatalog, path: ReadonlyArray<string>, config: TypeExpr, event: NamedDataType): Result => {
+const addTriggerSource = (
+  c: HostCatalog,
+  path: ReadonlyArray<string>,
+  config: TypeExpr,
+  event: NamedDataType
+): Result => {
   const name = path.join(".")
-  return Either.flatMap(addValueConstructor(c, path, config, name), (c1) =>
-    Either.flatMap(addNamedDataType(c1, event), (c2) =>
-      Either.map(putRecord(c2.triggerSources, name, { eventType: event.name }, `trigger_source:${name}`), (triggerSources) => ({
-        ...c2,
-        triggerSources
-      }))
-    )
+  return Either.flatMap(
+    addValueConstructor(c, path, config, name),
+    (c1) =>
+      Either.flatMap(addNamedDataType(c1, event), (c2) =>
+        Either.map(
+          putRecord(c2.triggerSources, name, { eventType: event.name }, `trigger_source:${name}`),
+          (triggerSources) => ({
+            ...c2,
+            triggerSources
+          })
+        ))
   )
 }
 
@@ -100,21 +120,30 @@ const merge = (a: HostCatalog, b: HostCatalog): Result => {
   for (const m of b.modules) out = Either.flatMap(out, (c) => addModule(c, m.path, m.resourceType))
   for (const [rt, ops] of Object.entries(b.resourceTypes)) {
     for (const [op, spec] of Object.entries(ops)) {
-      out = Either.flatMap(out, (c) =>
-        Either.map(putRecord(c.resourceTypes[rt] ?? {}, op, spec, `operation:${rt}.${op}`), (nextOps) => ({
-          ...c,
-          resourceTypes: { ...c.resourceTypes, [rt]: nextOps }
-        }))
+      out = Either.flatMap(
+        out,
+        (c) =>
+          Either.map(putRecord(c.resourceTypes[rt] ?? {}, op, spec, `operation:${rt}.${op}`), (nextOps) => ({
+            ...c,
+            resourceTypes: { ...c.resourceTypes, [rt]: nextOps }
+          }))
       )
     }
   }
-  for (const [name, type] of Object.entries(b.namedDataTypes)) out = Either.flatMap(out, (c) => addNamedDataType(c, { name, type }))
+  for (const [name, type] of Object.entries(b.namedDataTypes)) {
+    out = Either.flatMap(out, (c) => addNamedDataType(c, { name, type }))
+  }
   for (const [name, ctor] of Object.entries(b.constructors)) {
     out = Either.flatMap(out, (c) => addValueConstructor(c, name.split("."), ctor.input, ctor.typeName))
   }
   for (const [name, src] of Object.entries(b.triggerSources)) {
-    out = Either.flatMap(out, (c) =>
-      Either.map(putRecord(c.triggerSources, name, src, `trigger_source:${name}`), (triggerSources) => ({ ...c, triggerSources }))
+    out = Either.flatMap(
+      out,
+      (c) =>
+        Either.map(
+          putRecord(c.triggerSources, name, src, `trigger_source:${name}`),
+          (triggerSources) => ({ ...c, triggerSources })
+        )
     )
   }
   return out
@@ -134,22 +163,50 @@ export const HostCatalog = Object.assign(HostCatalogSchema, {
     (args) => typeof args[0] === "object" && args[0] !== null && "modules" in (args[0] as object),
     addModuleOperation
   ) as {
-    (path: ReadonlyArray<string>, resourceType: string, op: string, hostOperation: string, input: TypeExpr, output: TypeExpr, doc?: string): (c: HostCatalog) => Result
-    (c: HostCatalog, path: ReadonlyArray<string>, resourceType: string, op: string, hostOperation: string, input: TypeExpr, output: TypeExpr, doc?: string): Result
+    (
+      path: ReadonlyArray<string>,
+      resourceType: string,
+      op: string,
+      hostOperation: string,
+      input: TypeExpr,
+      output: TypeExpr,
+      doc?: string
+    ): (c: HostCatalog) => Result
+    (
+      c: HostCatalog,
+      path: ReadonlyArray<string>,
+      resourceType: string,
+      op: string,
+      hostOperation: string,
+      input: TypeExpr,
+      output: TypeExpr,
+      doc?: string
+    ): Result
   },
   /** Adds `tools.<name>` (`any -> any`) for each name. */
   addTools: dual(2, (c: HostCatalog, names: ReadonlyArray<string>): Result => {
     let out: Result = Either.right(c)
-    for (const name of names) out = Either.flatMap(out, (cc) => addModuleOperation(cc, ["tools"], "Tools", name, `tools.${name}`, TypeExpr.any, TypeExpr.any))
+    for (const name of names) {
+      out = Either.flatMap(
+        out,
+        (cc) => addModuleOperation(cc, ["tools"], "Tools", name, `tools.${name}`, TypeExpr.any, TypeExpr.any)
+      )
+    }
     return out
-  }) as { (names: ReadonlyArray<string>): (c: HostCatalog) => Result; (c: HostCatalog, names: ReadonlyArray<string>): Result },
+  }) as {
+    (names: ReadonlyArray<string>): (c: HostCatalog) => Result
+    (c: HostCatalog, names: ReadonlyArray<string>): Result
+  },
   /** Adds a pure value constructor `path(input) -> Ref(typeName)`. */
   addValueConstructor: dual(4, addValueConstructor) as {
     (path: ReadonlyArray<string>, input: TypeExpr, typeName: string): (c: HostCatalog) => Result
     (c: HostCatalog, path: ReadonlyArray<string>, input: TypeExpr, typeName: string): Result
   },
   /** Adds a named data type. */
-  addNamedDataType: dual(2, addNamedDataType) as { (t: NamedDataType): (c: HostCatalog) => Result; (c: HostCatalog, t: NamedDataType): Result },
+  addNamedDataType: dual(2, addNamedDataType) as {
+    (t: NamedDataType): (c: HostCatalog) => Result
+    (c: HostCatalog, t: NamedDataType): Result
+  },
   /** Adds the trigger-source constructor `path(config) -> Ref(path)`, its event's named type and the source. */
   addTriggerSource: dual(4, addTriggerSource) as {
     (path: ReadonlyArray<string>, config: TypeExpr, event: NamedDataType): (c: HostCatalog) => Result

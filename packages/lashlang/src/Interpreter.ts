@@ -1,5 +1,5 @@
 /**
- * The interpreter (lashlang §3, §4, §8). Pure computation runs synchronously in plain JavaScript; only nodes the
+ * The interpreter (docs/lashlang.md, "Semantics"). Pure computation runs synchronously in plain JavaScript; only nodes the
  * linker marked as performing go through a generator that hands host operations to the driver, which runs them
  * through `host.perform` in Effect. Runtime errors are outcomes, never Effect failures, so globals survive.
  *
@@ -27,7 +27,7 @@ import {
   type Value
 } from "./Value.js"
 
-/** Execution limits (lashlang §8). @since 0.1.0 */
+/** Execution limits (docs/lashlang.md, "Limits"). @since 0.1.0 */
 export interface ExecLimits {
   readonly maxSteps: number
   readonly maxStringLength: number
@@ -60,8 +60,18 @@ export const defaultExecLimits: ExecLimits = {
 /** The outcome of an execution, always with the final globals and the performed sites. @since 0.1.0 */
 export type ExecOutcome =
   | { readonly _tag: "Continued"; readonly globals: ReadonlyMap<string, Value>; readonly sites: ReadonlyArray<Site> }
-  | { readonly _tag: "Submitted" | "Finished" | "Failed"; readonly value: Value; readonly globals: ReadonlyMap<string, Value>; readonly sites: ReadonlyArray<Site> }
-  | { readonly _tag: "Errored"; readonly error: LashlangRuntimeError; readonly globals: ReadonlyMap<string, Value>; readonly sites: ReadonlyArray<Site> }
+  | {
+    readonly _tag: "Submitted" | "Finished" | "Failed"
+    readonly value: Value
+    readonly globals: ReadonlyMap<string, Value>
+    readonly sites: ReadonlyArray<Site>
+  }
+  | {
+    readonly _tag: "Errored"
+    readonly error: LashlangRuntimeError
+    readonly globals: ReadonlyMap<string, Value>
+    readonly sites: ReadonlyArray<Site>
+  }
 
 /** A thrown runtime error (converted to an `Errored` outcome by the driver). */
 class RtError {
@@ -124,7 +134,9 @@ const toNumber = (v: Value): number => {
   return err("TypeError", `expected a number, got ${typeName(v)}`)
 }
 const text = (v: Value, who?: string): string => {
-  if (isList(v) || isRecord(v) || (typeof v === "object" && v !== null)) return err("TypeError", `${who === undefined ? "" : `\`${who}\` `}expected text, got ${typeName(v)}`)
+  if (isList(v) || isRecord(v) || (typeof v === "object" && v !== null)) {
+    return err("TypeError", `${who === undefined ? "" : `\`${who}\` `}expected text, got ${typeName(v)}`)
+  }
   return toText(v)
 }
 const cps = (s: string): Array<string> => [...s]
@@ -157,18 +169,24 @@ class Machine {
     if (this.steps > this.limits.maxSteps) err("LimitExceeded", `step budget exhausted (${this.limits.maxSteps} steps)`)
   }
   str(s: string): string {
-    if (s.length > this.limits.maxStringLength) err("LimitExceeded", `string too long (limit ${this.limits.maxStringLength})`)
+    if (s.length > this.limits.maxStringLength) {
+      err("LimitExceeded", `string too long (limit ${this.limits.maxStringLength})`)
+    }
     return s
   }
   list(xs: ReadonlyArray<Value>): ReadonlyArray<Value> {
-    if (xs.length > this.limits.maxListLength) err("LimitExceeded", `list too long (limit ${this.limits.maxListLength})`)
+    if (xs.length > this.limits.maxListLength) {
+      err("LimitExceeded", `list too long (limit ${this.limits.maxListLength})`)
+    }
     let d = 0
     for (const x of xs) if (typeof x === "object" && x !== null) d = Math.max(d, this.depthOf(x))
     this.setDepth(xs, d + 1)
     return xs
   }
   rec(entries: Map<string, Value>): RecordValue {
-    if (entries.size > this.limits.maxRecordEntries) err("LimitExceeded", `record too large (limit ${this.limits.maxRecordEntries})`)
+    if (entries.size > this.limits.maxRecordEntries) {
+      err("LimitExceeded", `record too large (limit ${this.limits.maxRecordEntries})`)
+    }
     const r = new RecordValue(entries)
     let d = 0
     for (const x of entries.values()) if (typeof x === "object" && x !== null) d = Math.max(d, this.depthOf(x))
@@ -180,13 +198,21 @@ class Machine {
     if (known !== undefined) return known
     // Values from outside (globals, host results) are measured once, iteratively bounded.
     let d = 1
-    if (Array.isArray(x)) for (const y of x) if (typeof y === "object" && y !== null) d = Math.max(d, 1 + this.depthOf(y))
-    if (x instanceof RecordValue) for (const y of x.entries.values()) if (typeof y === "object" && y !== null) d = Math.max(d, 1 + this.depthOf(y))
+    if (Array.isArray(x)) {
+      for (const y of x) if (typeof y === "object" && y !== null) d = Math.max(d, 1 + this.depthOf(y))
+    }
+    if (x instanceof RecordValue) {
+      for (const y of x.entries.values()) {
+        if (typeof y === "object" && y !== null) d = Math.max(d, 1 + this.depthOf(y))
+      }
+    }
     this.depth.set(x, d)
     return d
   }
   private setDepth(x: object, d: number): void {
-    if (d > this.limits.maxValueDepth) err("LimitExceeded", `value nesting too deep (limit ${this.limits.maxValueDepth})`)
+    if (d > this.limits.maxValueDepth) {
+      err("LimitExceeded", `value nesting too deep (limit ${this.limits.maxValueDepth})`)
+    }
     this.depth.set(x, d)
   }
 
@@ -201,15 +227,19 @@ class Machine {
   countHostOp(op: HostOperation): void {
     if (op._tag === "Print" || op._tag === "Terminate") return
     if (op._tag === "StartProcess") {
-      if (++this.starts > this.limits.maxProcessStarts) err("LimitExceeded", `too many process starts in one block (limit ${this.limits.maxProcessStarts})`)
+      if (++this.starts > this.limits.maxProcessStarts) {
+        err("LimitExceeded", `too many process starts in one block (limit ${this.limits.maxProcessStarts})`)
+      }
     }
-    if (++this.hostOps > this.limits.maxHostOperations) err("LimitExceeded", `too many host operations in one block (limit ${this.limits.maxHostOperations})`)
+    if (++this.hostOps > this.limits.maxHostOperations) {
+      err("LimitExceeded", `too many host operations in one block (limit ${this.limits.maxHostOperations})`)
+    }
   }
 
   // ---- names ----
   /**
    * Lists only one variable holds, created by {@link appendInPlace}: `xs = xs + [v]` and `xs = push(xs, v)` may grow
-   * them in place instead of copying (lashlang §9). Any other read of the variable can alias the list, so `read`
+   * them in place instead of copying (docs/lashlang.md, "Performance"). Any other read of the variable can alias the list, so `read`
    * gives up ownership; values are immutable to programs, so in-place growth is unobservable.
    */
   private readonly owned = new WeakSet<object>()
@@ -224,7 +254,10 @@ class Machine {
     if (e.k === "bin" && e.op === "+" && e.l.k === "name" && e.l.name === root) {
       extra = e.r
       single = false
-    } else if (e.k === "call" && e.name === "push" && e.args.length === 2 && e.args[0]!.k === "name" && e.args[0]!.name === root && this.linked.calls.get(e) === undefined) {
+    } else if (
+      e.k === "call" && e.name === "push" && e.args.length === 2 && e.args[0]!.k === "name" &&
+      e.args[0]!.name === root && this.linked.calls.get(e) === undefined
+    ) {
       extra = e.args[1]!
       single = true
     } else return false
@@ -238,7 +271,9 @@ class Machine {
     }
     const added: ReadonlyArray<Value> = single ? [v] : (v as ReadonlyArray<Value>)
     if (this.owned.has(cur) && added !== cur) {
-      if (cur.length + added.length > this.limits.maxListLength) err("LimitExceeded", `list too long (limit ${this.limits.maxListLength})`)
+      if (cur.length + added.length > this.limits.maxListLength) {
+        err("LimitExceeded", `list too long (limit ${this.limits.maxListLength})`)
+      }
       let d = (this.depth.get(cur) ?? 1) - 1
       for (const x of added) if (typeof x === "object" && x !== null) d = Math.max(d, this.depthOf(x))
       this.setDepth(cur, d + 1)
@@ -259,7 +294,9 @@ class Machine {
     }
     if (this.globals.has(name)) return null
     const auth = this.linked.authorities.get(x)
-    if (auth !== undefined) return { _tag: "Authority", path: auth.path, resourceType: auth.resourceType, alias: auth.path.join(".") }
+    if (auth !== undefined) {
+      return { _tag: "Authority", path: auth.path, resourceType: auth.resourceType, alias: auth.path.join(".") }
+    }
     const proc = this.linked.processValues.get(name)
     if (proc !== undefined) return this.processDef(name)
     return err("UnknownName", `unknown name \`${name}\``)
@@ -292,7 +329,9 @@ class Machine {
         return this.read(x.name, x)
       case "field": {
         const auth = this.linked.authorities.get(x)
-        if (auth !== undefined) return { _tag: "Authority", path: auth.path, resourceType: auth.resourceType, alias: auth.path.join(".") }
+        if (auth !== undefined) {
+          return { _tag: "Authority", path: auth.path, resourceType: auth.resourceType, alias: auth.path.join(".") }
+        }
         return this.field(this.ev(x.obj), x.key)
       }
       case "index":
@@ -357,7 +396,11 @@ class Machine {
       if (value === undefined) return err("TypeError", "`?` found a successful tool result wrapper missing `value`")
       return value
     }
-    return err("UnwrapFailed", `\`?\` unwrapped failed tool result: ${toText(v.get("error") ?? null)}`, "remove `?` and inspect `.ok` or `.error` when you need to handle failures")
+    return err(
+      "UnwrapFailed",
+      `\`?\` unwrapped failed tool result: ${toText(v.get("error") ?? null)}`,
+      "remove `?` and inspect `.ok` or `.error` when you need to handle failures"
+    )
   }
   binop(op: string, l: Value, r: Value): Value {
     switch (op) {
@@ -506,7 +549,9 @@ class Machine {
       }
       case "mcall": {
         const r = yield* this.callG(x)
-        return r.ok ? this.rec(new Map<string, Value>([["ok", true], ["value", r.value]])) : this.rec(new Map<string, Value>([["ok", false], ["error", r.error]]))
+        return r.ok
+          ? this.rec(new Map<string, Value>([["ok", true], ["value", r.value]]))
+          : this.rec(new Map<string, Value>([["ok", false], ["error", r.error]]))
       }
       case "unwrap": {
         if (x.e.k === "mcall" && this.linked.calls.get(x.e)?.kind !== "ctor") {
@@ -543,7 +588,9 @@ class Machine {
         for (const [k, y] of x.args) args.set(k, yield* this.evG(y))
         for (const p of decl.decl.params) {
           const problem = this.checkParam(args.get(p.name) ?? null, p.type)
-          if (problem !== undefined) err("ValidationFailed", `process \`${x.name}\` argument \`${p.name}\` is invalid: ${problem}`)
+          if (problem !== undefined) {
+            err("ValidationFailed", `process \`${x.name}\` argument \`${p.name}\` is invalid: ${problem}`)
+          }
         }
         const def = this.processDef(x.name)
         const r = yield* this.perform({
@@ -566,7 +613,13 @@ class Machine {
       case "sigrun": {
         const h = yield* this.evG(x.h)
         const payload = yield* this.evG(x.payload)
-        const r = yield* this.perform({ _tag: "SignalRun", site: this.site(x, "signal_run"), handle: h, name: x.name, payload })
+        const r = yield* this.perform({
+          _tag: "SignalRun",
+          site: this.site(x, "signal_run"),
+          handle: h,
+          name: x.name,
+          payload
+        })
         if (!r.ok) return err("HostFailure", `signal_run failed: ${r.error}`)
         return null
       }
@@ -588,11 +641,20 @@ class Machine {
       const entries = new Map(rec.entries)
       const source = yield* this.evG(entries.get("source")!)
       const target = yield* this.evG(entries.get("target")!)
-      if (typeof source !== "object" || source === null || isList(source) || isRecord(source) || source._tag !== "Descriptor") return err("TypeError", "trigger source must be a trigger source descriptor")
-      if (typeof target !== "object" || target === null || isList(target) || isRecord(target) || target._tag !== "ProcessDef") return err("TypeError", "trigger target must be a process value")
+      if (
+        typeof source !== "object" || source === null || isList(source) || isRecord(source) ||
+        source._tag !== "Descriptor"
+      ) return err("TypeError", "trigger source must be a trigger source descriptor")
+      if (
+        typeof target !== "object" || target === null || isList(target) || isRecord(target) ||
+        target._tag !== "ProcessDef"
+      ) return err("TypeError", "trigger target must be a process value")
       const inputs: Array<TriggerInput> = []
       for (const [name, y] of (entries.get("inputs") as Extract<Expr, { k: "rec" }>).entries) {
-        if (y.k === "field" && y.key === "event" && y.obj.k === "name" && y.obj.name === "trigger" && !this.globals.has("trigger")) inputs.push({ name, binding: { kind: "event" } })
+        if (
+          y.k === "field" && y.key === "event" && y.obj.k === "name" && y.obj.name === "trigger" &&
+          !this.globals.has("trigger")
+        ) inputs.push({ name, binding: { kind: "event" } })
         else inputs.push({ name, binding: { kind: "fixed", value: yield* this.evG(y) } })
       }
       const nameExpr = entries.get("name")
@@ -617,11 +679,15 @@ class Machine {
       input = res.input
     } else if (res.kind === "authop") {
       const recv = yield* this.evG(x.recv)
-      if (typeof recv !== "object" || recv === null || isList(recv) || isRecord(recv) || recv._tag !== "Authority") return err("TypeError", `receiver for operation \`${x.name}\` is not a module authority`)
+      if (typeof recv !== "object" || recv === null || isList(recv) || isRecord(recv) || recv._tag !== "Authority") {
+        return err("TypeError", `receiver for operation \`${x.name}\` is not a module authority`)
+      }
       receiver = recv
       operation = res.op
       const spec = this.linked.env.catalog.resourceTypes[recv.resourceType]?.[res.op]
-      if (spec === undefined) return err("TypeError", `resource type \`${recv.resourceType}\` does not expose operation \`${res.op}\``)
+      if (spec === undefined) {
+        return err("TypeError", `resource type \`${recv.resourceType}\` does not expose operation \`${res.op}\``)
+      }
       hostOperation = spec.hostOperation
       input = spec.input
     } else return err("TypeError", "internal: constructor performed")
@@ -629,7 +695,9 @@ class Machine {
     for (const y of x.args) args.push(yield* this.evG(y))
     if (input !== undefined && input._tag !== "Any") {
       const problem = this.check(args.length === 1 ? args[0]! : args, input, "$")
-      if (problem !== undefined) err("ValidationFailed", `operation \`${receiver.alias}.${operation}\` input is invalid: ${problem}`)
+      if (problem !== undefined) {
+        err("ValidationFailed", `operation \`${receiver.alias}.${operation}\` input is invalid: ${problem}`)
+      }
     }
     return { _tag: "Call", site: this.site(x, "call"), receiver, operation, hostOperation, args }
   }
@@ -642,9 +710,13 @@ class Machine {
   /** `await e`: direct calls, aggregate literals with call leaves, or awaitValue. */
   *awaitG(x: Extract<Expr, { k: "un" }>): Generator<Request, Value, unknown> {
     const inner = x.e
-    const isCall = (y: Expr) => (y.k === "mcall" && this.linked.calls.get(y)?.kind !== "ctor") || (y.k === "unwrap" && y.e.k === "mcall" && this.linked.calls.get(y.e)?.kind !== "ctor")
+    const isCall = (y: Expr) =>
+      (y.k === "mcall" && this.linked.calls.get(y)?.kind !== "ctor") ||
+      (y.k === "unwrap" && y.e.k === "mcall" && this.linked.calls.get(y.e)?.kind !== "ctor")
     if (isCall(inner)) return yield* this.evG(inner)
-    if ((inner.k === "list" || inner.k === "rec") && this.hasCallLeaf(inner, isCall)) return yield* this.aggregateG(inner, isCall)
+    if ((inner.k === "list" || inner.k === "rec") && this.hasCallLeaf(inner, isCall)) {
+      return yield* this.aggregateG(inner, isCall)
+    }
     return yield* this.awaitValueG(yield* this.evG(inner), x)
   }
   private hasCallLeaf(y: Expr, isCall: (y: Expr) => boolean): boolean {
@@ -656,8 +728,11 @@ class Machine {
   *aggregateG(root: Expr, isCall: (y: Expr) => boolean): Generator<Request, Value, unknown> {
     // Evaluate non-call leaves in source order, collect call operations, perform them together.
     const leaves: Array<{ op: HostOperation; unwrap: boolean }> = []
-    type Shape = { k: "leaf"; i: number } | { k: "val"; v: Value } | { k: "list"; items: Array<Shape> } | { k: "rec"; entries: Array<[string, Shape]> }
-    const walk = function* (this: Machine, y: Expr): Generator<Request, Shape, unknown> {
+    type Shape = { k: "leaf"; i: number } | { k: "val"; v: Value } | { k: "list"; items: Array<Shape> } | {
+      k: "rec"
+      entries: Array<[string, Shape]>
+    }
+    const walk = function*(this: Machine, y: Expr): Generator<Request, Shape, unknown> {
       if (isCall(y)) {
         const call = (y.k === "unwrap" ? y.e : y) as Extract<Expr, { k: "mcall" }>
         const op = yield* this.callOp(call)
@@ -678,7 +753,9 @@ class Machine {
       return { k: "val", v: yield* this.awaitValueG(yield* this.evG(y), y) }
     }
     const shape = yield* walk.call(this, root)
-    if (leaves.length > this.limits.maxAggregateLeaves) err("LimitExceeded", `too many aggregate await leaves (limit ${this.limits.maxAggregateLeaves})`)
+    if (leaves.length > this.limits.maxAggregateLeaves) {
+      err("LimitExceeded", `too many aggregate await leaves (limit ${this.limits.maxAggregateLeaves})`)
+    }
     const results = (yield { _tag: "many", ops: leaves.map((l) => l.op) }) as ReadonlyArray<HostResult>
     for (let i = 0; i < leaves.length; i++) {
       const r = results[i]!
@@ -689,7 +766,9 @@ class Machine {
       if (s.k === "leaf") {
         const r = results[s.i]!
         if (leaves[s.i]!.unwrap) return (r as { value: Value }).value
-        return r.ok ? this.rec(new Map<string, Value>([["ok", true], ["value", r.value]])) : this.rec(new Map<string, Value>([["ok", false], ["error", r.error]]))
+        return r.ok
+          ? this.rec(new Map<string, Value>([["ok", true], ["value", r.value]]))
+          : this.rec(new Map<string, Value>([["ok", false], ["error", r.error]]))
       }
       if (s.k === "list") return this.list(s.items.map(build))
       return this.rec(new Map(s.entries.map(([k, z]) => [k, build(z)] as const)))
@@ -699,7 +778,9 @@ class Machine {
   *awaitValueG(v: Value, node: object): Generator<Request, Value, unknown> {
     if (isRecord(v) && v.get("__handle__") !== undefined) {
       const r = yield* this.perform({ _tag: "Await", site: this.site(node, "await"), handle: v })
-      return r.ok ? this.rec(new Map<string, Value>([["ok", true], ["value", r.value]])) : this.rec(new Map<string, Value>([["ok", false], ["error", r.error]]))
+      return r.ok
+        ? this.rec(new Map<string, Value>([["ok", true], ["value", r.value]]))
+        : this.rec(new Map<string, Value>([["ok", false], ["error", r.error]]))
     }
     if (isList(v)) {
       const out: Array<Value> = []
@@ -777,8 +858,12 @@ class Machine {
       case "finish":
       case "fail": {
         const v = s.e === undefined ? null : yield* this.evG(s.e)
-        if (s.k === "submit" && this.mode !== "foreground") return err("ModeViolation", "`submit` can't be used inside a process body")
-        if (s.k !== "submit" && this.mode !== "process") return err("ModeViolation", `\`${s.k}\` can only be used inside a process body`)
+        if (s.k === "submit" && this.mode !== "foreground") {
+          return err("ModeViolation", "`submit` can't be used inside a process body")
+        }
+        if (s.k !== "submit" && this.mode !== "process") {
+          return err("ModeViolation", `\`${s.k}\` can only be used inside a process body`)
+        }
         if (s.k === "finish") this.checkReturn(v)
         yield* this.perform({ _tag: "Terminate", site: this.site(s, s.k), kind: s.k, value: v })
         throw new Terminate(s.k, v)
@@ -806,7 +891,14 @@ class Machine {
     const decl = this.entryDecl
     if (decl?.returns === undefined) return
     const problem = this.check(v, decl.returns, "$")
-    if (problem !== undefined) err("ValidationFailed", `process \`${decl.name}\` finished with a value that does not match \`-> ${formatType(decl.returns)}\`: ${problem}`)
+    if (problem !== undefined) {
+      err(
+        "ValidationFailed",
+        `process \`${decl.name}\` finished with a value that does not match \`-> ${
+          formatType(decl.returns)
+        }\`: ${problem}`
+      )
+    }
   }
 
   // ---- types and validation ----
@@ -824,7 +916,19 @@ class Machine {
   }
   /** Validates a value against a type; returns `<path>: <reason>` or undefined. */
   check(v: Value, t: TypeExpr, path: string): string | undefined {
-    const got = (x: Value) => (x === null ? "null" : typeof x === "boolean" ? "boolean" : typeof x === "number" ? "number" : typeof x === "string" ? "string" : isList(x) ? "array" : "object")
+    const got = (
+      x: Value
+    ) => (x === null
+      ? "null"
+      : typeof x === "boolean"
+      ? "boolean"
+      : typeof x === "number"
+      ? "number"
+      : typeof x === "string"
+      ? "string"
+      : isList(x)
+      ? "array"
+      : "object")
     switch (t._tag) {
       case "Any":
         return undefined
@@ -841,7 +945,9 @@ class Machine {
       case "Dict":
         return isRecord(v) ? undefined : `${path}: expected object, got ${got(v)}`
       case "Enum":
-        return typeof v === "string" && t.values.includes(v) ? undefined : `${path}: expected one of [${t.values.join(", ")}], got ${toText(v)}`
+        return typeof v === "string" && t.values.includes(v)
+          ? undefined
+          : `${path}: expected one of [${t.values.join(", ")}], got ${toText(v)}`
       case "List": {
         if (!isList(v)) return `${path}: expected array, got ${got(v)}`
         for (let i = 0; i < v.length; i++) {
@@ -869,17 +975,32 @@ class Machine {
       }
       case "Ref": {
         const r = this.resolveRef(t.name)
-        if (r === "authority") return typeof v === "object" && v !== null && !isList(v) && !isRecord(v) && v._tag === "Authority" && v.resourceType === t.name ? undefined : `${path}: expected ${t.name} authority, got ${typeName(v)}`
-        if (r === "descriptor") return typeof v === "object" && v !== null && !isList(v) && !isRecord(v) && v._tag === "Descriptor" && v.typeName === t.name ? undefined : `${path}: expected ${t.name}, got ${typeName(v)}`
+        if (r === "authority") {
+          return typeof v === "object" && v !== null && !isList(v) && !isRecord(v) && v._tag === "Authority" &&
+              v.resourceType === t.name
+            ? undefined
+            : `${path}: expected ${t.name} authority, got ${typeName(v)}`
+        }
+        if (r === "descriptor") {
+          return typeof v === "object" && v !== null && !isList(v) && !isRecord(v) && v._tag === "Descriptor" &&
+              v.typeName === t.name
+            ? undefined
+            : `${path}: expected ${t.name}, got ${typeName(v)}`
+        }
         if (r === undefined) {
           const tv = this.globals.get(t.name)
-          if (tv !== undefined && typeof tv === "object" && tv !== null && !isList(tv) && !isRecord(tv) && tv._tag === "TypeValue") return this.checkSchema(v, tv.schema, path)
+          if (
+            tv !== undefined && typeof tv === "object" && tv !== null && !isList(tv) && !isRecord(tv) &&
+            tv._tag === "TypeValue"
+          ) return this.checkSchema(v, tv.schema, path)
           return undefined
         }
         return this.check(v, r, path)
       }
       case "Process":
-        return typeof v === "object" && v !== null && !isList(v) && !isRecord(v) && v._tag === "ProcessDef" ? undefined : `${path}: expected process, got ${typeName(v)}`
+        return typeof v === "object" && v !== null && !isList(v) && !isRecord(v) && v._tag === "ProcessDef"
+          ? undefined
+          : `${path}: expected process, got ${typeName(v)}`
       case "TriggerHandle":
         return undefined
     }
@@ -887,30 +1008,50 @@ class Machine {
   /** Validates against a TypeValue's JSON Schema (runtime `validate`). */
   checkSchema(v: Value, schema: unknown, path: string): string | undefined {
     const s = schema as Record<string, unknown>
-    const got = (x: Value) => (x === null ? "null" : typeof x === "boolean" ? "boolean" : typeof x === "number" ? "number" : typeof x === "string" ? "string" : isList(x) ? "array" : "object")
+    const got = (
+      x: Value
+    ) => (x === null
+      ? "null"
+      : typeof x === "boolean"
+      ? "boolean"
+      : typeof x === "number"
+      ? "number"
+      : typeof x === "string"
+      ? "string"
+      : isList(x)
+      ? "array"
+      : "object")
     if (Array.isArray(s["anyOf"])) {
       for (const m of s["anyOf"] as Array<unknown>) if (this.checkSchema(v, m, path) === undefined) return undefined
-      return `${path}: expected one of [${(s["anyOf"] as Array<Record<string, unknown>>).map((m) => String(m["type"] ?? "any")).join(", ")}], got ${got(v)}`
+      return `${path}: expected one of [${
+        (s["anyOf"] as Array<Record<string, unknown>>).map((m) => String(m["type"] ?? "any")).join(", ")
+      }], got ${got(v)}`
     }
     const type = s["type"]
     if (type === undefined) return undefined
     if (type === "integer" && !isInt(v)) return `${path}: expected integer, got ${got(v)}`
     if (type === "number" && typeof v !== "number") return `${path}: expected number, got ${got(v)}`
     if (type === "string" && typeof v !== "string") return `${path}: expected string, got ${got(v)}`
-    if (type === "string" && Array.isArray(s["enum"]) && !(s["enum"] as Array<unknown>).includes(v)) return `${path}: expected one of [${(s["enum"] as Array<unknown>).join(", ")}], got ${toText(v)}`
+    if (type === "string" && Array.isArray(s["enum"]) && !(s["enum"] as Array<unknown>).includes(v)) {
+      return `${path}: expected one of [${(s["enum"] as Array<unknown>).join(", ")}], got ${toText(v)}`
+    }
     if (type === "boolean" && typeof v !== "boolean") return `${path}: expected boolean, got ${got(v)}`
     if (type === "null" && v !== null) return `${path}: expected null, got ${got(v)}`
     if (type === "array") {
       if (!isList(v)) return `${path}: expected array, got ${got(v)}`
-      if (s["items"] !== undefined) for (let i = 0; i < v.length; i++) {
-        const p = this.checkSchema(v[i]!, s["items"], `${path}.items[${i}]`)
-        if (p !== undefined) return p
+      if (s["items"] !== undefined) {
+        for (let i = 0; i < v.length; i++) {
+          const p = this.checkSchema(v[i]!, s["items"], `${path}.items[${i}]`)
+          if (p !== undefined) return p
+        }
       }
     }
     if (type === "object") {
       if (!isRecord(v)) return `${path}: expected object, got ${got(v)}`
       const props = (s["properties"] ?? {}) as Record<string, unknown>
-      for (const req of (s["required"] ?? []) as Array<string>) if (v.get(req) === undefined) return `${path}: missing required field \`${req}\``
+      for (const req of (s["required"] ?? []) as Array<string>) {
+        if (v.get(req) === undefined) return `${path}: missing required field \`${req}\``
+      }
       for (const [k, sub] of Object.entries(props)) {
         const x = v.get(k)
         if (x === undefined) continue
@@ -939,7 +1080,15 @@ class Machine {
       case "len":
       case "empty": {
         const v = n(0)
-        const len = v === null ? 0 : typeof v === "string" ? cps(v).length : isList(v) ? v.length : isRecord(v) ? v.size : err("TypeError", `\`${name}\` requires a string, list, record, or null; use \`.size\` for images`)
+        const len = v === null
+          ? 0
+          : typeof v === "string"
+          ? cps(v).length
+          : isList(v)
+          ? v.length
+          : isRecord(v)
+          ? v.size
+          : err("TypeError", `\`${name}\` requires a string, list, record, or null; use \`.size\` for images`)
         return name === "len" ? len : len === 0
       }
       case "keys":
@@ -951,7 +1100,11 @@ class Machine {
       }
       case "slice": {
         const v = n(0)
-        const items = typeof v === "string" ? cps(v) : isList(v) ? v : err("TypeError", "`slice` requires a string or list")
+        const items = typeof v === "string"
+          ? cps(v)
+          : isList(v)
+          ? v
+          : err("TypeError", "`slice` requires a string or list")
         const bound = (b: Value, dflt: number) => {
           if (b === null) return dflt
           const x = Math.trunc(toNumber(b))
@@ -964,7 +1117,12 @@ class Machine {
         return typeof v === "string" ? (out as Array<string>).join("") : this.list(out as ReadonlyArray<Value>)
       }
       case "range": {
-        const nums = a.map((x) => (typeof x === "number" && Number.isFinite(x) ? (Number.isInteger(x) ? x : err("ValueError", "`range` bounds must be finite integers")) : err("TypeError", `\`range\` bounds must be finite integers, got ${typeName(x)}`)))
+        const nums = a.map((
+          x
+        ) => (typeof x === "number" && Number.isFinite(x)
+          ? (Number.isInteger(x) ? x : err("ValueError", "`range` bounds must be finite integers"))
+          : err("TypeError", `\`range\` bounds must be finite integers, got ${typeName(x)}`))
+        )
         const [start, end, stepBy] = nums.length === 1 ? [0, nums[0]!, 1] : [nums[0]!, nums[1]!, nums[2] ?? 1]
         if (stepBy === 0) return err("ValueError", "`range` step must not be 0")
         const count = Math.max(0, Math.ceil((end - start) / stepBy))
@@ -977,8 +1135,18 @@ class Machine {
       case "ceil_div":
       case "floor_div": {
         const [x, y] = [n(0), n(1)]
-        if (!isInt(x)) return err("TypeError", `\`${name}\` dividend must be a finite integer${typeof x === "number" ? "" : `, got ${typeName(x)}`}`)
-        if (!isInt(y)) return err("TypeError", `\`${name}\` divisor must be a finite integer${typeof y === "number" ? "" : `, got ${typeName(y)}`}`)
+        if (!isInt(x)) {
+          return err(
+            "TypeError",
+            `\`${name}\` dividend must be a finite integer${typeof x === "number" ? "" : `, got ${typeName(x)}`}`
+          )
+        }
+        if (!isInt(y)) {
+          return err(
+            "TypeError",
+            `\`${name}\` divisor must be a finite integer${typeof y === "number" ? "" : `, got ${typeName(y)}`}`
+          )
+        }
         if (y === 0) return err("ValueError", `\`${name}\` divisor must not be 0`)
         return name === "floor_div" ? Math.floor(x / y) : Math.ceil(x / y)
       }
@@ -1006,7 +1174,9 @@ class Machine {
         const s = cps(text(n(0), "find"))
         const needle = cps(text(n(1), "find"))
         const start = n(2) === null ? 0 : toNumber(n(2))
-        if (!Number.isInteger(start) || start < 0) return err("ValueError", "`find` start must be a non-negative integer")
+        if (!Number.isInteger(start) || start < 0) {
+          return err("ValueError", "`find` start must be a non-negative integer")
+        }
         if (needle.length === 0) return start <= s.length ? start : null
         outer: for (let i = start; i + needle.length <= s.length; i++) {
           for (let j = 0; j < needle.length; j++) if (s[i + j] !== needle[j]) continue outer
@@ -1024,7 +1194,14 @@ class Machine {
           const at = line.indexOf(needle)
           if (at >= 0) {
             const start = cps(line.slice(0, at)).length
-            out.push(this.rec(new Map<string, Value>([["line", i + 1], ["text", line], ["match", needle], ["start", start], ["end", start + cps(needle).length]])))
+            out.push(
+              this.rec(
+                new Map<string, Value>([["line", i + 1], ["text", line], ["match", needle], ["start", start], [
+                  "end",
+                  start + cps(needle).length
+                ]])
+              )
+            )
           }
         })
         return this.list(out)
@@ -1052,7 +1229,9 @@ class Machine {
         const s = text(n(0), "json_parse")
         // Depth is checked before parsing so a deeply nested (even truncated) document is rejected by the limit,
         // never by the host parser's recursion.
-        if (jsonDepth(s) > this.limits.maxValueDepth) return err("ValueError", `invalid json: nesting too deep (limit ${this.limits.maxValueDepth})`)
+        if (jsonDepth(s) > this.limits.maxValueDepth) {
+          return err("ValueError", `invalid json: nesting too deep (limit ${this.limits.maxValueDepth})`)
+        }
         let parsed: unknown
         try {
           parsed = JSON.parse(s)
@@ -1070,7 +1249,11 @@ class Machine {
       case "validate": {
         const t = n(1)
         if (typeof t !== "object" || t === null || isList(t) || isRecord(t) || t._tag !== "TypeValue") {
-          return err("TypeError", "`validate` requires a Type literal as the second argument", "pass `Type { ... }` or a variable that holds a Type literal")
+          return err(
+            "TypeError",
+            "`validate` requires a Type literal as the second argument",
+            "pass `Type { ... }` or a variable that holds a Type literal"
+          )
         }
         const problem = this.checkSchema(n(0), (t as TypeValue).schema, "$")
         if (problem !== undefined) return err("ValidationFailed", `validation failed: ${problem}`)
@@ -1125,28 +1308,43 @@ class Machine {
       }
       out += c
     }
-    for (let k = 0; k < args.length; k++) if (!used.has(k)) return err("ValueError", `format argument \`${k}\` is unused`)
+    for (let k = 0; k < args.length; k++) {
+      if (!used.has(k)) return err("ValueError", `format argument \`${k}\` is unused`)
+    }
     return this.str(out)
   }
 }
 
 const jsonTypeName = (t: TypeExpr): string =>
-  t._tag === "Str" || t._tag === "Enum" ? "string" : t._tag === "Int" ? "integer" : t._tag === "Float" ? "number" : t._tag === "Bool" ? "boolean" : t._tag === "Null" ? "null" : t._tag === "List" ? "array" : "object"
+  t._tag === "Str" || t._tag === "Enum"
+    ? "string"
+    : t._tag === "Int"
+    ? "integer"
+    : t._tag === "Float"
+    ? "number"
+    : t._tag === "Bool"
+    ? "boolean"
+    : t._tag === "Null"
+    ? "null"
+    : t._tag === "List"
+    ? "array"
+    : "object"
 
 /** Runs the generator, handing each host request to `host.perform`. */
 const drive = (m: Machine, gen: Generator<Request, unknown, unknown>, host: LashlangHost, concurrency: number) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const toResult = (op: HostOperation) =>
       Effect.map(Effect.exit(host.perform(op)), (exit): HostResult =>
         Exit.isSuccess(exit)
           ? { ok: true, value: exit.value }
           : {
-              ok: false,
-              error: truncate(
-                exit.cause._tag === "Fail" && exit.cause.error instanceof HostFailure ? exit.cause.error.message : "host operation failed"
-              )
-            }
-      )
+            ok: false,
+            error: truncate(
+              exit.cause._tag === "Fail" && exit.cause.error instanceof HostFailure
+                ? exit.cause.error.message
+                : "host operation failed"
+            )
+          })
     let input: unknown = undefined
     while (true) {
       const r = gen.next(input)
@@ -1169,7 +1367,10 @@ export const execute = (
   linked: LinkedModule,
   globals: ReadonlyMap<string, Value>,
   host: LashlangHost,
-  options: { readonly mode: "foreground" | "process"; readonly entry?: { readonly component: string; readonly pos: number } } & Partial<ExecLimits>
+  options: {
+    readonly mode: "foreground" | "process"
+    readonly entry?: { readonly component: string; readonly pos: number }
+  } & Partial<ExecLimits>
 ): Effect.Effect<ExecOutcome> =>
   Effect.suspend(() => {
     const limits: ExecLimits = {
@@ -1177,7 +1378,11 @@ export const execute = (
       ...(options.mode === "process" ? { maxSteps: defaultExecLimits.maxSteps * 10 } : {}),
       ...Object.fromEntries(Object.entries(options).filter(([k]) => k in defaultExecLimits))
     }
-    const decl = options.mode === "process" ? [...linked.processValues.values()].find((p) => p.export.ref.pos === options.entry?.pos && p.export.ref.component === options.entry?.component)?.decl : undefined
+    const decl = options.mode === "process"
+      ? [...linked.processValues.values()].find((p) =>
+        p.export.ref.pos === options.entry?.pos && p.export.ref.component === options.entry?.component
+      )?.decl
+      : undefined
     if (options.mode === "process" && decl === undefined) {
       return Effect.succeed<ExecOutcome>({
         _tag: "Errored",
@@ -1189,11 +1394,14 @@ export const execute = (
     const m = new Machine(linked, new Map(globals), limits, options.mode, decl?.name ?? "main")
     m.entryDecl = decl
     const body = decl?.body ?? linked.program.body
-    const gen = (function* () {
+    const gen = (function*() {
       yield* m.execG(body, true)
     })()
     return drive(m, gen, host, limits.aggregateConcurrency).pipe(
-      Effect.map((): ExecOutcome => (options.mode === "process" ? { _tag: "Finished", value: null, globals: m.globals, sites: m.sites } : { _tag: "Continued", globals: m.globals, sites: m.sites })),
+      Effect.map((): ExecOutcome => (options.mode === "process"
+        ? { _tag: "Finished", value: null, globals: m.globals, sites: m.sites }
+        : { _tag: "Continued", globals: m.globals, sites: m.sites })
+      ),
       Effect.catchAllDefect((thrown) => {
         if (thrown instanceof Terminate) {
           const tag = thrown.kind === "submit" ? "Submitted" : thrown.kind === "finish" ? "Finished" : "Failed"
@@ -1206,7 +1414,9 @@ export const execute = (
               kind: thrown.kind,
               message: thrown.message,
               ...(thrown.hint === undefined ? {} : { hint: thrown.hint }),
-              ...(m.currentSpan === undefined ? {} : { span: { line: m.currentSpan.line, column: m.currentSpan.column } })
+              ...(m.currentSpan === undefined
+                ? {}
+                : { span: { line: m.currentSpan.line, column: m.currentSpan.column } })
             }),
             globals: m.globals,
             sites: m.sites
@@ -1215,7 +1425,10 @@ export const execute = (
         if (thrown instanceof RangeError) {
           return Effect.succeed<ExecOutcome>({
             _tag: "Errored",
-            error: new LashlangRuntimeError({ kind: "LimitExceeded", message: `value nesting too deep (limit ${limits.maxValueDepth})` }),
+            error: new LashlangRuntimeError({
+              kind: "LimitExceeded",
+              message: `value nesting too deep (limit ${limits.maxValueDepth})`
+            }),
             globals: m.globals,
             sites: m.sites
           })

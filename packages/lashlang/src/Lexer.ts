@@ -1,5 +1,5 @@
 /**
- * The Lashlang lexer (lashlang §1.1–§1.2).
+ * The Lashlang lexer (docs/lashlang.md, "Syntax").
  *
  * @internal
  */
@@ -17,10 +17,48 @@ export interface Token {
 }
 
 /** Reserved keywords: never identifiers. */
-export const KEYWORDS = new Set(["if", "else", "for", "in", "await", "cancel", "submit", "print", "call", "and", "or", "not", "true", "false", "null"])
+export const KEYWORDS = new Set([
+  "if",
+  "else",
+  "for",
+  "in",
+  "await",
+  "cancel",
+  "submit",
+  "print",
+  "call",
+  "and",
+  "or",
+  "not",
+  "true",
+  "false",
+  "null"
+])
 
 const PUNCT2 = ["==", "!=", "<=", ">=", "&&", "||"]
-const PUNCT1 = new Set(["{", "}", "(", ")", "[", "]", ",", ":", "@", "?", ".", "!", "=", "<", ">", "+", "-", "*", "/", "%", "|"])
+const PUNCT1 = new Set([
+  "{",
+  "}",
+  "(",
+  ")",
+  "[",
+  "]",
+  ",",
+  ":",
+  "@",
+  "?",
+  ".",
+  "!",
+  "=",
+  "<",
+  ">",
+  "+",
+  "-",
+  "*",
+  "/",
+  "%",
+  "|"
+])
 
 const isIdentStart = (c: string) => /[A-Za-z_]/.test(c)
 const isIdentPart = (c: string) => /[A-Za-z0-9_]/.test(c)
@@ -39,7 +77,13 @@ export const lex = (source: string, maxTokens: number): Array<Token> => {
     throw new LashlangParseError({ kind, message, span: { line: l, column: column(at) } })
   }
   const push = (t: Omit<Token, "line" | "column">, at: number, l: number, col: number) => {
-    if (tokens.length >= maxTokens) throw new LashlangParseError({ kind: "SourceTooLarge", message: `program too large (limit ${maxTokens} tokens)`, span: { line: l, column: col } })
+    if (tokens.length >= maxTokens) {
+      throw new LashlangParseError({
+        kind: "SourceTooLarge",
+        message: `program too large (limit ${maxTokens} tokens)`,
+        span: { line: l, column: col }
+      })
+    }
     tokens.push({ ...t, line: l, column: col })
     void at
   }
@@ -64,7 +108,7 @@ export const lex = (source: string, maxTokens: number): Array<Token> => {
     const startCol = column(i)
     if (isIdentStart(c)) {
       // Raw strings r"""…""" and r'''…'''.
-      if (c === "r" && (source.startsWith('"""', i + 1) || source.startsWith("'''", i + 1))) {
+      if (c === "r" && (source.startsWith("\"\"\"", i + 1) || source.startsWith("'''", i + 1))) {
         const delim = source.slice(i + 1, i + 4)
         const end = source.indexOf(delim, i + 4)
         if (end < 0) fail("UnterminatedString", "unterminated string", i)
@@ -97,14 +141,14 @@ export const lex = (source: string, maxTokens: number): Array<Token> => {
       i = j
       continue
     }
-    if (c === '"') {
-      const triple = source.startsWith('"""', i)
+    if (c === "\"") {
+      const triple = source.startsWith("\"\"\"", i)
       let j = i + (triple ? 3 : 1)
       let out = ""
       let closed = false
       while (j < n) {
         const ch = source[j]!
-        if (triple ? source.startsWith('"""', j) : ch === '"') {
+        if (triple ? source.startsWith("\"\"\"", j) : ch === "\"") {
           j += triple ? 3 : 1
           closed = true
           break

@@ -1,7 +1,7 @@
 /**
  * The linker (checker): resolves every name, module operation, constructor, process and trigger registration of a
- * program against a `HostEnvironment` (lashlang §3.6–§3.11), computes its host requirements and produces the
- * content-addressed `ModuleArtifact` (§4.2).
+ * program against a `HostEnvironment` (docs/lashlang.md, "Semantics"), computes its host requirements and produces the
+ * content-addressed `ModuleArtifact` (docs/lashlang.md, "The host boundary").
  *
  * @since 0.1.0
  */
@@ -13,21 +13,47 @@ import { LashlangLinkError, type Span } from "./Errors.js"
 import type { HostEnvironment } from "./HostCatalog.js"
 import { parseSync } from "./Parser.js"
 import { formatType, type NamedDataType, someNestedType, type TypeExpr, TypeExpr as T } from "./TypeExpr.js"
-import { type Value, isList, isRecord, RecordValue } from "./Value.js"
+import { isList, isRecord, RecordValue, type Value } from "./Value.js"
 
 /** How a receiver call was resolved. @internal */
 export type CallResolution =
   | { readonly kind: "ctor"; readonly typeName: string; readonly input: TypeExpr; readonly precise: boolean }
-  | { readonly kind: "op"; readonly path: ReadonlyArray<string>; readonly resourceType: string; readonly op: string; readonly hostOperation: string; readonly input: TypeExpr }
+  | {
+    readonly kind: "op"
+    readonly path: ReadonlyArray<string>
+    readonly resourceType: string
+    readonly op: string
+    readonly hostOperation: string
+    readonly input: TypeExpr
+  }
   | { readonly kind: "authop"; readonly op: string }
   | { readonly kind: "register" }
 
 /** The 23 builtins and their arities (min, max). @internal */
 export const BUILTINS: Record<string, readonly [number, number]> = {
-  len: [1, 1], empty: [1, 1], keys: [1, 1], values: [1, 1], slice: [3, 3], range: [1, 3], ceil_div: [2, 2],
-  floor_div: [2, 2], push: [2, 2], split: [2, 2], join: [2, 2], trim: [1, 1], find: [2, 3], grep_text: [2, 2],
-  starts_with: [2, 2], ends_with: [2, 2], contains: [2, 2], to_string: [1, 1], to_int: [1, 1], to_float: [1, 1],
-  json_parse: [1, 1], format: [1, Number.POSITIVE_INFINITY], validate: [2, 2]
+  len: [1, 1],
+  empty: [1, 1],
+  keys: [1, 1],
+  values: [1, 1],
+  slice: [3, 3],
+  range: [1, 3],
+  ceil_div: [2, 2],
+  floor_div: [2, 2],
+  push: [2, 2],
+  split: [2, 2],
+  join: [2, 2],
+  trim: [1, 1],
+  find: [2, 3],
+  grep_text: [2, 2],
+  starts_with: [2, 2],
+  ends_with: [2, 2],
+  contains: [2, 2],
+  to_string: [1, 1],
+  to_int: [1, 1],
+  to_float: [1, 1],
+  json_parse: [1, 1],
+  format: [1, Number.POSITIVE_INFINITY],
+  validate: [2, 2]
 }
 
 /** A linked module: the program, its resolutions, node ids and its artifact. @since 0.1.0 */
@@ -115,7 +141,12 @@ class Linker {
   ) {}
 
   fail(kind: string, message: string, hint?: string): never {
-    throw new LashlangLinkError({ kind, message, ...(hint === undefined ? {} : { hint }), ...(this.currentSpan === undefined ? {} : { span: this.currentSpan }) })
+    throw new LashlangLinkError({
+      kind,
+      message,
+      ...(hint === undefined ? {} : { hint }),
+      ...(this.currentSpan === undefined ? {} : { span: this.currentSpan })
+    })
   }
 
   private moduleFor(path: ReadonlyArray<string>): { path: ReadonlyArray<string>; resourceType: string } | undefined {
@@ -123,7 +154,8 @@ class Linker {
     return this.env.catalog.modules.find((m) => m.path.join(".") === alias)
   }
   private isResourceType(name: string): boolean {
-    return this.env.catalog.resourceTypes[name] !== undefined || this.env.catalog.modules.some((m) => m.resourceType === name)
+    return this.env.catalog.resourceTypes[name] !== undefined ||
+      this.env.catalog.modules.some((m) => m.resourceType === name)
   }
   private gate(ability: "processes" | "sleep" | "processSignals" | "triggers"): void {
     if (!this.env.abilities[ability]) {
@@ -144,7 +176,9 @@ class Linker {
           this.req.namedTypes.set(t.name, named)
           return named
         }
-        if (this.isResourceType(t.name) || this.env.catalog.constructors[t.name] !== undefined || t.name === "type") return t
+        if (this.isResourceType(t.name) || this.env.catalog.constructors[t.name] !== undefined || t.name === "type") {
+          return t
+        }
         return this.fail("UnknownType", `unknown type \`${t.name}\``)
       }
       case "List":
@@ -162,7 +196,7 @@ class Linker {
     }
   }
 
-  /** Assignability S → T (lashlang §2.7), lenient where the runtime re-checks. */
+  /** Assignability S → T (docs/lashlang.md, "Values and types"), lenient where the runtime re-checks. */
   fits(s: TypeExpr, t: TypeExpr): boolean {
     if (t._tag === "Any" || s._tag === "Any") return true
     if (s._tag === "Union") return s.members.every((m) => this.fits(m, t))
@@ -225,7 +259,9 @@ class Linker {
     for (const p of this.program.processes) {
       this.currentSpan = p.p
       this.gate("processes")
-      if (this.processes.has(p.name) || this.typeAliases.has(p.name)) this.fail("DuplicateDeclaration", `duplicate declaration \`${p.name}\``)
+      if (this.processes.has(p.name) || this.typeAliases.has(p.name)) {
+        this.fail("DuplicateDeclaration", `duplicate declaration \`${p.name}\``)
+      }
       const names = new Set<string>()
       for (const param of p.params) {
         if (names.has(param.name)) this.fail("DuplicateProcessParam", `duplicate process parameter \`${param.name}\``)
@@ -244,7 +280,10 @@ class Linker {
       this.processes.set(p.name, p)
     }
     // Foreground scope: globals, assigned names, process names.
-    const fgNames = this.assigned(this.program.body, new Set([...this.globals.keys(), ...Object.keys(this.env.readOnlyBindings)]))
+    const fgNames = this.assigned(
+      this.program.body,
+      new Set([...this.globals.keys(), ...Object.keys(this.env.readOnlyBindings)])
+    )
     const fgTypes = new Map<string, TypeExpr>([...this.globals].map(([k, v]) => [k, typeOfValue(v)] as const))
     for (const [k, t] of Object.entries(this.env.readOnlyBindings)) fgTypes.set(k, t)
     this.stmts(this.program.body, { names: fgNames, types: fgTypes, entry: "main", path: "b", inProcess: false })
@@ -261,7 +300,8 @@ class Linker {
         ...(p.signals === undefined ? {} : { signals: Object.fromEntries(p.signals.map((s) => [s.name, s.type])) })
       }
     })
-    const sortBy = <X>(xs: Iterable<X>) => [...xs].sort((a, b) => (canonicalJsonUnsafe(a) < canonicalJsonUnsafe(b) ? -1 : 1))
+    const sortBy = <X>(xs: Iterable<X>) =>
+      [...xs].sort((a, b) => (canonicalJsonUnsafe(a) < canonicalJsonUnsafe(b) ? -1 : 1))
     const hostRequirements = {
       modules: sortBy(this.req.modules.values()),
       operations: sortBy(this.req.operations.values()),
@@ -282,7 +322,10 @@ class Linker {
     }
     const nodeIds = new WeakMap<object, string>()
     for (const [node, at] of this.paths) {
-      nodeIds.set(node, `${at.kind}:${sha256Hex(`${moduleRef}\u0000${at.entry}\u0000${at.path}\u0000${at.kind}`).slice(0, 24)}`)
+      nodeIds.set(
+        node,
+        `${at.kind}:${sha256Hex(`${moduleRef}\u0000${at.entry}\u0000${at.path}\u0000${at.kind}`).slice(0, 24)}`
+      )
     }
     const processValues = new Map(decls.map((d) => [d.name, { decl: d, export: exports[d.name]! }] as const))
     return {
@@ -354,7 +397,11 @@ class Linker {
       case "assign": {
         const root = s.target.root
         if (this.env.readOnlyBindings[root] !== undefined) {
-          this.fail("ReadOnlyBinding", `\`${root}\` is a read-only projected binding`, "copy the projected value into a new variable before changing it")
+          this.fail(
+            "ReadOnlyBinding",
+            `\`${root}\` is a read-only projected binding`,
+            "copy the projected value into a new variable before changing it"
+          )
         }
         if (!scope.names.has(root)) this.fail("UnknownName", `unknown name \`${root}\``)
         s.target.path.forEach((step, i) => {
@@ -399,18 +446,32 @@ class Linker {
         break
       case "field": {
         if (this.isTriggerEvent(x, scope)) {
-          if (!inTriggerInputs) this.fail("TriggerEventOutsideInputs", "`trigger.event` is only valid as a direct value inside `triggers.register` inputs")
+          if (!inTriggerInputs) {
+            this.fail(
+              "TriggerEventOutsideInputs",
+              "`trigger.event` is only valid as a direct value inside `triggers.register` inputs"
+            )
+          }
           break
         }
         if (x.obj.k === "field" && this.isTriggerEvent(x.obj, scope)) {
-          this.fail("TriggerEventProjection", "`trigger.event` represents the whole event; projections such as `trigger.event.field` are not supported")
+          this.fail(
+            "TriggerEventProjection",
+            "`trigger.event` represents the whole event; projections such as `trigger.event.field` are not supported"
+          )
         }
         const path0 = this.modulePath(x, scope)
         if (path0 !== undefined) break
         sub(x.obj, "o")
         const ot = this.typeOf(x.obj, scope)
-        if (ot._tag === "Ref" && this.env.catalog.constructors[ot.name] !== undefined && this.env.catalog.namedDataTypes[ot.name] === undefined) {
-          this.fail("OpaqueHostDescriptorAccess", `cannot access \`.${x.key}\` on opaque host descriptor \`${ot.name}\``)
+        if (
+          ot._tag === "Ref" && this.env.catalog.constructors[ot.name] !== undefined &&
+          this.env.catalog.namedDataTypes[ot.name] === undefined
+        ) {
+          this.fail(
+            "OpaqueHostDescriptorAccess",
+            `cannot access \`.${x.key}\` on opaque host descriptor \`${ot.name}\``
+          )
         }
         break
       }
@@ -427,14 +488,13 @@ class Linker {
         }
         const [min, max] = arity
         if (x.args.length < min || x.args.length > max) {
-          const msg =
-            x.name === "format"
-              ? "`format` requires at least a template string"
-              : x.name === "find"
-                ? `\`find\` takes 2 or 3 arg(s), got ${x.args.length}`
-                : x.name === "range"
-                  ? `\`range\` takes 1, 2, or 3 arg(s), got ${x.args.length}`
-                  : `\`${x.name}\` takes ${min} arg(s), got ${x.args.length}`
+          const msg = x.name === "format"
+            ? "`format` requires at least a template string"
+            : x.name === "find"
+            ? `\`find\` takes 2 or 3 arg(s), got ${x.args.length}`
+            : x.name === "range"
+            ? `\`range\` takes 1, 2, or 3 arg(s), got ${x.args.length}`
+            : `\`${x.name}\` takes ${min} arg(s), got ${x.args.length}`
           this.fail("BuiltinArity", msg)
         }
         x.args.forEach((y, i) => sub(y, String(i)))
@@ -478,21 +538,36 @@ class Linker {
           if (given.has(key)) this.fail("DuplicateProcessArgument", `duplicate process argument \`${key}\``)
           given.add(key)
           const param = decl.params.find((p) => p.name === key)
-          if (param === undefined) this.fail("UnexpectedProcessArgument", `process \`${x.name}\` does not accept argument \`${key}\``)
+          if (param === undefined) {
+            this.fail("UnexpectedProcessArgument", `process \`${x.name}\` does not accept argument \`${key}\``)
+          }
           const pt = this.resolveType(param.type)
           const at = this.typeOf(arg, scope)
           if (pt._tag === "Ref" && this.isResourceType(pt.name)) {
             if (!(at._tag === "Ref" && at.name === pt.name) && at._tag !== "Any") {
-              this.fail("IncompatibleProcessArgument", `process \`${x.name}\` argument \`${key}\` has incompatible authority type: expected ${pt.name}, got value`)
+              this.fail(
+                "IncompatibleProcessArgument",
+                `process \`${x.name}\` argument \`${key}\` has incompatible authority type: expected ${pt.name}, got value`
+              )
             }
             if (at._tag === "Any" && arg.k === "lit") {
-              this.fail("IncompatibleProcessArgument", `process \`${x.name}\` argument \`${key}\` has incompatible authority type: expected ${pt.name}, got value`)
+              this.fail(
+                "IncompatibleProcessArgument",
+                `process \`${x.name}\` argument \`${key}\` has incompatible authority type: expected ${pt.name}, got value`
+              )
             }
           } else if (!this.fits(at, pt)) {
-            this.fail("IncompatibleProcessArgument", `process \`${x.name}\` argument \`${key}\` expects ${formatType(pt)}, got ${formatType(at)}`)
+            this.fail(
+              "IncompatibleProcessArgument",
+              `process \`${x.name}\` argument \`${key}\` expects ${formatType(pt)}, got ${formatType(at)}`
+            )
           }
         }
-        for (const p of decl.params) if (!given.has(p.name)) this.fail("MissingProcessArgument", `process \`${x.name}\` is missing argument \`${p.name}\``)
+        for (const p of decl.params) {
+          if (!given.has(p.name)) {
+            this.fail("MissingProcessArgument", `process \`${x.name}\` is missing argument \`${p.name}\``)
+          }
+        }
         x.args.forEach(([, y], i) => sub(y, String(i)))
         this.site(x, scope, path, "start")
         eff = true
@@ -521,7 +596,8 @@ class Linker {
   }
 
   private isTriggerEvent(x: Expr, scope: Scope): boolean {
-    return x.k === "field" && x.key === "event" && x.obj.k === "name" && x.obj.name === "trigger" && !scope.names.has("trigger") && !scope.types.has("trigger")
+    return x.k === "field" && x.key === "event" && x.obj.k === "name" && x.obj.name === "trigger" &&
+      !scope.names.has("trigger") && !scope.types.has("trigger")
   }
 
   private checkName(x: Extract<Expr, { k: "name" }>, scope: Scope): void {
@@ -536,7 +612,12 @@ class Linker {
       this.requireModule(mod)
       return
     }
-    if (x.name === "trigger") this.fail("TriggerEventOutsideInputs", "`trigger.event` is only valid as a direct value inside `triggers.register` inputs")
+    if (x.name === "trigger") {
+      this.fail(
+        "TriggerEventOutsideInputs",
+        "`trigger.event` is only valid as a direct value inside `triggers.register` inputs"
+      )
+    }
     this.fail("UnknownName", `unknown name \`${x.name}\``)
   }
 
@@ -570,11 +651,18 @@ class Linker {
     // 1. Value constructor.
     const ctor = full === undefined ? undefined : this.env.catalog.constructors[full]
     if (ctor !== undefined && chain !== undefined) {
-      if (x.args.length !== 1) this.fail("IncompatibleConstructorInput", `constructor \`${full}\` takes exactly one argument`)
+      if (x.args.length !== 1) {
+        this.fail("IncompatibleConstructorInput", `constructor \`${full}\` takes exactly one argument`)
+      }
       this.expr(x.args[0]!, scope, `${path}/0`)
       const at = this.typeOf(x.args[0]!, scope)
       const input = this.resolveType(ctor.input)
-      if (!this.fits(at, input)) this.fail("IncompatibleConstructorInput", `constructor \`${full}\` expects ${formatType(input)}, got ${formatType(at)}`)
+      if (!this.fits(at, input)) {
+        this.fail(
+          "IncompatibleConstructorInput",
+          `constructor \`${full}\` expects ${formatType(input)}, got ${formatType(at)}`
+        )
+      }
       this.req.constructors.set(full!, { path: [...chain, x.name], input: ctor.input, typeName: ctor.typeName })
       const src = this.env.catalog.triggerSources[full!]
       if (src !== undefined) {
@@ -597,22 +685,49 @@ class Linker {
         return true
       }
       const op = this.env.catalog.resourceTypes[mod.resourceType]?.[x.name]
-      if (op === undefined) this.fail("UnknownOperation", `resource type \`${mod.resourceType}\` does not expose operation \`${x.name}\``)
+      if (op === undefined) {
+        this.fail("UnknownOperation", `resource type \`${mod.resourceType}\` does not expose operation \`${x.name}\``)
+      }
       this.requireModule(mod)
-      this.req.operations.set(`${mod.resourceType}.${x.name}`, { resourceType: mod.resourceType, op: x.name, input: op.input, output: op.output })
+      this.req.operations.set(`${mod.resourceType}.${x.name}`, {
+        resourceType: mod.resourceType,
+        op: x.name,
+        input: op.input,
+        output: op.output
+      })
       x.args.forEach((y, i) => this.expr(y, scope, `${path}/${i}`))
       const argType = x.args.length === 1 ? this.typeOf(x.args[0]!, scope) : T.list(T.any)
       const input = this.resolveType(op.input)
-      if (!this.fits(argType, input)) this.fail("IncompatibleOperationInput", `operation \`${mod.path.join(".")}.${x.name}\` expects ${formatType(input)}, got ${formatType(argType)}`)
-      this.calls.set(x, { kind: "op", path: mod.path, resourceType: mod.resourceType, op: x.name, hostOperation: op.hostOperation, input })
+      if (!this.fits(argType, input)) {
+        this.fail(
+          "IncompatibleOperationInput",
+          `operation \`${mod.path.join(".")}.${x.name}\` expects ${formatType(input)}, got ${formatType(argType)}`
+        )
+      }
+      this.calls.set(x, {
+        kind: "op",
+        path: mod.path,
+        resourceType: mod.resourceType,
+        op: x.name,
+        hostOperation: op.hostOperation,
+        input
+      })
       this.site(x, scope, path, "call")
       return true
     }
     if (chain !== undefined) {
       const prefix = chain.join(".")
-      const children = this.env.catalog.modules.filter((m) => m.path.join(".").startsWith(prefix + ".") && this.env.catalog.resourceTypes[m.resourceType]?.[x.name] !== undefined)
+      const children = this.env.catalog.modules.filter((m) =>
+        m.path.join(".").startsWith(prefix + ".") &&
+        this.env.catalog.resourceTypes[m.resourceType]?.[x.name] !== undefined
+      )
       if (children.length > 0) {
-        this.fail("AmbiguousModuleOperation", `module \`${prefix}\` does not expose operation \`${x.name}\`; available identity-qualified paths: ${children.map((c) => `${c.path.join(".")}.${x.name}`).join(", ")}`)
+        this.fail(
+          "AmbiguousModuleOperation",
+          `module \`${prefix}\` does not expose operation \`${x.name}\`; available identity-qualified paths: ${
+            children.map((c) => `${c.path.join(".")}.${x.name}`).join(", ")
+          }`
+        )
       }
       if (chain.length === 1 && (scope.names.has(chain[0]!) || scope.types.has(chain[0]!))) {
         // unreachable: chainOf returns undefined for locals
@@ -623,8 +738,15 @@ class Linker {
     const rt = this.typeOf(x.recv, scope)
     if (rt._tag === "Ref" && this.isResourceType(rt.name)) {
       const op = this.env.catalog.resourceTypes[rt.name]?.[x.name]
-      if (op === undefined) this.fail("UnknownOperation", `resource type \`${rt.name}\` does not expose operation \`${x.name}\``)
-      this.req.operations.set(`${rt.name}.${x.name}`, { resourceType: rt.name, op: x.name, input: op.input, output: op.output })
+      if (op === undefined) {
+        this.fail("UnknownOperation", `resource type \`${rt.name}\` does not expose operation \`${x.name}\``)
+      }
+      this.req.operations.set(`${rt.name}.${x.name}`, {
+        resourceType: rt.name,
+        op: x.name,
+        input: op.input,
+        output: op.output
+      })
       this.expr(x.recv, scope, `${path}/r`)
       x.args.forEach((y, i) => this.expr(y, scope, `${path}/${i}`))
       this.calls.set(x, { kind: "authop", op: x.name })
@@ -636,17 +758,27 @@ class Linker {
 
   private triggerRegister(x: Extract<Expr, { k: "mcall" }>, scope: Scope, path: string): void {
     const arg = x.args[0]
-    if (x.args.length !== 1 || arg === undefined || arg.k !== "rec") this.fail("InvalidTriggerRegistration", "trigger registration requires { source, target, inputs, name? }")
+    if (x.args.length !== 1 || arg === undefined || arg.k !== "rec") {
+      this.fail("InvalidTriggerRegistration", "trigger registration requires { source, target, inputs, name? }")
+    }
     const entries = new Map(arg.entries)
     const keys = arg.entries.map(([k]) => k)
-    if (!entries.has("source") || !entries.has("target") || !entries.has("inputs") || keys.some((k) => !["source", "target", "inputs", "name"].includes(k))) {
+    if (
+      !entries.has("source") || !entries.has("target") || !entries.has("inputs") ||
+      keys.some((k) => !["source", "target", "inputs", "name"].includes(k))
+    ) {
       this.fail("InvalidTriggerRegistration", "trigger registration requires { source, target, inputs, name? }")
     }
     const source = entries.get("source")!
     this.expr(source, scope, `${path}/source`)
     const st = this.typeOf(source, scope)
     const src = st._tag === "Ref" ? this.env.catalog.triggerSources[st.name] : undefined
-    if (src === undefined) this.fail("UnknownTriggerSource", `trigger source type \`${formatType(st)}\` is not registered as a TriggerSource`)
+    if (src === undefined) {
+      this.fail(
+        "UnknownTriggerSource",
+        `trigger source type \`${formatType(st)}\` is not registered as a TriggerSource`
+      )
+    }
     const event = this.env.catalog.namedDataTypes[src.eventType] ?? T.any
     const target = entries.get("target")!
     let params: ReadonlyArray<{ name: string; type: TypeExpr }> | undefined
@@ -659,7 +791,9 @@ class Linker {
     } else {
       this.expr(target, scope, `${path}/target`)
       const tt = this.typeOf(target, scope)
-      if (tt._tag !== "Process") this.fail("InvalidTriggerTarget", `trigger target must be a process value, got ${formatType(tt)}`)
+      if (tt._tag !== "Process") {
+        this.fail("InvalidTriggerTarget", `trigger target must be a process value, got ${formatType(tt)}`)
+      }
     }
     const inputs = entries.get("inputs")!
     if (inputs.k !== "rec") this.fail("InvalidTriggerInputs", "trigger registration `inputs` must be a literal record")
@@ -669,24 +803,45 @@ class Linker {
       if (seen.has(name)) this.fail("DuplicateTriggerInput", `trigger registration input \`${name}\` is duplicated`)
       seen.add(name)
       const param = params?.find((p) => p.name === name)
-      if (params !== undefined && param === undefined) this.fail("UnknownTriggerInput", `trigger target \`${targetName}\` has no input \`${name}\``)
+      if (params !== undefined && param === undefined) {
+        this.fail("UnknownTriggerInput", `trigger target \`${targetName}\` has no input \`${name}\``)
+      }
       if (value.k === "field" && value.obj.k === "field" && this.isTriggerEvent(value.obj, scope)) {
-        this.fail("TriggerEventProjection", "`trigger.event` represents the whole event; projections such as `trigger.event.field` are not supported")
+        this.fail(
+          "TriggerEventProjection",
+          "`trigger.event` represents the whole event; projections such as `trigger.event.field` are not supported"
+        )
       }
       if (this.isTriggerEvent(value, scope)) {
         eventMapped = true
         if (param !== undefined) {
           const pt = this.resolveType(param.type)
-          if (!this.fits(event, pt)) this.fail("TriggerEventMismatch", `trigger source emits ${formatType(event)}, but target input \`${name}\` expects ${formatType(param.type)}`)
+          if (!this.fits(event, pt)) {
+            this.fail(
+              "TriggerEventMismatch",
+              `trigger source emits ${formatType(event)}, but target input \`${name}\` expects ${
+                formatType(param.type)
+              }`
+            )
+          }
         }
         continue
       }
       this.expr(value, scope, `${path}/inputs/${name}`)
     }
     if (params !== undefined) {
-      for (const p of params) if (!seen.has(p.name)) this.fail("MissingTriggerInput", `trigger target \`${targetName}\` input \`${p.name}\` is not mapped`)
+      for (const p of params) {
+        if (!seen.has(p.name)) {
+          this.fail("MissingTriggerInput", `trigger target \`${targetName}\` input \`${p.name}\` is not mapped`)
+        }
+      }
     }
-    if (!eventMapped) this.fail("MissingTriggerEventInput", "trigger registration `inputs` must map at least one param to `trigger.event`")
+    if (!eventMapped) {
+      this.fail(
+        "MissingTriggerEventInput",
+        "trigger registration `inputs` must map at least one param to `trigger.event`"
+      )
+    }
     const name = entries.get("name")
     if (name !== undefined) this.expr(name, scope, `${path}/name`)
   }
@@ -694,7 +849,15 @@ class Linker {
   typeOf(x: Expr, scope: Scope): TypeExpr {
     switch (x.k) {
       case "lit":
-        return x.v === null ? T.null : typeof x.v === "boolean" ? T.bool : typeof x.v === "string" ? T.str : x.int === true ? T.int : T.float
+        return x.v === null
+          ? T.null
+          : typeof x.v === "boolean"
+          ? T.bool
+          : typeof x.v === "string"
+          ? T.str
+          : x.int === true
+          ? T.int
+          : T.float
       case "list":
         return T.list(unionOf(x.items.map((y) => this.typeOf(y, scope))))
       case "rec":
@@ -704,7 +867,12 @@ class Linker {
         if (t !== undefined) return this.resolveTypeSafe(t)
         if (scope.names.has(x.name)) return T.any
         const decl = this.processes.get(x.name)
-        if (decl !== undefined) return T.process(T.object(decl.params.map((p) => ({ name: p.name, type: p.type, optional: false }))), decl.returns ?? T.any)
+        if (decl !== undefined) {
+          return T.process(
+            T.object(decl.params.map((p) => ({ name: p.name, type: p.type, optional: false }))),
+            decl.returns ?? T.any
+          )
+        }
         const mod = this.moduleFor([x.name])
         if (mod !== undefined) return T.ref(mod.resourceType)
         return T.any
@@ -750,16 +918,16 @@ class Linker {
         return ["len", "find", "floor_div", "ceil_div", "to_int"].includes(x.name)
           ? T.int
           : x.name === "range"
-            ? T.list(T.int)
-            : ["keys", "split"].includes(x.name)
-              ? T.list(T.str)
-              : ["trim", "join", "format", "to_string"].includes(x.name)
-                ? T.str
-                : x.name === "to_float"
-                  ? T.float
-                  : ["empty", "contains", "starts_with", "ends_with"].includes(x.name)
-                    ? T.bool
-                    : T.any
+          ? T.list(T.int)
+          : ["keys", "split"].includes(x.name)
+          ? T.list(T.str)
+          : ["trim", "join", "format", "to_string"].includes(x.name)
+          ? T.str
+          : x.name === "to_float"
+          ? T.float
+          : ["empty", "contains", "starts_with", "ends_with"].includes(x.name)
+          ? T.bool
+          : T.any
       default:
         return T.any
     }
@@ -774,7 +942,8 @@ class Linker {
   }
 }
 
-const containsImprecise = (t: TypeExpr): boolean => someNestedType(t, (x) => x._tag === "Any" || x._tag === "Int" || x._tag === "Float")
+const containsImprecise = (t: TypeExpr): boolean =>
+  someNestedType(t, (x) => x._tag === "Any" || x._tag === "Int" || x._tag === "Float")
 
 interface Scope {
   readonly names: Set<string>
@@ -785,8 +954,11 @@ interface Scope {
 }
 
 /** @internal */
-export const linkSync = (program: Program, env: HostEnvironment, globals: ReadonlyMap<string, Value> = new Map()): LinkedModule =>
-  new Linker(program, env, globals).link()
+export const linkSync = (
+  program: Program,
+  env: HostEnvironment,
+  globals: ReadonlyMap<string, Value> = new Map()
+): LinkedModule => new Linker(program, env, globals).link()
 
 /**
  * Links a program against a host environment. `globals` are the current foreground globals (typed from values).
@@ -809,45 +981,71 @@ export const link = (
  *
  * @since 0.1.0
  */
-export const loadArtifact = (artifact: ModuleArtifact, env: HostEnvironment): Effect.Effect<LinkedModule, LashlangLinkError> =>
+export const loadArtifact = (
+  artifact: ModuleArtifact,
+  env: HostEnvironment
+): Effect.Effect<LinkedModule, LashlangLinkError> =>
   Effect.try({
     try: () => {
       const ir = artifact.canonicalIr as { readonly source?: unknown }
-      if (typeof ir?.source !== "string") throw new LashlangLinkError({ kind: "ArtifactCorrupt", message: "artifact has no source" })
+      if (typeof ir?.source !== "string") {
+        throw new LashlangLinkError({ kind: "ArtifactCorrupt", message: "artifact has no source" })
+      }
       const linked = linkSync(parseSync(ir.source), env)
       if (linked.artifact.moduleRef !== artifact.moduleRef) {
-        throw new LashlangLinkError({ kind: "ArtifactMismatch", message: `artifact ${artifact.moduleRef} does not reproduce under this host environment` })
+        throw new LashlangLinkError({
+          kind: "ArtifactMismatch",
+          message: `artifact ${artifact.moduleRef} does not reproduce under this host environment`
+        })
       }
       return linked
     },
-    catch: (e) => (e instanceof LashlangLinkError ? e : new LashlangLinkError({ kind: "ArtifactCorrupt", message: String(e) }))
+    catch: (
+      e
+    ) => (e instanceof LashlangLinkError ? e : new LashlangLinkError({ kind: "ArtifactCorrupt", message: String(e) }))
   })
 
 /**
- * Re-runs the trigger compatibility checks 5–7 of lashlang §3.11 against a stored process export.
+ * Re-runs the trigger compatibility checks 5–7 of docs/lashlang.md, "Semantics" against a stored process export.
  *
  * @since 0.1.0
  */
 export const checkTriggerCompatibility = (
   target: ProcessExport,
   event: NamedDataType,
-  inputs: ReadonlyArray<{ readonly name: string; readonly binding: { readonly kind: "event" } | { readonly kind: "fixed" } }>,
+  inputs: ReadonlyArray<
+    { readonly name: string; readonly binding: { readonly kind: "event" } | { readonly kind: "fixed" } }
+  >,
   env: HostEnvironment
 ): LashlangLinkError | undefined => {
   const linker = new Linker({ processes: [], types: [], body: [], source: "" }, env, new Map())
   const seen = new Set<string>()
   try {
     for (const input of inputs) {
-      if (seen.has(input.name)) linker.fail("DuplicateTriggerInput", `trigger registration input \`${input.name}\` is duplicated`)
+      if (seen.has(input.name)) {
+        linker.fail("DuplicateTriggerInput", `trigger registration input \`${input.name}\` is duplicated`)
+      }
       seen.add(input.name)
       const param = target.params.find((p) => p.name === input.name)
       if (param === undefined) linker.fail("UnknownTriggerInput", `trigger target has no input \`${input.name}\``)
       if (input.binding.kind === "event" && !linker.fits(event.type, linker.resolveType(param!.type))) {
-        linker.fail("TriggerEventMismatch", `trigger source emits ${formatType(event.type)}, but target input \`${input.name}\` expects ${formatType(param!.type)}`)
+        linker.fail(
+          "TriggerEventMismatch",
+          `trigger source emits ${formatType(event.type)}, but target input \`${input.name}\` expects ${
+            formatType(param!.type)
+          }`
+        )
       }
     }
-    for (const p of target.params) if (!seen.has(p.name)) linker.fail("MissingTriggerInput", `trigger target input \`${p.name}\` is not mapped`)
-    if (!inputs.some((i) => i.binding.kind === "event")) linker.fail("MissingTriggerEventInput", "trigger registration `inputs` must map at least one param to `trigger.event`")
+    for (const p of target.params) {
+      if (!seen.has(p.name)) linker.fail("MissingTriggerInput", `trigger target input \`${p.name}\` is not mapped`)
+    }
+    if (!inputs.some((i) => i.binding.kind === "event")) {
+      linker.fail(
+        "MissingTriggerEventInput",
+        "trigger registration `inputs` must map at least one param to `trigger.event`"
+      )
+    }
     return undefined
   } catch (e) {
     return e instanceof LashlangLinkError ? e : new LashlangLinkError({ kind: "Internal", message: String(e) })

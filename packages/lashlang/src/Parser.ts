@@ -1,5 +1,5 @@
 /**
- * The Lashlang parser (lashlang §1.3–§1.5): recursive descent with the normative disambiguation rules, nesting and
+ * The Lashlang parser (docs/lashlang.md, "Syntax"): recursive descent with the normative disambiguation rules, nesting and
  * AST-depth limits, and line/column in every error.
  *
  * @since 0.1.0
@@ -10,7 +10,7 @@ import { LashlangParseError } from "./Errors.js"
 import { KEYWORDS, lex, type Token } from "./Lexer.js"
 import { type TypeExpr, TypeExpr as T, type TypeField } from "./TypeExpr.js"
 
-/** Parser limits (lashlang §8). @since 0.1.0 */
+/** Parser limits (docs/lashlang.md, "Limits"). @since 0.1.0 */
 export interface ParseLimits {
   readonly maxSourceBytes: number
   readonly maxTokens: number
@@ -20,11 +20,27 @@ export interface ParseLimits {
 }
 
 /** The default parser limits. @since 0.1.0 */
-export const defaultParseLimits: ParseLimits = { maxSourceBytes: 262_144, maxTokens: 65_536, maxNesting: 64, maxAstDepth: 256, maxCallArgs: 256 }
+export const defaultParseLimits: ParseLimits = {
+  maxSourceBytes: 262_144,
+  maxTokens: 65_536,
+  maxNesting: 64,
+  maxAstDepth: 256,
+  maxCallArgs: 256
+}
 
 const SCALARS: Record<string, TypeExpr> = {
-  str: T.str, string: T.str, int: T.int, integer: T.int, float: T.float, number: T.float,
-  bool: T.bool, boolean: T.bool, dict: T.dict, object: T.dict, any: T.any, null: T.null
+  str: T.str,
+  string: T.str,
+  int: T.int,
+  integer: T.int,
+  float: T.float,
+  number: T.float,
+  bool: T.bool,
+  boolean: T.bool,
+  dict: T.dict,
+  object: T.dict,
+  any: T.any,
+  null: T.null
 }
 
 const EXPR_START = new Set(["(", "[", "{", "-", "!"])
@@ -65,7 +81,14 @@ class Parser {
   }
   private unexpected(t: Token = this.t): never {
     if (this.is("if", t)) this.fail("Unexpected", "unexpected `if`", t, "use `cond ? yes : no` for inline conditionals")
-    if (this.is("for", t)) this.fail("Unexpected", "unexpected `for`", t, "`for` is a statement. Put it on its own line, not inside an expression or record literal.")
+    if (this.is("for", t)) {
+      this.fail(
+        "Unexpected",
+        "unexpected `for`",
+        t,
+        "`for` is a statement. Put it on its own line, not inside an expression or record literal."
+      )
+    }
     if (t.kind === "eof") this.fail("Unexpected", "unexpected end of input", t)
     this.fail("Unexpected", `unexpected ${this.describe(t)}`, t)
   }
@@ -87,7 +110,11 @@ class Parser {
   }
   private enter(t: Token = this.t): void {
     if (++this.nesting > this.limits.maxNesting) {
-      this.fail("NestingTooDeep", `expression nesting too deep (limit ${this.limits.maxNesting}); flatten the program`, t)
+      this.fail(
+        "NestingTooDeep",
+        `expression nesting too deep (limit ${this.limits.maxNesting}); flatten the program`,
+        t
+      )
     }
   }
   private leave(): void {
@@ -98,7 +125,11 @@ class Parser {
     let d = 0
     for (const c of children) if (c !== undefined) d = Math.max(d, this.depths.get(c) ?? 0)
     if (d + 1 > this.limits.maxAstDepth) {
-      this.fail("NestingTooDeep", `expression nesting too deep (limit ${this.limits.maxNesting}); flatten the program`, at)
+      this.fail(
+        "NestingTooDeep",
+        `expression nesting too deep (limit ${this.limits.maxNesting}); flatten the program`,
+        at
+      )
     }
     this.depths.set(n, d + 1)
     return n
@@ -119,7 +150,10 @@ class Parser {
         this.expect("=")
         types.push({ name, type: this.typeExpr(), p: this.pos(at) })
       } else if (this.isWord("trigger") && !this.assignAhead()) {
-        this.fail("DeclarativeTriggerRemoved", "declarative trigger syntax has been removed; use `triggers.register({ source, target, inputs })`")
+        this.fail(
+          "DeclarativeTriggerRemoved",
+          "declarative trigger syntax has been removed; use `triggers.register({ source, target, inputs })`"
+        )
       } else body.push(this.stmt())
     }
     return { processes, types, body, source }
@@ -134,7 +168,9 @@ class Parser {
     const seen = new Set<string>()
     while (!this.is(")")) {
       const name = this.ident().value
-      if ((name !== "title" && name !== "description") || seen.has(name)) this.fail("InvalidLabel", `invalid label argument \`${name}\``, at)
+      if ((name !== "title" && name !== "description") || seen.has(name)) {
+        this.fail("InvalidLabel", `invalid label argument \`${name}\``, at)
+      }
       seen.add(name)
       this.expect(":")
       if (this.t.kind !== "str") this.fail("InvalidLabel", "label arguments must be strings")
@@ -164,7 +200,14 @@ class Parser {
     this.inProcess = true
     const body = this.block()
     this.inProcess = false
-    return { name, params, ...(signals === undefined ? {} : { signals }), ...(returns === undefined ? {} : { returns }), body, p: this.pos(at) }
+    return {
+      name,
+      params,
+      ...(signals === undefined ? {} : { signals }),
+      ...(returns === undefined ? {} : { returns }),
+      body,
+      p: this.pos(at)
+    }
   }
 
   private paramList(open: string, close: string): Array<{ name: string; type: TypeExpr }> {
@@ -241,7 +284,9 @@ class Parser {
       return { k: "for", v, e, body, p }
     }
     if (this.is("submit") || this.is("print")) {
-      if (this.inProcess) this.fail("ForegroundStatementInsideProcess", `\`${at.value}\` can't be used inside a \`process\` body`)
+      if (this.inProcess) {
+        this.fail("ForegroundStatementInsideProcess", `\`${at.value}\` can't be used inside a \`process\` body`)
+      }
       this.i++
       if (at.value === "print") return { k: "print", e: this.expr(), p }
       return this.is("}") || this.t.kind === "eof" ? { k: "submit", p } : { k: "submit", e: this.expr(), p }
@@ -268,16 +313,24 @@ class Parser {
         }
         case "break":
         case "continue":
-          if (this.loopDepth === 0) this.fail("LoopControlOutsideLoop", `\`${at.value}\` can only be used inside a loop`)
+          if (this.loopDepth === 0) {
+            this.fail("LoopControlOutsideLoop", `\`${at.value}\` can only be used inside a loop`)
+          }
           this.i++
           return { k: at.value, p }
         case "yield":
         case "wake":
         case "fail":
         case "finish": {
-          if (!this.inProcess) this.fail("ProcessStatementOutsideProcess", `\`${at.value}\` can only be used inside a \`process\` body`)
+          if (!this.inProcess) {
+            this.fail("ProcessStatementOutsideProcess", `\`${at.value}\` can only be used inside a \`process\` body`)
+          }
           this.i++
-          if (at.value === "finish") return this.is("}") || this.t.kind === "eof" ? { k: "finish", p } : { k: "finish", e: this.expr(), p }
+          if (at.value === "finish") {
+            return this.is("}") || this.t.kind === "eof"
+              ? { k: "finish", p }
+              : { k: "finish", e: this.expr(), p }
+          }
           if (at.value === "fail") return { k: "fail", e: this.expr(), p }
           return { k: "emit", kind: at.value, e: this.expr(), p }
         }
@@ -334,11 +387,10 @@ class Parser {
     return out
   }
 
-  /** The `?` decision of §1.5 rule 3, with the scanner positioned on `?`. */
+  /** The `?` decision of docs/lashlang.md, "Syntax" (disambiguation rule 3), with the scanner positioned on `?`. */
   private ternaryAhead(): boolean {
     const next = this.peek()
-    const canStart =
-      next.kind === "num" || next.kind === "str" || next.kind === "ident" ||
+    const canStart = next.kind === "num" || next.kind === "str" || next.kind === "ident" ||
       (next.kind === "kw" && ["null", "true", "false", "await", "not"].includes(next.value)) ||
       (next.kind === "punct" && EXPR_START.has(next.value))
     if (!canStart) return false
@@ -424,7 +476,9 @@ class Parser {
     const out: Array<Expr> = []
     while (!this.is(")")) {
       out.push(this.expr())
-      if (out.length > this.limits.maxCallArgs) this.fail("SourceTooLarge", `too many call arguments (limit ${this.limits.maxCallArgs})`)
+      if (out.length > this.limits.maxCallArgs) {
+        this.fail("SourceTooLarge", `too many call arguments (limit ${this.limits.maxCallArgs})`)
+      }
       if (!this.is(",")) break
       this.i++
     }
@@ -487,7 +541,11 @@ class Parser {
       }
       if (t.value === "sleep") {
         this.i++
-        const mode = this.isWord("until") ? "until" : this.is("for") ? "for" : this.fail("Expected", "expected `for` or `until` after `sleep`")
+        const mode = this.isWord("until")
+          ? "until"
+          : this.is("for")
+          ? "for"
+          : this.fail("Expected", "expected `for` or `until` after `sleep`")
         this.i++
         const e = this.expr()
         return this.node<Expr>({ k: "sleep", mode, e, p }, [e], t)
@@ -634,9 +692,12 @@ class Parser {
 /** @internal */
 export const parseSync = (source: string, limits: ParseLimits = defaultParseLimits): Program => {
   if (Buffer.byteLength(source, "utf8") > limits.maxSourceBytes) {
-    throw new LashlangParseError({ kind: "SourceTooLarge", message: `program too large (limit ${limits.maxSourceBytes} bytes)` })
+    throw new LashlangParseError({
+      kind: "SourceTooLarge",
+      message: `program too large (limit ${limits.maxSourceBytes} bytes)`
+    })
   }
-  // Lines made only of `-` are dropped before parsing (lashlang §5.2 step 4).
+  // Lines made only of `-` are dropped before parsing (docs/lashlang.md, "The RLM turn protocol" step 4).
   const cleaned = source.replace(/^[ \t]*-+[ \t]*$/gm, "")
   const parser = new Parser(lex(cleaned, limits.maxTokens), limits)
   return parser.program(cleaned)
@@ -650,7 +711,9 @@ export const parseSync = (source: string, limits: ParseLimits = defaultParseLimi
 export const parse = (source: string, options?: Partial<ParseLimits>): Effect.Effect<Program, LashlangParseError> =>
   Effect.try({
     try: () => parseSync(source, { ...defaultParseLimits, ...options }),
-    catch: (e) => (e instanceof LashlangParseError ? e : new LashlangParseError({ kind: "Unexpected", message: String(e) }))
+    catch: (
+      e
+    ) => (e instanceof LashlangParseError ? e : new LashlangParseError({ kind: "Unexpected", message: String(e) }))
   })
 
 /** Re-exported keyword set. @internal */

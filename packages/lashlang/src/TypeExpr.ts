@@ -1,5 +1,5 @@
 /**
- * Type expressions of Lashlang (lashlang §2.5): the data shape used by host catalogs, artifacts and `satisfies`.
+ * Type expressions of Lashlang (docs/lashlang.md, "Values and types"): the data shape used by host catalogs, artifacts and `satisfies`.
  *
  * @since 0.1.0
  */
@@ -174,7 +174,7 @@ export interface NamedDataType {
   readonly type: TypeExpr
 }
 
-/** A named data type that breaks the rules of lashlang §2.6. @since 0.1.0 */
+/** A named data type that breaks the rules of docs/lashlang.md, "Values and types". @since 0.1.0 */
 export class InvalidNamedType extends Schema.TaggedError<InvalidNamedType>()("InvalidNamedType", {
   name: Schema.String,
   reason: Schema.String
@@ -215,7 +215,9 @@ export const NamedDataType = Object.assign(Schema.Struct({ name: Schema.String, 
     }
     const type = TypeExpr.object(fields)
     if (containsForbidden(type)) {
-      return Either.left(new InvalidNamedType({ name, reason: "named data types cannot contain Ref, Process or TriggerHandle types" }))
+      return Either.left(
+        new InvalidNamedType({ name, reason: "named data types cannot contain Ref, Process or TriggerHandle types" })
+      )
     }
     return Either.right({ name, type })
   }

@@ -1,6 +1,6 @@
 /**
- * Runtime values of Lashlang (lashlang §2.1–§2.4): representation, truthiness, equality, conversions, printing and
- * the JSON mappings (`toJson`, `fromJson` and the trusted codec of §4.5).
+ * Runtime values of Lashlang (docs/lashlang.md, "Values and types"): representation, truthiness, equality, conversions, printing and
+ * the JSON mappings (`toJson`, `fromJson` and the trusted codec of docs/lashlang.md, "The host boundary").
  *
  * @since 0.1.0
  */
@@ -53,7 +53,17 @@ export interface TypeValue {
 }
 
 /** A Lashlang runtime value. @since 0.1.0 */
-export type Value = null | boolean | number | string | ReadonlyArray<Value> | RecordValue | Authority | ProcessDefValue | Descriptor | TypeValue
+export type Value =
+  | null
+  | boolean
+  | number
+  | string
+  | ReadonlyArray<Value>
+  | RecordValue
+  | Authority
+  | ProcessDefValue
+  | Descriptor
+  | TypeValue
 
 /** JSON as produced by `toJson`. @since 0.1.0 */
 export type JsonOut = null | boolean | number | string | ReadonlyArray<JsonOut> | { readonly [key: string]: JsonOut }
@@ -88,7 +98,8 @@ export const typeName = (v: Value): string => {
 }
 
 /** Falsy: null, false, 0, -0, NaN, "". @since 0.1.0 */
-export const truthy = (v: Value): boolean => !(v === null || v === false || v === 0 || v === "" || (typeof v === "number" && Number.isNaN(v)))
+export const truthy = (v: Value): boolean =>
+  !(v === null || v === false || v === 0 || v === "" || (typeof v === "number" && Number.isNaN(v)))
 
 const defineData = (obj: Record<string, JsonOut>, key: string, value: JsonOut) =>
   Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true })
@@ -162,7 +173,9 @@ export const numberText = (n: number): string => {
   const exp = Number(expPart)
   const negative = mantissa.startsWith("-")
   const digits = mantissa.replace("-", "").replace(".", "")
-  const pointPos = (mantissa.replace("-", "").indexOf(".") === -1 ? mantissa.replace("-", "").length : mantissa.replace("-", "").indexOf(".")) + exp
+  const pointPos = (mantissa.replace("-", "").indexOf(".") === -1
+    ? mantissa.replace("-", "").length
+    : mantissa.replace("-", "").indexOf(".")) + exp
   let out: string
   if (pointPos <= 0) out = "0." + "0".repeat(-pointPos) + digits
   else if (pointPos >= digits.length) out = digits + "0".repeat(pointPos - digits.length)
@@ -251,7 +264,7 @@ export const equals = (a: Value, b: Value): boolean => {
 /** Whether a value is one of the tagged kinds. @since 0.1.0 */
 export const isTaggedKind = isTagged
 
-// ---- trusted codec (§4.5): only for data the runtime itself wrote ------------------------------------------
+// ---- trusted codec (docs/lashlang.md, "The host boundary"): only for data the runtime itself wrote ------------------------------------------
 
 /**
  * Encodes a value for a snapshot or process argument: ordinary values as JSON, tagged kinds as reserved-key forms.
@@ -284,11 +297,16 @@ export const decodeTrusted = (json: unknown): Value => {
     }
   }
   if (typeof obj["$lash_host_descriptor_type"] === "string") {
-    return { _tag: "Descriptor", typeName: obj["$lash_host_descriptor_type"] as string, value: decodeTrusted(obj["$lash_host_descriptor_value"]) }
+    return {
+      _tag: "Descriptor",
+      typeName: obj["$lash_host_descriptor_type"] as string,
+      value: decodeTrusted(obj["$lash_host_descriptor_value"])
+    }
   }
   if ("$lash_type" in obj && Object.keys(obj).length === 1) return { _tag: "TypeValue", schema: obj["$lash_type"] }
   return RecordValue.of(sortKeys(Object.keys(obj)).map((k) => [k, decodeTrusted(obj[k])] as const))
 }
 
 /** Replaces lone surrogates with U+FFFD. */
-const wellFormed = (s: string): string => s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD")
+const wellFormed = (s: string): string =>
+  s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD")

@@ -5,10 +5,10 @@
  * @since 0.1.0
  */
 
-/** Canonical JSON and hashing (architecture §2.2). @since 0.1.0 */
-export * as Canonical from "./Canonical.js"
+/** Canonical JSON and hashing (docs/architecture.md, "Ids and hashes"). @since 0.1.0 */
 export * from "./Artifact.js"
 export type * from "./Ast.js"
+export * as Canonical from "./Canonical.js"
 export * from "./Errors.js"
 export * from "./Fence.js"
 export * from "./Host.js"

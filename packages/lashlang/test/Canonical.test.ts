@@ -5,7 +5,7 @@ import { Canonical } from "../src/index.js"
 describe("Canonical", () => {
   it("sorts keys by UTF-16 code unit and writes no whitespace", () => {
     expect(Canonical.canonicalJson({ b: 1, a: [true, null, "x"], A: { z: -0 } })).toEqual(
-      Either.right('{"A":{"z":0},"a":[true,null,"x"],"b":1}')
+      Either.right("{\"A\":{\"z\":0},\"a\":[true,null,\"x\"],\"b\":1}")
     )
   })
   it("rejects non-JSON values with the path", () => {

@@ -36,14 +36,16 @@ submit "registered"
 `
 
 describe("the seed's Lashlang programs", () => {
-  for (const [name, program, sourceType, target] of [
-    ["CLOCK", CLOCK, "clock.Alarm", "remember"],
-    ["BUTTON", BUTTON, "ui.button.pressed", "remember_button"]
-  ] as const) {
+  for (
+    const [name, program, sourceType, target] of [
+      ["CLOCK", CLOCK, "clock.Alarm", "remember"],
+      ["BUTTON", BUTTON, "ui.button.pressed", "remember_button"]
+    ] as const
+  ) {
     it.effect(`${name} parses, links against clock.Alarm + ui.button.pressed + triggers, and runs to one triggers.register call`, () =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const r = yield* run(program)
-        expect(submitted(r)).toBe('"registered"')
+        expect(submitted(r)).toBe("\"registered\"")
         expect(r.ops.map((o) => o._tag)).toEqual(["TriggerRegister", "Terminate"])
         const op = r.ops[0]!
         if (op._tag !== "TriggerRegister") return
@@ -52,8 +54,9 @@ describe("the seed's Lashlang programs", () => {
         expect(op.target.moduleRef).toBe(r.linked.artifact.moduleRef)
         expect(Object.keys(r.linked.artifact.exports.processes)).toEqual([target])
         expect(r.linked.artifact.hostRequirements.abilities).toContain("triggers")
-        expect(Value.toJsonText(r.outcome.globals.get("handle")!)).toBe('{"id":"trigger:1","type":"trigger_handle"}')
-      })
-    )
+        expect(Value.toJsonText(r.outcome.globals.get("handle")!)).toBe(
+          "{\"id\":\"trigger:1\",\"type\":\"trigger_handle\"}"
+        )
+      }))
   }
 })

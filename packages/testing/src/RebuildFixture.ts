@@ -1,5 +1,5 @@
 /**
- * The fixture of the runtime rebuild scenarios (conformance §2.8): the seed's two programs, a plugin declaring their
+ * The fixture of the runtime rebuild scenarios (packages/testing/README.md): the seed's two programs, a plugin declaring their
  * surface, an echo tool and the scripted model. No vitest import: child worker processes use it too.
  *
  * @since 0.1.0
@@ -43,7 +43,12 @@ const orThrow = <A>(e: Either.Either<A, unknown>): A => Either.getOrThrowWith(e,
 
 /** The surface of the rebuild scenarios: `clock.Alarm` and `ui.button.pressed` sources, the `triggers` ability. */
 export const rebuildSurfacePlugin: LashPlugin = (() => {
-  const tick = orThrow(NamedDataType.object("clock.Tick", [TypeExpr.field("id", TypeExpr.str), TypeExpr.field("scheduled_at", TypeExpr.str)]))
+  const tick = orThrow(
+    NamedDataType.object("clock.Tick", [
+      TypeExpr.field("id", TypeExpr.str),
+      TypeExpr.field("scheduled_at", TypeExpr.str)
+    ])
+  )
   const pressed = orThrow(
     NamedDataType.object("ui.button.Pressed", [
       TypeExpr.field("button", TypeExpr.str),
@@ -52,8 +57,14 @@ export const rebuildSurfacePlugin: LashPlugin = (() => {
     ])
   )
   const catalog = orThrow(
-    Either.flatMap(HostCatalog.addTriggerSource(HostCatalog.empty, ["clock", "Alarm"], TypeExpr.object([TypeExpr.field("at", TypeExpr.str)]), tick), (c) =>
-      HostCatalog.addTriggerSource(c, ["ui", "button", "pressed"], TypeExpr.object([]), pressed)
+    Either.flatMap(
+      HostCatalog.addTriggerSource(
+        HostCatalog.empty,
+        ["clock", "Alarm"],
+        TypeExpr.object([TypeExpr.field("at", TypeExpr.str)]),
+        tick
+      ),
+      (c) => HostCatalog.addTriggerSource(c, ["ui", "button", "pressed"], TypeExpr.object([]), pressed)
     )
   )
   return definePlugin({
@@ -91,6 +102,6 @@ export const rebuildProvider = () =>
       const prompt = req.messages.find((m) => m.role === "user")?.content ?? ""
       if (prompt.includes("register rebuild button trigger")) return fence(BUTTON_TRIGGER_PROGRAM)
       if (prompt.includes("register rebuild trigger")) return fence(CLOCK_TRIGGER_PROGRAM)
-      return fence('submit "child done"')
+      return fence("submit \"child done\"")
     })
     .build()

@@ -1,5 +1,5 @@
 /**
- * `runtimeRebuildAndWorkerRecovery`: the five scenarios of the seed suite (conformance §2.8, RB-01..RB-05). Each
+ * `runtimeRebuildAndWorkerRecovery`: the five scenarios of the seed suite (packages/testing/README.md, RB-01..RB-05). Each
  * scenario writes through one core, CLOSES it, and builds a second core over a new handle on the same store: the
  * worker must rebuild everything (env, stored module, plugins, provider) purely from persisted state.
  *
@@ -7,28 +7,22 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import {
-  definePlugin,
   InlineEffectController,
   JournaledEffectController,
   LanguageModelProvider,
   LashCore,
   type LashCoreConfig,
-  type LashPlugin,
   type ProcessId,
   ProcessProvenance,
   ProcessRegistration,
   ProcessRegistry,
   SessionCreateRequest,
   TriggerKeys,
-  ToolDefinition,
-  ToolProvider,
-  ToolResults,
   TurnInput
 } from "@lash/core"
-import { HostCatalog, LashlangAbilities, NamedDataType, TypeExpr } from "@lash/lashlang"
-import { Context, Effect, Either, Layer, Schema, type Scope } from "effect"
-import type { StorageLayer, StorageUnderTest } from "./StorageUnderTest.js"
+import { Context, Effect, Layer, type Scope } from "effect"
 import { echoTool, rebuildProvider, rebuildSurfacePlugin } from "./RebuildFixture.js"
+import type { StorageLayer, StorageUnderTest } from "./StorageUnderTest.js"
 
 const SESSION_ID = "rebuild-conformance"
 const model = { id: "rebuild-model", limits: { contextWindowTokens: 8192 } }
@@ -45,12 +39,17 @@ const coreConfig: LashCoreConfig = {
 
 /** Builds a core over a new handle on the store, in its own scope (closing it is the "restart"). */
 const buildCore = (storage: StorageLayer, controller: Controller, provider: ReturnType<typeof rebuildProvider>) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const handle = yield* Layer.build(storage)
     const controllerLayer = controller === "inline" ? InlineEffectController.layer : JournaledEffectController.layer
     const ctx = yield* Layer.build(
       LashCore.layer(coreConfig).pipe(
-        Layer.provide(Layer.mergeAll(LanguageModelProvider.single(provider), controllerLayer.pipe(Layer.provide(Layer.succeedContext(handle))))),
+        Layer.provide(
+          Layer.mergeAll(
+            LanguageModelProvider.single(provider),
+            controllerLayer.pipe(Layer.provide(Layer.succeedContext(handle)))
+          )
+        ),
         Layer.provide(Layer.succeedContext(handle))
       )
     )
@@ -60,24 +59,33 @@ const buildCore = (storage: StorageLayer, controller: Controller, provider: Retu
 /** Session 1 registers the trigger in an RLM turn, then the core is closed. */
 const registerAndRestart = (storage: StorageLayer, controller: Controller, prompt: string) =>
   Effect.scoped(
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const { core } = yield* buildCore(storage, controller, rebuildProvider())
       const session = yield* core.openSession(SESSION_ID)
       const output = yield* session.turn(TurnInput.text(prompt), { turnId: "register-turn" }).run
-      expect(output.submittedValue._tag === "Some" ? output.submittedValue.value : undefined, "the registering turn submits").toBe("registered")
+      expect(
+        output.submittedValue._tag === "Some" ? output.submittedValue.value : undefined,
+        "the registering turn submits"
+      ).toBe("registered")
     })
   )
 
 const awaitSuccess = (registry: Context.Tag.Service<ProcessRegistry>, id: string) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const out = yield* registry.awaitProcess(id as ProcessId).pipe(Effect.timeout("10 seconds"))
-    expect(out.type, `process ${id} must reach terminal success through the rebuilt worker: ${JSON.stringify(out)}`).toBe("success")
+    expect(out.type, `process ${id} must reach terminal success through the rebuilt worker: ${JSON.stringify(out)}`)
+      .toBe("success")
     return out
   })
 
 const emitClock = (core: Context.Tag.Service<LashCore>, sourceKey: string, id: string) =>
   core.triggers().emit(
-    { sourceType: "clock.Alarm", sourceKey, payload: { id, scheduled_at: "2026-06-01T08:00:00Z" }, idempotencyKey: `test-clock:${id}` },
+    {
+      sourceType: "clock.Alarm",
+      sourceKey,
+      payload: { id, scheduled_at: "2026-06-01T08:00:00Z" },
+      idempotencyKey: `test-clock:${id}`
+    },
     { type: "runtime_operation", operationId: `trigger:test-clock:${id}` }
   )
 
@@ -90,12 +98,15 @@ const scenarios: ReadonlyArray<{
     id: "RB-01",
     title: "reopen restores the trigger registry installed by a turn",
     run: (storage, controller) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         yield* registerAndRestart(storage, controller, "register rebuild trigger")
         const { core } = yield* buildCore(storage, controller, rebuildProvider())
         const session = yield* core.openSession(SESSION_ID)
         const regs = yield* session.triggers().bySourceType("clock.Alarm")
-        expect(regs.map((r) => [r.name, r.enabled]), "the registration survives the restart").toEqual([["remembered", true]])
+        expect(regs.map((r) => [r.name, r.enabled]), "the registration survives the restart").toEqual([[
+          "remembered",
+          true
+        ]])
         const report = yield* emitClock(core, regs[0]!.sourceKey, "daily-2026-06-01")
         expect(report.startedProcessIds, "one process per matching registration").toHaveLength(1)
       })
@@ -104,7 +115,7 @@ const scenarios: ReadonlyArray<{
     id: "RB-02",
     title: "the worker runs a trigger-started Lashlang process after a restart",
     run: (storage, controller) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         yield* registerAndRestart(storage, controller, "register rebuild trigger")
         const { core, registry } = yield* buildCore(storage, controller, rebuildProvider())
         const session = yield* core.openSession(SESSION_ID)
@@ -121,7 +132,7 @@ const scenarios: ReadonlyArray<{
     id: "RB-03",
     title: "a trigger-started process's wake keeps its provenance across a restart",
     run: (storage, controller) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         yield* registerAndRestart(storage, controller, "register rebuild button trigger")
         const { core, registry } = yield* buildCore(storage, controller, rebuildProvider())
         const report = yield* core.triggers().emit(
@@ -138,7 +149,10 @@ const scenarios: ReadonlyArray<{
         const processId = report.startedProcessIds[0]!
         const record = yield* registry.get(processId as ProcessId)
         const causedBy = record.provenance.causedBy
-        expect(causedBy, "the process is caused by the occurrence").toEqual({ type: "trigger_occurrence", occurrenceId: report.occurrenceId })
+        expect(causedBy, "the process is caused by the occurrence").toEqual({
+          type: "trigger_occurrence",
+          occurrenceId: report.occurrenceId
+        })
         yield* awaitSuccess(registry, processId)
         const session = yield* core.openSession(SESSION_ID)
         for (let i = 0; i < 200; i++) {
@@ -149,12 +163,13 @@ const scenarios: ReadonlyArray<{
         const wake = reopened
           .readView()
           .messages.find((m) => m.role === "event" && m.origin?.kind === "process" && m.origin.processId === processId)
-        expect(wake?.origin, "the drained wake is an Event message carrying the process, sequence and cause").toMatchObject({
-          kind: "process",
-          processId,
-          eventType: "process.wake",
-          causedBy
-        })
+        expect(wake?.origin, "the drained wake is an Event message carrying the process, sequence and cause")
+          .toMatchObject({
+            kind: "process",
+            processId,
+            eventType: "process.wake",
+            causedBy
+          })
         expect(yield* reopened.queuedWork, "the wake is drained").toEqual([])
       })
   },
@@ -162,17 +177,26 @@ const scenarios: ReadonlyArray<{
     id: "RB-04",
     title: "the worker recovers a tool_call process registered before a restart",
     run: (storage, controller) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const envRef = yield* Effect.scoped(
-          Effect.gen(function* () {
+          Effect.gen(function*() {
             const { core, registry } = yield* buildCore(storage, controller, rebuildProvider())
-            const ref = yield* core.processEnv.persist({ pluginOptions: { plugins: {} }, policy: { model, providerId: "" } })
+            const ref = yield* core.processEnv.persist({
+              pluginOptions: { plugins: {} },
+              policy: { model, providerId: "" }
+            })
             yield* registry.register(
               ProcessRegistration.make({
                 id: "proc-tool-call" as ProcessId,
                 input: {
                   type: "tool_call",
-                  call: { callId: "rebuild-tool-call", toolId: "tool:rebuild_echo" as never, toolName: "rebuild_echo", args: { value: "recovered" }, preparedPayload: null }
+                  call: {
+                    callId: "rebuild-tool-call",
+                    toolId: "tool:rebuild_echo" as never,
+                    toolName: "rebuild_echo",
+                    args: { value: "recovered" },
+                    preparedPayload: null
+                  }
                 },
                 provenance: ProcessProvenance.host(),
                 envRef: ref
@@ -191,9 +215,9 @@ const scenarios: ReadonlyArray<{
     id: "RB-05",
     title: "the worker recovers a session_turn process registered before a restart",
     run: (storage, controller) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         yield* Effect.scoped(
-          Effect.gen(function* () {
+          Effect.gen(function*() {
             const { registry } = yield* buildCore(storage, controller, rebuildProvider())
             const createRequest = yield* SessionCreateRequest.child(SESSION_ID, {
               startPoint: "empty",
@@ -204,7 +228,12 @@ const scenarios: ReadonlyArray<{
             yield* registry.register(
               ProcessRegistration.make({
                 id: "proc-session-turn" as ProcessId,
-                input: { type: "session_turn", createRequest, turnInput: TurnInput.text("run child"), outputContract: { type: "static" } },
+                input: {
+                  type: "session_turn",
+                  createRequest,
+                  turnInput: TurnInput.text("run child"),
+                  outputContract: { type: "static" }
+                },
                 provenance: ProcessProvenance.host()
               })
             )

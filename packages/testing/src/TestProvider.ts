@@ -45,7 +45,10 @@ export class TestProviderIncomplete extends Schema.TaggedError<TestProviderIncom
   unexpectedCalls: Schema.Array(Schema.String)
 }) {}
 
-type Handler = (req: LlmRequest, call: { readonly index: number }) => ScriptedReply | Effect.Effect<LlmResponse, LlmTransportError>
+type Handler = (
+  req: LlmRequest,
+  call: { readonly index: number }
+) => ScriptedReply | Effect.Effect<LlmResponse, LlmTransportError>
 
 interface Rule {
   readonly match: RequestMatcher
@@ -57,7 +60,10 @@ interface Spec {
   readonly kind: string
   readonly queue: ReadonlyArray<ScriptedReply>
   readonly rules: ReadonlyArray<Rule>
-  readonly fallback: { readonly type: "handler"; readonly handler: Handler } | { readonly type: "error"; readonly error: { readonly retryable?: boolean; readonly status?: number } } | undefined
+  readonly fallback: { readonly type: "handler"; readonly handler: Handler } | {
+    readonly type: "error"
+    readonly error: { readonly retryable?: boolean; readonly status?: number }
+  } | undefined
   readonly latency: Duration.DurationInput | undefined
 }
 
@@ -124,13 +130,19 @@ export const render = (req: LlmRequest, options: { readonly withSystem?: boolean
     .filter((m) => options.withSystem === true || m.role !== "system")
     .flatMap((m) => {
       const lines = [`${m.role}: ${m.content}`]
-      if (m.toolCalls !== undefined && m.toolCalls.length > 0) lines.push(`tool_calls: ${Canonical.canonicalJsonUnsafe(m.toolCalls)}`)
+      if (m.toolCalls !== undefined && m.toolCalls.length > 0) {
+        lines.push(`tool_calls: ${Canonical.canonicalJsonUnsafe(m.toolCalls)}`)
+      }
       return lines
     })
     .join("\n")
 
 const matches = (matcher: RequestMatcher, req: LlmRequest, rendered: string): boolean =>
-  typeof matcher === "function" ? matcher(req) : typeof matcher === "string" ? rendered.includes(matcher) : matcher.test(rendered)
+  typeof matcher === "function"
+    ? matcher(req)
+    : typeof matcher === "string"
+    ? rendered.includes(matcher)
+    : matcher.test(rendered)
 
 const build = (spec: Spec): TestProvider => {
   const queue = Ref.unsafeMake<ReadonlyArray<ScriptedReply>>(spec.queue)
@@ -138,7 +150,7 @@ const build = (spec: Spec): TestProvider => {
   const recorded = Ref.unsafeMake<ReadonlyArray<RecordedRequest>>([])
 
   const complete = (req: LlmRequest): Effect.Effect<LlmResponse, LlmTransportError> =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       if (spec.latency !== undefined) yield* Effect.sleep(spec.latency)
       const atMs = yield* Clock.currentTimeMillis
       const rendered = render(req)
@@ -169,11 +181,20 @@ const build = (spec: Spec): TestProvider => {
           answer = toResponse(spec.kind, { error: spec.fallback.error })
         } else {
           source = "unexpected"
-          answer = Effect.fail(new LlmTransportError({ providerId: spec.kind, retryable: false, detail: "unexpected call: no scripted reply left" }))
+          answer = Effect.fail(
+            new LlmTransportError({
+              providerId: spec.kind,
+              retryable: false,
+              detail: "unexpected call: no scripted reply left"
+            })
+          )
         }
       }
       const exit = yield* Effect.exit(answer)
-      yield* Ref.update(recorded, (r) => [...r, { index, request: req, rendered, atMs, source, failed: exit._tag === "Failure" }])
+      yield* Ref.update(
+        recorded,
+        (r) => [...r, { index, request: req, rendered, atMs, source, failed: exit._tag === "Failure" }]
+      )
       return yield* exit
     })
 
@@ -186,13 +207,16 @@ const build = (spec: Spec): TestProvider => {
     push: (...replies) => Ref.update(queue, (q) => [...q, ...replies]),
     requests: Ref.get(recorded),
     callCount: Effect.map(Ref.get(recorded), (r) => r.length),
-    pending: Effect.gen(function* () {
+    pending: Effect.gen(function*() {
       const q = yield* Ref.get(queue)
       const counts = yield* Ref.get(uses)
-      const rulesLeft = spec.rules.reduce((n, rule, k) => n + (rule.times === undefined ? 0 : Math.max(0, rule.times - counts[k]!)), 0)
+      const rulesLeft = spec.rules.reduce(
+        (n, rule, k) => n + (rule.times === undefined ? 0 : Math.max(0, rule.times - counts[k]!)),
+        0
+      )
       return q.length + rulesLeft
     }),
-    assertComplete: Effect.gen(function* () {
+    assertComplete: Effect.gen(function*() {
       const unconsumed = yield* provider.pending
       const unexpected = (yield* Ref.get(recorded)).filter((r) => r.source === "unexpected").map((r) => r.rendered)
       if (unconsumed > 0 || unexpected.length > 0) {
@@ -206,7 +230,8 @@ const build = (spec: Spec): TestProvider => {
 const builderOf = (spec: Spec): TestProviderBuilder => ({
   kind: (kind) => builderOf({ ...spec, kind }),
   reply: (...replies) => builderOf({ ...spec, queue: [...spec.queue, ...replies] }),
-  when: (match, reply, options) => builderOf({ ...spec, rules: [...spec.rules, { match, reply, times: options?.times }] }),
+  when: (match, reply, options) =>
+    builderOf({ ...spec, rules: [...spec.rules, { match, reply, times: options?.times }] }),
   complete: (handler) => builderOf({ ...spec, fallback: { type: "handler", handler } }),
   completeError: (error = {}) => builderOf({ ...spec, fallback: { type: "error", error } }),
   latency: (delay) => builderOf({ ...spec, latency: delay }),
@@ -220,13 +245,16 @@ const builderOf = (spec: Spec): TestProviderBuilder => ({
  */
 export const TestProvider = {
   /** An empty builder (kind "test"). */
-  builder: (): TestProviderBuilder => builderOf({ kind: "test", queue: [], rules: [], fallback: undefined, latency: undefined }),
+  builder: (): TestProviderBuilder =>
+    builderOf({ kind: "test", queue: [], rules: [], fallback: undefined, latency: undefined }),
   /** A provider answering every call with `complete`. */
-  make: (o: { readonly kind: string; readonly complete: (req: LlmRequest) => Effect.Effect<LlmResponse, LlmTransportError> }): TestProvider =>
-    TestProvider.builder().kind(o.kind).complete((req) => o.complete(req)).build(),
+  make: (
+    o: { readonly kind: string; readonly complete: (req: LlmRequest) => Effect.Effect<LlmResponse, LlmTransportError> }
+  ): TestProvider => TestProvider.builder().kind(o.kind).complete((req) => o.complete(req)).build(),
   /** `LanguageModelProvider.single` of {@link TestProvider.make}. */
-  layer: (o: { readonly kind: string; readonly complete: (req: LlmRequest) => Effect.Effect<LlmResponse, LlmTransportError> }): Layer.Layer<LanguageModelProvider> =>
-    TestProvider.make(o).layer,
+  layer: (
+    o: { readonly kind: string; readonly complete: (req: LlmRequest) => Effect.Effect<LlmResponse, LlmTransportError> }
+  ): Layer.Layer<LanguageModelProvider> => TestProvider.make(o).layer,
   /** Answers in order; fails once exhausted. */
   script: (replies: ReadonlyArray<ScriptedReply>, o?: { readonly kind?: string }): TestProvider =>
     TestProvider.builder().kind(o?.kind ?? "test").reply(...replies).build(),

@@ -10,6 +10,7 @@
  *
  * @since 0.1.0
  */
+import type { PersistedSession } from "@lash/core"
 import {
   ArtifactStore,
   type ClaimId,
@@ -17,10 +18,9 @@ import {
   type EnvRef,
   Ids,
   JournalEntry,
+  type LashStorage,
   LeaseHeld,
   LeaseLost,
-  type LashStorage,
-  PersistedSession,
   ProcessEnvStore,
   ProcessEvent,
   ProcessExecutionEnvSpec,
@@ -30,27 +30,27 @@ import {
   ProcessRegistrationConflict,
   ProcessRegistry,
   QueuedWorkBatch,
+  type QueuedWorkClaim,
   QueuedWorkClaimExpired,
+  type RuntimeCommitResult,
   SessionHead,
   type SessionId,
   SessionNode,
   SessionNotFound,
   type SessionScope,
+  sessionScopeId,
   SessionStore,
   StorageInfo,
   StorageLogic,
   type StorageSignal,
   StorageSignals,
-  sessionScopeId,
+  type TriggerDeliveryReservation,
+  type TriggerHandle,
   TriggerIdempotencyConflict,
   TriggerOccurrenceRecord,
   TriggerRegistrationConflict,
   TriggerStore,
-  TriggerSubscriptionRecord,
-  type QueuedWorkClaim,
-  type RuntimeCommitResult,
-  type TriggerDeliveryReservation,
-  type TriggerHandle
+  TriggerSubscriptionRecord
 } from "@lash/core"
 import { ModuleArtifact } from "@lash/lashlang"
 import { Clock, Context, Effect, Either, Layer, Option, PubSub, Schema, Stream } from "effect"
@@ -149,7 +149,17 @@ const emptyState = (): State => ({
 })
 
 /** The tables `MemoryBackend.testing.corrupt` can overwrite a row of. @since 0.1.0 */
-export type MemoryTable = "sessions" | "nodes" | "batches" | "processes" | "events" | "envs" | "artifacts" | "journal" | "subscriptions" | "occurrences"
+export type MemoryTable =
+  | "sessions"
+  | "nodes"
+  | "batches"
+  | "processes"
+  | "events"
+  | "envs"
+  | "artifacts"
+  | "journal"
+  | "subscriptions"
+  | "occurrences"
 
 /**
  * Access to a built memory backend's rows, for tests that need to inject a corrupt row.
@@ -170,14 +180,17 @@ export class MemoryBackendInternals extends Context.Tag("@lash/backend-memory/Me
 
 const enc = StorageLogic.encodeRecord
 const decode = StorageLogic.decodeRecordEffect
-const decodeAll = <A, I>(schema: Schema.Schema<A, I>, port: string, rows: ReadonlyArray<{ readonly key: string; readonly json: string }>) =>
-  Effect.forEach(rows, (row) => decode(schema, port, row.key, row.json))
+const decodeAll = <A, I>(
+  schema: Schema.Schema<A, I>,
+  port: string,
+  rows: ReadonlyArray<{ readonly key: string; readonly json: string }>
+) => Effect.forEach(rows, (row) => decode(schema, port, row.key, row.json))
 const cmp = StorageLogic.compareCodePoints
 
 const ProcessGrantDescriptor = StorageLogic.HandleDescriptorRecord
 
 /** Builds every port over one fresh store. */
-const make = Effect.gen(function* () {
+const make = Effect.gen(function*() {
   const state = emptyState()
   const lock = yield* Effect.makeSemaphore(1)
   const signals = yield* PubSub.unbounded<StorageSignal>()
@@ -189,12 +202,17 @@ const make = Effect.gen(function* () {
   const SS = "SessionStore"
   const headOf = (sessionId: string, row: SessionRow) => decode(SessionHead, SS, sessionId, row.head)
 
-  const enqueueIn = (draft: Parameters<SessionStore["Type"]["enqueue"]>[0], nowMs: number): Option.Option<QueuedWorkBatch> => {
+  const enqueueIn = (
+    draft: Parameters<SessionStore["Type"]["enqueue"]>[0],
+    nowMs: number
+  ): Option.Option<QueuedWorkBatch> => {
     const session = state.sessions.get(draft.sessionId)
     if (session === undefined) return Option.none()
     if (draft.sourceKey !== undefined) {
       const existing = state.batchBySourceKey.get(`${draft.sessionId}\u0000${draft.sourceKey}`)
-      if (existing !== undefined) return Option.some(Schema.decodeUnknownSync(QueuedWorkBatch)(JSON.parse(state.batches.get(existing)!.json)))
+      if (existing !== undefined) {
+        return Option.some(Schema.decodeUnknownSync(QueuedWorkBatch)(JSON.parse(state.batches.get(existing)!.json)))
+      }
     }
     const seq = session.nextEnqueueSeq++
     const batch = StorageLogic.newBatch(draft, seq, nowMs)
@@ -209,14 +227,19 @@ const make = Effect.gen(function* () {
       claim: undefined,
       claimFencing: 0
     })
-    if (draft.sourceKey !== undefined) state.batchBySourceKey.set(`${draft.sessionId}\u0000${draft.sourceKey}`, batch.batchId)
+    if (draft.sourceKey !== undefined) {
+      state.batchBySourceKey.set(`${draft.sessionId}\u0000${draft.sourceKey}`, batch.batchId)
+    }
     return Option.some(batch)
   }
 
   const openBatches = (sessionId: string) =>
-    [...state.batches.values()].filter((b) => b.sessionId === sessionId && !b.completed).sort((a, b) => a.enqueueSeq - b.enqueueSeq)
+    [...state.batches.values()].filter((b) => b.sessionId === sessionId && !b.completed).sort((a, b) =>
+      a.enqueueSeq - b.enqueueSeq
+    )
 
-  const underLiveClaim = (b: BatchRow, nowMs: number) => b.claim !== undefined && StorageLogic.isLive(b.claim.expiresAtMs, nowMs)
+  const underLiveClaim = (b: BatchRow, nowMs: number) =>
+    b.claim !== undefined && StorageLogic.isLive(b.claim.expiresAtMs, nowMs)
 
   const sessionStore: SessionStore["Type"] = {
     tier: "inline",
@@ -234,17 +257,27 @@ const make = Effect.gen(function* () {
             nodeCount: 0
           }
           void nowMs
-          state.sessions.set(req.sessionId, { head: enc(SessionHead, head), nodes: [], nodeIds: new Map(), nextEnqueueSeq: 1, stamps: new Map() })
+          state.sessions.set(req.sessionId, {
+            head: enc(SessionHead, head),
+            nodes: [],
+            nodeIds: new Map(),
+            nextEnqueueSeq: 1,
+            stamps: new Map()
+          })
         })
       ),
     exists: (sessionId) => Effect.sync(() => state.sessions.has(sessionId)),
     load: (sessionId) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const row = state.sessions.get(sessionId)
         if (row === undefined) return Option.none()
         const { head, nodes } = { head: row.head, nodes: [...row.nodes] }
         const decodedHead = yield* decode(SessionHead, SS, sessionId, head)
-        const decodedNodes = yield* decodeAll(SessionNode, SS, nodes.map((json, i) => ({ key: `${sessionId}#${i}`, json })))
+        const decodedNodes = yield* decodeAll(
+          SessionNode,
+          SS,
+          nodes.map((json, i) => ({ key: `${sessionId}#${i}`, json }))
+        )
         const { leafNodeId, nodeCount: _n, ...rest } = decodedHead
         const persisted: PersistedSession = {
           ...rest,
@@ -258,13 +291,15 @@ const make = Effect.gen(function* () {
         return row === undefined ? Effect.succeed(Option.none()) : Effect.map(headOf(sessionId, row), Option.some)
       }),
     loadPath: (sessionId, req) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const row = state.sessions.get(sessionId)
         if (row === undefined) return yield* Effect.fail(new SessionNotFound({ sessionId }))
         const head = yield* headOf(sessionId, row)
         const nodeAt = (id: string) => {
           const i = row.nodeIds.get(id)
-          return i === undefined ? Effect.succeed(undefined) : decode(SessionNode, SS, `${sessionId}#${i}`, row.nodes[i]!)
+          return i === undefined
+            ? Effect.succeed(undefined)
+            : decode(SessionNode, SS, `${sessionId}#${i}`, row.nodes[i]!)
         }
         let cursor: string | undefined = req.leafNodeId ?? head.leafNodeId
         if (req.beforeNodeId !== undefined) cursor = (yield* nodeAt(req.beforeNodeId))?.parentNodeId
@@ -279,16 +314,19 @@ const make = Effect.gen(function* () {
       }),
     commit: (c) =>
       unit((nowMs) =>
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const row = state.sessions.get(c.sessionId)
           const decision = yield* StorageLogic.checkCommit(c, {
-            headRevision: row === undefined ? Effect.succeed(Option.none()) : Effect.map(headOf(c.sessionId, row), (h) => Option.some(h.headRevision)),
+            headRevision: row === undefined
+              ? Effect.succeed(Option.none())
+              : Effect.map(headOf(c.sessionId, row), (h) => Option.some(h.headRevision)),
             stamp: (turnId) => Effect.succeed(Option.fromNullable(row?.stamps.get(turnId))),
             claimOwnsAll: (completion) =>
               Effect.succeed(
                 completion.batchIds.every((id) => {
                   const b = state.batches.get(id)
-                  return b !== undefined && b.sessionId === c.sessionId && !b.completed && b.claim?.claimId === completion.claimId && b.claim.token === completion.leaseToken
+                  return b !== undefined && b.sessionId === c.sessionId && !b.completed &&
+                    b.claim?.claimId === completion.claimId && b.claim.token === completion.leaseToken
                 })
               )
           })
@@ -297,7 +335,9 @@ const make = Effect.gen(function* () {
           const head = yield* headOf(c.sessionId, session)
           const appended = c.graph.type === "append" ? c.graph.nodes : []
           for (const node of appended) {
-            if (session.nodeIds.has(node.nodeId)) return yield* Effect.die(new Error(`duplicate node id ${node.nodeId} in session ${c.sessionId}`))
+            if (session.nodeIds.has(node.nodeId)) {
+              return yield* Effect.die(new Error(`duplicate node id ${node.nodeId} in session ${c.sessionId}`))
+            }
           }
           const encodedNodes = appended.map((n) => enc(SessionNode, n))
           const leaf = c.graph.leafNodeId ?? head.leafNodeId
@@ -339,7 +379,7 @@ const make = Effect.gen(function* () {
       ),
     enqueue: (draft) =>
       unit((nowMs) =>
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const created = state.batches.size
           const batch = enqueueIn(draft, nowMs)
           if (Option.isNone(batch)) return yield* Effect.fail(new SessionNotFound({ sessionId: draft.sessionId }))
@@ -349,9 +389,15 @@ const make = Effect.gen(function* () {
       ),
     claimReady: (req) =>
       unit((nowMs) =>
-        Effect.gen(function* () {
-          const candidateRows = openBatches(req.sessionId).filter((b) => b.availableAtMs <= nowMs && !underLiveClaim(b, nowMs))
-          const candidates = yield* decodeAll(QueuedWorkBatch, SS, candidateRows.slice(0, req.maxBatches + 32).map((b) => ({ key: b.batchId, json: b.json })))
+        Effect.gen(function*() {
+          const candidateRows = openBatches(req.sessionId).filter((b) =>
+            b.availableAtMs <= nowMs && !underLiveClaim(b, nowMs)
+          )
+          const candidates = yield* decodeAll(
+            QueuedWorkBatch,
+            SS,
+            candidateRows.slice(0, req.maxBatches + 32).map((b) => ({ key: b.batchId, json: b.json }))
+          )
           const chosen = StorageLogic.selectClaimPrefix(candidates, req.boundary, req.maxBatches)
           if (chosen.length === 0) return Option.none<QueuedWorkClaim>()
           const headRow = state.batches.get(chosen[0]!.batchId)!
@@ -373,19 +419,25 @@ const make = Effect.gen(function* () {
       ),
     renewClaim: (claim, ttlMs) =>
       unit((nowMs) =>
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const rows = claim.batches.map((b) => state.batches.get(b.batchId))
           const owned = rows.every(
-            (r) => r !== undefined && !r.completed && r.claim?.claimId === claim.claimId && r.claim.token === claim.leaseToken && StorageLogic.isLive(r.claim.expiresAtMs, nowMs)
+            (r) =>
+              r !== undefined && !r.completed && r.claim?.claimId === claim.claimId &&
+              r.claim.token === claim.leaseToken && StorageLogic.isLive(r.claim.expiresAtMs, nowMs)
           )
-          if (!owned) return yield* Effect.fail(new QueuedWorkClaimExpired({ sessionId: claim.sessionId, claimId: claim.claimId }))
+          if (!owned) {
+            return yield* Effect.fail(
+              new QueuedWorkClaimExpired({ sessionId: claim.sessionId, claimId: claim.claimId })
+            )
+          }
           for (const r of rows) r!.claim!.expiresAtMs = nowMs + ttlMs
           return { ...claim, expiresAtMs: nowMs + ttlMs }
         })
       ),
     abandonClaim: (claim) =>
       unit(() =>
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           let changed = false
           for (const b of claim.batches) {
             const row = state.batches.get(b.batchId)
@@ -407,8 +459,7 @@ const make = Effect.gen(function* () {
           openBatches(sessionId)
             .filter((b) => !underLiveClaim(b, nowMs))
             .map((b) => ({ key: b.batchId, json: b.json }))
-        )
-      ),
+        )),
     listSessionsWithPendingWork: () =>
       Effect.map(Clock.currentTimeMillis, (nowMs) => {
         const ids = new Set<string>()
@@ -427,11 +478,17 @@ const make = Effect.gen(function* () {
       return row === undefined ? Effect.fail(new ProcessNotFound({ processId: id })) : Effect.succeed(row)
     })
   const recordOf = (id: ProcessId, row: ProcessRow) => decode(ProcessRecord, PR, id, row.json)
-  const eventAt = (id: ProcessId, row: ProcessRow, i: number) => decode(ProcessEvent, PR, `${id}#${i + 1}`, row.events[i]!)
+  const eventAt = (id: ProcessId, row: ProcessRow, i: number) =>
+    decode(ProcessEvent, PR, `${id}#${i + 1}`, row.events[i]!)
 
   /** The append unit's body, shared by appendEvent and the terminal writes; the caller holds the lock. */
-  const appendIn = (id: ProcessId, row: ProcessRow, req: Parameters<ProcessRegistry["Type"]["appendEvent"]>[1], nowMs: number) =>
-    Effect.gen(function* () {
+  const appendIn = (
+    id: ProcessId,
+    row: ProcessRow,
+    req: Parameters<ProcessRegistry["Type"]["appendEvent"]>[1],
+    nowMs: number
+  ) =>
+    Effect.gen(function*() {
       const record = yield* recordOf(id, row)
       const existingIndex = req.replayKey === undefined ? undefined : row.eventByKey.get(req.replayKey)
       const existing = existingIndex === undefined ? Option.none() : Option.some(yield* eventAt(id, row, existingIndex))
@@ -445,21 +502,36 @@ const make = Effect.gen(function* () {
       if (req.replayKey !== undefined) row.eventByKey.set(req.replayKey, row.events.length - 1)
       row.json = enc(ProcessRecord, decision.record)
       row.terminal = StorageLogic.isTerminal(decision.record.status)
-      if (Option.isSome(decision.wakeDelivery)) enqueueIn(StorageLogic.processWakeBatchDraft(decision.wakeDelivery.value), nowMs)
+      if (Option.isSome(decision.wakeDelivery)) {
+        enqueueIn(StorageLogic.processWakeBatchDraft(decision.wakeDelivery.value), nowMs)
+      }
       return decision
     })
 
   const publishAppend = (decision: StorageLogic.AppendDecision) =>
     decision.type === "new"
-      ? Effect.gen(function* () {
-          yield* publish({ kind: "process_event", processId: decision.event.processId, sequence: decision.event.sequence })
-          if (StorageLogic.isTerminal(decision.record.status)) yield* publish({ kind: "process_terminal", processId: decision.event.processId })
-          if (Option.isSome(decision.wakeDelivery)) yield* publish({ kind: "queue_changed", sessionId: decision.wakeDelivery.value.targetSessionId })
+      ? Effect.gen(function*() {
+        yield* publish({
+          kind: "process_event",
+          processId: decision.event.processId,
+          sequence: decision.event.sequence
         })
+        if (StorageLogic.isTerminal(decision.record.status)) {
+          yield* publish({ kind: "process_terminal", processId: decision.event.processId })
+        }
+        if (Option.isSome(decision.wakeDelivery)) {
+          yield* publish({ kind: "queue_changed", sessionId: decision.wakeDelivery.value.targetSessionId })
+        }
+      })
       : Effect.void
 
-  const terminalWrite = (id: ProcessId, row: ProcessRow, output: Parameters<ProcessRegistry["Type"]["completeAsHost"]>[1], nowMs: number) =>
-    Effect.gen(function* () {
+  const terminalWrite = (
+    id: ProcessId,
+    row: ProcessRow,
+    output: Parameters<ProcessRegistry["Type"]["completeAsHost"]>[1],
+    nowMs: number
+  ) =>
+    Effect.gen(function*() {
       const decision = yield* appendIn(id, row, StorageLogic.terminalAppend(id, output), nowMs)
       return { decision, record: yield* recordOf(id, row) }
     })
@@ -469,12 +541,17 @@ const make = Effect.gen(function* () {
     atomicWakeEnqueue: true,
     register: (reg) =>
       unit((nowMs) =>
-        Effect.gen(function* () {
-          yield* Either.match(StorageLogic.validateRegistration(reg), { onLeft: Effect.fail, onRight: () => Effect.void })
+        Effect.gen(function*() {
+          yield* Either.match(StorageLogic.validateRegistration(reg), {
+            onLeft: Effect.fail,
+            onRight: () => Effect.void
+          })
           const existing = state.processes.get(reg.id)
           if (existing !== undefined) {
             const record = yield* recordOf(reg.id, existing)
-            if (record.registrationHash !== Ids.registrationHash(reg)) return yield* Effect.fail(new ProcessRegistrationConflict({ processId: reg.id }))
+            if (record.registrationHash !== Ids.registrationHash(reg)) {
+              return yield* Effect.fail(new ProcessRegistrationConflict({ processId: reg.id }))
+            }
             return { record, created: false }
           }
           const record = StorageLogic.newProcessRecord(reg, nowMs)
@@ -493,7 +570,7 @@ const make = Effect.gen(function* () {
       ),
     get: (id) => Effect.flatMap(rowOf(id), (row) => recordOf(id, row)),
     list: (filter) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const ids = [...state.processes.keys()].sort(cmp)
         const out: Array<ProcessRecord> = []
         for (const id of ids) {
@@ -504,27 +581,30 @@ const make = Effect.gen(function* () {
           if (filter.kind !== undefined && record.identity.kind !== filter.kind) continue
           if (
             filter.originatorSessionId !== undefined &&
-            !(record.provenance.originator.type === "session" && record.provenance.originator.scope.sessionId === filter.originatorSessionId)
+            !(record.provenance.originator.type === "session" &&
+              record.provenance.originator.scope.sessionId === filter.originatorSessionId)
           ) continue
           out.push(record)
         }
         return out
       }),
     listNonTerminalIds: () =>
-      Effect.sync(() => [...state.processes.entries()].filter(([, r]) => !r.terminal).map(([id]) => id as ProcessId).sort(cmp)),
+      Effect.sync(() =>
+        [...state.processes.entries()].filter(([, r]) => !r.terminal).map(([id]) => id as ProcessId).sort(cmp)
+      ),
     listNonTerminal: () =>
       Effect.forEach(
         [...state.processes.entries()].filter(([, r]) => !r.terminal).map(([id]) => id).sort(cmp),
         (id) => recordOf(id as ProcessId, state.processes.get(id)!)
       ),
     appendEvent: (id, req) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const decision = yield* unit((nowMs) => Effect.flatMap(rowOf(id), (row) => appendIn(id, row, req, nowMs)))
         yield* publishAppend(decision)
         return { event: decision.event, wakeDelivery: decision.wakeDelivery }
       }),
     eventsAfter: (id, sequence) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const row = yield* rowOf(id)
         const out: Array<ProcessEvent> = []
         for (let i = sequence; i < row.events.length; i++) if (i >= 0) out.push(yield* eventAt(id, row, i))
@@ -534,7 +614,7 @@ const make = Effect.gen(function* () {
       StorageLogic.waitForSignal(
         signals,
         StorageLogic.concernsProcessEvents(id),
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const row = yield* rowOf(id)
           for (let i = Math.max(0, sequence); i < row.events.length; i++) {
             const event = yield* eventAt(id, row, i)
@@ -547,7 +627,7 @@ const make = Effect.gen(function* () {
       StorageLogic.waitForSignal(
         signals,
         StorageLogic.concernsProcessEnd(id),
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const row = yield* rowOf(id)
           if (!row.terminal) return Option.none()
           const record = yield* recordOf(id, row)
@@ -556,11 +636,23 @@ const make = Effect.gen(function* () {
       ),
     claimLease: (id, ownerId, ttlMs) =>
       unit((nowMs) =>
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const row = yield* rowOf(id)
           if (StorageLogic.leaseIsLive(row.lease, nowMs)) return yield* Effect.fail(new LeaseHeld({ processId: id }))
-          const lease = StorageLogic.newLease({ processId: id, ownerId, storedFencing: row.lease.fencingToken, nowMs, ttlMs })
-          row.lease = { ownerId, leaseToken: lease.leaseToken, fencingToken: lease.fencingToken, expiresAtMs: lease.expiresAtMs, claimedAtMs: nowMs }
+          const lease = StorageLogic.newLease({
+            processId: id,
+            ownerId,
+            storedFencing: row.lease.fencingToken,
+            nowMs,
+            ttlMs
+          })
+          row.lease = {
+            ownerId,
+            leaseToken: lease.leaseToken,
+            fencingToken: lease.fencingToken,
+            expiresAtMs: lease.expiresAtMs,
+            claimedAtMs: nowMs
+          }
           return lease
         })
       ),
@@ -574,15 +666,27 @@ const make = Effect.gen(function* () {
             .slice(0, Math.max(0, req.limit))
           return ids.map((id) => {
             const row = state.processes.get(id)!
-            const lease = StorageLogic.newLease({ processId: id as ProcessId, ownerId: req.ownerId, storedFencing: row.lease.fencingToken, nowMs, ttlMs: req.ttlMs })
-            row.lease = { ownerId: req.ownerId, leaseToken: lease.leaseToken, fencingToken: lease.fencingToken, expiresAtMs: lease.expiresAtMs, claimedAtMs: nowMs }
+            const lease = StorageLogic.newLease({
+              processId: id as ProcessId,
+              ownerId: req.ownerId,
+              storedFencing: row.lease.fencingToken,
+              nowMs,
+              ttlMs: req.ttlMs
+            })
+            row.lease = {
+              ownerId: req.ownerId,
+              leaseToken: lease.leaseToken,
+              fencingToken: lease.fencingToken,
+              expiresAtMs: lease.expiresAtMs,
+              claimedAtMs: nowMs
+            }
             return lease
           })
         })
       ),
     renewLease: (lease, ttlMs) =>
       unit((nowMs) =>
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const row = state.processes.get(lease.processId)
           if (row === undefined || !StorageLogic.leaseMatches(row.lease, lease, nowMs)) {
             return yield* Effect.fail(new LeaseLost({ processId: lease.processId, fencingToken: lease.fencingToken }))
@@ -595,15 +699,18 @@ const make = Effect.gen(function* () {
       unit(() =>
         Effect.sync(() => {
           const row = state.processes.get(lease.processId)
-          if (row !== undefined && row.lease.leaseToken === lease.leaseToken && row.lease.fencingToken === lease.fencingToken) {
+          if (
+            row !== undefined && row.lease.leaseToken === lease.leaseToken &&
+            row.lease.fencingToken === lease.fencingToken
+          ) {
             row.lease = { fencingToken: row.lease.fencingToken }
           }
         })
       ),
     completeWithLease: (lease, output) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const { decision, record } = yield* unit((nowMs) =>
-          Effect.gen(function* () {
+          Effect.gen(function*() {
             const row = state.processes.get(lease.processId)
             if (row === undefined || !StorageLogic.leaseMatches(row.lease, lease, nowMs)) {
               return yield* Effect.fail(new LeaseLost({ processId: lease.processId, fencingToken: lease.fencingToken }))
@@ -617,8 +724,10 @@ const make = Effect.gen(function* () {
         return record
       }),
     completeAsHost: (id, output) =>
-      Effect.gen(function* () {
-        const { decision, record } = yield* unit((nowMs) => Effect.flatMap(rowOf(id), (row) => terminalWrite(id, row, output, nowMs)))
+      Effect.gen(function*() {
+        const { decision, record } = yield* unit((nowMs) =>
+          Effect.flatMap(rowOf(id), (row) => terminalWrite(id, row, output, nowMs))
+        )
         yield* publishAppend(decision)
         return record
       }),
@@ -634,9 +743,14 @@ const make = Effect.gen(function* () {
     hasHandleGrant: (scope, id) => Effect.sync(() => state.grants.get(sessionScopeId(scope))?.has(id) ?? false),
     listHandleGrants: (scope: SessionScope) =>
       Effect.forEach(
-        [...(state.grants.get(sessionScopeId(scope)) ?? new Map<string, string>()).entries()].sort(([a], [b]) => cmp(a, b)),
+        [...(state.grants.get(sessionScopeId(scope)) ?? new Map<string, string>()).entries()].sort(([a], [b]) =>
+          cmp(a, b)
+        ),
         ([processId, json]) =>
-          Effect.map(decode(ProcessGrantDescriptor, PR, `grant:${processId}`, json), (descriptor) => ({ processId: processId as ProcessId, descriptor }))
+          Effect.map(
+            decode(ProcessGrantDescriptor, PR, `grant:${processId}`, json),
+            (descriptor) => ({ processId: processId as ProcessId, descriptor })
+          )
       )
   }
 
@@ -644,7 +758,9 @@ const make = Effect.gen(function* () {
   const TS = "TriggerStore"
   const subscriptionOf = (row: SubscriptionRow) => decode(TriggerSubscriptionRecord, TS, row.handle, row.json)
   const sortedSubscriptions = () =>
-    [...state.subscriptions.values()].sort((a, b) => cmp(a.registrantScopeId, b.registrantScopeId) || a.handleNo - b.handleNo)
+    [...state.subscriptions.values()].sort((a, b) =>
+      cmp(a.registrantScopeId, b.registrantScopeId) || a.handleNo - b.handleNo
+    )
 
   const reservationsOf = (occurrenceId: string, isNew: ReadonlySet<string>) =>
     Effect.forEach(
@@ -665,7 +781,7 @@ const make = Effect.gen(function* () {
     tier: "inline",
     register: (draft) =>
       unit((nowMs) =>
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const registrantScopeId = draft.registrant.type === "host" ? "host" : sessionScopeId(draft.registrant.scope)
           const key = `${registrantScopeId}\u0000${draft.registrationKey}`
           const draftHash = Ids.draftHash(draft)
@@ -673,7 +789,9 @@ const make = Effect.gen(function* () {
           if (existingId !== undefined) {
             const row = state.subscriptions.get(existingId)!
             if (row.draftHash !== draftHash) {
-              return yield* Effect.fail(new TriggerRegistrationConflict({ registrantScopeId, registrationKey: draft.registrationKey }))
+              return yield* Effect.fail(
+                new TriggerRegistrationConflict({ registrantScopeId, registrationKey: draft.registrationKey })
+              )
             }
             return yield* subscriptionOf(row)
           }
@@ -706,7 +824,7 @@ const make = Effect.gen(function* () {
         })
       ),
     list: (filter) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const out: Array<TriggerSubscriptionRecord> = []
         for (const row of sortedSubscriptions()) {
           if (filter.sessionId !== undefined && row.registrantSessionId !== filter.sessionId) continue
@@ -728,7 +846,9 @@ const make = Effect.gen(function* () {
     cancel: (sessionId, handle: TriggerHandle) =>
       unit(() =>
         Effect.sync(() => {
-          const row = [...state.subscriptions.values()].find((r) => r.handle === handle && r.registrantSessionId === sessionId)
+          const row = [...state.subscriptions.values()].find((r) =>
+            r.handle === handle && r.registrantSessionId === sessionId
+          )
           if (row === undefined || !row.enabled) return false
           row.enabled = false
           return true
@@ -736,24 +856,32 @@ const make = Effect.gen(function* () {
       ),
     recordOccurrence: (req) =>
       unit((nowMs) =>
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const occurrenceId = Ids.occurrenceId(req.sourceType, req.sourceKey, req.idempotencyKey)
           const contentHash = Ids.occurrenceContentHash(req.sourceType, req.sourceKey, req.payload, req.source)
           const existing = state.occurrences.get(occurrenceId)
           if (existing !== undefined) {
             if (existing.contentHash !== contentHash) {
-              return yield* Effect.fail(new TriggerIdempotencyConflict({ idempotencyKey: req.idempotencyKey, occurrenceId }))
+              return yield* Effect.fail(
+                new TriggerIdempotencyConflict({ idempotencyKey: req.idempotencyKey, occurrenceId })
+              )
             }
             return yield* decode(TriggerOccurrenceRecord, TS, occurrenceId, existing.json)
           }
-          const record: TriggerOccurrenceRecord = { ...req, occurrenceId, contentHash, occurredAtMs: nowMs, subscriptionHighWater: state.triggerHandle }
+          const record: TriggerOccurrenceRecord = {
+            ...req,
+            occurrenceId,
+            contentHash,
+            occurredAtMs: nowMs,
+            subscriptionHighWater: state.triggerHandle
+          }
           state.occurrences.set(occurrenceId, { json: enc(TriggerOccurrenceRecord, record), contentHash })
           return record
         })
       ),
     reserveDeliveries: (occurrenceId) =>
       unit((nowMs) =>
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const occ = state.occurrences.get(occurrenceId)
           if (occ === undefined) return []
           const occurrence = yield* decode(TriggerOccurrenceRecord, TS, occurrenceId, occ.json)
@@ -761,7 +889,9 @@ const make = Effect.gen(function* () {
           const reserved = new Set(rows.map((r) => r.subscriptionId))
           const inserted = new Set<string>()
           for (const sub of state.subscriptions.values()) {
-            if (!sub.enabled || sub.sourceType !== occurrence.sourceType || sub.sourceKey !== occurrence.sourceKey) continue
+            if (
+              !sub.enabled || sub.sourceType !== occurrence.sourceType || sub.sourceKey !== occurrence.sourceKey
+            ) continue
             if (sub.handleNo > occurrence.subscriptionHighWater) continue
             const subscriptionId = Ids.subscriptionId(sub.handleNo)
             if (reserved.has(subscriptionId)) continue
@@ -780,22 +910,33 @@ const make = Effect.gen(function* () {
         })
       ),
     listUnstartedDeliveries: (limit) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const pending = [...state.reservations.values()]
           .flat()
           .filter((r) => !state.processes.has(r.processId))
-          .sort((a, b) => a.reservedAtMs - b.reservedAtMs || cmp(a.occurrenceId, b.occurrenceId) || a.handleNo - b.handleNo)
+          .sort((a, b) =>
+            a.reservedAtMs - b.reservedAtMs || cmp(a.occurrenceId, b.occurrenceId) || a.handleNo - b.handleNo
+          )
           .slice(0, limit)
         return yield* Effect.forEach(pending, (r) =>
-          Effect.gen(function* () {
-            const occurrence = yield* decode(TriggerOccurrenceRecord, TS, r.occurrenceId, state.occurrences.get(r.occurrenceId)!.json)
+          Effect.gen(function*() {
+            const occurrence = yield* decode(
+              TriggerOccurrenceRecord,
+              TS,
+              r.occurrenceId,
+              state.occurrences.get(r.occurrenceId)!.json
+            )
             const subscription = yield* subscriptionOf(state.subscriptions.get(r.subscriptionId)!)
             return {
-              reservation: { occurrenceId: occurrence.occurrenceId, subscription, processId: r.processId, isNew: false },
+              reservation: {
+                occurrenceId: occurrence.occurrenceId,
+                subscription,
+                processId: r.processId,
+                isNew: false
+              },
               occurrence
             }
-          })
-        )
+          }))
       })
   }
 
@@ -803,21 +944,32 @@ const make = Effect.gen(function* () {
   const envStore: ProcessEnvStore["Type"] = {
     tier: "inline",
     put: (ref: EnvRef, spec) =>
-      unit(() => Effect.sync(() => void (state.envs.has(ref) || state.envs.set(ref, enc(ProcessExecutionEnvSpec, spec))))),
+      unit(() =>
+        Effect.sync(() => void (state.envs.has(ref) || state.envs.set(ref, enc(ProcessExecutionEnvSpec, spec))))
+      ),
     get: (ref) =>
       Effect.suspend(() => {
         const json = state.envs.get(ref)
-        return json === undefined ? Effect.succeed(Option.none()) : Effect.map(decode(ProcessExecutionEnvSpec, "ProcessEnvStore", ref, json), Option.some)
+        return json === undefined
+          ? Effect.succeed(Option.none())
+          : Effect.map(decode(ProcessExecutionEnvSpec, "ProcessEnvStore", ref, json), Option.some)
       })
   }
   const artifactStore: ArtifactStore["Type"] = {
     tier: "inline",
     put: (artifact) =>
-      unit(() => Effect.sync(() => void (state.artifacts.has(artifact.moduleRef) || state.artifacts.set(artifact.moduleRef, enc(ModuleArtifact, artifact))))),
+      unit(() =>
+        Effect.sync(() =>
+          void (state.artifacts.has(artifact.moduleRef) ||
+            state.artifacts.set(artifact.moduleRef, enc(ModuleArtifact, artifact)))
+        )
+      ),
     get: (ref) =>
       Effect.suspend(() => {
         const json = state.artifacts.get(ref)
-        return json === undefined ? Effect.succeed(Option.none()) : Effect.map(decode(ModuleArtifact, "ArtifactStore", ref, json), Option.some)
+        return json === undefined
+          ? Effect.succeed(Option.none())
+          : Effect.map(decode(ModuleArtifact, "ArtifactStore", ref, json), Option.some)
       })
   }
   const journalKey = (scopeId: string, replayKey: string) => `${scopeId}\u0000${replayKey}`
@@ -826,14 +978,18 @@ const make = Effect.gen(function* () {
     lookup: (scopeId, replayKey) =>
       Effect.suspend(() => {
         const json = state.journal.get(journalKey(scopeId, replayKey))
-        return json === undefined ? Effect.succeed(Option.none()) : Effect.map(decode(JournalEntry, "EffectJournal", `${scopeId}#${replayKey}`, json), Option.some)
+        return json === undefined
+          ? Effect.succeed(Option.none())
+          : Effect.map(decode(JournalEntry, "EffectJournal", `${scopeId}#${replayKey}`, json), Option.some)
       }),
     record: (entry) =>
       unit(() =>
         Effect.suspend(() => {
           const key = journalKey(entry.scopeId, entry.replayKey)
           const existing = state.journal.get(key)
-          if (existing !== undefined) return decode(JournalEntry, "EffectJournal", `${entry.scopeId}#${entry.replayKey}`, existing)
+          if (existing !== undefined) {
+            return decode(JournalEntry, "EffectJournal", `${entry.scopeId}#${entry.replayKey}`, existing)
+          }
           state.journal.set(key, enc(JournalEntry, entry))
           return Effect.succeed(entry)
         })
@@ -898,7 +1054,6 @@ const make = Effect.gen(function* () {
   )
 })
 
-
 /**
  * The memory backend.
  *
@@ -908,7 +1063,8 @@ export const MemoryBackend = {
   /** Every storage port plus `StorageSignals`, over a new private store per build. */
   layer: (): Layer.Layer<LashStorage | StorageSignals> => Layer.effectContext(make),
   /** Like `layer`, plus `MemoryBackendInternals` for tests that inject corrupt rows. */
-  layerWithInternals: (): Layer.Layer<LashStorage | StorageSignals | MemoryBackendInternals> => Layer.effectContext(make),
+  layerWithInternals: (): Layer.Layer<LashStorage | StorageSignals | MemoryBackendInternals> =>
+    Layer.effectContext(make),
   /** Factories for `@lash/testing` (inline tier: no reopen). */
   testing: {
     make: (): Layer.Layer<LashStorage | StorageSignals> => Layer.effectContext(make)

@@ -1,5 +1,5 @@
 /**
- * The schema of the SQLite backend, as `@effect/sql` Migrator migrations bundled in code (backends.md §3.4–§3.5).
+ * The schema of the SQLite backend, as `@effect/sql` Migrator migrations bundled in code (packages/backends/sqlite/README.md).
  *
  * Every domain value is stored as the canonical JSON text `StorageLogic.encodeRecord` produces (exactly the strings the
  * memory backend keeps), next to a few projected key columns used for lookups, claims and ordering. All tables are

@@ -1,6 +1,6 @@
 /**
  * The SQLite transaction helper: `BEGIN IMMEDIATE` write units and snapshot read units on the stock
- * `@effect/sql-sqlite-node` connection (backends.md §3.3), and the `sql` template their statements use.
+ * `@effect/sql-sqlite-node` connection (packages/backends/sqlite/README.md), and the `sql` template their statements use.
  *
  * - `write` runs a read-then-write unit under `BEGIN IMMEDIATE` (the write lock is taken at `BEGIN`, where SQLite
  *   applies the busy timeout). A failure rolls back; a failed `COMMIT` is followed by `ROLLBACK` so the connection
@@ -23,7 +23,8 @@ import { SqlClient } from "@effect/sql"
 import type { Connection } from "@effect/sql/SqlConnection"
 import { SqlError } from "@effect/sql/SqlError"
 import { StoreConflict, StoreUnavailable } from "@lash/core"
-import { Context, Effect, Exit, Option, Predicate, Random, Scope } from "effect"
+import type { Scope } from "effect"
+import { Context, Effect, Exit, Option, Predicate, Random } from "effect"
 
 /**
  * The SQLite result code of an engine error (`SQLITE_BUSY`, `SQLITE_IOERR_WRITE`, ...), when there is one.
@@ -32,7 +33,9 @@ import { Context, Effect, Exit, Option, Predicate, Random, Scope } from "effect"
  */
 export const sqliteCode = (error: unknown): string | undefined => {
   const cause = Predicate.isTagged(error, "SqlError") ? (error as SqlError).cause : error
-  if (typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string") return cause.code
+  if (typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string") {
+    return cause.code
+  }
   return undefined
 }
 
@@ -45,23 +48,26 @@ const isBusyCode = (code: string | undefined): boolean =>
  *
  * @since 0.1.0
  */
-export const mapSqlErrors =
-  (port: string, operation: string) =>
-  <A, E, R>(self: Effect.Effect<A, E | SqlError, R>): Effect.Effect<A, Exclude<E, SqlError> | StoreUnavailable | StoreConflict, R> =>
-    self.pipe(
-      Effect.catchAllDefect((defect) => (Predicate.isTagged(defect, "SqlError") ? Effect.fail(defect as SqlError) : Effect.die(defect))),
-      Effect.catchIf(
-        (e): e is SqlError => e instanceof SqlError || Predicate.isTagged(e, "SqlError"),
-        (e) => {
-          const code = sqliteCode(e)
-          return Effect.fail(
-            isBusyCode(code)
-              ? new StoreConflict({ port, operation, code: code ?? "SQLITE_BUSY", attempts: 1 })
-              : new StoreUnavailable({ port, cause: e })
-          )
-        }
-      )
-    ) as Effect.Effect<A, Exclude<E, SqlError> | StoreUnavailable | StoreConflict, R>
+export const mapSqlErrors = (port: string, operation: string) =>
+<A, E, R>(
+  self: Effect.Effect<A, E | SqlError, R>
+): Effect.Effect<A, Exclude<E, SqlError> | StoreUnavailable | StoreConflict, R> =>
+  self.pipe(
+    Effect.catchAllDefect((
+      defect
+    ) => (Predicate.isTagged(defect, "SqlError") ? Effect.fail(defect as SqlError) : Effect.die(defect))),
+    Effect.catchIf(
+      (e): e is SqlError => e instanceof SqlError || Predicate.isTagged(e, "SqlError"),
+      (e) => {
+        const code = sqliteCode(e)
+        return Effect.fail(
+          isBusyCode(code)
+            ? new StoreConflict({ port, operation, code: code ?? "SQLITE_BUSY", attempts: 1 })
+            : new StoreUnavailable({ port, cause: e })
+        )
+      }
+    )
+  ) as Effect.Effect<A, Exclude<E, SqlError> | StoreUnavailable | StoreConflict, R>
 
 /** The process-wide locks, one per resolved database path, shared by every handle of that file in this process. */
 const fileLocks = new Map<string, { readonly lock: Effect.Semaphore; refs: number }>()
@@ -142,7 +148,10 @@ export const sql = <Row extends object = Record<string, unknown>>(
     compiled.set(strings, text)
   }
   const bound = text
-  return Effect.flatMap(UnitConnection, (conn) => conn.execute(bound, params, undefined) as Effect.Effect<ReadonlyArray<Row>, SqlError>)
+  return Effect.flatMap(
+    UnitConnection,
+    (conn) => conn.execute(bound, params, undefined) as Effect.Effect<ReadonlyArray<Row>, SqlError>
+  )
 }
 
 /**
@@ -165,7 +174,8 @@ export interface Transactions {
   ) => Effect.Effect<A, Exclude<E, SqlError> | StoreUnavailable | StoreConflict, Exclude<R, UnitConnection>>
 }
 
-const isNoTransaction = (e: SqlError): boolean => e.cause instanceof Error && /no transaction is active/i.test(e.cause.message)
+const isNoTransaction = (e: SqlError): boolean =>
+  e.cause instanceof Error && /no transaction is active/i.test(e.cause.message)
 
 /**
  * Builds the helpers over a client and the file's in-process lock.
@@ -182,7 +192,11 @@ const isNoTransaction = (e: SqlError): boolean => e.cause instanceof Error && /n
  *
  * @since 0.1.0
  */
-export const makeTransactions = (client: SqlClient.SqlClient, fileLock: Effect.Semaphore, retry: RetryPolicy = defaultRetryPolicy): Transactions => {
+export const makeTransactions = (
+  client: SqlClient.SqlClient,
+  fileLock: Effect.Semaphore,
+  retry: RetryPolicy = defaultRetryPolicy
+): Transactions => {
   // The connection object outlives the reservation: sqlite-node hands out its one connection, and the permit only
   // guards fetching it. Every unit, read or write, serialises on the file's in-process lock instead of reserving per
   // unit (a Scope per unit cost more than the statements of most units). One lock for both is also what keeps a
@@ -190,9 +204,14 @@ export const makeTransactions = (client: SqlClient.SqlClient, fileLock: Effect.S
   // in one process do not read concurrently, which only tests do.
   let conn: Connection | undefined
   const connection = Effect.suspend(() =>
-    conn !== undefined ? Effect.succeed(conn) : Effect.tap(Effect.scoped(client.reserve), (c) => Effect.sync(() => (conn = c)))
+    conn !== undefined
+      ? Effect.succeed(conn)
+      : Effect.tap(Effect.scoped(client.reserve), (c) => Effect.sync(() => (conn = c)))
   )
-  const unit = <A, E, R>(begin: string, body: Effect.Effect<A, E | SqlError, R>): Effect.Effect<A, E | SqlError, Exclude<R, UnitConnection>> =>
+  const unit = <A, E, R>(
+    begin: string,
+    body: Effect.Effect<A, E | SqlError, R>
+  ): Effect.Effect<A, E | SqlError, Exclude<R, UnitConnection>> =>
     Effect.flatMap(connection, (conn) =>
       fileLock.withPermits(1)(
         Effect.uninterruptibleMask((restore) =>
@@ -200,32 +219,49 @@ export const makeTransactions = (client: SqlClient.SqlClient, fileLock: Effect.S
             Effect.flatMap(
               Effect.exit(
                 restore(
-                  Effect.mapInputContext(body as Effect.Effect<A, E | SqlError, UnitConnection | SqlClient.TransactionConnection>, (ctx: Context.Context<never>) =>
-                    Context.add(Context.add(ctx, UnitConnection, conn), SqlClient.TransactionConnection, [conn, 0] as const)
+                  Effect.mapInputContext(
+                    body as Effect.Effect<A, E | SqlError, UnitConnection | SqlClient.TransactionConnection>,
+                    (ctx: Context.Context<never>) =>
+                      Context.add(
+                        Context.add(ctx, UnitConnection, conn),
+                        SqlClient.TransactionConnection,
+                        [conn, 0] as const
+                      )
                   )
                 )
               ),
               (exit) =>
                 Exit.isSuccess(exit)
                   ? Effect.as(
-                      Effect.tapError(conn.execute("COMMIT", [], undefined), () => Effect.ignore(conn.execute("ROLLBACK", [], undefined))),
-                      exit.value
-                    )
+                    Effect.tapError(
+                      conn.execute("COMMIT", [], undefined),
+                      () => Effect.ignore(conn.execute("ROLLBACK", [], undefined))
+                    ),
+                    exit.value
+                  )
                   : Effect.zipRight(
-                      Effect.catchIf(Effect.asVoid(conn.execute("ROLLBACK", [], undefined)), isNoTransaction, () => Effect.void),
-                      exit
-                    )
-            )
-          )
+                    Effect.catchIf(
+                      Effect.asVoid(conn.execute("ROLLBACK", [], undefined)),
+                      isNoTransaction,
+                      () => Effect.void
+                    ),
+                    exit
+                  )
+            ))
         )
-      )
-    ) as Effect.Effect<A, E | SqlError, Exclude<R, UnitConnection>>
+      )) as Effect.Effect<A, E | SqlError, Exclude<R, UnitConnection>>
 
-  const nestedCheck = Effect.flatMap(Effect.serviceOption(SqlClient.TransactionConnection), (outer) =>
-    Option.isSome(outer) ? Effect.dieMessage("a storage unit must not run inside another transaction") : Effect.void
+  const nestedCheck = Effect.flatMap(
+    Effect.serviceOption(SqlClient.TransactionConnection),
+    (outer) =>
+      Option.isSome(outer) ? Effect.dieMessage("a storage unit must not run inside another transaction") : Effect.void
   )
 
-  const write: Transactions["write"] = <A, E, R>(port: string, operation: string, body: Effect.Effect<A, E | SqlError, R>) => {
+  const write: Transactions["write"] = <A, E, R>(
+    port: string,
+    operation: string,
+    body: Effect.Effect<A, E | SqlError, R>
+  ) => {
     type Out = Effect.Effect<A, Exclude<E, SqlError> | StoreUnavailable | StoreConflict, Exclude<R, UnitConnection>>
     const once: Out = Effect.zipRight(nestedCheck, mapSqlErrors(port, operation)(unit("BEGIN IMMEDIATE", body))) as Out
     const attempt = (n: number): Out =>
@@ -233,9 +269,14 @@ export const makeTransactions = (client: SqlClient.SqlClient, fileLock: Effect.S
         once,
         (e): e is StoreConflict & Exclude<E, SqlError> => e instanceof StoreConflict,
         (e) => {
-          if (n >= retry.maxAttempts) return Effect.fail(new StoreConflict({ port, operation, code: e.code, attempts: n }))
+          if (n >= retry.maxAttempts) {
+            return Effect.fail(
+              new StoreConflict({ port, operation, code: e.code, attempts: n })
+            )
+          }
           const cap = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (n - 1))
-          return Effect.flatMap(Random.nextIntBetween(Math.floor(cap / 2), cap + 1), (ms) => Effect.zipRight(Effect.sleep(ms), attempt(n + 1)))
+          return Effect.flatMap(Random.nextIntBetween(Math.floor(cap / 2), cap + 1), (ms) =>
+            Effect.zipRight(Effect.sleep(ms), attempt(n + 1)))
         }
       ) as Out
     return attempt(1)

@@ -12,7 +12,7 @@ import { rootSession, tempDbFile } from "./helpers.js"
 
 /** A foreign connection on the file, holding the write lock until `release` runs. */
 const holdWriteLock = (filename: string) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const other = yield* SqliteClient.make({ filename }).pipe(Effect.provide(Reactivity.layer))
     yield* other.unsafe("BEGIN IMMEDIATE")
     return { release: Effect.orDie(other.unsafe("COMMIT")) }
@@ -20,7 +20,7 @@ const holdWriteLock = (filename: string) =>
 
 describe("contention with another connection", () => {
   it.scopedLive("a write lock held past the retry budget is a typed StoreConflict; after release the unit succeeds", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const filename = yield* tempDbFile
       const store = Context.get(yield* Layer.build(SqliteBackend.layer({ filename, busyTimeoutMs: 20 })), SessionStore)
       const lock = yield* holdWriteLock(filename)
@@ -32,11 +32,10 @@ describe("contention with another connection", () => {
       yield* lock.release
       yield* store.create(rootSession("blocked"))
       expect(yield* store.exists(rootSession("blocked").sessionId)).toBe(true)
-    })
-  )
+    }))
 
   it.scopedLive("a lock released during the backoff is retried transparently", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const filename = yield* tempDbFile
       const store = Context.get(yield* Layer.build(SqliteBackend.layer({ filename, busyTimeoutMs: 20 })), SessionStore)
       const lock = yield* holdWriteLock(filename)
@@ -44,6 +43,5 @@ describe("contention with another connection", () => {
       yield* store.create(rootSession("eventually"))
       yield* Fiber.join(releaser)
       expect(yield* store.exists(rootSession("eventually").sessionId)).toBe(true)
-    })
-  )
+    }))
 })

@@ -18,7 +18,11 @@ export const tempDbFile = Effect.map(
 
 /** An `engine` process registration (runnable, no env). */
 export const engineRegistration = (id: string) =>
-  ProcessRegistration.make({ id: id as ProcessId, input: { type: "engine", kind: "test", payload: null }, provenance: ProcessProvenance.host() })
+  ProcessRegistration.make({
+    id: id as ProcessId,
+    input: { type: "engine", kind: "test", payload: null },
+    provenance: ProcessProvenance.host()
+  })
 
 /** The policy of every test session. */
 const config = { providerId: "", model: { id: "test-model", limits: { contextWindowTokens: 8192 } } }
@@ -29,7 +33,6 @@ export const rootSession = (sessionId: string) => ({
   relation: { type: "root" as const },
   policy: config
 })
-
 
 /**
  * A commit appending protocol nodes (each under the given parent), the last one becoming the leaf; with `turnId`, a

@@ -18,9 +18,12 @@ const rng = (seed: number) => () => {
 
 describe("loadPath", () => {
   it.scopedLive("matches the reference walk on linear, branched and paged queries", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const filename = yield* tempDbFile
-      const sqlite = Context.get(yield* Layer.build(SqliteBackend.layer({ filename, synchronous: "normal" })), SessionStore)
+      const sqlite = Context.get(
+        yield* Layer.build(SqliteBackend.layer({ filename, synchronous: "normal" })),
+        SessionStore
+      )
       const memory = Context.get(yield* Layer.build(MemoryBackend.layer()), SessionStore)
       const random = rng(7)
       const sessionId = "paths"
@@ -72,6 +75,5 @@ describe("loadPath", () => {
         })
         expect(actual.nodes, "whole nodes, not just ids").toEqual(expected.nodes)
       }
-    })
-  )
+    }))
 })

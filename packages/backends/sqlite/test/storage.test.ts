@@ -22,8 +22,13 @@ const sid = (s: string) => s as SessionId
 const pid = (s: string) => s as ProcessId
 
 /** A commit appending one protocol node under `parent`. */
-const commitOf = (sessionId: string, expected: number, nodeId: string, parent?: string, turnId?: string): RuntimeCommit =>
-  appendCommit(sessionId, expected, [{ id: nodeId, parent }], turnId)
+const commitOf = (
+  sessionId: string,
+  expected: number,
+  nodeId: string,
+  parent?: string,
+  turnId?: string
+): RuntimeCommit => appendCommit(sessionId, expected, [{ id: nodeId, parent }], turnId)
 
 const subscriptionDraft = {
   registrant: { type: "session" as const, scope: { sessionId: sid("owner") } },
@@ -48,10 +53,10 @@ const open = (filename: string) => Layer.build(SqliteBackend.layerWithInternals(
 
 describe("reopen", () => {
   it.scopedLive("sessions, queued work, processes, leases, triggers and the journal survive close and reopen", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const filename = yield* tempDbFile
       const first = yield* Effect.scoped(
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const ctx = yield* open(filename)
           const sessions = Context.get(ctx, SessionStore)
           const registry = Context.get(ctx, ProcessRegistry)
@@ -70,9 +75,16 @@ describe("reopen", () => {
           yield* registry.register(engineRegistration("p1"))
           const lease = yield* registry.claimLease(pid("p1"), "owner-a", 60_000)
           yield* registry.releaseLease(lease)
-          yield* registry.appendEvent(pid("p1"), { eventType: "process.progress", payload: { message: "half" } }).pipe(Effect.either)
+          yield* registry.appendEvent(pid("p1"), { eventType: "process.progress", payload: { message: "half" } }).pipe(
+            Effect.either
+          )
           const sub = yield* Context.get(ctx, TriggerStore).register(subscriptionDraft)
-          yield* Context.get(ctx, EffectJournal).record({ scopeId: "scope", replayKey: "k", requestHash: "h", exit: { _tag: "Success", value: 1 } })
+          yield* Context.get(ctx, EffectJournal).record({
+            scopeId: "scope",
+            replayKey: "k",
+            requestHash: "h",
+            exit: { _tag: "Success", value: 1 }
+          })
           return { batch, lease, sub }
         })
       )
@@ -83,8 +95,14 @@ describe("reopen", () => {
       expect(loaded.headRevision).toBe(2)
       expect(loaded.graph.nodes.map((n) => n.nodeId)).toEqual(["n1", "n2"])
       expect(loaded.graph.leafNodeId).toBe("n2")
-      expect(yield* sessions.loadPath(sid("s1"), { limit: 1 })).toMatchObject({ nodes: [{ nodeId: "n2" }], hasMore: true })
-      expect(yield* sessions.loadPath(sid("s1"), { limit: 5 })).toMatchObject({ nodes: [{ nodeId: "n1" }, { nodeId: "n2" }], hasMore: false })
+      expect(yield* sessions.loadPath(sid("s1"), { limit: 1 })).toMatchObject({
+        nodes: [{ nodeId: "n2" }],
+        hasMore: true
+      })
+      expect(yield* sessions.loadPath(sid("s1"), { limit: 5 })).toMatchObject({
+        nodes: [{ nodeId: "n1" }, { nodeId: "n2" }],
+        hasMore: false
+      })
       // The stamp survived: replaying turn t2 returns the stored result without writing.
       expect(yield* sessions.commit(commitOf("s1", 1, "n2", "n1", "t2"))).toEqual({ headRevision: 2 })
       expect((yield* sessions.listQueued(sid("s1"))).map((b) => b.batchId)).toEqual([first.batch.batchId])
@@ -103,13 +121,12 @@ describe("reopen", () => {
       const second = yield* Context.get(ctx, TriggerStore).register({ ...subscriptionDraft, registrationKey: "other" })
       expect(second.handleNo).toBe(first.sub.handleNo + 1)
       expect(Option.isSome(yield* Context.get(ctx, EffectJournal).lookup("scope", "k"))).toBe(true)
-    })
-  )
+    }))
 })
 
 describe("two handles on one file", () => {
   it.scopedLive("racing claimRunnable and claimLease: every process is leased exactly once", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const filename = yield* tempDbFile
       const a = Context.get(yield* open(filename), ProcessRegistry)
       const b = Context.get(yield* open(filename), ProcessRegistry)
@@ -130,11 +147,10 @@ describe("two handles on one file", () => {
       )
       expect(race.filter(Either.isRight)).toHaveLength(1)
       expect(race.filter(Either.isLeft).map((e) => e.left._tag)).toEqual(["LeaseHeld"])
-    })
-  )
+    }))
 
   it.scopedLive("a head-revision compare-and-set across handles: one commit wins, the other is a typed conflict, nothing half-written", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const filename = yield* tempDbFile
       const a = Context.get(yield* open(filename), SessionStore)
       const b = Context.get(yield* open(filename), SessionStore)
@@ -155,11 +171,10 @@ describe("two handles on one file", () => {
         expect(loaded.graph.nodes).toHaveLength(1)
         expect(loaded.graph.leafNodeId).toBe(loaded.graph.nodes[0]!.nodeId)
       }
-    })
-  )
+    }))
 
   it.scopedLive("racing queue claims across handles: one claim owns the batch", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const filename = yield* tempDbFile
       const a = Context.get(yield* open(filename), SessionStore)
       const b = Context.get(yield* open(filename), SessionStore)
@@ -173,38 +188,52 @@ describe("two handles on one file", () => {
         payloads: [{ type: "session_command", command: null }]
       })
       const claims = yield* Effect.all(
-        [a, b, a, b].map((s, i) => s.claimReady({ sessionId: sid("q"), ownerId: `o${i}`, boundary: "idle", ttlMs: 60_000, maxBatches: 4 })),
+        [a, b, a, b].map((s, i) =>
+          s.claimReady({ sessionId: sid("q"), ownerId: `o${i}`, boundary: "idle", ttlMs: 60_000, maxBatches: 4 })
+        ),
         { concurrency: "unbounded" }
       )
       expect(claims.filter(Option.isSome)).toHaveLength(1)
-    })
-  )
+    }))
 })
 
 describe("open sequence", () => {
   it.scopedLive("a synchronous pragma that does not read back as asked is refused with a typed error", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const filename = yield* tempDbFile
       const error = yield* Effect.flip(
         Layer.build(
-          SqliteBackend.layerWithInternals({ filename }, { afterPragmas: (sql) => Effect.asVoid(sql.unsafe("PRAGMA synchronous = OFF")) })
+          SqliteBackend.layerWithInternals({ filename }, {
+            afterPragmas: (sql) => Effect.asVoid(sql.unsafe("PRAGMA synchronous = OFF"))
+          })
         )
       )
       expect(error).toBeInstanceOf(StoreUnavailable)
-      expect(error.cause).toMatchObject({ _tag: "SqlitePragmaMismatch", pragma: "synchronous", expected: "2", actual: "0" })
+      expect(error.cause).toMatchObject({
+        _tag: "SqlitePragmaMismatch",
+        pragma: "synchronous",
+        expected: "2",
+        actual: "0"
+      })
       const normal = yield* Effect.flip(
         Layer.build(
-          SqliteBackend.layerWithInternals({ filename, synchronous: "normal" }, { afterPragmas: (sql) => Effect.asVoid(sql.unsafe("PRAGMA synchronous = FULL")) })
+          SqliteBackend.layerWithInternals({ filename, synchronous: "normal" }, {
+            afterPragmas: (sql) => Effect.asVoid(sql.unsafe("PRAGMA synchronous = FULL"))
+          })
         )
       )
-      expect(normal.cause).toMatchObject({ _tag: "SqlitePragmaMismatch", pragma: "synchronous", expected: "1", actual: "2" })
+      expect(normal.cause).toMatchObject({
+        _tag: "SqlitePragmaMismatch",
+        pragma: "synchronous",
+        expected: "1",
+        actual: "2"
+      })
       // Without the hook the same file opens.
       yield* Layer.build(SqliteBackend.layer({ filename }))
-    })
-  )
+    }))
 
   it.scopedLive("in-memory filenames and foreign databases are refused", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const memory = yield* Effect.flip(Layer.build(SqliteBackend.layer({ filename: ":memory:" })))
       expect(memory.cause).toMatchObject({ _tag: "SqliteOpenRefused" })
       const filename = yield* tempDbFile
@@ -214,7 +243,7 @@ describe("open sequence", () => {
       const foreign = `${filename}.foreign`
       fs.copyFileSync(filename, foreign)
       const other = yield* Effect.scoped(
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const internals = Context.get(yield* open(foreign), SqliteBackendInternals)
           yield* internals.sql.unsafe("DROP TABLE lash_meta").pipe(Effect.orDie)
         })
@@ -222,22 +251,20 @@ describe("open sequence", () => {
       void other
       const refused = yield* Effect.flip(Layer.build(SqliteBackend.layer({ filename: foreign })))
       expect(refused.cause).toMatchObject({ _tag: "SqliteOpenRefused" })
-    })
-  )
+    }))
 
   it.scopedLive("two handles booting a fresh file at once both migrate safely", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const filename = yield* tempDbFile
       const [a, b] = yield* Effect.all([open(filename), open(filename)], { concurrency: "unbounded" })
       yield* Context.get(a, SessionStore).create(rootSession("x"))
       expect(yield* Context.get(b, SessionStore).exists(sid("x"))).toBe(true)
-    })
-  )
+    }))
 })
 
 describe("corrupt rows", () => {
   it.scopedLive("a corrupt row fails its point read with CorruptRecord naming the row; other rows stay readable", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const filename = yield* tempDbFile
       const ctx = yield* open(filename)
       const internals = Context.get(ctx, SqliteBackendInternals)
@@ -253,7 +280,10 @@ describe("corrupt rows", () => {
       expect(headError).toMatchObject({ _tag: "CorruptRecord", port: "SessionStore", key: "bad" })
       expect(Option.isSome(yield* sessions.load(sid("good")))).toBe(true)
       // A write unit that must decode the row fails too and changes nothing.
-      expect(yield* Effect.flip(sessions.commit(commitOf("bad", 0, "n")))).toMatchObject({ _tag: "CorruptRecord", key: "bad" })
+      expect(yield* Effect.flip(sessions.commit(commitOf("bad", 0, "n")))).toMatchObject({
+        _tag: "CorruptRecord",
+        key: "bad"
+      })
 
       yield* internals.corrupt("processes", "p-bad", JSON.stringify({ id: "p-bad" }))
       const procError = yield* Effect.flip(registry.get(pid("p-bad")))
@@ -264,7 +294,10 @@ describe("corrupt rows", () => {
 
       // A newer record version is refused, not reinterpreted.
       yield* internals.setRecordVersion("sessions", "good", 99)
-      expect(yield* Effect.flip(sessions.loadHead(sid("good")))).toMatchObject({ _tag: "CorruptRecord", issue: "unsupported record version 99" })
+      expect(yield* Effect.flip(sessions.loadHead(sid("good")))).toMatchObject({
+        _tag: "CorruptRecord",
+        issue: "unsupported record version 99"
+      })
 
       // A corrupt node names `<session>#<index>`.
       yield* sessions.create(rootSession("nodes"))
@@ -279,30 +312,32 @@ describe("corrupt rows", () => {
       const two = yield* trig.register({ ...subscriptionDraft, registrationKey: "second" })
       yield* internals.corrupt("subscriptions", one.subscriptionId, "{}")
       expect((yield* trig.list({})).map((s) => s.handle)).toEqual([two.handle])
-    })
-  )
+    }))
 })
 
 describe("leases on the Effect clock", () => {
   it.scoped("expiry (TestClock) lets another owner take over with a higher fence; the stale owner's terminal write is rejected", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       yield* TestClock.setTime(1_767_225_600_000)
       const filename = yield* tempDbFile
       const registry = Context.get(yield* open(filename), ProcessRegistry)
       yield* registry.register(engineRegistration("fenced"))
       const first = yield* registry.claimLease(pid("fenced"), "owner-a", 1_000)
       expect(first.claimedAtMs).toBe(1_767_225_600_000)
-      expect(yield* Effect.flip(registry.claimLease(pid("fenced"), "owner-a", 1_000))).toMatchObject({ _tag: "LeaseHeld" })
+      expect(yield* Effect.flip(registry.claimLease(pid("fenced"), "owner-a", 1_000))).toMatchObject({
+        _tag: "LeaseHeld"
+      })
       yield* TestClock.adjust(1_000)
       expect(yield* Effect.flip(registry.renewLease(first, 1_000))).toMatchObject({ _tag: "LeaseLost" })
       const second = yield* registry.claimLease(pid("fenced"), "owner-b", 60_000)
       expect(second.fencingToken).toBe(first.fencingToken + 1)
-      expect(yield* Effect.flip(registry.completeWithLease(first, { type: "success", value: "stale" }))).toMatchObject({ _tag: "LeaseLost" })
+      expect(yield* Effect.flip(registry.completeWithLease(first, { type: "success", value: "stale" }))).toMatchObject({
+        _tag: "LeaseLost"
+      })
       const done = yield* registry.completeWithLease(second, { type: "success", value: "fresh" })
       expect(done.status).toEqual({ state: "completed", awaitOutput: { type: "success", value: "fresh" } })
       expect(yield* registry.listNonTerminalIds()).toEqual([])
       // The release kept the fence: a re-claim (terminal rows can be leased) gets the next token.
       expect((yield* registry.claimLease(pid("fenced"), "owner-c", 1)).fencingToken).toBe(second.fencingToken + 1)
-    })
-  )
+    }))
 })

@@ -1,5 +1,5 @@
 /**
- * Source scan (backends.md §3.3): outside the transaction helper, the backend never begins a transaction itself and
+ * Source scan (packages/backends/sqlite/README.md): outside the transaction helper, the backend never begins a transaction itself and
  * never calls the stock `withTransaction` (whose plain `BEGIN` would not take the write lock up front).
  */
 import { describe, expect, it } from "@effect/vitest"
@@ -17,7 +17,15 @@ describe("transaction discipline", () => {
         .readFileSync(path.join(srcDir, file), "utf8")
         .replace(/\/\*[\s\S]*?\*\//g, "")
         .replace(/^\s*\/\/.*$/gm, "")
-      for (const pattern of [/\bwithTransaction\b/, /["'`]\s*BEGIN\b/, /["'`]\s*COMMIT\b/, /["'`]\s*ROLLBACK\b/, /makeWithTransaction/]) {
+      for (
+        const pattern of [
+          /\bwithTransaction\b/,
+          /["'`]\s*BEGIN\b/,
+          /["'`]\s*COMMIT\b/,
+          /["'`]\s*ROLLBACK\b/,
+          /makeWithTransaction/
+        ]
+      ) {
         if (pattern.test(text)) offenders.push(`${file}: ${pattern}`)
       }
     }

@@ -12,7 +12,7 @@ const pid = (s: string) => s as ProcessId
 
 describe("blocking waits", () => {
   it.scopedLive("awaitProcess wakes on the in-process terminal signal", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const filename = yield* tempDbFile
       const ctx = yield* Layer.build(SqliteBackend.layer({ filename }))
       const registry = Context.get(ctx, ProcessRegistry)
@@ -22,11 +22,10 @@ describe("blocking waits", () => {
       yield* registry.completeAsHost(pid("w1"), { type: "success", value: 7 })
       const out = yield* Fiber.join(waiting).pipe(Effect.timeout("500 millis"))
       expect(out).toEqual({ type: "success", value: 7 })
-    })
-  )
+    }))
 
   it.scopedLive("a wait on one process ends only when that process ends, not on another's terminal signal", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const filename = yield* tempDbFile
       const ctx = yield* Layer.build(SqliteBackend.layer({ filename }))
       const registry = Context.get(ctx, ProcessRegistry)
@@ -39,11 +38,10 @@ describe("blocking waits", () => {
       expect(Option.isNone(yield* Fiber.poll(waiting)), "another process's end does not end this wait").toBe(true)
       yield* registry.completeAsHost(pid("mine"), { type: "success", value: 2 })
       expect(yield* Fiber.join(waiting).pipe(Effect.timeout("500 millis"))).toEqual({ type: "success", value: 2 })
-    })
-  )
+    }))
 
   it.scopedLive("a commit by another handle on the file ends the wait (data_version poll)", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const filename = yield* tempDbFile
       const a = Context.get(yield* Layer.build(SqliteBackend.layer({ filename })), ProcessRegistry)
       const b = Context.get(yield* Layer.build(SqliteBackend.layer({ filename })), ProcessRegistry)
@@ -51,12 +49,15 @@ describe("blocking waits", () => {
       const waiting = yield* Effect.fork(a.awaitProcess(pid("x")))
       yield* Effect.sleep("20 millis")
       yield* b.completeAsHost(pid("x"), { type: "failure", code: "c", message: "m" })
-      expect(yield* Fiber.join(waiting).pipe(Effect.timeout("1 second"))).toEqual({ type: "failure", code: "c", message: "m" })
-    })
-  )
+      expect(yield* Fiber.join(waiting).pipe(Effect.timeout("1 second"))).toEqual({
+        type: "failure",
+        code: "c",
+        message: "m"
+      })
+    }))
 
   it.scopedLive("a change nobody announced is still seen: the poller publishes poll at least once a second", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const filename = yield* tempDbFile
       const ctx = yield* Layer.build(SqliteBackend.layerWithInternals({ filename }))
       const registry = Context.get(ctx, ProcessRegistry)
@@ -65,22 +66,26 @@ describe("blocking waits", () => {
       // The terminal record a completion would write, applied behind the backend's back on its own connection:
       // no signal is published, and this connection's data_version does not change.
       const terminal = yield* registry.completeAsHost(pid("silent"), { type: "success", value: "done" })
-      yield* internals.sql`UPDATE lash_processes SET terminal = 0, record_json = ${JSON.stringify({ ...terminal, status: { state: "running" } })} WHERE process_id = ${"silent"}`
+      yield* internals.sql`UPDATE lash_processes SET terminal = 0, record_json = ${
+        JSON.stringify({ ...terminal, status: { state: "running" } })
+      } WHERE process_id = ${"silent"}`
       const started = yield* Clock.currentTimeMillis
       const waiting = yield* Effect.fork(registry.awaitProcess(pid("silent")))
       yield* Effect.sleep("50 millis")
       expect(Option.isNone(yield* Fiber.poll(waiting)), "the process reads as running again").toBe(true)
-      yield* internals.sql`UPDATE lash_processes SET terminal = 1, record_json = ${JSON.stringify(terminal)} WHERE process_id = ${"silent"}`
+      yield* internals.sql`UPDATE lash_processes SET terminal = 1, record_json = ${
+        JSON.stringify(terminal)
+      } WHERE process_id = ${"silent"}`
       const out = yield* Fiber.join(waiting).pipe(Effect.timeout(Duration.seconds(3)))
       expect(out).toEqual({ type: "success", value: "done" })
-      expect((yield* Clock.currentTimeMillis) - started, "answered by the periodic poll, within about a second").toBeLessThan(2500)
-    })
-  )
+      expect((yield* Clock.currentTimeMillis) - started, "answered by the periodic poll, within about a second")
+        .toBeLessThan(2500)
+    }))
 })
 
 describe("statements", () => {
   it.scopedLive("interpolations are bound parameters, never spliced into the SQL text", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const filename = yield* tempDbFile
       const store = Context.get(yield* Layer.build(SqliteBackend.layer({ filename })), SessionStore)
       const hostile = "x'); DROP TABLE lash_sessions; --" as SessionId
@@ -89,6 +94,5 @@ describe("statements", () => {
       expect(yield* store.exists("x" as SessionId)).toBe(false)
       const head = yield* store.loadHead(hostile)
       expect(Option.map(head, (h) => h.sessionId)).toEqual(Option.some(hostile))
-    })
-  )
+    }))
 })

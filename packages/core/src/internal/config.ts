@@ -1,5 +1,5 @@
 /**
- * Normalises and validates `LashCoreConfig` (architecture §3.1 step 1).
+ * Normalises and validates `LashCoreConfig` (docs/architecture.md, "Building a core" step 1).
  *
  * @internal
  */
@@ -40,7 +40,9 @@ export const normalize = (config: LashCoreConfig): Effect.Effect<NormalizedConfi
   }
   const maxIterations = config.maxIterations ?? 16
   if (!Number.isInteger(maxIterations) || maxIterations < 1) {
-    return Effect.fail(new LashConfigError({ reason: "invalid_limits", detail: "maxIterations must be a positive integer" }))
+    return Effect.fail(
+      new LashConfigError({ reason: "invalid_limits", detail: "maxIterations must be a positive integer" })
+    )
   }
   return Effect.succeed({
     raw: config,

@@ -1,17 +1,17 @@
 /**
- * Builds a core (architecture §3.1): validate the config, check tier coherence, create the concurrency state and
+ * Builds a core (docs/architecture.md, "Building a core"): validate the config, check tier coherence, create the concurrency state and
  * the session API.
  *
  * @internal
  */
-import { randomUUID } from "node:crypto"
 import { Duration, Effect, Either, FiberSet, Layer, Option, Schedule, Stream } from "effect"
+import { randomUUID } from "node:crypto"
 import { ArtifactStore } from "../ArtifactStore.js"
 import { EffectController } from "../EffectController.js"
 import { EffectJournal } from "../EffectJournal.js"
 import { LashConfigError } from "../Errors.js"
-import { IdGenerator } from "../IdGenerator.js"
 import type { EnvRef, SessionId } from "../Identifiers.js"
+import { IdGenerator } from "../IdGenerator.js"
 import { LanguageModelProvider } from "../LanguageModel.js"
 import { LashCore, type LashCoreConfig, type LashCoreService, type OpenSessionOptions } from "../LashCore.js"
 import type { LashPlugin } from "../Plugin.js"
@@ -21,18 +21,18 @@ import { SessionStore } from "../SessionStore.js"
 import { StorageInfo, StorageSignals } from "../StorageInfo.js"
 import { TriggerStore } from "../TriggerStore.js"
 import { normalize } from "./config.js"
-import { makeProcessApi } from "./processes.js"
-import { makeQueuedDriver } from "./queued.js"
-import { emit, publicRegistration, startDelivery, type UnstartedDelivery } from "./triggers.js"
-import { rlmProtocol } from "./rlm.js"
 import { lashlangEngine } from "./lashlangEngine.js"
 import { buildHostEnvironment } from "./lashlangHost.js"
-import { type Drivers, makeWorker, type ProcessEngine } from "./worker.js"
+import { makeProcessApi } from "./processes.js"
 import type { Protocol } from "./protocol.js"
+import { makeQueuedDriver } from "./queued.js"
+import { rlmProtocol } from "./rlm.js"
 import type { CoreRuntime } from "./runtime.js"
 import { openRuntime, sessionHandle } from "./session.js"
 import { standardProtocol } from "./standard.js"
 import { buildCatalog } from "./toolCatalog.js"
+import { emit, publicRegistration, startDelivery, type UnstartedDelivery } from "./triggers.js"
+import { type Drivers, makeWorker, type ProcessEngine } from "./worker.js"
 
 const EMBED_TOOLS_ID = "embed-tools"
 
@@ -54,7 +54,7 @@ const makeSemaphores = () => {
 }
 
 const make = (config: LashCoreConfig) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const cfg = yield* normalize(config)
     const store = yield* SessionStore
     const registry = yield* ProcessRegistry
@@ -67,17 +67,32 @@ const make = (config: LashCoreConfig) =>
     const controller = yield* EffectController
     const idGen = yield* Effect.serviceOption(IdGenerator)
 
-    // Tier coherence: the only durability check (architecture §3.1 step 2).
-    const storagePorts = { SessionStore: store, ProcessRegistry: registry, ProcessEnvStore: envs, TriggerStore: triggers, ArtifactStore: artifacts, EffectJournal: journal }
+    // Tier coherence: the only durability check (docs/architecture.md, "Building a core" step 2).
+    const storagePorts = {
+      SessionStore: store,
+      ProcessRegistry: registry,
+      ProcessEnvStore: envs,
+      TriggerStore: triggers,
+      ArtifactStore: artifacts,
+      EffectJournal: journal
+    }
     const inlinePorts = Object.entries(storagePorts).filter(([, port]) => port.tier !== "durable").map(([name]) => name)
     if (controller.tier === "durable" && inlinePorts.length > 0) {
       return yield* Effect.fail(
-        new LashConfigError({ reason: "durability_mismatch", detail: `a durable effect controller needs durable storage; inline: ${inlinePorts.join(", ")}` })
+        new LashConfigError({
+          reason: "durability_mismatch",
+          detail: `a durable effect controller needs durable storage; inline: ${inlinePorts.join(", ")}`
+        })
       )
     }
     if (store.tier === "durable" && inlinePorts.length > 0) {
       return yield* Effect.fail(
-        new LashConfigError({ reason: "durability_mismatch", detail: `a durable session store needs durable process, trigger, env and artifact stores; inline: ${inlinePorts.join(", ")}` })
+        new LashConfigError({
+          reason: "durability_mismatch",
+          detail: `a durable session store needs durable process, trigger, env and artifact stores; inline: ${
+            inlinePorts.join(", ")
+          }`
+        })
       )
     }
 
@@ -85,17 +100,24 @@ const make = (config: LashCoreConfig) =>
     const ids = new Set<string>()
     for (const plugin of plugins) {
       if (ids.has(plugin.id)) {
-        return yield* Effect.fail(new LashConfigError({ reason: "duplicate_plugin", detail: `plugin id ${plugin.id} is used twice` }))
+        return yield* Effect.fail(
+          new LashConfigError({ reason: "duplicate_plugin", detail: `plugin id ${plugin.id} is used twice` })
+        )
       }
       ids.add(plugin.id)
     }
     const staticTools = buildCatalog(plugins.flatMap((p) => p.tools ?? []))
     if (staticTools._tag === "DuplicateTool") {
-      return yield* Effect.fail(new LashConfigError({ reason: "tool_conflict", detail: `tool ${staticTools.name} is defined twice` }))
+      return yield* Effect.fail(
+        new LashConfigError({ reason: "tool_conflict", detail: `tool ${staticTools.name} is defined twice` })
+      )
     }
     if (staticTools._tag === "UnsupportedToolSchema") {
       return yield* Effect.fail(
-        new LashConfigError({ reason: "invalid_tool_schema", detail: `tool ${staticTools.name}: ${staticTools.problems.join("; ")}` })
+        new LashConfigError({
+          reason: "invalid_tool_schema",
+          detail: `tool ${staticTools.name}: ${staticTools.problems.join("; ")}`
+        })
       )
     }
 
@@ -131,14 +153,20 @@ const make = (config: LashCoreConfig) =>
     const engines = new Map<string, ProcessEngine>([["lashlang", lashlangEngine(() => drivers!)]])
     const queued = makeQueuedDriver(core, protocol)
     // The drivers form a cycle (runtime → drivers → worker → ephemeral runtime); the worker reads them lazily.
+    // eslint-disable-next-line prefer-const -- assigned once below, read lazily through the closures above
     let drivers: Drivers | undefined
     const worker = makeWorker(core, engines, () => drivers!)
     const startUnstarted = (item: UnstartedDelivery) =>
-      Effect.gen(function* () {
-        const scoped = yield* controller.scoped({ type: "runtime_operation", operationId: `trigger:${item.occurrence.idempotencyKey}` })
+      Effect.gen(function*() {
+        const scoped = yield* controller.scoped({
+          type: "runtime_operation",
+          operationId: `trigger:${item.occurrence.idempotencyKey}`
+        })
         yield* startDelivery(core, scoped, item.reservation, item.occurrence)
-      }).pipe(Effect.catchAll((e) => Effect.logWarning(`unstarted delivery ${item.reservation.processId} not started`, e)))
-    const queuedSweep = Effect.gen(function* () {
+      }).pipe(
+        Effect.catchAll((e) => Effect.logWarning(`unstarted delivery ${item.reservation.processId} not started`, e))
+      )
+    const queuedSweep = Effect.gen(function*() {
       const sessions = yield* store.listSessionsWithPendingWork()
       for (const sessionId of sessions) yield* fork(queued.drain(sessionId, "sweep"))
     }).pipe(Effect.catchAll((e) => Effect.logWarning("queued sweep failed", e)))
@@ -153,13 +181,13 @@ const make = (config: LashCoreConfig) =>
       protocol
     }
     core.afterCommit = (sessionId) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const pending = yield* store.listPending(sessionId)
         if (pending.length > 0) yield* fork(queued.drain(sessionId, "turn_committed"))
       }).pipe(Effect.catchAll(() => Effect.void))
 
     const openHandle = (sessionId: string, options: OpenSessionOptions | undefined) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const rt = yield* openRuntime(core, sessionId as SessionId, {
           create: options?.create ?? true,
           purpose: "session",
@@ -198,9 +226,8 @@ const make = (config: LashCoreConfig) =>
             signal.kind === "runnable" || signal.kind === "process_terminal"
               ? drivePending("signal")
               : signal.kind === "queue_changed"
-                ? fork(queued.drain(signal.sessionId, "signal"))
-                : Effect.void
-          )
+              ? fork(queued.drain(signal.sessionId, "signal"))
+              : Effect.void)
         )
       }
     }

@@ -4,12 +4,12 @@
  *
  * @internal
  */
-import { formatDiagnostic, execute, loadArtifact, satisfies, Value } from "@lash/lashlang"
+import { execute, formatDiagnostic, loadArtifact, satisfies, Value } from "@lash/lashlang"
 import { Effect, Either, Option, Schema } from "effect"
 import type { Json } from "../Json.js"
 import { LashlangProcessInput, type ProcessAwaitOutput } from "../Process.js"
 import { buildHostEnvironment, makeBridge, unwrapInfra } from "./lashlangHost.js"
-import { type Drivers, ProcessFailure, type ProcessEngine } from "./worker.js"
+import { type Drivers, type ProcessEngine, ProcessFailure } from "./worker.js"
 
 const sourceOf = (canonicalIr: unknown): string => {
   const source = (canonicalIr as { readonly source?: unknown } | null)?.source
@@ -20,34 +20,44 @@ const sourceOf = (canonicalIr: unknown): string => {
 export const lashlangEngine = (drivers: () => Drivers): ProcessEngine => ({
   kind: "lashlang",
   run: (ctx) =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const { core, record } = ctx
       if (record.input.type !== "engine") return yield* Effect.die("not an engine process")
       const decoded = Schema.decodeUnknownEither(LashlangProcessInput)(record.input.payload)
       if (Either.isLeft(decoded)) {
-        return yield* Effect.fail(new ProcessFailure("process_input_invalid", `process ${record.id} has a malformed lashlang input`))
+        return yield* Effect.fail(
+          new ProcessFailure("process_input_invalid", `process ${record.id} has a malformed lashlang input`)
+        )
       }
       const input = decoded.right
       const { env: envSpec, catalog } = yield* ctx.rebuild
       const hostEnv = buildHostEnvironment(core.cfg, core.plugins, catalog)
-      if (Either.isLeft(hostEnv)) return yield* Effect.fail(new ProcessFailure("process_plugin_failed", hostEnv.left.detail))
+      if (Either.isLeft(hostEnv)) {
+        return yield* Effect.fail(new ProcessFailure("process_plugin_failed", hostEnv.left.detail))
+      }
       const stored = yield* core.artifacts.get(input.moduleRef)
       if (Option.isNone(stored)) {
-        return yield* Effect.fail(new ProcessFailure("process_module_missing", `module ${input.moduleRef} is not stored`))
+        return yield* Effect.fail(
+          new ProcessFailure("process_module_missing", `module ${input.moduleRef} is not stored`)
+        )
       }
       const artifact = stored.value
       const unmet = satisfies(artifact.hostRequirements, hostEnv.right)
       if (Either.isLeft(unmet)) {
-        const detail = unmet.left.map((m) => `${m.kind} ${m.key}: expected ${m.expected}, found ${m.actual ?? "nothing"}`).join("; ")
-        return yield* Effect.fail(new ProcessFailure("process_host_mismatch", `this runtime cannot host module ${input.moduleRef}: ${detail}`))
+        const detail = unmet.left.map((m) =>
+          `${m.kind} ${m.key}: expected ${m.expected}, found ${m.actual ?? "nothing"}`
+        ).join("; ")
+        return yield* Effect.fail(
+          new ProcessFailure("process_host_mismatch", `this runtime cannot host module ${input.moduleRef}: ${detail}`)
+        )
       }
       const linked = yield* loadArtifact(artifact, hostEnv.right).pipe(
         Effect.mapError((e) => new ProcessFailure("process_module_invalid", e.message))
       )
       const args = new Map(Object.entries(input.args).map(([k, v]) => [k, Value.fromJson(v)] as const))
       const prints: Array<string> = []
-      const wakeTarget =
-        record.wakeTarget ?? (record.provenance.originator.type === "session" ? record.provenance.originator.scope : undefined)
+      const wakeTarget = record.wakeTarget ??
+        (record.provenance.originator.type === "session" ? record.provenance.originator.scope : undefined)
       const bridge = makeBridge({
         core,
         drivers: drivers(),
@@ -63,7 +73,9 @@ export const lashlangEngine = (drivers: () => Drivers): ProcessEngine => ({
         prints,
         emit: ctx.appendEvent
       })
-      const outcome = yield* unwrapInfra(execute(linked, args, bridge, { ...core.cfg.raw.rlm?.limits, mode: "process", entry: input.processRef }))
+      const outcome = yield* unwrapInfra(
+        execute(linked, args, bridge, { ...core.cfg.raw.rlm?.limits, mode: "process", entry: input.processRef })
+      )
       for (const line of prints) yield* Effect.logDebug(`process ${record.id}: ${line}`)
       switch (outcome._tag) {
         case "Finished":
@@ -72,7 +84,12 @@ export const lashlangEngine = (drivers: () => Drivers): ProcessEngine => ({
         case "Continued":
           return { type: "success", value: null } as ProcessAwaitOutput
         case "Failed":
-          return { type: "failure", code: "process_failed", message: Value.toText(outcome.value), raw: Value.toJson(outcome.value) as Json } as ProcessAwaitOutput
+          return {
+            type: "failure",
+            code: "process_failed",
+            message: Value.toText(outcome.value),
+            raw: Value.toJson(outcome.value) as Json
+          } as ProcessAwaitOutput
         case "Errored":
           return {
             type: "failure",

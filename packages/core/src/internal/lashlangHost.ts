@@ -1,6 +1,6 @@
 /**
  * The Lashlang host side of the core: the host environment a session or a rebuilt process links against, and the
- * HostBridge whose `perform` is a program's only way out (architecture §3.4 step 4, §3.6). The same bridge serves
+ * HostBridge whose `perform` is a program's only way out (docs/architecture.md, "RLM turns" and "The host bridge"). The same bridge serves
  * foreground RLM code and Lashlang processes; only the context differs (who registers, who is woken, how events
  * are appended).
  *
@@ -8,8 +8,8 @@
  */
 import {
   checkTriggerCompatibility,
-  type HostCatalog as HostCatalogType,
   HostCatalog,
+  type HostCatalog as HostCatalogType,
   type HostEnvironment,
   HostFailure,
   type HostOperation,
@@ -35,11 +35,11 @@ import {
   ProcessRegistration,
   type SessionScope
 } from "../Process.js"
-import { ProcessEnvStore, persistProcessExecutionEnv } from "../ProcessEnvStore.js"
+import { persistProcessExecutionEnv, ProcessEnvStore } from "../ProcessEnvStore.js"
 import type { CausalRef } from "../Session.js"
 import type { InputTemplateEntry } from "../Trigger.js"
-import { makeProcessApi } from "./processes.js"
 import type { NormalizedConfig } from "./config.js"
+import { makeProcessApi } from "./processes.js"
 import type { CoreRuntime } from "./runtime.js"
 import { runToolCall, type ToolCatalog } from "./toolCatalog.js"
 import type { Drivers } from "./worker.js"
@@ -67,23 +67,35 @@ export const buildHostEnvironment = (
     const surface = plugin.lashlang
     if (surface === undefined) continue
     if (surface.abilities !== undefined) abilities = LashlangAbilities.union(abilities, surface.abilities)
-    if (surface.languageFeatures !== undefined) features = { labels: features.labels || surface.languageFeatures.labels }
+    if (surface.languageFeatures !== undefined) {
+      features = { labels: features.labels || surface.languageFeatures.labels }
+    }
     const extra = surface.catalog
     if (extra !== undefined) cat = Either.flatMap(cat, (c) => HostCatalog.merge(c, extra))
   }
   if (abilities.triggers) {
-    cat = Either.flatMap(cat, (c) => HostCatalog.addModuleOperation(c, ["triggers"], "Triggers", "register", "triggers.register", { _tag: "Any" }, { _tag: "Any" }))
+    cat = Either.flatMap(
+      cat,
+      (c) =>
+        HostCatalog.addModuleOperation(c, ["triggers"], "Triggers", "register", "triggers.register", { _tag: "Any" }, {
+          _tag: "Any"
+        })
+    )
   }
   return Either.match(cat, {
     onLeft: (e) => Either.left(new LashConfigError({ reason: "surface_conflict", detail: e.message })),
-    onRight: (c) => Either.right({ catalog: c, abilities: LashlangAbilities.plain(abilities), features, readOnlyBindings: {} })
+    onRight: (c) =>
+      Either.right({ catalog: c, abilities: LashlangAbilities.plain(abilities), features, readOnlyBindings: {} })
   })
 }
 
 /** A control outcome a tool returned inside a Lashlang block. */
 export interface ToolControl {
   readonly toolName: string
-  readonly control: { readonly type: "finish"; readonly value: Json } | { readonly type: "fail"; readonly failure: { readonly code: string; readonly message: string; readonly raw?: Json } }
+  readonly control: { readonly type: "finish"; readonly value: Json } | {
+    readonly type: "fail"
+    readonly failure: { readonly code: string; readonly message: string; readonly raw?: Json }
+  }
 }
 
 /** Infrastructure failures (storage, journal) escape the program as defects and fail the turn or the run. */
@@ -158,27 +170,39 @@ export const makeBridge = (ctx: BridgeContext): LashlangHost => {
   const grantee = ctx.wakeTarget
   /** The process id of a handle this run may use: one granted to its session (a forged or foreign id fails). */
   const ownedHandle = (handle: Value.Value): Effect.Effect<ProcessId, HostFailure> =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const id = handleId(handle) as ProcessId | undefined
-      const granted = id !== undefined && (grantee === undefined || (yield* infra(core.registry.hasHandleGrant(grantee, id))))
+      const granted = id !== undefined &&
+        (grantee === undefined || (yield* infra(core.registry.hasHandleGrant(grantee, id))))
       if (!granted) return yield* Effect.fail(new HostFailure({ message: "unknown process handle" }))
       return id
     })
   const perform = (op: HostOperation): Effect.Effect<Value.Value, HostFailure> => {
     switch (op._tag) {
       case "Call": {
-        const toolName = op.hostOperation.startsWith("tools.") ? op.hostOperation.slice("tools.".length) : op.hostOperation
+        const toolName = op.hostOperation.startsWith("tools.")
+          ? op.hostOperation.slice("tools.".length)
+          : op.hostOperation
         if (!ctx.catalog.entries.has(toolName) || toolOperation(toolName) !== op.hostOperation) {
           return Effect.fail(new HostFailure({ message: `unknown operation ${op.hostOperation}` }))
         }
         const key = siteKey(ctx, op.site)
         const args = op.args[0] === undefined ? {} : (Value.toJson(op.args[0]) as Json)
         return infra(
-          runToolCall({ catalog: ctx.catalog, scoped: ctx.scoped, parentKey: key, call: { callId: key, toolName, args }, context: ctx.toolContext })
+          runToolCall({
+            catalog: ctx.catalog,
+            scoped: ctx.scoped,
+            parentKey: key,
+            call: { callId: key, toolName, args },
+            context: ctx.toolContext
+          })
         ).pipe(
           Effect.tap((record) =>
             Effect.sync(() => {
-              if (record.result.type === "ok" && record.result.control !== undefined && ctx.control !== undefined && ctx.control.current === undefined) {
+              if (
+                record.result.type === "ok" && record.result.control !== undefined && ctx.control !== undefined &&
+                ctx.control.current === undefined
+              ) {
                 ctx.control.current = { toolName: record.toolName, control: record.result.control }
               }
             })
@@ -186,7 +210,9 @@ export const makeBridge = (ctx: BridgeContext): LashlangHost => {
           Effect.flatMap((record) =>
             record.result.type === "ok"
               ? Effect.succeed(Value.fromJson(record.result.value))
-              : Effect.fail(new HostFailure({ message: record.result.failure.message, code: record.result.failure.code }))
+              : Effect.fail(
+                new HostFailure({ message: record.result.failure.message, code: record.result.failure.code })
+              )
           )
         )
       }
@@ -198,7 +224,7 @@ export const makeBridge = (ctx: BridgeContext): LashlangHost => {
       case "TriggerRegister":
         return registerTrigger(ctx, op)
       case "StartProcess":
-        return Effect.gen(function* () {
+        return Effect.gen(function*() {
           const args = Value.toJson(op.args) as Json
           const id = Ids.lashlangChildProcessId({
             parentSeed: ctx.seed,
@@ -216,11 +242,24 @@ export const makeBridge = (ctx: BridgeContext): LashlangHost => {
             input: {
               type: "engine",
               kind: "lashlang",
-              payload: { moduleRef: op.moduleRef, processRef: op.processRef, hostRequirementsRef: op.hostRequirementsRef, processName: op.processName, args }
+              payload: {
+                moduleRef: op.moduleRef,
+                processRef: op.processRef,
+                hostRequirementsRef: op.hostRequirementsRef,
+                processName: op.processName,
+                args
+              }
             },
-            identity: { kind: "lashlang", label: op.processName, definition: { moduleRef: op.moduleRef, processRef: op.processRef, processName: op.processName } },
+            identity: {
+              kind: "lashlang",
+              label: op.processName,
+              definition: { moduleRef: op.moduleRef, processRef: op.processRef, processName: op.processName }
+            },
             eventTypes: lashlangEventTypes,
-            provenance: { originator: ctx.originator, ...(ctx.causedBy === undefined ? {} : { causedBy: ctx.causedBy }) },
+            provenance: {
+              originator: ctx.originator,
+              ...(ctx.causedBy === undefined ? {} : { causedBy: ctx.causedBy })
+            },
             envRef,
             ...(ctx.wakeTarget === undefined ? {} : { wakeTarget: ctx.wakeTarget })
           })
@@ -228,8 +267,10 @@ export const makeBridge = (ctx: BridgeContext): LashlangHost => {
             .start(reg, ctx.scoped.scope)
             .pipe(
               Effect.catchTags({
-                ProcessRegistrationConflict: () => Effect.fail(new HostFailure({ message: "process registration conflict" })),
-                InvalidProcessRegistration: (e) => Effect.fail(new HostFailure({ message: `invalid process registration: ${e.message}` }))
+                ProcessRegistrationConflict: () =>
+                  Effect.fail(new HostFailure({ message: "process registration conflict" })),
+                InvalidProcessRegistration: (e) =>
+                  Effect.fail(new HostFailure({ message: `invalid process registration: ${e.message}` }))
               }),
               hostOrInfra
             )
@@ -239,39 +280,58 @@ export const makeBridge = (ctx: BridgeContext): LashlangHost => {
           ])
         })
       case "Await":
-        return Effect.gen(function* () {
+        return Effect.gen(function*() {
           const id = yield* ownedHandle(op.handle)
           const output = yield* core.registry.awaitProcess(id).pipe(
-            Effect.catchTag("ProcessNotFound", () => Effect.fail(new HostFailure({ message: "unknown process handle" }))),
+            Effect.catchTag(
+              "ProcessNotFound",
+              () => Effect.fail(new HostFailure({ message: "unknown process handle" }))
+            ),
             hostOrInfra
           )
           if (output.type === "success") return Value.fromJson(output.value)
-          if (output.type === "failure") return yield* Effect.fail(new HostFailure({ message: output.message, code: output.code }))
-          return yield* Effect.fail(new HostFailure({ message: `process cancelled${output.message === undefined ? "" : `: ${output.message}`}` }))
+          if (output.type === "failure") {
+            return yield* Effect.fail(new HostFailure({ message: output.message, code: output.code }))
+          }
+          return yield* Effect.fail(
+            new HostFailure({
+              message: `process cancelled${output.message === undefined ? "" : `: ${output.message}`}`
+            })
+          )
         })
       case "Cancel":
-        return Effect.gen(function* () {
+        return Effect.gen(function*() {
           const id = yield* ownedHandle(op.handle)
           yield* infra(
-            core.registry.appendEvent(id, { eventType: "process.cancel_requested", payload: {}, replayKey: siteKey(ctx, op.site) })
+            core.registry.appendEvent(id, {
+              eventType: "process.cancel_requested",
+              payload: {},
+              replayKey: siteKey(ctx, op.site)
+            })
           )
           return null
         })
       case "Sleep":
-        return Effect.gen(function* () {
+        return Effect.gen(function*() {
           const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
           const ms = sleepMillis(op, now)
           if (typeof ms === "string") return yield* Effect.fail(new HostFailure({ message: ms }))
-          // A turn must not park for long: foreground sleeps are capped (lashlang §8); processes may sleep longer.
-          if (ctx.emit === undefined && ms > 300_000) return yield* Effect.fail(new HostFailure({ message: "sleep failed: foreground sleep longer than 300s" }))
+          // A turn must not park for long: foreground sleeps are capped (docs/lashlang.md, "Limits"); processes may sleep longer.
+          if (ctx.emit === undefined && ms > 300_000) {
+            return yield* Effect.fail(new HostFailure({ message: "sleep failed: foreground sleep longer than 300s" }))
+          }
           yield* Effect.sleep(Duration.millis(ms))
           return null
         })
       case "Emit": {
         const emit = ctx.emit
-        if (emit === undefined) return Effect.fail(new HostFailure({ message: `\`${op.kind}\` is only available inside a process` }))
+        if (emit === undefined) {
+          return Effect.fail(new HostFailure({ message: `\`${op.kind}\` is only available inside a process` }))
+        }
         const payload = { value: Value.toJson(op.value) as Json, text: Value.toText(op.value) }
-        return infra(emit({ eventType: `process.${op.kind}`, payload, replayKey: siteKey(ctx, op.site) })).pipe(Effect.as(null))
+        return infra(emit({ eventType: `process.${op.kind}`, payload, replayKey: siteKey(ctx, op.site) })).pipe(
+          Effect.as(null)
+        )
       }
       case "WaitSignal":
       case "SignalRun":
@@ -287,11 +347,13 @@ const registerTrigger = (
   ctx: BridgeContext,
   op: Extract<HostOperation, { _tag: "TriggerRegister" }>
 ): Effect.Effect<Value.Value, HostFailure> =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const { core, env } = ctx
     const inputTemplate: Record<string, InputTemplateEntry> = {}
     for (const input of op.inputs) {
-      inputTemplate[input.name] = input.binding.kind === "event" ? { type: "event" } : { type: "fixed", value: Value.toJson(input.binding.value) as Json }
+      inputTemplate[input.name] = input.binding.kind === "event"
+        ? { type: "event" }
+        : { type: "fixed", value: Value.toJson(input.binding.value) as Json }
     }
     const sourceType = op.source.typeName
     const eventTypeName = env.catalog.triggerSources[sourceType]?.eventType
@@ -301,7 +363,9 @@ const registerTrigger = (
     }
     const artifact = yield* infra(core.artifacts.get(op.target.moduleRef))
     const target = Option.getOrUndefined(artifact)?.exports.processes[op.target.processName]
-    if (target === undefined) return yield* Effect.fail(new HostFailure({ message: `trigger target ${op.target.processName} is not stored` }))
+    if (target === undefined) {
+      return yield* Effect.fail(new HostFailure({ message: `trigger target ${op.target.processName} is not stored` }))
+    }
     const incompatible = checkTriggerCompatibility(target, { name: eventTypeName, type: eventType }, op.inputs, env)
     if (incompatible !== undefined) return yield* Effect.fail(new HostFailure({ message: incompatible.message }))
     const resolveRef = (name: string): unknown => {
@@ -312,7 +376,11 @@ const registerTrigger = (
     const source = Value.toJson(op.source.value) as Json
     const sourceKey = TriggerKeys.sourceKey(sourceType, source)
     const envRef = yield* capturedEnv(ctx)
-    const definition = { moduleRef: op.target.moduleRef, processRef: op.target.processRef, processName: op.target.processName }
+    const definition = {
+      moduleRef: op.target.moduleRef,
+      processRef: op.target.processRef,
+      processName: op.target.processName
+    }
     const record = yield* core.triggers
       .register({
         registrant: ctx.originator,
@@ -324,13 +392,18 @@ const registerTrigger = (
         sourceKey,
         source,
         payloadSchema: payloadSchema as never,
-        target: { type: "engine", kind: "lashlang", payload: { ...definition, hostRequirementsRef: op.target.hostRequirementsRef } },
+        target: {
+          type: "engine",
+          kind: "lashlang",
+          payload: { ...definition, hostRequirementsRef: op.target.hostRequirementsRef }
+        },
         targetIdentity: { kind: "lashlang", ...(op.name === undefined ? {} : { label: op.name }), definition },
         eventTypes: lashlangEventTypes,
         inputTemplate
       })
       .pipe(
-        Effect.catchTag("TriggerRegistrationConflict", () => Effect.fail(new HostFailure({ message: "trigger registration conflict" }))),
+        Effect.catchTag("TriggerRegistrationConflict", () =>
+          Effect.fail(new HostFailure({ message: "trigger registration conflict" }))),
         hostOrInfra
       )
     return Value.RecordValue.of([
@@ -343,7 +416,10 @@ const registerTrigger = (
   })
 
 /** The session-side context pieces for a program run inside a turn. */
-export const sessionOriginator = (sessionId: SessionId, frameId: string | undefined): { readonly originator: ProcessOriginator; readonly scope: SessionScope } => {
+export const sessionOriginator = (
+  sessionId: SessionId,
+  frameId: string | undefined
+): { readonly originator: ProcessOriginator; readonly scope: SessionScope } => {
   const scope: SessionScope = frameId === undefined ? { sessionId } : { sessionId, frameId }
   return { originator: ProcessProvenance.session(scope).originator, scope }
 }

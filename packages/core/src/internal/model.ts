@@ -4,7 +4,8 @@
  * @internal
  */
 import { Canonical } from "@lash/lashlang"
-import { Duration, Effect, Schedule, Schema } from "effect"
+import type { Schema } from "effect"
+import { Duration, Effect, Schedule } from "effect"
 import type { ScopedEffects } from "../EffectController.js"
 import { LlmTransportError } from "../Errors.js"
 import type { Json } from "../Json.js"
@@ -92,11 +93,16 @@ export const renderHistory = (messages: ReadonlyArray<Message>): ReadonlyArray<L
           .filter((part) => part.kind === "text" || part.kind === "code")
           .map((part) => (part.kind === "code" ? "```lashlang\n" + part.content + "\n```" : part.content))
           .join("\n")
-        out.push(toolCalls.length > 0 ? { role: "assistant", content: prose, toolCalls } : { role: "assistant", content: prose })
+        out.push(
+          toolCalls.length > 0
+            ? { role: "assistant", content: prose, toolCalls }
+            : { role: "assistant", content: prose }
+        )
         for (const part of message.parts) {
           // An RLM step's execution result has no tool call to answer: the model reads it as the next user turn.
-          if (part.kind === "tool_result" && part.toolName === RLM_RESULT) out.push({ role: "user", content: part.content })
-          else if (part.kind === "tool_result") {
+          if (part.kind === "tool_result" && part.toolName === RLM_RESULT) {
+            out.push({ role: "user", content: part.content })
+          } else if (part.kind === "tool_result") {
             out.push(
               part.toolCallId === undefined
                 ? { role: "tool", content: part.content }

@@ -4,7 +4,8 @@
  * @internal
  */
 import { Effect, Option } from "effect"
-import { PluginConflict, PluginError } from "../Errors.js"
+import type { PluginError } from "../Errors.js"
+import { PluginConflict } from "../Errors.js"
 import type { SessionId } from "../Identifiers.js"
 import type { Json } from "../Json.js"
 import type { AfterTurnHook, BeforeTurnHook, LashPlugin, PluginSessionContext, SessionPlugin } from "../Plugin.js"
@@ -30,7 +31,7 @@ export const buildPlugins = (p: {
   readonly pluginOptions: PluginOptions
   readonly snapshot?: PluginSessionSnapshot
 }): Effect.Effect<BuiltPlugins, PluginError | PluginConflict> =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const instances: Array<{ plugin: LashPlugin; session: SessionPlugin }> = []
     const tools: Array<ToolProvider> = []
     const triggerEvents: Array<{ decl: TriggerEventDecl; pluginId: string }> = []
@@ -38,10 +39,9 @@ export const buildPlugins = (p: {
     const afterTurn: Array<AfterTurnHook> = []
     for (const plugin of p.plugins) {
       const options: Option.Option<Json> = Option.fromNullable(p.pluginOptions.plugins[plugin.id])
-      const ctx: PluginSessionContext =
-        p.parentSessionId === undefined
-          ? { sessionId: p.sessionId, purpose: p.purpose, options }
-          : { sessionId: p.sessionId, parentSessionId: p.parentSessionId, purpose: p.purpose, options }
+      const ctx: PluginSessionContext = p.parentSessionId === undefined
+        ? { sessionId: p.sessionId, purpose: p.purpose, options }
+        : { sessionId: p.sessionId, parentSessionId: p.parentSessionId, purpose: p.purpose, options }
       const session = yield* plugin.build(ctx)
       yield* session.register({
         tools: { provider: (provider) => void tools.push(provider) },
@@ -77,7 +77,7 @@ export const snapshotPlugins = (
   built: BuiltPlugins,
   previous: PluginSessionSnapshot | undefined
 ): Effect.Effect<PluginSessionSnapshot | undefined> =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const out: Record<string, { version: string; state: Json }> = { ...(previous ?? {}) }
     let any = previous !== undefined
     for (const { plugin, session } of built.instances) {
@@ -90,4 +90,3 @@ export const snapshotPlugins = (
     }
     return any ? out : undefined
   })
-

@@ -14,8 +14,10 @@ import type { Drivers } from "./worker.js"
 /** Builds the process API of a core. */
 export const makeProcessApi = (core: CoreRuntime, drivers: Drivers): CoreProcesses => ({
   start: (reg, scope) =>
-    Effect.gen(function* () {
-      const scoped = yield* core.controller.scoped(scope ?? { type: "runtime_operation", operationId: `process:${reg.id}` })
+    Effect.gen(function*() {
+      const scoped = yield* core.controller.scoped(
+        scope ?? { type: "runtime_operation", operationId: `process:${reg.id}` }
+      )
       const record = yield* scoped.execute(
         {
           scope: scoped.scope,
@@ -25,10 +27,10 @@ export const makeProcessApi = (core: CoreRuntime, drivers: Drivers): CoreProcess
           command: { op: "start", registrationHash: Ids.registrationHash(reg) }
         },
         processStartCodec,
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const { record } = yield* core.registry.register(reg)
-          const grantee =
-            reg.wakeTarget ?? (reg.provenance.originator.type === "session" ? reg.provenance.originator.scope : undefined)
+          const grantee = reg.wakeTarget ??
+            (reg.provenance.originator.type === "session" ? reg.provenance.originator.scope : undefined)
           if (grantee !== undefined) {
             yield* core.registry.grantHandle(grantee, reg.id, {
               kind: reg.identity.kind,

@@ -1,6 +1,6 @@
 /**
  * Queued work: appending process events (with their wake enqueue and inline drain) and draining a session's queue
- * into committed turns (architecture §3.9).
+ * into committed turns (docs/architecture.md, "Wakes and queued work").
  *
  * @internal
  */
@@ -11,7 +11,7 @@ import type { Json } from "../Json.js"
 import type { AppendEventRequest, ProcessEvent, ProcessWakeDelivery } from "../Process.js"
 import type { QueuedWorkClaim } from "../QueuedWork.js"
 import * as StorageLogic from "../StorageLogic.js"
-import { TurnInput } from "../Turn.js"
+import type { TurnInput } from "../Turn.js"
 import type { Protocol } from "./protocol.js"
 import type { CoreRuntime } from "./runtime.js"
 import { openRuntime, runTurn, type TurnCause } from "./session.js"
@@ -69,7 +69,7 @@ export interface QueuedDriver {
 export const makeQueuedDriver = (core: CoreRuntime, protocol: Protocol): QueuedDriver => {
   /** One claim → one turn; the caller holds the session lock, so claims commit in queue order. */
   const drainOnce = (sessionId: SessionId): Effect.Effect<boolean, unknown> =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const rt = yield* openRuntime(core, sessionId, { create: false, purpose: "queued_drain" })
       const ownerId = `drain:${core.instanceId}:${yield* core.nextId("drain")}`
       const claimed = yield* core.store.claimReady({
@@ -91,7 +91,11 @@ export const makeQueuedDriver = (core: CoreRuntime, protocol: Protocol): QueuedD
         input,
         turnId,
         causes,
-        completedClaims: [{ claimId: claim.claimId, leaseToken: claim.leaseToken, batchIds: claim.batches.map((b) => b.batchId) }],
+        completedClaims: [{
+          claimId: claim.claimId,
+          leaseToken: claim.leaseToken,
+          batchIds: claim.batches.map((b) => b.batchId)
+        }],
         scope: { type: "queue_drain", sessionId, drainId: turnId },
         lockHeld: true
       })
@@ -107,7 +111,7 @@ export const makeQueuedDriver = (core: CoreRuntime, protocol: Protocol): QueuedD
     reason: string,
     withLock: <A, E>(effect: Effect.Effect<A, E>) => Effect.Effect<A, E>
   ): Effect.Effect<void> =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       let retried = false
       while (true) {
         const result = yield* Effect.either(withLock(drainOnce(sessionId)))
@@ -135,17 +139,21 @@ export const makeQueuedDriver = (core: CoreRuntime, protocol: Protocol): QueuedD
     Effect.asVoid(core.tryWithSessionLock(sessionId, drainLoop(sessionId, reason, (effect) => effect)))
 
   const appendProcessEvent: QueuedDriver["appendProcessEvent"] = (processId, req) =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const { event, wakeDelivery } = yield* core.registry.appendEvent(processId, req)
       if (Option.isSome(wakeDelivery)) {
         const delivery = wakeDelivery.value
         const enqueued = yield* core.store.enqueue(StorageLogic.processWakeBatchDraft(delivery)).pipe(
           Effect.as(true),
           Effect.catchTag("SessionNotFound", () =>
-            Effect.as(Effect.logWarning(`wake ${delivery.wakeId} for unknown session ${delivery.targetSessionId} dropped`), false)
-          )
+            Effect.as(
+              Effect.logWarning(`wake ${delivery.wakeId} for unknown session ${delivery.targetSessionId} dropped`),
+              false
+            ))
         )
-        if (enqueued) yield* drainNow(delivery.targetSessionId, "process_wake")
+        if (enqueued) {
+          yield* drainNow(delivery.targetSessionId, "process_wake")
+        }
       }
       return event
     })

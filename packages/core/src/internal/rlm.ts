@@ -1,5 +1,5 @@
 /**
- * RLM mode (architecture §3.4): the model answers with a ```lashlang block, the runtime runs it as one `exec_code`
+ * RLM mode (docs/architecture.md, "RLM turns"): the model answers with a ```lashlang block, the runtime runs it as one `exec_code`
  * effect and feeds prints, errors and bound variables back until the program submits or the iteration limit is
  * reached. Malformed code never fails the turn: every diagnostic goes back to the model.
  *
@@ -7,15 +7,15 @@
  */
 import {
   Canonical,
+  execute,
   extractFirstLashlangFence,
   formatDiagnostic,
   type HostEnvironment,
-  link,
   type LashlangDiagnostic,
+  link,
   parse,
   renderBoundVariables,
   renderHostSurface,
-  execute,
   Value
 } from "@lash/lashlang"
 import { Effect, Either, Schema } from "effect"
@@ -24,7 +24,14 @@ import { Json, opt } from "../Json.js"
 import { type TokenUsage, TokenUsageOps } from "../Model.js"
 import type { Part } from "../Session.js"
 import type { TurnIssue, TurnOutcome } from "../Turn.js"
-import { type BridgeContext, buildHostEnvironment, makeBridge, sessionOriginator, type ToolControl, unwrapInfra } from "./lashlangHost.js"
+import {
+  type BridgeContext,
+  buildHostEnvironment,
+  makeBridge,
+  sessionOriginator,
+  type ToolControl,
+  unwrapInfra
+} from "./lashlangHost.js"
 import { renderHistory, RLM_RESULT } from "./model.js"
 import { callIterationModel, iterationKey, type Protocol, type ProtocolInput, type ProtocolResult } from "./protocol.js"
 import { currentFrame } from "./sessionState.js"
@@ -70,14 +77,25 @@ const feedback = (r: ExecResult): string => {
   return lines.join("\n")
 }
 
-const runBlock = (input: ProtocolInput, drivers: Drivers, env: HostEnvironment, globals: ReadonlyMap<string, Value.Value>, code: string, key: string) =>
-  Effect.gen(function* () {
+const runBlock = (
+  input: ProtocolInput,
+  drivers: Drivers,
+  env: HostEnvironment,
+  globals: ReadonlyMap<string, Value.Value>,
+  code: string,
+  key: string
+) =>
+  Effect.gen(function*() {
     const { core, state } = input
     const compiled = yield* Effect.either(
       Effect.flatMap(parse(code), (program) => link(program, env, { globals }))
     )
     if (Either.isLeft(compiled)) {
-      return { prints: [], error: formatDiagnostic(compiled.left as LashlangDiagnostic, code), globalsAfter: encodeGlobals(globals) } satisfies ExecResult
+      return {
+        prints: [],
+        error: formatDiagnostic(compiled.left as LashlangDiagnostic, code),
+        globalsAfter: encodeGlobals(globals)
+      } satisfies ExecResult
     }
     const linked = compiled.right
     if (Object.keys(linked.artifact.exports.processes).length > 0) yield* core.artifacts.put(linked.artifact)
@@ -100,11 +118,15 @@ const runBlock = (input: ProtocolInput, drivers: Drivers, env: HostEnvironment, 
       prints,
       control
     }
-    const outcome = yield* unwrapInfra(execute(linked, globals, makeBridge(ctx), { mode: "foreground", ...core.cfg.raw.rlm?.limits }))
+    const outcome = yield* unwrapInfra(
+      execute(linked, globals, makeBridge(ctx), { mode: "foreground", ...core.cfg.raw.rlm?.limits })
+    )
     const base = {
       prints,
       globalsAfter: encodeGlobals(outcome.globals),
-      ...(control.current === undefined ? {} : { control: { toolName: control.current.toolName, control: control.current.control as unknown as Json } })
+      ...(control.current === undefined
+        ? {}
+        : { control: { toolName: control.current.toolName, control: control.current.control as unknown as Json } })
     }
     switch (outcome._tag) {
       case "Submitted":
@@ -117,119 +139,140 @@ const runBlock = (input: ProtocolInput, drivers: Drivers, env: HostEnvironment, 
   })
 
 /** The RLM protocol; `drivers` are read lazily because they are wired after the protocol exists. */
-export const rlmProtocol =
-  (drivers: () => Drivers): Protocol =>
-  (input) =>
-    Effect.gen(function* () {
-      const { core, delta } = input
-      const built = buildHostEnvironment(core.cfg, core.plugins, input.catalog)
-      if (Either.isLeft(built)) return yield* Effect.die(built.left) // checked when the core was built
-      const env = built.right
-      const termination = core.cfg.raw.rlm?.termination ?? "submit_required"
-      let globals: ReadonlyMap<string, Value.Value> = decodeGlobals(currentFrame(input.state).executionState)
-      const issues: Array<TurnIssue> = []
-      let usage: TokenUsage = TokenUsageOps.zero
-      const system = [core.cfg.raw.systemPrompt, renderHostSurface(env)].filter((s) => s !== undefined).join("\n\n")
-      /** The turn's result: the outcome plus this turn's usage, issues and globals. */
-      const settle = (outcome: TurnOutcome): ProtocolResult => ({
-        outcome,
-        toolCalls: [],
-        usage,
-        issues,
-        executionState: { globals: encodeGlobals(globals) } as Json
-      })
-      /** One model call of `iteration`, ending with `instruction` as the final user message. */
-      const ask = (iteration: number, instruction: string) =>
-        Effect.tap(
-          callIterationModel(input, iteration, {
-            model: input.policy.model,
-            messages: [
-              { role: "system", content: `${system}\n\n${renderBoundVariables(globals)}` },
-              ...renderHistory([...input.history, ...delta.messages]),
-              { role: "user", content: instruction }
-            ],
-            tools: []
-          }),
-          (response) => Effect.sync(() => void (usage = TokenUsageOps.add(usage, response.usage)))
-        )
-      for (let iteration = 0; iteration < input.maxIterations; iteration++) {
-        const key = iterationKey(input, iteration)
-        const response = yield* ask(
-          iteration,
-          `Iteration ${iteration + 1} of ${input.maxIterations}. Answer with one \`\`\`lashlang block; finish with \`submit <value>\`${termination === "prose_or_submit" ? " or answer in prose" : ""}.`
-        )
-        if (response.text.length === 0 && (response.reasoning ?? "").length === 0) {
-          return settle({ type: "stopped", stop: "provider_error" })
+export const rlmProtocol = (drivers: () => Drivers): Protocol => (input) =>
+  Effect.gen(function*() {
+    const { core, delta } = input
+    const built = buildHostEnvironment(core.cfg, core.plugins, input.catalog)
+    if (Either.isLeft(built)) return yield* Effect.die(built.left) // checked when the core was built
+    const env = built.right
+    const termination = core.cfg.raw.rlm?.termination ?? "submit_required"
+    let globals: ReadonlyMap<string, Value.Value> = decodeGlobals(currentFrame(input.state).executionState)
+    const issues: Array<TurnIssue> = []
+    let usage: TokenUsage = TokenUsageOps.zero
+    const system = [core.cfg.raw.systemPrompt, renderHostSurface(env)].filter((s) => s !== undefined).join("\n\n")
+    /** The turn's result: the outcome plus this turn's usage, issues and globals. */
+    const settle = (outcome: TurnOutcome): ProtocolResult => ({
+      outcome,
+      toolCalls: [],
+      usage,
+      issues,
+      executionState: { globals: encodeGlobals(globals) } as Json
+    })
+    /** One model call of `iteration`, ending with `instruction` as the final user message. */
+    const ask = (iteration: number, instruction: string) =>
+      Effect.tap(
+        callIterationModel(input, iteration, {
+          model: input.policy.model,
+          messages: [
+            { role: "system", content: `${system}\n\n${renderBoundVariables(globals)}` },
+            ...renderHistory([...input.history, ...delta.messages]),
+            { role: "user", content: instruction }
+          ],
+          tools: []
+        }),
+        (response) => Effect.sync(() => void (usage = TokenUsageOps.add(usage, response.usage)))
+      )
+    for (let iteration = 0; iteration < input.maxIterations; iteration++) {
+      const key = iterationKey(input, iteration)
+      const response = yield* ask(
+        iteration,
+        `Iteration ${
+          iteration + 1
+        } of ${input.maxIterations}. Answer with one \`\`\`lashlang block; finish with \`submit <value>\`${
+          termination === "prose_or_submit" ? " or answer in prose" : ""
+        }.`
+      )
+      if (response.text.length === 0 && (response.reasoning ?? "").length === 0) {
+        return settle({ type: "stopped", stop: "provider_error" })
+      }
+      const fence = extractFirstLashlangFence(response.text)
+      const prose: Array<Omit<Part, "id">> = []
+      if (response.reasoning !== undefined && response.reasoning.length > 0) {
+        prose.push({ kind: "reasoning", content: response.reasoning })
+      }
+      if (fence._tag === "NoFence") {
+        prose.push({ kind: "text", content: response.text })
+        if (termination === "prose_or_submit") {
+          delta.message({ role: "assistant", parts: prose })
+          return settle({ type: "finished", finish: { type: "assistant_message", text: response.text } })
         }
-        const fence = extractFirstLashlangFence(response.text)
-        const prose: Array<Omit<Part, "id">> = []
-        if (response.reasoning !== undefined && response.reasoning.length > 0) prose.push({ kind: "reasoning", content: response.reasoning })
-        if (fence._tag === "NoFence") {
-          prose.push({ kind: "text", content: response.text })
-          if (termination === "prose_or_submit") {
-            delta.message({ role: "assistant", parts: prose })
-            return settle({ type: "finished", finish: { type: "assistant_message", text: response.text } })
-          }
-          const reminder = "No ```lashlang block was found; nothing was executed. Write your code in one ```lashlang block and finish with `submit <value>`."
-          delta.message({ role: "assistant", parts: [...prose, { kind: "tool_result", toolName: RLM_RESULT, content: reminder }] })
-          delta.protocol("rlm", { type: "step", iteration, error: "no_fence" })
-          continue
-        }
-        const before = response.text.split("```lashlang")[0]?.trim() ?? ""
-        if (before.length > 0) prose.push({ kind: "text", content: before })
-        if (fence._tag === "Unclosed") {
-          const error = "the ```lashlang block was not closed; nothing was executed"
-          delta.message({ role: "assistant", parts: [...prose, { kind: "tool_result", toolName: RLM_RESULT, content: `Error:\n${error}` }] })
-          delta.protocol("rlm", { type: "step", iteration, error })
-          continue
-        }
-        const execKey = `${key}:exec_code:0`
-        const result = yield* input.scoped.execute(
-          {
-            scope: input.scoped.scope,
-            effectId: execKey,
-            kind: "exec_code",
-            replayKey: execKey,
-            command: { code: Canonical.sha256Hex(fence.code) }
-          },
-          execCodec,
-          runBlock(input, drivers(), env, globals, fence.code, execKey) as Effect.Effect<ExecResult, StoreError>
-        )
-        globals = new Map(Object.entries(result.globalsAfter).map(([k, v]) => [k, Value.decodeTrusted(v)] as const))
+        const reminder =
+          "No ```lashlang block was found; nothing was executed. Write your code in one ```lashlang block and finish with `submit <value>`."
         delta.message({
           role: "assistant",
-          parts: [
-            ...prose,
-            { kind: "code", language: "lashlang", content: fence.code },
-            { kind: "tool_result", toolName: RLM_RESULT, content: feedback(result) }
-          ]
+          parts: [...prose, { kind: "tool_result", toolName: RLM_RESULT, content: reminder }]
         })
-        delta.protocol("rlm", {
-          type: "step",
-          iteration,
-          prints: [...result.prints],
-          ...(result.error === undefined ? {} : { error: result.error }),
-          ...(result.submitted === undefined ? {} : { submitted: result.submitted.value })
+        delta.protocol("rlm", { type: "step", iteration, error: "no_fence" })
+        continue
+      }
+      const before = response.text.split("```lashlang")[0]?.trim() ?? ""
+      if (before.length > 0) {
+        prose.push({ kind: "text", content: before })
+      }
+      if (fence._tag === "Unclosed") {
+        const error = "the ```lashlang block was not closed; nothing was executed"
+        delta.message({
+          role: "assistant",
+          parts: [...prose, { kind: "tool_result", toolName: RLM_RESULT, content: `Error:\n${error}` }]
         })
-        if (result.control !== undefined) {
-          const { toolName, control } = result.control as { readonly toolName: string; readonly control: ToolControl["control"] }
-          if (control.type === "finish") return settle({ type: "finished", finish: { type: "tool_value", toolName, value: control.value } })
-          const { code, message, raw } = control.failure
-          const value = raw === undefined ? { code, message } : { code, message, raw }
-          return settle({ type: "stopped", stop: { type: "tool_error", toolName, value } })
-        }
-        if (result.submitted !== undefined) {
-          const value = result.submitted.value
-          delta.message({ role: "assistant", parts: [{ kind: "text", content: settledText(value) }] })
-          return settle({ type: "finished", finish: { type: "submitted_value", value } })
-        }
+        delta.protocol("rlm", { type: "step", iteration, error })
+        continue
       }
-      if (termination === "prose_or_submit") {
-        // One grace iteration asks for a prose answer, then the turn is force-finished (lashlang §5.3).
-        const response = yield* ask(input.maxIterations, "The step limit is reached. Answer now in prose, without a ```lashlang block.")
-        const text = response.text.split("```lashlang")[0]!.trim()
-        delta.message({ role: "assistant", parts: [{ kind: "text", content: text }] })
-        return settle({ type: "finished", finish: { type: "assistant_message", text } })
+      const execKey = `${key}:exec_code:0`
+      const result = yield* input.scoped.execute(
+        {
+          scope: input.scoped.scope,
+          effectId: execKey,
+          kind: "exec_code",
+          replayKey: execKey,
+          command: { code: Canonical.sha256Hex(fence.code) }
+        },
+        execCodec,
+        runBlock(input, drivers(), env, globals, fence.code, execKey) as Effect.Effect<ExecResult, StoreError>
+      )
+      globals = new Map(Object.entries(result.globalsAfter).map(([k, v]) => [k, Value.decodeTrusted(v)] as const))
+      delta.message({
+        role: "assistant",
+        parts: [
+          ...prose,
+          { kind: "code", language: "lashlang", content: fence.code },
+          { kind: "tool_result", toolName: RLM_RESULT, content: feedback(result) }
+        ]
+      })
+      delta.protocol("rlm", {
+        type: "step",
+        iteration,
+        prints: [...result.prints],
+        ...(result.error === undefined ? {} : { error: result.error }),
+        ...(result.submitted === undefined ? {} : { submitted: result.submitted.value })
+      })
+      if (result.control !== undefined) {
+        const { toolName, control } = result.control as {
+          readonly toolName: string
+          readonly control: ToolControl["control"]
+        }
+        if (control.type === "finish") {
+          return settle({ type: "finished", finish: { type: "tool_value", toolName, value: control.value } })
+        }
+        const { code, message, raw } = control.failure
+        const value = raw === undefined ? { code, message } : { code, message, raw }
+        return settle({ type: "stopped", stop: { type: "tool_error", toolName, value } })
       }
-      return settle({ type: "stopped", stop: "max_turns" })
-    })
+      if (result.submitted !== undefined) {
+        const value = result.submitted.value
+        delta.message({ role: "assistant", parts: [{ kind: "text", content: settledText(value) }] })
+        return settle({ type: "finished", finish: { type: "submitted_value", value } })
+      }
+    }
+    if (termination === "prose_or_submit") {
+      // One grace iteration asks for a prose answer, then the turn is force-finished (docs/lashlang.md, "The RLM turn protocol").
+      const response = yield* ask(
+        input.maxIterations,
+        "The step limit is reached. Answer now in prose, without a ```lashlang block."
+      )
+      const text = response.text.split("```lashlang")[0]!.trim()
+      delta.message({ role: "assistant", parts: [{ kind: "text", content: text }] })
+      return settle({ type: "finished", finish: { type: "assistant_message", text } })
+    }
+    return settle({ type: "stopped", stop: "max_turns" })
+  })

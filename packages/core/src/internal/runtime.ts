@@ -5,9 +5,9 @@
  */
 import type { Effect, FiberSet, Option } from "effect"
 import type { ArtifactStoreService } from "../ArtifactStore.js"
-import type { SessionId } from "../Identifiers.js"
 import type { EffectControllerService } from "../EffectController.js"
 import type { EffectJournalService } from "../EffectJournal.js"
+import type { SessionId } from "../Identifiers.js"
 import type { LanguageModelProviderService } from "../LanguageModel.js"
 import type { LashPlugin } from "../Plugin.js"
 import type { ProcessEnvStoreService } from "../ProcessEnvStore.js"

@@ -1,25 +1,24 @@
 /**
- * Open sessions and their turns: cold rebuild from storage (architecture §3.2), the turn runner shared by both
- * protocols (guards, lock, refresh, hooks, delta) and the per-turn atomic commit (§3.5).
+ * Open sessions and their turns: cold rebuild from storage (docs/architecture.md, "Opening a session"), the turn runner shared by both
+ * protocols (guards, lock, refresh, hooks, delta) and the per-turn atomic commit (docs/architecture.md, "The turn commit").
  *
  * @internal
  */
 import { Clock, Effect, Option, Ref, Schema } from "effect"
-import { MissingTurnId, PluginConflict, PluginError } from "../Errors.js"
 import type { ExecutionScope } from "../Effects.js"
+import { MissingTurnId, PluginConflict, PluginError } from "../Errors.js"
 import type { SessionId, TriggerHandle, TurnId } from "../Identifiers.js"
 import { Ids } from "../Ids.js"
-import type { LashSession, OpenSessionError, SessionReadView, TurnError } from "../LashCore.js"
 import type { Json } from "../Json.js"
+import type { LashSession, OpenSessionError, SessionReadView, TurnError } from "../LashCore.js"
 import { type SessionPolicy, TokenUsage, TokenUsageOps } from "../Model.js"
 import type { PluginSessionContext } from "../Plugin.js"
 import type { CausalRef, CompletedClaim, Message, PluginOptions, RuntimeCommit, SessionRelation } from "../Session.js"
 import { ToolCallRecord, type TurnInput, TurnIssue, TurnOutcome, TurnOutput } from "../Turn.js"
 import { TurnDelta } from "./delta.js"
-import { type BuiltPlugins, buildPlugins, snapshotPlugins } from "./pluginHost.js"
+import { buildPlugins, type BuiltPlugins, snapshotPlugins } from "./pluginHost.js"
 import type { Protocol } from "./protocol.js"
 import type { QueuedDriver } from "./queued.js"
-import { publicRegistration } from "./triggers.js"
 import type { CoreRuntime } from "./runtime.js"
 import {
   activeMessages,
@@ -27,11 +26,12 @@ import {
   fromPersisted,
   graphOf,
   loadOrCreate,
-  withFullHistory,
   policyOf,
-  type SessionState
+  type SessionState,
+  withFullHistory
 } from "./sessionState.js"
 import { buildCatalog, type ToolCatalog } from "./toolCatalog.js"
+import { publicRegistration } from "./triggers.js"
 
 /** A runtime over one session: its state, plugins and tool catalog. */
 export interface SessionRuntime {
@@ -71,7 +71,7 @@ const makeView = (state: SessionState): SessionReadView => ({
   messages: activeMessages(state.nodes, state.leafNodeId)
 })
 
-/** Opens a runtime over a session (architecture §3.2 steps 1–5). */
+/** Opens a runtime over a session (docs/architecture.md, "Opening a session" steps 1–5). */
 export const openRuntime = (
   core: CoreRuntime,
   sessionId: SessionId,
@@ -83,7 +83,7 @@ export const openRuntime = (
     readonly policy?: SessionPolicy
   }
 ): Effect.Effect<SessionRuntime, OpenSessionError> =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const stored = yield* loadOrCreate(core, sessionId, options)
     const state = fromPersisted(core, stored, options.pluginOptions)
     const parentSessionId = state.relation.type === "child" ? state.relation.parentSessionId : undefined
@@ -95,7 +95,9 @@ export const openRuntime = (
     }
     const withParent = parentSessionId === undefined ? base : { ...base, parentSessionId }
     const plugins = yield* buildPlugins(
-      state.checkpoint.pluginSnapshot === undefined ? withParent : { ...withParent, snapshot: state.checkpoint.pluginSnapshot }
+      state.checkpoint.pluginSnapshot === undefined
+        ? withParent
+        : { ...withParent, snapshot: state.checkpoint.pluginSnapshot }
     )
     const built = buildCatalog(plugins.tools)
     if (built._tag === "DuplicateTool") {
@@ -157,7 +159,7 @@ const committedTurn = (state: SessionState, turnId: TurnId): TurnOutput | undefi
 
 /** Reloads the session when the store's head is newer than the runtime's (another writer committed). */
 const refresh = (core: CoreRuntime, rt: SessionRuntime) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const current = yield* Ref.get(rt.state)
     const head = yield* core.store.loadHead(rt.sessionId)
     if (Option.isNone(head) || head.value.headRevision === current.headRevision) return current
@@ -175,7 +177,7 @@ export const runTurn = (
   protocol: Protocol,
   plan: TurnPlan
 ): Effect.Effect<TurnOutput, TurnError> =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     if (core.controller.kind === "journaled" && plan.turnId === undefined) {
       return yield* Effect.fail(new MissingTurnId({ sessionId: rt.sessionId }))
     }
@@ -183,14 +185,19 @@ export const runTurn = (
     const locked = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       plan.lockHeld === true ? effect : core.withSessionLock(rt.sessionId, effect)
     return yield* locked(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         // A reopened session holds only its recent path; the model needs all of it (loaded once, then kept).
         const state = yield* Effect.flatMap(refresh(core, rt), (s) => withFullHistory(core, s))
         const replayed = committedTurn(state, turnId)
         if (replayed !== undefined) return replayed
         const policy = policyOf(state)
         const clock = yield* Effect.clock
-        const delta = new TurnDelta(turnId, state.leafNodeId, state.currentFrameId, () => clock.unsafeCurrentTimeMillis())
+        const delta = new TurnDelta(
+          turnId,
+          state.leafNodeId,
+          state.currentFrameId,
+          () => clock.unsafeCurrentTimeMillis()
+        )
         for (const cause of plan.causes ?? []) {
           const { text, ...message } = cause.message
           delta.message({
@@ -212,32 +219,33 @@ export const runTurn = (
           }
         }
         const history = activeMessages(state.nodes, state.leafNodeId)
-        const result =
-          aborted !== undefined
-            ? {
-                outcome: { type: "stopped" as const, stop: "plugin_abort" as const },
-                toolCalls: [],
-                usage: TokenUsageOps.zero,
-                issues: [{ code: "plugin_abort", message: aborted }]
-              }
-            : yield* Effect.gen(function* () {
-                const scoped = yield* core.controller.scoped(plan.scope ?? { type: "turn", sessionId: rt.sessionId, turnId })
-                const provider = yield* core.provider.resolve(policy.providerId)
-                return yield* protocol({
-                  core,
-                  state,
-                  turnId,
-                  turnIndex: state.checkpoint.turnIndex,
-                  scoped,
-                  delta,
-                  history,
-                  catalog: rt.catalog,
-                  plugins: rt.plugins,
-                  provider,
-                  policy,
-                  maxIterations: plan.maxIterations ?? policy.maxIterations ?? core.cfg.maxIterations
-                })
-              })
+        const result = aborted !== undefined
+          ? {
+            outcome: { type: "stopped" as const, stop: "plugin_abort" as const },
+            toolCalls: [],
+            usage: TokenUsageOps.zero,
+            issues: [{ code: "plugin_abort", message: aborted }]
+          }
+          : yield* Effect.gen(function*() {
+            const scoped = yield* core.controller.scoped(
+              plan.scope ?? { type: "turn", sessionId: rt.sessionId, turnId }
+            )
+            const provider = yield* core.provider.resolve(policy.providerId)
+            return yield* protocol({
+              core,
+              state,
+              turnId,
+              turnIndex: state.checkpoint.turnIndex,
+              scoped,
+              delta,
+              history,
+              catalog: rt.catalog,
+              plugins: rt.plugins,
+              provider,
+              policy,
+              maxIterations: plan.maxIterations ?? policy.maxIterations ?? core.cfg.maxIterations
+            })
+          })
         delta.protocol(core.cfg.raw.mode === "rlm" ? "rlm" : "standard", {
           type: TURN_END,
           turnId,
@@ -267,15 +275,13 @@ export const runTurn = (
           config: state.config,
           frames,
           currentFrameId: state.currentFrameId,
-          graph:
-            delta.nodes.length > 0
-              ? { type: "append", nodes: delta.nodes, ...(leafNodeId === undefined ? {} : { leafNodeId }) }
-              : { type: "unchanged", ...(leafNodeId === undefined ? {} : { leafNodeId }) },
+          graph: delta.nodes.length > 0
+            ? { type: "append", nodes: delta.nodes, ...(leafNodeId === undefined ? {} : { leafNodeId }) }
+            : { type: "unchanged", ...(leafNodeId === undefined ? {} : { leafNodeId }) },
           checkpoint,
-          usageDeltas:
-            result.usage.input + result.usage.output > 0
-              ? [{ source: rt.purpose, model: policy.model.id, usage: result.usage }]
-              : [],
+          usageDeltas: result.usage.input + result.usage.output > 0
+            ? [{ source: rt.purpose, model: policy.model.id, usage: result.usage }]
+            : [],
           completedClaims: plan.completedClaims ?? []
         }
         const commit: RuntimeCommit = { ...body, turnStamp: { turnId, hash: Ids.turnStampHash(body) } }
@@ -283,17 +289,16 @@ export const runTurn = (
           Effect.tapErrorTag("HeadRevisionConflict", () => refresh(core, rt)),
           Effect.withSpan("lash.commit")
         )
-        const next: SessionState =
-          committed.headRevision === state.headRevision + 1
-            ? {
-                ...state,
-                headRevision: committed.headRevision,
-                frames,
-                checkpoint,
-                nodes: [...state.nodes, ...delta.nodes],
-                leafNodeId
-              }
-            : yield* refresh(core, rt)
+        const next: SessionState = committed.headRevision === state.headRevision + 1
+          ? {
+            ...state,
+            headRevision: committed.headRevision,
+            frames,
+            checkpoint,
+            nodes: [...state.nodes, ...delta.nodes],
+            leafNodeId
+          }
+          : yield* refresh(core, rt)
         yield* Ref.set(rt.state, next)
         rt.view = makeView(next)
         const output = new TurnOutput({
@@ -316,7 +321,12 @@ export const runTurn = (
   })
 
 /** The public session value over a runtime. */
-export const sessionHandle = (core: CoreRuntime, rt: SessionRuntime, protocol: Protocol, queued: QueuedDriver): LashSession => ({
+export const sessionHandle = (
+  core: CoreRuntime,
+  rt: SessionRuntime,
+  protocol: Protocol,
+  queued: QueuedDriver
+): LashSession => ({
   sessionId: rt.sessionId,
   turn: (input, options) => ({
     run: runTurn(core, rt, protocol, {
@@ -328,7 +338,7 @@ export const sessionHandle = (core: CoreRuntime, rt: SessionRuntime, protocol: P
   readView: () => rt.view,
   queuedWork: core.store.listQueued(rt.sessionId),
   enqueue: (input, options) =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
       return yield* core.store.enqueue({
         sessionId: rt.sessionId,

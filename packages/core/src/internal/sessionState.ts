@@ -56,7 +56,7 @@ export const currentFrame = (state: SessionState): AgentFrame =>
 export const policyOf = (state: SessionState): SessionPolicy => currentFrame(state).assignment.policy
 
 /**
- * Restores a session from its stored form (architecture §3.2 step 2): a root session takes its policy from the live
+ * Restores a session from its stored form (docs/architecture.md, "Opening a session" step 2): a root session takes its policy from the live
  * config except `providerId`, which keeps its stored value; a child keeps its stored policy.
  */
 export const fromPersisted = (
@@ -69,18 +69,19 @@ export const fromPersisted = (
     model: stored.config.model,
     providerId: stored.config.providerId
   }
-  const livePolicy: SessionPolicy =
-    stored.relation.type === "root"
-      ? { model: core.cfg.raw.model, providerId: stored.config.providerId, maxIterations: core.cfg.maxIterations }
-      : storedPolicy
+  const livePolicy: SessionPolicy = stored.relation.type === "root"
+    ? { model: core.cfg.raw.model, providerId: stored.config.providerId, maxIterations: core.cfg.maxIterations }
+    : storedPolicy
   const frame: AgentFrame = storedFrame
     ? { ...storedFrame, assignment: { ...storedFrame.assignment, policy: livePolicy } }
     : {
-        frameId: MAIN_FRAME,
-        assignment: { policy: livePolicy, pluginOptions: pluginOptions ?? { plugins: {} } },
-        protocolOptions: { mode: core.cfg.raw.mode }
-      }
-  const frames = stored.frames.length === 0 ? [frame] : stored.frames.map((f) => (f.frameId === frame.frameId ? frame : f))
+      frameId: MAIN_FRAME,
+      assignment: { policy: livePolicy, pluginOptions: pluginOptions ?? { plugins: {} } },
+      protocolOptions: { mode: core.cfg.raw.mode }
+    }
+  const frames = stored.frames.length === 0
+    ? [frame]
+    : stored.frames.map((f) => (f.frameId === frame.frameId ? frame : f))
   return {
     sessionId: stored.sessionId,
     headRevision: stored.headRevision,
@@ -96,8 +97,11 @@ export const fromPersisted = (
 }
 
 /** `loadHead` plus the newest {@link HISTORY_WINDOW} nodes of the active path: cost independent of history. */
-const loadRecent = (core: CoreRuntime, sessionId: SessionId): Effect.Effect<Option.Option<LoadedSession>, StoreError | SessionNotFound> =>
-  Effect.gen(function* () {
+const loadRecent = (
+  core: CoreRuntime,
+  sessionId: SessionId
+): Effect.Effect<Option.Option<LoadedSession>, StoreError | SessionNotFound> =>
+  Effect.gen(function*() {
     const head = yield* core.store.loadHead(sessionId)
     if (Option.isNone(head)) return Option.none()
     const { leafNodeId, nodeCount: _count, ...rest } = head.value
@@ -107,18 +111,24 @@ const loadRecent = (core: CoreRuntime, sessionId: SessionId): Effect.Effect<Opti
   })
 
 /** The whole active path of a state whose window is partial (a turn needs all of it). */
-export const withFullHistory = (core: CoreRuntime, state: SessionState): Effect.Effect<SessionState, StoreError | SessionNotFound> =>
+export const withFullHistory = (
+  core: CoreRuntime,
+  state: SessionState
+): Effect.Effect<SessionState, StoreError | SessionNotFound> =>
   state.hasMoreHistory
-    ? Effect.map(core.store.loadPath(state.sessionId, { limit: Number.MAX_SAFE_INTEGER }), (path) => ({ ...state, nodes: path.nodes, hasMoreHistory: false }))
+    ? Effect.map(
+      core.store.loadPath(state.sessionId, { limit: Number.MAX_SAFE_INTEGER }),
+      (path) => ({ ...state, nodes: path.nodes, hasMoreHistory: false })
+    )
     : Effect.succeed(state)
 
-/** Loads a session, creating it first when asked (architecture §3.2 step 1). */
+/** Loads a session, creating it first when asked (docs/architecture.md, "Opening a session" step 1). */
 export const loadOrCreate = (
   core: CoreRuntime,
   sessionId: SessionId,
   options: { readonly create: boolean; readonly relation?: SessionRelation; readonly policy?: SessionPolicy }
 ): Effect.Effect<LoadedSession, StoreError | SessionNotFound> =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const found = yield* loadRecent(core, sessionId)
     if (Option.isSome(found)) return found.value
     if (!options.create) return yield* Effect.fail(new SessionNotFound({ sessionId }))
@@ -139,7 +149,10 @@ export const loadOrCreate = (
   })
 
 /** The active path: the chain of nodes from the leaf back to the root, root first. */
-export const activePath = (nodes: ReadonlyArray<SessionNode>, leafNodeId: string | undefined): ReadonlyArray<SessionNode> => {
+export const activePath = (
+  nodes: ReadonlyArray<SessionNode>,
+  leafNodeId: string | undefined
+): ReadonlyArray<SessionNode> => {
   if (leafNodeId === undefined) return []
   const byId = new Map(nodes.map((n) => [n.nodeId, n] as const))
   const path: Array<SessionNode> = []
@@ -152,7 +165,10 @@ export const activePath = (nodes: ReadonlyArray<SessionNode>, leafNodeId: string
 }
 
 /** The messages of the active path, without transient plugin messages, de-duplicated by id. */
-export const activeMessages = (nodes: ReadonlyArray<SessionNode>, leafNodeId: string | undefined): ReadonlyArray<Message> => {
+export const activeMessages = (
+  nodes: ReadonlyArray<SessionNode>,
+  leafNodeId: string | undefined
+): ReadonlyArray<Message> => {
   const seen = new Set<string>()
   const out: Array<Message> = []
   for (const node of activePath(nodes, leafNodeId)) {

@@ -1,5 +1,5 @@
 /**
- * Standard mode: native tool calling (architecture §3.3). The model's tool calls are validated against each tool's
+ * Standard mode: native tool calling (docs/architecture.md, "Standard turns"). The model's tool calls are validated against each tool's
  * input schema, executed as `tool_call` effects, and their results fed back, until the model answers in prose or
  * the iteration limit is reached.
  *
@@ -17,7 +17,7 @@ import { runToolCall } from "./toolCatalog.js"
 
 /** The standard protocol. */
 export const standardProtocol: Protocol = (input) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const { core, delta, catalog } = input
     const tools = catalog.list.map((entry) => ({
       name: entry.manifest.name,
@@ -93,12 +93,25 @@ export const standardProtocol: Protocol = (input) =>
       })
       for (const r of records) {
         if (r.result.type === "ok" && r.result.control?.type === "finish") {
-          return { outcome: { type: "finished", finish: { type: "tool_value", toolName: r.toolName, value: r.result.control.value } }, toolCalls, usage, issues }
+          return {
+            outcome: {
+              type: "finished",
+              finish: { type: "tool_value", toolName: r.toolName, value: r.result.control.value }
+            },
+            toolCalls,
+            usage,
+            issues
+          }
         }
         if (r.result.type === "ok" && r.result.control?.type === "fail") {
           const { code, message, raw } = r.result.control.failure
           const value = raw === undefined ? { code, message } : { code, message, raw }
-          return { outcome: { type: "stopped", stop: { type: "tool_error", toolName: r.toolName, value } }, toolCalls, usage, issues }
+          return {
+            outcome: { type: "stopped", stop: { type: "tool_error", toolName: r.toolName, value } },
+            toolCalls,
+            usage,
+            issues
+          }
         }
       }
     }

@@ -8,11 +8,18 @@ import { Canonical } from "@lash/lashlang"
 import { Cause, Clock, Effect, Either, Option, Schema } from "effect"
 import type { ScopedEffects } from "../EffectController.js"
 import type { EffectReplayConflict, StoreError } from "../Errors.js"
-import type { ToolCallRecord } from "../Turn.js"
 import type { Json } from "../Json.js"
 import * as JsonSchema from "../JsonSchema.js"
-import { type PreparedToolCall, type ToolContext, type ToolContract, type ToolManifest, ToolResult, ToolResults } from "../Tool.js"
+import {
+  type PreparedToolCall,
+  type ToolContext,
+  type ToolContract,
+  type ToolManifest,
+  ToolResult,
+  ToolResults
+} from "../Tool.js"
 import type { ToolProvider } from "../Tools.js"
+import type { ToolCallRecord } from "../Turn.js"
 
 /** One resolved tool. */
 export interface CatalogEntry {
@@ -52,7 +59,10 @@ export const buildCatalog = (
       if (contract === undefined) {
         return { _tag: "UnsupportedToolSchema", name: manifest.name, problems: ["the provider has no contract for it"] }
       }
-      const problems = [...JsonSchema.checkSupported(contract.inputSchema), ...JsonSchema.checkSupported(contract.outputSchema)]
+      const problems = [
+        ...JsonSchema.checkSupported(contract.inputSchema),
+        ...JsonSchema.checkSupported(contract.outputSchema)
+      ]
       if (problems.length > 0) return { _tag: "UnsupportedToolSchema", name: manifest.name, problems }
       entries.set(manifest.name, { manifest, contract, provider })
     }
@@ -82,7 +92,9 @@ export const prepareCall = (
   if (issues.length > 0) {
     return Effect.succeed({
       _tag: "Rejected",
-      result: ToolResults.failure("invalid_tool_args", `invalid arguments for ${call.toolName}: ${issues.join("; ")}`, [...issues])
+      result: ToolResults.failure("invalid_tool_args", `invalid arguments for ${call.toolName}: ${issues.join("; ")}`, [
+        ...issues
+      ])
     })
   }
   const base: PreparedToolCall = {
@@ -105,20 +117,25 @@ export const executePrepared = (
   call: PreparedToolCall,
   ctx: ToolContext
 ): Effect.Effect<{ readonly result: ToolResult; readonly durationMs: number }> =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const start = yield* Clock.currentTimeMillis
     const result = yield* entry.provider
       .execute({ callId: call.callId, toolId: call.toolId, name: call.toolName, args: call.args, context: ctx })
       .pipe(
         Effect.catchAllDefect((defect) =>
-          Effect.succeed(ToolResults.failure("tool_defect", `tool ${call.toolName} crashed: ${Cause.pretty(Cause.die(defect))}`))
+          Effect.succeed(
+            ToolResults.failure("tool_defect", `tool ${call.toolName} crashed: ${Cause.pretty(Cause.die(defect))}`)
+          )
         )
       )
     const end = yield* Clock.currentTimeMillis
     // Tool values cross the journal and the session store as canonical JSON; anything else is a tool bug.
     const canonical = Canonical.canonicalJson(result)
     const checked = Either.isLeft(canonical)
-      ? ToolResults.failure("non_canonical_value", `tool ${call.toolName} returned a non-JSON value: ${canonical.left.message}`)
+      ? ToolResults.failure(
+        "non_canonical_value",
+        `tool ${call.toolName} returned a non-JSON value: ${canonical.left.message}`
+      )
       : result
     return { result: checked, durationMs: Math.max(0, end - start) }
   })
@@ -139,7 +156,7 @@ export const runToolCall = (p: {
   readonly call: { readonly callId: string; readonly toolName: string; readonly args: Json }
   readonly context: Omit<ToolContext, "callId" | "replayKey" | "attempt">
 }): Effect.Effect<ToolCallRecord, EffectReplayConflict | StoreError> =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const replayKey = `${p.parentKey}:tool:${p.call.callId}`
     const ctx: ToolContext = { ...p.context, callId: p.call.callId, attempt: 1, replayKey }
     const prepared = yield* prepareCall(p.catalog, p.call, ctx)

@@ -1,5 +1,5 @@
 /**
- * Trigger emit and delivery start (architecture §3.7), shared by `core.triggers().emit` and the worker sweep.
+ * Trigger emit and delivery start (docs/architecture.md, "Triggers"), shared by `core.triggers().emit` and the worker sweep.
  *
  * @internal
  */
@@ -70,19 +70,38 @@ export const publicRegistration = (sub: TriggerSubscriptionRecord): TriggerRegis
 
 const argsOf = (sub: TriggerSubscriptionRecord, payload: Json): Record<string, Json> => {
   const args: Record<string, Json> = {}
-  for (const [name, entry] of Object.entries(sub.inputTemplate)) args[name] = entry.type === "event" ? payload : entry.value
+  for (const [name, entry] of Object.entries(sub.inputTemplate)) {
+    args[name] = entry.type === "event"
+      ? payload
+      : entry.value
+  }
   return args
 }
 
-const failDelivery = (core: CoreRuntime, reservation: TriggerDeliveryReservation, occurrence: TriggerOccurrenceRecord, code: string, message: string, raw: Json) =>
-  Effect.gen(function* () {
+const failDelivery = (
+  core: CoreRuntime,
+  reservation: TriggerDeliveryReservation,
+  occurrence: TriggerOccurrenceRecord,
+  code: string,
+  message: string,
+  raw: Json
+) =>
+  Effect.gen(function*() {
     const sub = reservation.subscription
     const reg = ProcessRegistration.make({
       id: reservation.processId,
       input: { type: "external", metadata: { subscriptionId: sub.subscriptionId } },
-      provenance: { originator: sub.registrant, causedBy: { type: "trigger_occurrence", occurrenceId: occurrence.occurrenceId } }
+      provenance: {
+        originator: sub.registrant,
+        causedBy: { type: "trigger_occurrence", occurrenceId: occurrence.occurrenceId }
+      }
     })
-    yield* core.registry.register(reg).pipe(Effect.catchTags({ ProcessRegistrationConflict: () => Effect.void, InvalidProcessRegistration: () => Effect.void }))
+    yield* core.registry.register(reg).pipe(
+      Effect.catchTags({
+        ProcessRegistrationConflict: () => Effect.void,
+        InvalidProcessRegistration: () => Effect.void
+      })
+    )
     yield* core.registry
       .completeAsHost(reservation.processId, { type: "failure", code, message, raw })
       .pipe(Effect.catchTags({ ProcessEventRejected: () => Effect.void, ProcessNotFound: () => Effect.void }))
@@ -98,24 +117,34 @@ export const startDelivery = (
   reservation: TriggerDeliveryReservation,
   occurrence: TriggerOccurrenceRecord
 ): Effect.Effect<{ readonly registered: boolean }, StoreError | EffectReplayConflict> =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const sub = reservation.subscription
     const issues = JsonSchema.validate(sub.payloadSchema, occurrence.payload)
     if (issues.length > 0) {
-      yield* failDelivery(core, reservation, occurrence, "trigger_payload_invalid", `payload does not match ${sub.sourceType}: ${issues.join("; ")}`, [...issues])
+      yield* failDelivery(
+        core,
+        reservation,
+        occurrence,
+        "trigger_payload_invalid",
+        `payload does not match ${sub.sourceType}: ${issues.join("; ")}`,
+        [...issues]
+      )
       return { registered: false }
     }
     const target = sub.target
-    const input =
-      target.type === "engine" && typeof target.payload === "object" && target.payload !== null && !Array.isArray(target.payload)
-        ? { ...target, payload: { ...(target.payload as Record<string, Json>), args: argsOf(sub, occurrence.payload) } }
-        : target
+    const input = target.type === "engine" && typeof target.payload === "object" && target.payload !== null &&
+        !Array.isArray(target.payload)
+      ? { ...target, payload: { ...(target.payload as Record<string, Json>), args: argsOf(sub, occurrence.payload) } }
+      : target
     const reg = ProcessRegistration.make({
       id: reservation.processId,
       input,
       identity: sub.targetIdentity,
       eventTypes: sub.eventTypes,
-      provenance: { originator: sub.registrant, causedBy: { type: "trigger_occurrence", occurrenceId: occurrence.occurrenceId } },
+      provenance: {
+        originator: sub.registrant,
+        causedBy: { type: "trigger_occurrence", occurrenceId: occurrence.occurrenceId }
+      },
       envRef: sub.envRef,
       ...(sub.wakeTarget === undefined ? {} : { wakeTarget: sub.wakeTarget })
     })
@@ -129,10 +158,13 @@ export const startDelivery = (
           command: { op: "start", registrationHash: Ids.registrationHash(reg) }
         },
         processStartCodec,
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const { record } = yield* core.registry.register(reg)
           if (sub.wakeTarget !== undefined) {
-            yield* core.registry.grantHandle(sub.wakeTarget, reg.id, { kind: reg.identity.kind, ...(sub.name === undefined ? {} : { label: sub.name }) })
+            yield* core.registry.grantHandle(sub.wakeTarget, reg.id, {
+              kind: reg.identity.kind,
+              ...(sub.name === undefined ? {} : { label: sub.name })
+            })
           }
           return record
         })
@@ -141,13 +173,19 @@ export const startDelivery = (
     if (Either.isRight(registration)) return { registered: true }
     const error = registration.left
     if (error._tag === "InvalidProcessRegistration") {
-      yield* failDelivery(core, reservation, occurrence, "trigger_registration_invalid", `registration rejected: ${error.reason}`, { reason: error.reason })
+      yield* failDelivery(
+        core,
+        reservation,
+        occurrence,
+        "trigger_registration_invalid",
+        `registration rejected: ${error.reason}`,
+        { reason: error.reason }
+      )
       return { registered: false }
     }
     if (error._tag === "ProcessRegistrationConflict") return { registered: false }
     return yield* Effect.fail(error)
   })
-
 
 /** The failure recorded for a delivery, read back from its process row. */
 const deliveryFailure = (core: CoreRuntime, reservation: TriggerDeliveryReservation) =>
@@ -165,7 +203,11 @@ const deliveryFailure = (core: CoreRuntime, reservation: TriggerDeliveryReservat
       }
       if (output.code === "trigger_registration_invalid") {
         const reason = (output.raw as { readonly reason?: Json } | undefined)?.reason
-        return { type: "registration_rejected", tag: "InvalidProcessRegistration", ...(typeof reason === "string" ? { reason } : {}) }
+        return {
+          type: "registration_rejected",
+          tag: "InvalidProcessRegistration",
+          ...(typeof reason === "string" ? { reason } : {})
+        }
       }
       return "started"
     }
@@ -180,7 +222,7 @@ export type EmitError =
   | InvalidExecutionScope
   | EffectReplayConflict
 
-/** `core.triggers().emit` (architecture §3.7). */
+/** `core.triggers().emit` (docs/architecture.md, "Triggers"). */
 export const emit = (
   core: CoreRuntime,
   request: TriggerOccurrenceRequest,
@@ -188,18 +230,24 @@ export const emit = (
   /** Hands the processes this emit registered to the worker (targeted, not a sweep). */
   poke: (processIds: ReadonlyArray<ProcessId>) => Effect.Effect<void>
 ): Effect.Effect<TriggerEmitReport, EmitError> =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     if (request.sourceType.length === 0) return yield* Effect.fail(new InvalidTriggerRequest({ field: "sourceType" }))
     if (request.sourceKey.length === 0) return yield* Effect.fail(new InvalidTriggerRequest({ field: "sourceKey" }))
-    if (request.idempotencyKey.length === 0) return yield* Effect.fail(new InvalidTriggerRequest({ field: "idempotencyKey" }))
-    const scoped = yield* core.controller.scoped(scope ?? { type: "runtime_operation", operationId: `trigger:${request.idempotencyKey}` })
+    if (request.idempotencyKey.length === 0) {
+      return yield* Effect.fail(new InvalidTriggerRequest({ field: "idempotencyKey" }))
+    }
+    const scoped = yield* core.controller.scoped(
+      scope ?? { type: "runtime_operation", operationId: `trigger:${request.idempotencyKey}` }
+    )
     const occurrence = yield* core.triggers.recordOccurrence(request)
     const reservations = yield* core.triggers.reserveDeliveries(occurrence.occurrenceId)
     const registered = new Set<ProcessId>()
     const conflicts = new Set<string>()
     for (const reservation of reservations) {
       const exists = yield* Effect.either(core.registry.get(reservation.processId))
-      if (exists._tag === "Right" && !(exists.right.input.type === "external" && exists.right.status.state === "running")) continue
+      if (
+        exists._tag === "Right" && !(exists.right.input.type === "external" && exists.right.status.state === "running")
+      ) continue
       const started = yield* startDelivery(core, scoped, reservation, occurrence)
       if (started.registered) registered.add(reservation.processId)
       else {
@@ -209,7 +257,9 @@ export const emit = (
     }
     if (registered.size > 0) yield* poke([...registered])
     const started: Array<ProcessId> = []
-    const failures: Array<{ subscriptionId: TriggerSubscriptionRecord["subscriptionId"]; error: TriggerDeliveryError }> = []
+    const failures: Array<
+      { subscriptionId: TriggerSubscriptionRecord["subscriptionId"]; error: TriggerDeliveryError }
+    > = []
     for (const reservation of reservations) {
       // A start this emit just committed is a started delivery (every failed start returns registered: false):
       // no need to read its row back.
@@ -220,10 +270,17 @@ export const emit = (
           subscriptionId: reservation.subscription.subscriptionId,
           error: { type: "registration_rejected", tag: "ProcessRegistrationConflict" }
         })
-      } else if (verdict !== "started") failures.push({ subscriptionId: reservation.subscription.subscriptionId, error: verdict })
+      } else if (verdict !== "started") {
+        failures.push({ subscriptionId: reservation.subscription.subscriptionId, error: verdict })
+      }
     }
     if (reservations.length > 0 && started.length === 0) {
-      return yield* Effect.fail(new TriggerDeliveryFailed({ occurrenceId: occurrence.occurrenceId, failures: failures as unknown as ReadonlyArray<Json> }))
+      return yield* Effect.fail(
+        new TriggerDeliveryFailed({
+          occurrenceId: occurrence.occurrenceId,
+          failures: failures as unknown as ReadonlyArray<Json>
+        })
+      )
     }
     return { occurrenceId: occurrence.occurrenceId, startedProcessIds: started, failures }
   }).pipe(Effect.withSpan("lash.trigger.emit"))

@@ -1,12 +1,13 @@
 /**
- * The worker (architecture §3.8, §3.10): claims runnable processes under a lease, rebuilds what each needs from
+ * The worker (docs/architecture.md, "The worker"): claims runnable processes under a lease, rebuilds what each needs from
  * persisted state alone, renews the lease while it runs, and writes the terminal result fenced by the lease.
  *
  * @internal
  */
 import { Cause, Duration, Effect, Exit, FiberSet, Ref, Schedule } from "effect"
 import type { ScopedEffects } from "../EffectController.js"
-import { LeaseLost, type ProcessEnvNotFound, type StoreError } from "../Errors.js"
+import type { LeaseLost } from "../Errors.js"
+import { type ProcessEnvNotFound, type StoreError } from "../Errors.js"
 import type { ProcessId, SessionId, TurnId } from "../Identifiers.js"
 import type { Json } from "../Json.js"
 import {
@@ -25,6 +26,7 @@ import type { QueuedDriver } from "./queued.js"
 import type { CoreRuntime } from "./runtime.js"
 import { openRuntime, runTurn } from "./session.js"
 import { buildCatalog, runToolCall, type ToolCatalog } from "./toolCatalog.js"
+import type { UnstartedDelivery } from "./triggers.js"
 
 /** What an engine run receives. */
 export interface EngineContext {
@@ -84,24 +86,31 @@ type EnvCache = Map<string, ProcessExecutionEnvSpec>
 const ENV_CACHE_SIZE = 256
 
 const loadEnv = (core: CoreRuntime, cache: EnvCache, record: ProcessRecord) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const envRef = record.envRef
-    if (envRef === undefined) return yield* Effect.fail(new ProcessFailure("process_env_missing", `process ${record.id} has no env ref`))
+    if (envRef === undefined) {
+      return yield* Effect.fail(new ProcessFailure("process_env_missing", `process ${record.id} has no env ref`))
+    }
     const cached = cache.get(envRef)
     if (cached !== undefined) return cached
     const spec = yield* loadProcessExecutionEnv(envRef).pipe(
       Effect.provideService(ProcessEnvStore, core.envs),
       Effect.catchTag("ProcessEnvNotFound", (e: ProcessEnvNotFound) =>
-        Effect.fail(new ProcessFailure("process_env_missing", `env ${e.envRef} not found`))
-      )
+        Effect.fail(new ProcessFailure("process_env_missing", `env ${e.envRef} not found`)))
     )
-    if (cache.size >= ENV_CACHE_SIZE) cache.delete(cache.keys().next().value!)
+    if (cache.size >= ENV_CACHE_SIZE) {
+      cache.delete(cache.keys().next().value!)
+    }
     cache.set(envRef, spec)
     return spec
   })
 
-const rebuildFor = (core: CoreRuntime, envs: EnvCache, record: ProcessRecord): Effect.Effect<ProcessRebuild, ProcessFailure | StoreError> =>
-  Effect.gen(function* () {
+const rebuildFor = (
+  core: CoreRuntime,
+  envs: EnvCache,
+  record: ProcessRecord
+): Effect.Effect<ProcessRebuild, ProcessFailure | StoreError> =>
+  Effect.gen(function*() {
     const env = yield* loadEnv(core, envs, record)
     // Every plugin the env was captured with must be installed here: a worker never runs with a silently smaller
     // surface than the one the process was created under.
@@ -111,28 +120,45 @@ const rebuildFor = (core: CoreRuntime, envs: EnvCache, record: ProcessRecord): E
       return yield* Effect.fail(
         new ProcessFailure(
           "process_plugin_missing",
-          `process ${record.id} needs plugin${missing.length > 1 ? "s" : ""} ${missing.map((m) => `"${m}"`).join(", ")}, not installed in this runtime`,
+          `process ${record.id} needs plugin${missing.length > 1 ? "s" : ""} ${
+            missing.map((m) => `"${m}"`).join(", ")
+          }, not installed in this runtime`,
           { missingPlugins: missing }
         )
       )
     }
     const sessionId = `ephemeral:${record.id}` as SessionId
-    const plugins = yield* buildPlugins({ plugins: core.plugins, sessionId, purpose: "process", pluginOptions: env.pluginOptions }).pipe(
-      Effect.catchAll((e) => Effect.fail(new ProcessFailure("process_plugin_failed", `plugin rebuild failed: ${e.message}`)))
+    const plugins = yield* buildPlugins({
+      plugins: core.plugins,
+      sessionId,
+      purpose: "process",
+      pluginOptions: env.pluginOptions
+    }).pipe(
+      Effect.catchAll((e) =>
+        Effect.fail(new ProcessFailure("process_plugin_failed", `plugin rebuild failed: ${e.message}`))
+      )
     )
     const built = buildCatalog(plugins.tools)
-    if (built._tag !== "Ok") return yield* Effect.fail(new ProcessFailure("process_plugin_failed", `tool catalog rebuild failed: ${built.name}`))
+    if (built._tag !== "Ok") {
+      return yield* Effect.fail(
+        new ProcessFailure("process_plugin_failed", `tool catalog rebuild failed: ${built.name}`)
+      )
+    }
     return { env, catalog: built.catalog }
   })
 
 const runToolCallProcess = (ctx: EngineContext) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const input = ctx.record.input
     if (input.type !== "tool_call") return yield* Effect.die("not a tool_call process")
     const { catalog } = yield* ctx.rebuild
     const call = input.call
     if (!catalog.entries.has(call.toolName)) {
-      return { type: "failure", code: "tool_unavailable", message: `unknown tool "${call.toolName}"` } as ProcessAwaitOutput
+      return {
+        type: "failure",
+        code: "tool_unavailable",
+        message: `unknown tool "${call.toolName}"`
+      } as ProcessAwaitOutput
     }
     const record = yield* runToolCall({
       catalog,
@@ -148,7 +174,7 @@ const runToolCallProcess = (ctx: EngineContext) =>
   })
 
 const runSessionTurnProcess = (ctx: EngineContext) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const input = ctx.record.input
     if (input.type !== "session_turn") return yield* Effect.die("not a session_turn process")
     const { core } = ctx
@@ -157,17 +183,19 @@ const runSessionTurnProcess = (ctx: EngineContext) =>
       ...request.policy,
       providerId: request.policy.providerId === "" ? core.provider.defaultProviderId : request.policy.providerId
     }
-    const relation =
-      request.relation.type === "child"
-        ? { ...request.relation, causedBy: { type: "process" as const, processId: ctx.record.id } }
-        : request.relation
+    const relation = request.relation.type === "child"
+      ? { ...request.relation, causedBy: { type: "process" as const, processId: ctx.record.id } }
+      : request.relation
     yield* core.store.create({ sessionId: request.sessionId, relation, policy })
     const rt = yield* openRuntime(core, request.sessionId, {
       create: false,
       purpose: "session",
       pluginOptions: request.pluginOptions
     })
-    const output = yield* runTurn(core, rt, ctx.drivers.protocol, { input: input.turnInput, turnId: ctx.record.id as string as TurnId })
+    const output = yield* runTurn(core, rt, ctx.drivers.protocol, {
+      input: input.turnInput,
+      turnId: ctx.record.id as string as TurnId
+    })
     if (output.outcome.type === "finished") {
       return {
         type: "success",
@@ -178,7 +206,9 @@ const runSessionTurnProcess = (ctx: EngineContext) =>
         }
       } as ProcessAwaitOutput
     }
-    if (output.outcome.stop === "cancelled") return { type: "cancelled", message: "child turn cancelled" } as ProcessAwaitOutput
+    if (output.outcome.stop === "cancelled") {
+      return { type: "cancelled", message: "child turn cancelled" } as ProcessAwaitOutput
+    }
     return {
       type: "failure",
       code: "session_turn_stopped",
@@ -192,7 +222,7 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
   const running = new Set<string>()
 
   const runProcess = (record: ProcessRecord): Effect.Effect<ProcessAwaitOutput, unknown> =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const scoped = yield* core.controller.scoped({ type: "process", processId: record.id })
       const ctx: EngineContext = {
         core,
@@ -212,7 +242,11 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
         case "engine": {
           const engine = engines.get(record.input.kind)
           if (engine === undefined) {
-            return { type: "failure", code: "process_engine_unknown", message: `no engine for kind ${record.input.kind}` } as ProcessAwaitOutput
+            return {
+              type: "failure",
+              code: "process_engine_unknown",
+              message: `no engine for kind ${record.input.kind}`
+            } as ProcessAwaitOutput
           }
           return yield* engine.run(ctx)
         }
@@ -220,7 +254,7 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
     })
 
   const runLeased = (lease: ProcessLease): Effect.Effect<void> =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const found = yield* Effect.either(core.registry.get(lease.processId))
       if (found._tag === "Left") {
         yield* Effect.logWarning(`process ${lease.processId} could not be read; its lease will expire`, found.left)
@@ -234,7 +268,7 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
       running.add(record.id)
       const latest = yield* Ref.make(lease)
       // A transient store error (a busy database) must not give the lease up: retry until the lease is really lost.
-      const renewOnce = Effect.gen(function* () {
+      const renewOnce = Effect.gen(function*() {
         const current = yield* Ref.get(latest)
         const renewed = yield* core.registry.renewLease(current, core.cfg.worker.leaseTtlMs)
         yield* Ref.set(latest, renewed)
@@ -264,11 +298,19 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
             Effect.succeed(
               e instanceof ProcessFailure
                 ? e.toOutput()
-                : ({ type: "failure", code: "process_recovery_failed", message: String((e as { message?: unknown })?.message ?? e) } as ProcessAwaitOutput)
+                : ({
+                  type: "failure",
+                  code: "process_recovery_failed",
+                  message: String((e as { message?: unknown })?.message ?? e)
+                } as ProcessAwaitOutput)
             )
           ),
           Effect.catchAllDefect((defect) =>
-            Effect.succeed<ProcessAwaitOutput>({ type: "failure", code: "process_recovery_failed", message: Cause.pretty(Cause.die(defect)) })
+            Effect.succeed<ProcessAwaitOutput>({
+              type: "failure",
+              code: "process_recovery_failed",
+              message: Cause.pretty(Cause.die(defect))
+            })
           )
         ),
         cancelWatch
@@ -281,8 +323,11 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
       }
       const current = yield* Ref.get(latest)
       yield* core.registry.completeWithLease(current, exit.value).pipe(
-        Effect.catchTag("LeaseLost", () => Effect.logWarning(`process ${record.id}: lease lost before the terminal write`)),
-        Effect.catchAll((e) => Effect.logWarning(`process ${record.id}: terminal write failed`, e))
+        Effect.catchTag("LeaseLost", () =>
+          Effect.logWarning(`process ${record.id}: lease lost before the terminal write`)),
+        Effect.catchAll((e) =>
+          Effect.logWarning(`process ${record.id}: terminal write failed`, e)
+        )
       )
     }).pipe(
       Effect.ensuring(Effect.sync(() => running.delete(lease.processId))),
@@ -296,7 +341,7 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
 
   /** Targeted recovery of one known process; a live lease (anyone's) stops quietly. */
   const recover = (processId: ProcessId): Effect.Effect<void> =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       const lease = yield* core.registry.claimLease(processId, yield* ownerId(), core.cfg.worker.leaseTtlMs)
       yield* fork(runLeased(lease))
     }).pipe(Effect.catchAll(() => Effect.void))
@@ -305,14 +350,18 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
     core.cfg.worker.maxConcurrent === undefined ? 64 : Math.min(64, core.cfg.worker.maxConcurrent - running.size)
 
   /** Unstarted deliveries first, then claim runnable processes while pages come back full. */
-  const sweep = (startDelivery: (p: import("./triggers.js").UnstartedDelivery) => Effect.Effect<void>) =>
-    Effect.gen(function* () {
+  const sweep = (startDelivery: (p: UnstartedDelivery) => Effect.Effect<void>) =>
+    Effect.gen(function*() {
       const unstarted = yield* core.triggers.listUnstartedDeliveries(64)
       for (const item of unstarted) yield* startDelivery(item)
       while (true) {
         const limit = freeSlots()
         if (limit <= 0) return
-        const leases = yield* core.registry.claimRunnable({ ownerId: yield* ownerId(), ttlMs: core.cfg.worker.leaseTtlMs, limit })
+        const leases = yield* core.registry.claimRunnable({
+          ownerId: yield* ownerId(),
+          ttlMs: core.cfg.worker.leaseTtlMs,
+          limit
+        })
         // Slots are taken before the fork, so overlapping sweeps never claim more than maxConcurrent.
         for (const lease of leases) {
           running.add(lease.processId)
@@ -327,4 +376,3 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
 
   return { recover, sweep, fork, running }
 }
-

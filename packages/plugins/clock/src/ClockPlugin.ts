@@ -15,10 +15,15 @@ export const ClockTick: NamedDataType = Either.getOrThrow(
 )
 
 /** The config of `clock.Alarm`: `at` is `HH:MM`, `tz` an IANA zone (default UTC). @since 0.1.0 */
-export const AlarmConfig: TypeExpr = TypeExpr.object([TypeExpr.field("at", TypeExpr.str), TypeExpr.field("tz", TypeExpr.str, { optional: true })])
+export const AlarmConfig: TypeExpr = TypeExpr.object([
+  TypeExpr.field("at", TypeExpr.str),
+  TypeExpr.field("tz", TypeExpr.str, { optional: true })
+])
 
 /** The Lashlang surface the plugin contributes. @since 0.1.0 */
-export const clockCatalog: HostCatalog = Either.getOrThrow(HostCatalog.addTriggerSource(HostCatalog.empty, ["clock", "Alarm"], AlarmConfig, ClockTick))
+export const clockCatalog: HostCatalog = Either.getOrThrow(
+  HostCatalog.addTriggerSource(HostCatalog.empty, ["clock", "Alarm"], AlarmConfig, ClockTick)
+)
 
 /**
  * The clock plugin. Install it in every runtime that registers or runs alarm-triggered processes (workers refuse

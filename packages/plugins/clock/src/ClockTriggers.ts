@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { type TriggerRegistration, LashCore } from "@lash/core"
+import { LashCore, type TriggerRegistration } from "@lash/core"
 import { Clock, Duration, Effect, Layer, Metric, Schedule } from "effect"
 import { isoMinute, mostRecentDue, parseAlarm } from "./Schedule.js"
 
@@ -27,7 +27,7 @@ export interface ClockTriggersOptions {
  * @since 0.1.0
  */
 export const runCycle = (emitted: Map<string, number>, invalid: Set<string>) =>
-  Effect.gen(function* () {
+  Effect.gen(function*() {
     const core = yield* LashCore
     const now = yield* Clock.currentTimeMillis
     const registrations = yield* core.triggers().list({ sourceType: ALARM_SOURCE_TYPE, enabled: true })
@@ -77,7 +77,7 @@ export const runCycle = (emitted: Map<string, number>, invalid: Set<string>) =>
 export const ClockTriggers = {
   layer: (options: ClockTriggersOptions = {}): Layer.Layer<never, never, LashCore> =>
     Layer.scopedDiscard(
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const emitted = new Map<string, number>()
         const invalid = new Set<string>()
         const cycle = runCycle(emitted, invalid).pipe(

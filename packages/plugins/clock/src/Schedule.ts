@@ -117,5 +117,7 @@ const pad = (n: number, width = 2) => String(n).padStart(width, "0")
 export const isoMinute = (ms: number): string => {
   const parts = formatterFor("UTC").formatToParts(ms)
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0)
-  return `${pad(get("year"), 4)}-${pad(get("month"))}-${pad(get("day"))}T${pad(get("hour") % 24)}:${pad(get("minute"))}:00Z`
+  return `${pad(get("year"), 4)}-${pad(get("month"))}-${pad(get("day"))}T${pad(get("hour") % 24)}:${
+    pad(get("minute"))
+  }:00Z`
 }

@@ -1,7 +1,7 @@
+import { describe, expect, it } from "@effect/vitest"
 import { MemoryBackend } from "@lash/backend-memory"
 import { InlineEffectController, LashCore, type ProcessId, ProcessRegistry, TurnInput } from "@lash/core"
 import { TestProvider } from "@lash/testing/provider"
-import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Layer, Option, TestClock } from "effect"
 import { ClockPlugin, ClockTriggers } from "../src/index.js"
 
@@ -12,11 +12,15 @@ submit h.source_type`
 
 describe("@lash/plugin-clock in a runtime", () => {
   it.scoped("a model registers clock.Alarm; the emitter fires it once at 08:00 and the worker runs the process", () =>
-    Effect.gen(function* () {
+    Effect.gen(function*() {
       yield* TestClock.setTime(Date.parse("2026-11-24T07:58:00Z"))
       const provider = TestProvider.builder().reply(fence(program)).build()
       const ctx = yield* Layer.build(
-        LashCore.layer({ mode: "rlm", model: { id: "m", limits: { contextWindowTokens: 4096 } }, plugins: [ClockPlugin] }).pipe(
+        LashCore.layer({
+          mode: "rlm",
+          model: { id: "m", limits: { contextWindowTokens: 4096 } },
+          plugins: [ClockPlugin]
+        }).pipe(
           Layer.provide(Layer.mergeAll(provider.layer, InlineEffectController.layer)),
           Layer.provideMerge(MemoryBackend.layer())
         )
@@ -37,6 +41,5 @@ describe("@lash/plugin-clock in a runtime", () => {
       expect((output as unknown as { readonly value: { readonly at: string } }).value.at).toBe("2026-11-24T08:00:00Z")
       yield* TestClock.adjust("10 minutes") // later cycles emit nothing new for the same due time
       expect(yield* registry.list({})).toHaveLength(1)
-    })
-  )
+    }))
 })

@@ -21,7 +21,9 @@ export class ConformanceViolation extends Data.TaggedError("ConformanceViolation
 }
 
 /** A scenario that failed with something other than a violation (a defect or an unexpected error). @since 0.1.0 */
-export class ScenarioCrashed extends Data.TaggedError("ScenarioCrashed")<{ readonly scenarioId: string; readonly cause: Cause.Cause<unknown> }> {
+export class ScenarioCrashed
+  extends Data.TaggedError("ScenarioCrashed")<{ readonly scenarioId: string; readonly cause: Cause.Cause<unknown> }>
+{
   override get message() {
     return `[${this.scenarioId}] crashed: ${Cause.pretty(this.cause)}`
   }
@@ -39,17 +41,38 @@ export interface ScenarioContext {
   /** Opens another handle on the same store (a real reopen for durable backends). */
   readonly reopen: Effect.Effect<Handle, unknown, Scope.Scope>
   /** Fails with a violation unless `ok`. */
-  readonly invariant: (text: string, ok: boolean, expected: unknown, actual: unknown) => Effect.Effect<void, ConformanceViolation>
+  readonly invariant: (
+    text: string,
+    ok: boolean,
+    expected: unknown,
+    actual: unknown
+  ) => Effect.Effect<void, ConformanceViolation>
   /** Asserts `effect` fails with error `tag` (and `reason`, when given); returns the error. */
-  readonly expectFailure: <A, E>(text: string, effect: Effect.Effect<A, E>, tag: string, reason?: string) => Effect.Effect<E, ConformanceViolation>
+  readonly expectFailure: <A, E>(
+    text: string,
+    effect: Effect.Effect<A, E>,
+    tag: string,
+    reason?: string
+  ) => Effect.Effect<E, ConformanceViolation>
   /** Runs `n` copies concurrently and returns each one's exit. */
-  readonly race: <A, E>(n: number, f: (i: number) => Effect.Effect<A, E>) => Effect.Effect<ReadonlyArray<Exit.Exit<A, E>>>
+  readonly race: <A, E>(
+    n: number,
+    f: (i: number) => Effect.Effect<A, E>
+  ) => Effect.Effect<ReadonlyArray<Exit.Exit<A, E>>>
 }
 
 /** One scenario. @since 0.1.0 */
 export interface Scenario {
   readonly id: string
-  readonly suite: "ProcessRegistry" | "RuntimePersistence" | "SessionLifecycle" | "TriggerStore" | "EnvAndArtifact" | "EffectJournal" | "EffectController" | "Backend"
+  readonly suite:
+    | "ProcessRegistry"
+    | "RuntimePersistence"
+    | "SessionLifecycle"
+    | "TriggerStore"
+    | "EnvAndArtifact"
+    | "EffectJournal"
+    | "EffectController"
+    | "Backend"
   readonly title: string
   /** `test` runs under TestClock (the kit moves time); `live` on the real clock (races, blocking waits). */
   readonly clock: "test" | "live"
@@ -66,24 +89,37 @@ const show = (v: unknown): string => {
   }
 }
 
-const contextFor = (scenarioId: string, backend: StorageUnderTest, layer: Layer.Layer<LashStorage | StorageSignals, unknown>, handle: Handle): ScenarioContext => ({
+const contextFor = (
+  scenarioId: string,
+  backend: StorageUnderTest,
+  layer: Layer.Layer<LashStorage | StorageSignals, unknown>,
+  handle: Handle
+): ScenarioContext => ({
   scenarioId,
   tier: backend.tier,
   handle,
   reopen: Layer.build(layer),
   invariant: (text, ok, expected, actual) =>
-    ok ? Effect.void : Effect.fail(new ConformanceViolation({ scenarioId, invariant: text, expected: show(expected), actual: show(actual) })),
+    ok
+      ? Effect.void
+      : Effect.fail(
+        new ConformanceViolation({ scenarioId, invariant: text, expected: show(expected), actual: show(actual) })
+      ),
   expectFailure: (text, effect, tag, reason) =>
     Effect.flatMap(Effect.either(effect), (r) => {
       const actualTag = r._tag === "Left" ? (r.left as { readonly _tag?: string })._tag : undefined
       const actualReason = r._tag === "Left" ? (r.left as { readonly reason?: string }).reason : undefined
-      if (r._tag === "Left" && actualTag === tag && (reason === undefined || actualReason === reason)) return Effect.succeed(r.left)
+      if (r._tag === "Left" && actualTag === tag && (reason === undefined || actualReason === reason)) {
+        return Effect.succeed(r.left)
+      }
       return Effect.fail(
         new ConformanceViolation({
           scenarioId,
           invariant: text,
           expected: reason === undefined ? `failure ${tag}` : `failure ${tag}(${reason})`,
-          actual: r._tag === "Right" ? `success ${show(r.right)}` : `failure ${actualTag ?? show(r.left)}${actualReason === undefined ? "" : `(${actualReason})`}`
+          actual: r._tag === "Right"
+            ? `success ${show(r.right)}`
+            : `failure ${actualTag ?? show(r.left)}${actualReason === undefined ? "" : `(${actualReason})`}`
         })
       )
     }),
@@ -96,8 +132,11 @@ const contextFor = (scenarioId: string, backend: StorageUnderTest, layer: Layer.
  *
  * @since 0.1.0
  */
-export const runScenario = (scenario: Scenario, backend: StorageUnderTest): Effect.Effect<void, ConformanceViolation | ScenarioCrashed, Scope.Scope> =>
-  Effect.gen(function* () {
+export const runScenario = (
+  scenario: Scenario,
+  backend: StorageUnderTest
+): Effect.Effect<void, ConformanceViolation | ScenarioCrashed, Scope.Scope> =>
+  Effect.gen(function*() {
     const layer = yield* backend.fresh
     const handle: Handle = yield* Layer.build(layer)
     yield* scenario.run(contextFor(scenario.id, backend, layer, handle))

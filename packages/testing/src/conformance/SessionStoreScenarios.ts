@@ -1,9 +1,18 @@
 /**
- * RuntimePersistence scenarios (conformance §2.2, §3.3, §3.4 and the session races of §3.1).
+ * RuntimePersistence scenarios (packages/testing/README.md, with the session races).
  *
  * @since 0.1.0
  */
-import { Ids, type ProcessWakeDelivery, type QueuedWorkBatchDraft, type RuntimeCommit, type SessionId, SessionStore, StorageLogic, TurnInput } from "@lash/core"
+import {
+  Ids,
+  type ProcessWakeDelivery,
+  type QueuedWorkBatchDraft,
+  type RuntimeCommit,
+  type SessionId,
+  SessionStore,
+  StorageLogic,
+  TurnInput
+} from "@lash/core"
 import { Context, Effect, Exit, Option, TestClock } from "effect"
 import type { Scenario, ScenarioContext } from "./Harness.js"
 
@@ -11,10 +20,19 @@ const policy = { providerId: "", model: { id: "conformance-model", limits: { con
 const sid = (s: string) => s as SessionId
 
 /** Creates a root session. @since 0.1.0 */
-export const createRequest = (sessionId: string) => ({ sessionId: sid(sessionId), relation: { type: "root" as const }, policy })
+export const createRequest = (sessionId: string) => ({
+  sessionId: sid(sessionId),
+  relation: { type: "root" as const },
+  policy
+})
 
 /** A one-message commit with a turn stamp over its own content hash. @since 0.1.0 */
-export const commitOf = (sessionId: string, expected: number, turnId: string, options: { readonly turnIndex?: number; readonly text?: string } = {}): RuntimeCommit => {
+export const commitOf = (
+  sessionId: string,
+  expected: number,
+  turnId: string,
+  options: { readonly turnIndex?: number; readonly text?: string } = {}
+): RuntimeCommit => {
   const nodeId = `${turnId}:node`
   const base: RuntimeCommit = {
     sessionId: sid(sessionId),
@@ -24,7 +42,18 @@ export const commitOf = (sessionId: string, expected: number, turnId: string, op
     currentFrameId: "main",
     graph: {
       type: "append",
-      nodes: [{ nodeId, timestampMs: 0, payload: { kind: "message", message: { id: `${turnId}:msg`, role: "user", parts: [{ id: `${turnId}:part`, kind: "text", content: options.text ?? turnId }] } } }],
+      nodes: [{
+        nodeId,
+        timestampMs: 0,
+        payload: {
+          kind: "message",
+          message: {
+            id: `${turnId}:msg`,
+            role: "user",
+            parts: [{ id: `${turnId}:part`, kind: "text", content: options.text ?? turnId }]
+          }
+        }
+      }],
       leafNodeId: nodeId
     },
     checkpoint: { turnIndex: options.turnIndex ?? expected, usage: { input: 0, output: 0 } },
@@ -55,16 +84,31 @@ export const batchDraft = (
   payloads: [{ type: "turn_input", input: TurnInput.text(text) }]
 })
 
-const claimOf = (ctx: ScenarioContext, session: string, owner: string, boundary: "idle" | "active_turn_checkpoint" = "idle", maxBatches = 10, ttlMs = 60_000) =>
-  store(ctx).claimReady({ sessionId: sid(session), ownerId: owner, boundary, ttlMs, maxBatches })
-const texts = (claim: Option.Option<{ readonly batches: ReadonlyArray<{ readonly items: ReadonlyArray<{ readonly payload: unknown }> }> }>) =>
+const claimOf = (
+  ctx: ScenarioContext,
+  session: string,
+  owner: string,
+  boundary: "idle" | "active_turn_checkpoint" = "idle",
+  maxBatches = 10,
+  ttlMs = 60_000
+) => store(ctx).claimReady({ sessionId: sid(session), ownerId: owner, boundary, ttlMs, maxBatches })
+const texts = (
+  claim: Option.Option<
+    { readonly batches: ReadonlyArray<{ readonly items: ReadonlyArray<{ readonly payload: unknown }> }> }
+  >
+) =>
   Option.match(claim, {
     onNone: () => null,
-    onSome: (c) => c.batches.map((b) => (b.items[0]?.payload as { readonly input?: { readonly items: ReadonlyArray<{ readonly text?: string }> } }).input?.items[0]?.text)
+    onSome: (c) =>
+      c.batches.map((b) =>
+        (b.items[0]?.payload as { readonly input?: { readonly items: ReadonlyArray<{ readonly text?: string }> } })
+          .input?.items[0]?.text
+      )
   })
 
 const store = (ctx: ScenarioContext) => Context.get(ctx.handle, SessionStore)
-const head = (ctx: ScenarioContext, s: string) => Effect.map(store(ctx).load(sid(s)), (o) => Option.map(o, (x) => x.headRevision).pipe(Option.getOrElse(() => -1)))
+const head = (ctx: ScenarioContext, s: string) =>
+  Effect.map(store(ctx).load(sid(s)), (o) => Option.map(o, (x) => x.headRevision).pipe(Option.getOrElse(() => -1)))
 
 /** The RuntimePersistence scenarios. @since 0.1.0 */
 export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
@@ -73,7 +117,13 @@ export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
     suite: "RuntimePersistence",
     title: "declared tier",
     clock: "test",
-    run: (ctx) => ctx.invariant("the session store reports the declared tier", store(ctx).tier === ctx.tier, ctx.tier, store(ctx).tier)
+    run: (ctx) =>
+      ctx.invariant(
+        "the session store reports the declared tier",
+        store(ctx).tier === ctx.tier,
+        ctx.tier,
+        store(ctx).tier
+      )
   },
   {
     id: "RP-07",
@@ -81,17 +131,34 @@ export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
     title: "source keys are idempotent; the list is ordered",
     clock: "test",
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const s = store(ctx)
         yield* s.create(createRequest("root"))
         const first = yield* s.enqueue(batchDraft("root", "first", "source:first"))
         const replay = yield* s.enqueue(batchDraft("root", "different replay payload", "source:first"))
-        const replayText = replay.items[0]?.payload.type === "turn_input" ? replay.items[0].payload.input.items[0] : undefined
-        yield* ctx.invariant("a replayed source key returns the original batch", replay.batchId === first.batchId && JSON.stringify(replayText) === JSON.stringify({ type: "text", text: "first" }), first.batchId, [replay.batchId, replayText])
+        const replayText = replay.items[0]?.payload.type === "turn_input"
+          ? replay.items[0].payload.input.items[0]
+          : undefined
+        yield* ctx.invariant(
+          "a replayed source key returns the original batch",
+          replay.batchId === first.batchId &&
+            JSON.stringify(replayText) === JSON.stringify({ type: "text", text: "first" }),
+          first.batchId,
+          [replay.batchId, replayText]
+        )
         yield* s.enqueue(batchDraft("root", "second"))
         const queued = yield* s.listQueued(sid("root"))
-        yield* ctx.invariant("two batches in enqueue order", queued.length === 2 && queued[0]!.enqueueSeq < queued[1]!.enqueueSeq, 2, queued.map((b) => b.enqueueSeq))
-        yield* ctx.expectFailure("enqueue for a session never created fails", s.enqueue(batchDraft("never", "x")), "SessionNotFound")
+        yield* ctx.invariant(
+          "two batches in enqueue order",
+          queued.length === 2 && queued[0]!.enqueueSeq < queued[1]!.enqueueSeq,
+          2,
+          queued.map((b) => b.enqueueSeq)
+        )
+        yield* ctx.expectFailure(
+          "enqueue for a session never created fails",
+          s.enqueue(batchDraft("never", "x")),
+          "SessionNotFound"
+        )
       })
   },
   {
@@ -100,7 +167,7 @@ export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
     title: "the final-commit stamp is idempotent and conflicts on a changed hash",
     clock: "test",
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const s = store(ctx)
         yield* s.create(createRequest("root"))
         const c = commitOf("root", 0, "provider-turn")
@@ -112,7 +179,11 @@ export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
           [1, 1],
           [a.headRevision, b._tag === "Right" ? b.right.headRevision : (b.left as { readonly _tag: string })._tag]
         )
-        yield* ctx.expectFailure("changed content under the same turn id conflicts", s.commit(commitOf("root", 1, "provider-turn", { turnIndex: 1, text: "changed" })), "TurnCommitConflict")
+        yield* ctx.expectFailure(
+          "changed content under the same turn id conflicts",
+          s.commit(commitOf("root", 1, "provider-turn", { turnIndex: 1, text: "changed" })),
+          "TurnCommitConflict"
+        )
       })
   },
   {
@@ -121,9 +192,13 @@ export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
     title: "a commit to an unknown session fails and leaves nothing behind",
     clock: "test",
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const s = store(ctx)
-        yield* ctx.expectFailure("a commit never creates a session", s.commit(commitOf("never-created", 0, "t1")), "SessionNotFound")
+        yield* ctx.expectFailure(
+          "a commit never creates a session",
+          s.commit(commitOf("never-created", 0, "t1")),
+          "SessionNotFound"
+        )
         const exists = yield* s.exists(sid("never-created"))
         yield* ctx.invariant("the session still does not exist", !exists, false, exists)
         yield* s.create(createRequest("never-created"))
@@ -137,17 +212,29 @@ export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
     title: "a stale expected head is rejected and writes nothing",
     clock: "test",
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const s = store(ctx)
         yield* s.create(createRequest("root"))
         yield* s.commit(commitOf("root", 0, "t1"))
         yield* s.commit(commitOf("root", 1, "t2"))
         const before = yield* s.load(sid("root"))
-        const e = yield* ctx.expectFailure("expected 1 against head 2 fails", s.commit(commitOf("root", 1, "t3")), "HeadRevisionConflict")
+        const e = yield* ctx.expectFailure(
+          "expected 1 against head 2 fails",
+          s.commit(commitOf("root", 1, "t3")),
+          "HeadRevisionConflict"
+        )
         const detail = e as unknown as { readonly expected: number; readonly actual: number }
-        yield* ctx.invariant("the conflict names expected and actual", detail.expected === 1 && detail.actual === 2, { expected: 1, actual: 2 }, { expected: detail.expected, actual: detail.actual })
+        yield* ctx.invariant("the conflict names expected and actual", detail.expected === 1 && detail.actual === 2, {
+          expected: 1,
+          actual: 2
+        }, { expected: detail.expected, actual: detail.actual })
         const after = yield* s.load(sid("root"))
-        yield* ctx.invariant("nothing was written", JSON.stringify(before) === JSON.stringify(after), "unchanged", "changed")
+        yield* ctx.invariant(
+          "nothing was written",
+          JSON.stringify(before) === JSON.stringify(after),
+          "unchanged",
+          "changed"
+        )
       })
   },
   {
@@ -156,13 +243,18 @@ export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
     title: "heads increase by exactly one",
     clock: "test",
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const s = store(ctx)
         yield* s.create(createRequest("root"))
         for (let i = 0; i < 3; i++) {
           const r = yield* s.commit(commitOf("root", i, `t${i}`))
           const loaded = yield* head(ctx, "root")
-          yield* ctx.invariant("the head moves by one per commit", r.headRevision === i + 1 && loaded === i + 1, i + 1, [r.headRevision, loaded])
+          yield* ctx.invariant(
+            "the head moves by one per commit",
+            r.headRevision === i + 1 && loaded === i + 1,
+            i + 1,
+            [r.headRevision, loaded]
+          )
         }
       })
   },
@@ -172,7 +264,7 @@ export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
     title: "stamp dedupe comes before the head CAS",
     clock: "test",
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const s = store(ctx)
         yield* s.create(createRequest("root"))
         const a = commitOf("root", 0, "t1")
@@ -193,13 +285,15 @@ export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
     title: "first commit: exactly one wins, the rest see HeadRevisionConflict",
     clock: "live",
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const s = store(ctx)
         yield* s.create(createRequest("race"))
         const exits = yield* ctx.race(8, (i) => s.commit(commitOf("race", 0, `t${i}`)))
         const wins = exits.filter(Exit.isSuccess).length
         yield* ctx.invariant("exactly one first commit succeeds", wins === 1, 1, wins)
-        const losers = exits.filter((e) => Exit.isFailure(e) && JSON.stringify(e.cause).includes("HeadRevisionConflict")).length
+        const losers = exits.filter((e) =>
+          Exit.isFailure(e) && JSON.stringify(e.cause).includes("HeadRevisionConflict")
+        ).length
         yield* ctx.invariant("every loser fails with HeadRevisionConflict", losers === 7, 7, losers)
         const h = yield* head(ctx, "race")
         yield* ctx.invariant("the head is 1", h === 1, 1, h)
@@ -211,7 +305,7 @@ export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
     title: "a replayed wake is queued once, and not again after it was consumed (RP-14)",
     clock: "test",
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const s = store(ctx)
         yield* s.create(createRequest("root"))
         const wake: ProcessWakeDelivery = {
@@ -228,13 +322,33 @@ export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
         const draft = StorageLogic.processWakeBatchDraft(wake)
         const a = yield* s.enqueue(draft)
         const b = yield* s.enqueue(draft)
-        yield* ctx.invariant("a replayed wake enqueue returns the same batch", a.batchId === b.batchId, a.batchId, b.batchId)
-        const claim = yield* s.claimReady({ sessionId: sid("root"), ownerId: "owner-a", boundary: "idle", ttlMs: 60_000, maxBatches: 10 })
-        yield* ctx.invariant("the claim holds the one wake batch", Option.isSome(claim) && claim.value.batches.length === 1, 1, Option.map(claim, (c) => c.batches.length))
+        yield* ctx.invariant(
+          "a replayed wake enqueue returns the same batch",
+          a.batchId === b.batchId,
+          a.batchId,
+          b.batchId
+        )
+        const claim = yield* s.claimReady({
+          sessionId: sid("root"),
+          ownerId: "owner-a",
+          boundary: "idle",
+          ttlMs: 60_000,
+          maxBatches: 10
+        })
+        yield* ctx.invariant(
+          "the claim holds the one wake batch",
+          Option.isSome(claim) && claim.value.batches.length === 1,
+          1,
+          Option.map(claim, (c) => c.batches.length)
+        )
         if (Option.isNone(claim)) return
         yield* s.commit({
           ...commitOf("root", 0, "drain-turn"),
-          completedClaims: [{ claimId: claim.value.claimId, leaseToken: claim.value.leaseToken, batchIds: claim.value.batches.map((x) => x.batchId) }]
+          completedClaims: [{
+            claimId: claim.value.claimId,
+            leaseToken: claim.value.leaseToken,
+            batchIds: claim.value.batches.map((x) => x.batchId)
+          }]
         })
         const replay = yield* s.enqueue(draft)
         const queued = yield* s.listQueued(sid("root"))
@@ -253,14 +367,19 @@ export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
     title: "claimed batches leave the pending list, not the queue",
     clock: "test",
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const s = store(ctx)
         yield* s.create(createRequest("root"))
         yield* s.enqueue(batchDraft("root", "claimed"))
         const claim = yield* claimOf(ctx, "root", "owner-a", "idle", 1)
         const pending = yield* s.listPending(sid("root"))
         const queued = yield* s.listQueued(sid("root"))
-        yield* ctx.invariant("a claimed batch is queued but not pending", Option.isSome(claim) && pending.length === 0 && queued.length === 1, [0, 1], [pending.length, queued.length])
+        yield* ctx.invariant(
+          "a claimed batch is queued but not pending",
+          Option.isSome(claim) && pending.length === 0 && queued.length === 1,
+          [0, 1],
+          [pending.length, queued.length]
+        )
         if (Option.isNone(claim)) return
         yield* s.abandonClaim(claim.value)
         const again = yield* s.listPending(sid("root"))
@@ -273,23 +392,41 @@ export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
     title: "claims respect boundaries, renewal and abandon",
     clock: "test",
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const s = store(ctx)
         yield* s.create(createRequest("root"))
-        yield* s.enqueue(batchDraft("root", "after_commit", undefined, { slot: "exclusive", delivery: "after_current_turn_commit" }))
+        yield* s.enqueue(
+          batchDraft("root", "after_commit", undefined, { slot: "exclusive", delivery: "after_current_turn_commit" })
+        )
         yield* s.enqueue(batchDraft("root", "earliest", undefined, { slot: "exclusive" }))
         const gated = yield* claimOf(ctx, "root", "owner-a", "active_turn_checkpoint")
-        yield* ctx.invariant("an after-commit head gates the checkpoint boundary (no scan past the head)", Option.isNone(gated), null, texts(gated))
+        yield* ctx.invariant(
+          "an after-commit head gates the checkpoint boundary (no scan past the head)",
+          Option.isNone(gated),
+          null,
+          texts(gated)
+        )
         const idle = yield* claimOf(ctx, "root", "owner-a", "idle")
-        yield* ctx.invariant("the idle claim takes the exclusive head only", JSON.stringify(texts(idle)) === JSON.stringify(["after_commit"]), ["after_commit"], texts(idle))
+        yield* ctx.invariant(
+          "the idle claim takes the exclusive head only",
+          JSON.stringify(texts(idle)) === JSON.stringify(["after_commit"]),
+          ["after_commit"],
+          texts(idle)
+        )
         const next = yield* claimOf(ctx, "root", "owner-b", "active_turn_checkpoint")
-        yield* ctx.invariant("a head under a live claim is skipped", JSON.stringify(texts(next)) === JSON.stringify(["earliest"]), ["earliest"], texts(next))
+        yield* ctx.invariant(
+          "a head under a live claim is skipped",
+          JSON.stringify(texts(next)) === JSON.stringify(["earliest"]),
+          ["earliest"],
+          texts(next)
+        )
         if (Option.isNone(idle)) return
         yield* s.abandonClaim(idle.value)
         const retaken = yield* claimOf(ctx, "root", "owner-c", "idle")
         yield* ctx.invariant(
           "the abandoned batch is claimed again with a higher fencing token",
-          Option.isSome(retaken) && retaken.value.fencingToken > idle.value.fencingToken && JSON.stringify(texts(retaken)) === JSON.stringify(["after_commit"]),
+          Option.isSome(retaken) && retaken.value.fencingToken > idle.value.fencingToken &&
+            JSON.stringify(texts(retaken)) === JSON.stringify(["after_commit"]),
           `["after_commit"] with fence > ${idle.value.fencingToken}`,
           [texts(retaken), Option.map(retaken, (r) => r.fencingToken)]
         )
@@ -297,7 +434,8 @@ export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
         const renewed = yield* s.renewClaim(retaken.value, 120_000)
         yield* ctx.invariant(
           "renewal keeps claim id, token and batches and does not shorten the expiry",
-          renewed.claimId === retaken.value.claimId && renewed.leaseToken === retaken.value.leaseToken && renewed.expiresAtMs >= retaken.value.expiresAtMs,
+          renewed.claimId === retaken.value.claimId && renewed.leaseToken === retaken.value.leaseToken &&
+            renewed.expiresAtMs >= retaken.value.expiresAtMs,
           retaken.value.claimId,
           renewed.claimId
         )
@@ -309,7 +447,7 @@ export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
     title: "availability, exclusivity, sessions, expired reclaim, limits",
     clock: "test",
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const s = store(ctx)
         for (const x of ["root", "other", "reclaim", "limited"]) yield* s.create(createRequest(x))
         yield* s.enqueue(batchDraft("root", "not ready", undefined, { availableAtMs: 4_102_444_800_000 }))
@@ -337,7 +475,12 @@ export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
         for (const t of ["l1", "l2", "l3"]) yield* s.enqueue(batchDraft("limited", t, undefined, { group: "limited" }))
         const two = yield* claimOf(ctx, "limited", "owner-a", "idle", 2)
         const last = yield* claimOf(ctx, "limited", "owner-a", "idle", 2)
-        yield* ctx.invariant("maxBatches limits a claim", JSON.stringify([texts(two), texts(last)]) === JSON.stringify([["l1", "l2"], ["l3"]]), [["l1", "l2"], ["l3"]], [texts(two), texts(last)])
+        yield* ctx.invariant(
+          "maxBatches limits a claim",
+          JSON.stringify([texts(two), texts(last)]) === JSON.stringify([["l1", "l2"], ["l3"]]),
+          [["l1", "l2"], ["l3"]],
+          [texts(two), texts(last)]
+        )
       })
   },
   {
@@ -346,16 +489,23 @@ export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
     title: "a join group needs adjacency, the same policy and the same merge key",
     clock: "test",
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const s = store(ctx)
         yield* s.create(createRequest("root"))
         yield* s.enqueue(batchDraft("root", "a1", undefined, { group: "a" }))
         yield* s.enqueue(batchDraft("root", "a2", undefined, { group: "a" }))
         yield* s.enqueue(batchDraft("root", "b", undefined, { group: "b" }))
-        yield* s.enqueue(batchDraft("root", "after commit", undefined, { group: "a", delivery: "after_current_turn_commit" }))
+        yield* s.enqueue(
+          batchDraft("root", "after commit", undefined, { group: "a", delivery: "after_current_turn_commit" })
+        )
         const got: Array<unknown> = []
         for (let i = 0; i < 3; i++) got.push(texts(yield* claimOf(ctx, "root", `owner-${i}`)))
-        yield* ctx.invariant("claims are [a1, a2], [b], [after commit]", JSON.stringify(got) === JSON.stringify([["a1", "a2"], ["b"], ["after commit"]]), [["a1", "a2"], ["b"], ["after commit"]], got)
+        yield* ctx.invariant(
+          "claims are [a1, a2], [b], [after commit]",
+          JSON.stringify(got) === JSON.stringify([["a1", "a2"], ["b"], ["after commit"]]),
+          [["a1", "a2"], ["b"], ["after commit"]],
+          got
+        )
       })
   },
   {
@@ -364,17 +514,30 @@ export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
     title: "completion is lease-guarded",
     clock: "test",
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const s = store(ctx)
         yield* s.create(createRequest("root"))
         yield* s.enqueue(batchDraft("root", "one", undefined, { group: "joined" }))
         yield* s.enqueue(batchDraft("root", "two", undefined, { group: "joined" }))
         const claim = yield* claimOf(ctx, "root", "owner-a")
-        yield* ctx.invariant("one claim takes both joined batches", Option.isSome(claim) && claim.value.batches.length === 2, 2, Option.map(claim, (c) => c.batches.length))
+        yield* ctx.invariant(
+          "one claim takes both joined batches",
+          Option.isSome(claim) && claim.value.batches.length === 2,
+          2,
+          Option.map(claim, (c) => c.batches.length)
+        )
         if (Option.isNone(claim)) return
         const c = claim.value
-        const completion = (token: string) => [{ claimId: c.claimId, leaseToken: token, batchIds: c.batches.map((b) => b.batchId) }]
-        yield* ctx.expectFailure("a stale token cannot complete", s.commit({ ...commitOf("root", 0, "t-stale"), completedClaims: completion(`${c.leaseToken}:stale`) }), "QueuedWorkClaimExpired")
+        const completion = (token: string) => [{
+          claimId: c.claimId,
+          leaseToken: token,
+          batchIds: c.batches.map((b) => b.batchId)
+        }]
+        yield* ctx.expectFailure(
+          "a stale token cannot complete",
+          s.commit({ ...commitOf("root", 0, "t-stale"), completedClaims: completion(`${c.leaseToken}:stale`) }),
+          "QueuedWorkClaimExpired"
+        )
         const still = yield* s.listQueued(sid("root"))
         yield* ctx.invariant("both batches remain after the rejected commit", still.length === 2, 2, still.length)
         yield* s.commit({ ...commitOf("root", 0, "t-ok"), completedClaims: completion(c.leaseToken) })
@@ -388,17 +551,28 @@ export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
     title: "queue completion and the turn stamp are atomic; stamp dedupe comes before claim fencing",
     clock: "test",
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const s = store(ctx)
         yield* s.create(createRequest("root"))
         yield* s.enqueue(batchDraft("root", "atomic queue"))
         const claim = Option.getOrThrow(yield* claimOf(ctx, "root", "owner-a"))
         const base = commitOf("root", 0, "atomic-turn", { turnIndex: 41 })
-        const completion = (token: string) => [{ claimId: claim.claimId, leaseToken: token, batchIds: claim.batches.map((b) => b.batchId) }]
-        yield* ctx.expectFailure("a stale completion fails the whole commit", s.commit({ ...base, completedClaims: completion(`${claim.leaseToken}:stale`) }), "QueuedWorkClaimExpired")
+        const completion = (
+          token: string
+        ) => [{ claimId: claim.claimId, leaseToken: token, batchIds: claim.batches.map((b) => b.batchId) }]
+        yield* ctx.expectFailure(
+          "a stale completion fails the whole commit",
+          s.commit({ ...base, completedClaims: completion(`${claim.leaseToken}:stale`) }),
+          "QueuedWorkClaimExpired"
+        )
         const h0 = yield* head(ctx, "root")
         const q0 = yield* s.listQueued(sid("root"))
-        yield* ctx.invariant("nothing was written: revision 0, batch still queued", h0 === 0 && q0.length === 1, [0, 1], [h0, q0.length])
+        yield* ctx.invariant(
+          "nothing was written: revision 0, batch still queued",
+          h0 === 0 && q0.length === 1,
+          [0, 1],
+          [h0, q0.length]
+        )
         const valid = { ...base, completedClaims: completion(claim.leaseToken) }
         const first = yield* s.commit(valid)
         const retry = yield* Effect.either(s.commit(valid))
@@ -418,17 +592,24 @@ export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
     title: "sessions with pending work exclude live claims, until they expire",
     clock: "test",
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const s = store(ctx)
         for (const x of ["a", "b", "c"]) yield* s.create(createRequest(x))
         yield* s.enqueue(batchDraft("b", "b1"))
         yield* s.enqueue(batchDraft("c", "c1"))
         yield* claimOf(ctx, "c", "owner-a", "idle", 10, 1_000)
         const before = yield* s.listSessionsWithPendingWork()
-        yield* ctx.invariant("a claimed session is not pending", JSON.stringify(before) === JSON.stringify(["b"]), ["b"], before)
+        yield* ctx.invariant("a claimed session is not pending", JSON.stringify(before) === JSON.stringify(["b"]), [
+          "b"
+        ], before)
         yield* TestClock.adjust("1 second")
         const after = yield* s.listSessionsWithPendingWork()
-        yield* ctx.invariant("an expired claim makes it pending again", JSON.stringify(after) === JSON.stringify(["b", "c"]), ["b", "c"], after)
+        yield* ctx.invariant(
+          "an expired claim makes it pending again",
+          JSON.stringify(after) === JSON.stringify(["b", "c"]),
+          ["b", "c"],
+          after
+        )
       })
   },
   {
@@ -437,7 +618,7 @@ export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
     title: "completions are bound to their session",
     clock: "test",
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const s = store(ctx)
         yield* s.create(createRequest("root"))
         yield* s.create(createRequest("other"))
@@ -445,12 +626,24 @@ export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
         const claim = Option.getOrThrow(yield* claimOf(ctx, "other", "owner-a"))
         yield* ctx.expectFailure(
           "a commit on root cannot complete a claim taken on other",
-          s.commit({ ...commitOf("root", 0, "t1"), completedClaims: [{ claimId: claim.claimId, leaseToken: claim.leaseToken, batchIds: claim.batches.map((b) => b.batchId) }] }),
+          s.commit({
+            ...commitOf("root", 0, "t1"),
+            completedClaims: [{
+              claimId: claim.claimId,
+              leaseToken: claim.leaseToken,
+              batchIds: claim.batches.map((b) => b.batchId)
+            }]
+          }),
           "QueuedWorkClaimExpired"
         )
         const renewed = yield* Effect.exit(s.renewClaim(claim, 60_000))
         const still = yield* s.listQueued(sid("other"))
-        yield* ctx.invariant("other's claim and batch are untouched", Exit.isSuccess(renewed) && still.length === 1, "claim live, 1 batch", [renewed._tag, still.length])
+        yield* ctx.invariant(
+          "other's claim and batch are untouched",
+          Exit.isSuccess(renewed) && still.length === 1,
+          "claim live, 1 batch",
+          [renewed._tag, still.length]
+        )
       })
   },
   {
@@ -460,7 +653,7 @@ export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
     clock: "live",
     tiers: ["durable"],
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const s = store(ctx)
         yield* s.create(createRequest("root"))
         yield* s.commit(commitOf("root", 0, "t1"))

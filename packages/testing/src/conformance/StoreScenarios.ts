@@ -1,5 +1,5 @@
 /**
- * TriggerStore (§2.4), SessionLifecycle (§2.3), ProcessEnvStore/ArtifactStore (§2.5) and EffectJournal (§2.6)
+ * TriggerStore, SessionLifecycle, ProcessEnvStore/ArtifactStore and EffectJournal
  * scenarios, plus the trigger race X-RACE-7.
  *
  * @since 0.1.0
@@ -30,7 +30,12 @@ const SOURCE = "ui.button.pressed"
 const key = TriggerKeys.sourceKey(SOURCE, { panel: "main" })
 
 /** A subscription draft of the TriggerStore scenarios. @since 0.1.0 */
-export const triggerDraft = (session: string, sourceKey: string, name: string, registrationKey = `reg:${name}`): TriggerSubscriptionDraft => ({
+export const triggerDraft = (
+  session: string,
+  sourceKey: string,
+  name: string,
+  registrationKey = `reg:${name}`
+): TriggerSubscriptionDraft => ({
   registrant: { type: "session", scope: { sessionId: session as SessionId } },
   registrationKey,
   envRef: `process-env:${session}` as EnvRef,
@@ -39,22 +44,41 @@ export const triggerDraft = (session: string, sourceKey: string, name: string, r
   sourceType: SOURCE,
   sourceKey,
   source: {},
-  payloadSchema: { type: "object", properties: { button: { type: "string" } }, required: ["button"], additionalProperties: false },
+  payloadSchema: {
+    type: "object",
+    properties: { button: { type: "string" } },
+    required: ["button"],
+    additionalProperties: false
+  },
   target: { type: "engine", kind: "test", payload: { process: name } },
   targetIdentity: { kind: "test", label: name, definition: { process_name: name } },
   eventTypes: [],
   inputTemplate: { event: { type: "event" } }
 })
 
-const button = (sourceKey: string, idempotencyKey: string) => ({ sourceType: SOURCE, sourceKey, payload: { button: "Blue" }, idempotencyKey, source: {} })
+const button = (sourceKey: string, idempotencyKey: string) => ({
+  sourceType: SOURCE,
+  sourceKey,
+  payload: { button: "Blue" },
+  idempotencyKey,
+  source: {}
+})
 
 const triggers = (ctx: ScenarioContext) => Context.get(ctx.handle, TriggerStore)
 /** Deep equality independent of key order (stores may canonicalize). */
-const same = (a: unknown, b: unknown) => Canonical.canonicalJsonUnsafe(a as never) === Canonical.canonicalJsonUnsafe(b as never)
+const same = (a: unknown, b: unknown) =>
+  Canonical.canonicalJsonUnsafe(a as never) === Canonical.canonicalJsonUnsafe(b as never)
 
 const envSpec = (note: string): ProcessExecutionEnvSpec => ({
-  pluginOptions: { plugins: { "conformance-plugin": { note, unicode: "héllo ✓ 日本", n: 1.5, none: null, big: "x".repeat(100 * 1024) } } },
-  policy: { providerId: "conformance-provider", model: { id: "conformance-model", limits: { contextWindowTokens: 200_000 } } }
+  pluginOptions: {
+    plugins: {
+      "conformance-plugin": { note, unicode: "héllo ✓ 日本", n: 1.5, none: null, big: "x".repeat(100 * 1024) }
+    }
+  },
+  policy: {
+    providerId: "conformance-provider",
+    model: { id: "conformance-model", limits: { contextWindowTokens: 200_000 } }
+  }
 })
 
 const emptyEnv: HostEnvironment = {
@@ -77,7 +101,13 @@ export const storeScenarios: ReadonlyArray<Scenario> = [
     suite: "TriggerStore",
     title: "declared tier",
     clock: "test",
-    run: (ctx) => ctx.invariant("the trigger store reports the declared tier", triggers(ctx).tier === ctx.tier, ctx.tier, triggers(ctx).tier)
+    run: (ctx) =>
+      ctx.invariant(
+        "the trigger store reports the declared tier",
+        triggers(ctx).tier === ctx.tier,
+        ctx.tier,
+        triggers(ctx).tier
+      )
   },
   {
     id: "TS-02",
@@ -85,18 +115,42 @@ export const storeScenarios: ReadonlyArray<Scenario> = [
     title: "registration is idempotent on (registrant scope, registrationKey); a changed draft conflicts",
     clock: "test",
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const t = triggers(ctx)
         const a = yield* t.register(triggerDraft("session-a", key, "first", "reg:shared"))
         const b = yield* t.register(triggerDraft("session-a", key, "first", "reg:shared"))
-        yield* ctx.invariant("the same draft returns the same record", a.subscriptionId === b.subscriptionId && a.handle === b.handle, a.handle, b.handle)
+        yield* ctx.invariant(
+          "the same draft returns the same record",
+          a.subscriptionId === b.subscriptionId && a.handle === b.handle,
+          a.handle,
+          b.handle
+        )
         const other = yield* t.register(triggerDraft("session-b", key, "first", "reg:shared"))
-        yield* ctx.invariant("another registrant gets its own record", other.subscriptionId !== a.subscriptionId, "a new subscription", other.subscriptionId)
-        const conflict = yield* ctx.expectFailure("a changed draft under a used key conflicts", t.register(triggerDraft("session-a", key, "renamed", "reg:shared")), "TriggerRegistrationConflict")
+        yield* ctx.invariant(
+          "another registrant gets its own record",
+          other.subscriptionId !== a.subscriptionId,
+          "a new subscription",
+          other.subscriptionId
+        )
+        const conflict = yield* ctx.expectFailure(
+          "a changed draft under a used key conflicts",
+          t.register(triggerDraft("session-a", key, "renamed", "reg:shared")),
+          "TriggerRegistrationConflict"
+        )
         const c = conflict as unknown as { readonly registrantScopeId: string; readonly registrationKey: string }
-        yield* ctx.invariant("the conflict names scope and key", c.registrantScopeId === "session:session-a" && c.registrationKey === "reg:shared", ["session:session-a", "reg:shared"], [c.registrantScopeId, c.registrationKey])
+        yield* ctx.invariant(
+          "the conflict names scope and key",
+          c.registrantScopeId === "session:session-a" && c.registrationKey === "reg:shared",
+          ["session:session-a", "reg:shared"],
+          [c.registrantScopeId, c.registrationKey]
+        )
         const listed = yield* t.list({ sessionId: "session-a" as SessionId })
-        yield* ctx.invariant("the first record is unchanged", listed.length === 1 && listed[0]!.name === "first", "first", listed.map((r) => r.name))
+        yield* ctx.invariant(
+          "the first record is unchanged",
+          listed.length === 1 && listed[0]!.name === "first",
+          "first",
+          listed.map((r) => r.name)
+        )
       })
   },
   {
@@ -105,20 +159,33 @@ export const storeScenarios: ReadonlyArray<Scenario> = [
     title: "register, list, cancel (cancel is scoped by session and only disables)",
     clock: "test",
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const t = triggers(ctx)
         const first = yield* t.register(triggerDraft("session-a", key, "first"))
         const second = yield* t.register(triggerDraft("session-b", key, "second"))
-        yield* ctx.invariant("handles differ", first.handle !== second.handle, "distinct", [first.handle, second.handle])
+        yield* ctx.invariant("handles differ", first.handle !== second.handle, "distinct", [
+          first.handle,
+          second.handle
+        ])
         const byKey = yield* t.list({ sourceType: SOURCE, sourceKey: key, enabled: true })
-        yield* ctx.invariant("both are listed by source, registrant order", same(byKey.map((r) => r.name), ["first", "second"]), ["first", "second"], byKey.map((r) => r.name))
+        yield* ctx.invariant(
+          "both are listed by source, registrant order",
+          same(byKey.map((r) => r.name), ["first", "second"]),
+          ["first", "second"],
+          byKey.map((r) => r.name)
+        )
         const foreign = yield* t.cancel("session-b" as SessionId, first.handle)
         yield* ctx.invariant("another session cannot cancel", !foreign, false, foreign)
         const own = yield* t.cancel("session-a" as SessionId, first.handle)
         const again = yield* t.cancel("session-a" as SessionId, first.handle)
         yield* ctx.invariant("cancel is true once, then false", own && !again, [true, false], [own, again])
         const kept = yield* t.list({ sessionId: "session-a" as SessionId, handle: first.handle })
-        yield* ctx.invariant("cancel disables and never deletes", kept.length === 1 && kept[0]!.enabled === false, "enabled: false", kept.map((r) => r.enabled))
+        yield* ctx.invariant(
+          "cancel disables and never deletes",
+          kept.length === 1 && kept[0]!.enabled === false,
+          "enabled: false",
+          kept.map((r) => r.enabled)
+        )
       })
   },
   {
@@ -127,21 +194,32 @@ export const storeScenarios: ReadonlyArray<Scenario> = [
     title: "occurrences and reservations are idempotent",
     clock: "test",
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const t = triggers(ctx)
         const sub = yield* t.register(triggerDraft("session-a", key, "on_button"))
         const occ = yield* t.recordOccurrence(button(key, "button-blue-1"))
         const r1 = yield* t.reserveDeliveries(occ.occurrenceId)
         yield* ctx.invariant(
           "the first reserve is new, with the deterministic process id",
-          r1.length === 1 && r1[0]!.isNew && r1[0]!.processId === Ids.deliveryProcessId(occ.occurrenceId, sub.subscriptionId),
+          r1.length === 1 && r1[0]!.isNew &&
+            r1[0]!.processId === Ids.deliveryProcessId(occ.occurrenceId, sub.subscriptionId),
           "1 new reservation",
           r1.map((r) => [r.isNew, r.processId])
         )
         const r2 = yield* t.reserveDeliveries(occ.occurrenceId)
-        yield* ctx.invariant("a second reserve is not new", r2.length === 1 && !r2[0]!.isNew, "1 old reservation", r2.map((r) => r.isNew))
+        yield* ctx.invariant(
+          "a second reserve is not new",
+          r2.length === 1 && !r2[0]!.isNew,
+          "1 old reservation",
+          r2.map((r) => r.isNew)
+        )
         const again = yield* t.recordOccurrence(button(key, "button-blue-1"))
-        yield* ctx.invariant("re-recording returns the same occurrence", again.occurrenceId === occ.occurrenceId, occ.occurrenceId, again.occurrenceId)
+        yield* ctx.invariant(
+          "re-recording returns the same occurrence",
+          again.occurrenceId === occ.occurrenceId,
+          occ.occurrenceId,
+          again.occurrenceId
+        )
         yield* t.cancel("session-a" as SessionId, sub.handle)
         const later = yield* t.recordOccurrence(button(key, "button-blue-2"))
         const none = yield* t.reserveDeliveries(later.occurrenceId)
@@ -154,13 +232,18 @@ export const storeScenarios: ReadonlyArray<Scenario> = [
     title: "an occurrence never reaches a later subscription",
     clock: "test",
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const t = triggers(ctx)
         yield* t.register(triggerDraft("session-a", key, "early"))
         const occ = yield* t.recordOccurrence(button(key, "button-blue-1"))
         yield* t.register(triggerDraft("session-b", key, "late"))
         const r = yield* t.reserveDeliveries(occ.occurrenceId)
-        yield* ctx.invariant("only the earlier subscription is reserved", same(r.map((x) => x.subscription.name), ["early"]), ["early"], r.map((x) => x.subscription.name))
+        yield* ctx.invariant(
+          "only the earlier subscription is reserved",
+          same(r.map((x) => x.subscription.name), ["early"]),
+          ["early"],
+          r.map((x) => x.subscription.name)
+        )
         const occ2 = yield* t.recordOccurrence(button(key, "button-blue-2"))
         const r2 = yield* t.reserveDeliveries(occ2.occurrenceId)
         yield* ctx.invariant("a new occurrence reaches both", r2.length === 2, 2, r2.length)
@@ -172,7 +255,7 @@ export const storeScenarios: ReadonlyArray<Scenario> = [
     title: "unstarted deliveries after a crash between reserve and start",
     clock: "test",
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const t = triggers(ctx)
         const registry = Context.get(ctx.handle, ProcessRegistry)
         yield* t.register(triggerDraft("session-a", key, "on_button"))
@@ -182,10 +265,20 @@ export const storeScenarios: ReadonlyArray<Scenario> = [
         const o2 = yield* t.recordOccurrence(button(key, "button-blue-2"))
         const [d2] = yield* t.reserveDeliveries(o2.occurrenceId)
         const both = yield* t.listUnstartedDeliveries(10)
-        yield* ctx.invariant("both are unstarted, oldest first", same(both.map((x) => x.reservation.processId), [d1!.processId, d2!.processId]), [d1!.processId, d2!.processId], both.map((x) => x.reservation.processId))
+        yield* ctx.invariant(
+          "both are unstarted, oldest first",
+          same(both.map((x) => x.reservation.processId), [d1!.processId, d2!.processId]),
+          [d1!.processId, d2!.processId],
+          both.map((x) => x.reservation.processId)
+        )
         yield* registry.register(reg(d1!.processId))
         const rest = yield* t.listUnstartedDeliveries(10)
-        yield* ctx.invariant("a started delivery leaves the list", same(rest.map((x) => x.reservation.processId), [d2!.processId]), [d2!.processId], rest.map((x) => x.reservation.processId))
+        yield* ctx.invariant(
+          "a started delivery leaves the list",
+          same(rest.map((x) => x.reservation.processId), [d2!.processId]),
+          [d2!.processId],
+          rest.map((x) => x.reservation.processId)
+        )
       })
   },
   {
@@ -194,12 +287,21 @@ export const storeScenarios: ReadonlyArray<Scenario> = [
     title: "a known idempotency key with a different payload conflicts",
     clock: "test",
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const t = triggers(ctx)
         const first = yield* t.recordOccurrence(button(key, "idem-1"))
-        yield* ctx.expectFailure("a changed payload under a used key conflicts", t.recordOccurrence({ ...button(key, "idem-1"), payload: { button: "Red" } }), "TriggerIdempotencyConflict")
+        yield* ctx.expectFailure(
+          "a changed payload under a used key conflicts",
+          t.recordOccurrence({ ...button(key, "idem-1"), payload: { button: "Red" } }),
+          "TriggerIdempotencyConflict"
+        )
         const again = yield* t.recordOccurrence(button(key, "idem-1"))
-        yield* ctx.invariant("the stored occurrence is unchanged", again.contentHash === first.contentHash, first.contentHash, again.contentHash)
+        yield* ctx.invariant(
+          "the stored occurrence is unchanged",
+          again.contentHash === first.contentHash,
+          first.contentHash,
+          again.contentHash
+        )
       })
   },
   {
@@ -208,17 +310,27 @@ export const storeScenarios: ReadonlyArray<Scenario> = [
     title: "concurrent occurrence recording and reservation: one id, one new delivery per subscription",
     clock: "live",
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const t = triggers(ctx)
         yield* t.register(triggerDraft("session-a", key, "a"))
         yield* t.register(triggerDraft("session-b", key, "b"))
         const recorded = yield* ctx.race(8, () => t.recordOccurrence(button(key, "race-1")))
         const ids = new Set(recorded.flatMap((e) => (Exit.isSuccess(e) ? [e.value.occurrenceId] : [])))
-        yield* ctx.invariant("one occurrence id for one idempotency key", ids.size === 1 && recorded.every(Exit.isSuccess), 1, ids.size)
+        yield* ctx.invariant(
+          "one occurrence id for one idempotency key",
+          ids.size === 1 && recorded.every(Exit.isSuccess),
+          1,
+          ids.size
+        )
         const [occurrenceId] = [...ids]
         const reserved = yield* ctx.race(8, () => t.reserveDeliveries(occurrenceId!))
         const fresh = reserved.flatMap((e) => (Exit.isSuccess(e) ? e.value.filter((r) => r.isNew) : []))
-        yield* ctx.invariant("exactly one new reservation per subscription across all callers", fresh.length === 2, 2, fresh.length)
+        yield* ctx.invariant(
+          "exactly one new reservation per subscription across all callers",
+          fresh.length === 2,
+          2,
+          fresh.length
+        )
       })
   },
   {
@@ -228,7 +340,7 @@ export const storeScenarios: ReadonlyArray<Scenario> = [
     clock: "live",
     tiers: ["durable"],
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const t = triggers(ctx)
         const sub = yield* t.register(triggerDraft("session-a", key, "on_button"))
         const occ = yield* t.recordOccurrence(button(key, "button-blue-1"))
@@ -241,7 +353,8 @@ export const storeScenarios: ReadonlyArray<Scenario> = [
         const r2 = yield* t2.reserveDeliveries(next.occurrenceId)
         yield* ctx.invariant(
           "subscription, occurrence and reservations survive",
-          listed[0]?.handle === sub.handle && replay.occurrenceId === occ.occurrenceId && r.every((x) => !x.isNew) && r2.filter((x) => x.isNew).length === 1,
+          listed[0]?.handle === sub.handle && replay.occurrenceId === occ.occurrenceId && r.every((x) => !x.isNew) &&
+            r2.filter((x) => x.isNew).length === 1,
           "same handle, same occurrence, no new reservation, then 1 new",
           [listed[0]?.handle, replay.occurrenceId, r.map((x) => x.isNew), r2.map((x) => x.isNew)]
         )
@@ -253,12 +366,17 @@ export const storeScenarios: ReadonlyArray<Scenario> = [
     title: "a missing session is absent and stays absent",
     clock: "test",
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const s = Context.get(ctx.handle, SessionStore)
         const a = yield* s.exists("missing" as SessionId)
         const loaded = yield* s.load("missing" as SessionId)
         const b = yield* s.exists("missing" as SessionId)
-        yield* ctx.invariant("exists and load never create", !a && Option.isNone(loaded) && !b, [false, "None", false], [a, loaded._tag, b])
+        yield* ctx.invariant(
+          "exists and load never create",
+          !a && Option.isNone(loaded) && !b,
+          [false, "None", false],
+          [a, loaded._tag, b]
+        )
       })
   },
   {
@@ -267,13 +385,17 @@ export const storeScenarios: ReadonlyArray<Scenario> = [
     title: "create seeds the session at revision 0",
     clock: "test",
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const s = Context.get(ctx.handle, SessionStore)
-        yield* s.create({ ...createRequest("session-a"), relation: { type: "child", parentSessionId: "parent-session" as SessionId } })
+        yield* s.create({
+          ...createRequest("session-a"),
+          relation: { type: "child", parentSessionId: "parent-session" as SessionId }
+        })
         const loaded = Option.getOrUndefined(yield* s.load("session-a" as SessionId))
         yield* ctx.invariant(
           "revision 0, the relation, an empty graph and the initial checkpoint",
-          loaded !== undefined && loaded.headRevision === 0 && loaded.relation.type === "child" && loaded.graph.nodes.length === 0 && loaded.checkpoint.turnIndex === 0,
+          loaded !== undefined && loaded.headRevision === 0 && loaded.relation.type === "child" &&
+            loaded.graph.nodes.length === 0 && loaded.checkpoint.turnIndex === 0,
           "seeded session",
           loaded
         )
@@ -285,14 +407,22 @@ export const storeScenarios: ReadonlyArray<Scenario> = [
     title: "create is idempotent and never overwrites",
     clock: "test",
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const s = Context.get(ctx.handle, SessionStore)
         yield* s.create(createRequest("stable-session"))
         yield* s.commit(commitOf("stable-session", 0, "t1"))
         const before = yield* s.load("stable-session" as SessionId)
-        yield* s.create({ ...createRequest("stable-session"), relation: { type: "child", parentSessionId: "x" as SessionId } })
+        yield* s.create({
+          ...createRequest("stable-session"),
+          relation: { type: "child", parentSessionId: "x" as SessionId }
+        })
         const after = yield* s.load("stable-session" as SessionId)
-        yield* ctx.invariant("a repeated create changes nothing", Option.isSome(before) && same(Option.getOrNull(before), Option.getOrNull(after)), "unchanged", "changed")
+        yield* ctx.invariant(
+          "a repeated create changes nothing",
+          Option.isSome(before) && same(Option.getOrNull(before), Option.getOrNull(after)),
+          "unchanged",
+          "changed"
+        )
       })
   },
   {
@@ -301,18 +431,32 @@ export const storeScenarios: ReadonlyArray<Scenario> = [
     title: "specs round-trip; a missing ref is None; put is insert-if-absent",
     clock: "test",
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const envs = Context.get(ctx.handle, ProcessEnvStore)
         const spec = envSpec("first")
         yield* envs.put("process-env:conformance" as EnvRef, spec)
         const got = yield* envs.get("process-env:conformance" as EnvRef)
-        yield* ctx.invariant("the spec round-trips", Option.isSome(got) && same(got.value, spec), "deep-equal", "different")
+        yield* ctx.invariant(
+          "the spec round-trips",
+          Option.isSome(got) && same(got.value, spec),
+          "deep-equal",
+          "different"
+        )
         yield* envs.put("process-env:conformance" as EnvRef, envSpec("second"))
         const kept = yield* envs.get("process-env:conformance" as EnvRef)
-        yield* ctx.invariant("the first put wins", Option.isSome(kept) && same(kept.value, spec), "first", "overwritten")
+        yield* ctx.invariant(
+          "the first put wins",
+          Option.isSome(kept) && same(kept.value, spec),
+          "first",
+          "overwritten"
+        )
         const missing = yield* envs.get("process-env:missing" as EnvRef)
         yield* ctx.invariant("an unknown ref is None", Option.isNone(missing), "None", missing._tag)
-        yield* ctx.expectFailure("loading an unknown env fails", loadProcessExecutionEnv("process-env:missing" as EnvRef).pipe(Effect.provideService(ProcessEnvStore, envs)), "ProcessEnvNotFound")
+        yield* ctx.expectFailure(
+          "loading an unknown env fails",
+          loadProcessExecutionEnv("process-env:missing" as EnvRef).pipe(Effect.provideService(ProcessEnvStore, envs)),
+          "ProcessEnvNotFound"
+        )
       })
   },
   {
@@ -321,13 +465,19 @@ export const storeScenarios: ReadonlyArray<Scenario> = [
     title: "core helpers are deterministic content addresses",
     clock: "test",
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const envs = Context.get(ctx.handle, ProcessEnvStore)
-        const persist = (spec: ProcessExecutionEnvSpec) => persistProcessExecutionEnv(spec).pipe(Effect.provideService(ProcessEnvStore, envs))
+        const persist = (spec: ProcessExecutionEnvSpec) =>
+          persistProcessExecutionEnv(spec).pipe(Effect.provideService(ProcessEnvStore, envs))
         const a = yield* persist(envSpec("a"))
         const reordered = yield* persist({ policy: envSpec("a").policy, pluginOptions: envSpec("a").pluginOptions })
         const b = yield* persist(envSpec("b"))
-        yield* ctx.invariant("refs are sha256 content addresses, key-order independent and distinct per spec", /^process-env:sha256:[0-9a-f]{64}$/.test(a) && a === reordered && a !== b, "stable distinct refs", [a, reordered, b])
+        yield* ctx.invariant(
+          "refs are sha256 content addresses, key-order independent and distinct per spec",
+          /^process-env:sha256:[0-9a-f]{64}$/.test(a) && a === reordered && a !== b,
+          "stable distinct refs",
+          [a, reordered, b]
+        )
       })
   },
   {
@@ -336,13 +486,18 @@ export const storeScenarios: ReadonlyArray<Scenario> = [
     title: "artifacts round-trip; missing is None; puts are insert-if-absent",
     clock: "test",
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const store = Context.get(ctx.handle, ArtifactStore)
         const artifact = yield* moduleArtifact
         yield* store.put(artifact)
         yield* store.put(artifact)
         const got = yield* store.get(artifact.moduleRef)
-        yield* ctx.invariant("the artifact round-trips", Option.isSome(got) && same(got.value, artifact), "deep-equal", "different")
+        yield* ctx.invariant(
+          "the artifact round-trips",
+          Option.isSome(got) && same(got.value, artifact),
+          "deep-equal",
+          "different"
+        )
         const missing = yield* store.get("lashlang:v1:sha256:0")
         yield* ctx.invariant("an unknown ref is None", Option.isNone(missing), "None", missing._tag)
       })
@@ -354,14 +509,17 @@ export const storeScenarios: ReadonlyArray<Scenario> = [
     clock: "live",
     tiers: ["durable"],
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const artifact = yield* moduleArtifact
         yield* Context.get(ctx.handle, ProcessEnvStore).put("process-env:reopen" as EnvRef, envSpec("r"))
         yield* Context.get(ctx.handle, ArtifactStore).put(artifact)
         const again = yield* ctx.reopen
         const env = yield* Context.get(again, ProcessEnvStore).get("process-env:reopen" as EnvRef)
         const art = yield* Context.get(again, ArtifactStore).get(artifact.moduleRef)
-        yield* ctx.invariant("both survive", Option.isSome(env) && Option.isSome(art), "both Some", [env._tag, art._tag])
+        yield* ctx.invariant("both survive", Option.isSome(env) && Option.isSome(art), "both Some", [
+          env._tag,
+          art._tag
+        ])
       })
   },
   {
@@ -371,10 +529,10 @@ export const storeScenarios: ReadonlyArray<Scenario> = [
     clock: "live",
     tiers: ["durable"],
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const artifact = yield* moduleArtifact
         const written = yield* Effect.scoped(
-          Effect.gen(function* () {
+          Effect.gen(function*() {
             const h = yield* ctx.reopen
             const sessions = Context.get(h, SessionStore)
             yield* sessions.create(createRequest("tier4"))
@@ -388,7 +546,12 @@ export const storeScenarios: ReadonlyArray<Scenario> = [
             const occ = yield* t.recordOccurrence(button(key, "tier4-occ"))
             yield* Context.get(h, ProcessEnvStore).put("process-env:tier4" as EnvRef, envSpec("tier4"))
             yield* Context.get(h, ArtifactStore).put(artifact)
-            yield* Context.get(h, EffectJournal).record({ scopeId: "turn:tier4:t", replayKey: "k", requestHash: "h", exit: { _tag: "Success", value: 1 } })
+            yield* Context.get(h, EffectJournal).record({
+              scopeId: "turn:tier4:t",
+              replayKey: "k",
+              requestHash: "h",
+              exit: { _tag: "Success", value: 1 }
+            })
             return { batchId: batch.batchId, handle: sub.handle, occurrenceId: occ.occurrenceId }
           })
         )
@@ -413,7 +576,12 @@ export const storeScenarios: ReadonlyArray<Scenario> = [
           Option.isSome(art),
           Option.isSome(entry)
         ]
-        yield* ctx.invariant("every port's record is read back after all handles closed", found.every((x) => x), "all true", found)
+        yield* ctx.invariant(
+          "every port's record is read back after all handles closed",
+          found.every((x) => x),
+          "all true",
+          found
+        )
       })
   },
   {
@@ -422,19 +590,34 @@ export const storeScenarios: ReadonlyArray<Scenario> = [
     title: "record and lookup round-trip; record is insert-if-absent; keys are scoped",
     clock: "test",
     run: (ctx) =>
-      Effect.gen(function* () {
+      Effect.gen(function*() {
         const j = Context.get(ctx.handle, EffectJournal)
         const miss = yield* j.lookup("turn:s1:t", "k")
         yield* ctx.invariant("a miss is None", Option.isNone(miss), "None", miss._tag)
-        const ok = { scopeId: "turn:s1:t", replayKey: "k", requestHash: "h1", exit: { _tag: "Success" as const, value: { n: 1 } } }
-        const failed = { scopeId: "turn:s2:t", replayKey: "k", requestHash: "h2", exit: { _tag: "Failure" as const, error: { code: "x" } } }
+        const ok = {
+          scopeId: "turn:s1:t",
+          replayKey: "k",
+          requestHash: "h1",
+          exit: { _tag: "Success" as const, value: { n: 1 } }
+        }
+        const failed = {
+          scopeId: "turn:s2:t",
+          replayKey: "k",
+          requestHash: "h2",
+          exit: { _tag: "Failure" as const, error: { code: "x" } }
+        }
         yield* j.record(ok)
         yield* j.record(failed)
         const winner = yield* j.record({ ...ok, exit: { _tag: "Success", value: { n: 2 } } })
         yield* ctx.invariant("the first record wins", same(winner, ok), ok, winner)
         const a = yield* j.lookup("turn:s1:t", "k")
         const b = yield* j.lookup("turn:s2:t", "k")
-        yield* ctx.invariant("entries are scoped and round-trip", Option.isSome(a) && same(a.value, ok) && Option.isSome(b) && same(b.value, failed), [ok, failed], [a, b])
+        yield* ctx.invariant(
+          "entries are scoped and round-trip",
+          Option.isSome(a) && same(a.value, ok) && Option.isSome(b) && same(b.value, failed),
+          [ok, failed],
+          [a, b]
+        )
       })
   }
 ]

@@ -7,14 +7,18 @@
 import { describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import type { StorageUnderTest } from "../StorageUnderTest.js"
+import { effectControllerScenarios } from "./EffectControllerScenarios.js"
 import { runScenario, type Scenario } from "./Harness.js"
 import { processRegistryScenarios } from "./ProcessRegistryScenarios.js"
 import { sessionStoreScenarios } from "./SessionStoreScenarios.js"
 import { storeScenarios } from "./StoreScenarios.js"
-import { effectControllerScenarios } from "./EffectControllerScenarios.js"
 
 /** Every scenario of the kit, by id. @since 0.1.0 */
-export const catalog: ReadonlyMap<string, Scenario> = new Map([...processRegistryScenarios, ...sessionStoreScenarios, ...storeScenarios, ...effectControllerScenarios].map((s) => [s.id, s]))
+export const catalog: ReadonlyMap<string, Scenario> = new Map(
+  [...processRegistryScenarios, ...sessionStoreScenarios, ...storeScenarios, ...effectControllerScenarios].map((
+    s
+  ) => [s.id, s])
+)
 
 /** Runs one scenario by id (used by mutation tests and other runners). @since 0.1.0 */
 export const runScenarioById = (id: string, backend: StorageUnderTest) => {
@@ -23,8 +27,8 @@ export const runScenarioById = (id: string, backend: StorageUnderTest) => {
   return runScenario(scenario, backend)
 }
 
-const register = (suite: string, scenarios: ReadonlyArray<Scenario>, backend: StorageUnderTest): void => void
-  describe(`${backend.name} › ${suite}`, () => {
+const register = (suite: string, scenarios: ReadonlyArray<Scenario>, backend: StorageUnderTest): void =>
+  void describe(`${backend.name} › ${suite}`, () => {
     for (const s of scenarios) {
       const title = `${s.id} ${s.title}`
       const skipped = backend.skip?.includes(s.id) === true
@@ -38,29 +42,35 @@ const register = (suite: string, scenarios: ReadonlyArray<Scenario>, backend: St
     }
   })
 
-/** ProcessRegistry (conformance §2.1 + leases and races of §3). @since 0.1.0 */
+/** ProcessRegistry (packages/testing/README.md, with its leases and races). @since 0.1.0 */
 export const processRegistrySuite = (backend: StorageUnderTest): void =>
   register("ProcessRegistry", processRegistryScenarios.filter((s) => s.suite === "ProcessRegistry"), backend)
 
-/** RuntimePersistence: the session store's commit, CAS, stamps and queue (conformance §2.2, §3.3, §3.4). @since 0.1.0 */
-export const sessionStoreSuite = (backend: StorageUnderTest): void => register("RuntimePersistence", sessionStoreScenarios, backend)
+/** RuntimePersistence: the session store's commit, CAS, stamps and queue (packages/testing/README.md). @since 0.1.0 */
+export const sessionStoreSuite = (backend: StorageUnderTest): void =>
+  register("RuntimePersistence", sessionStoreScenarios, backend)
 
 const bySuite = (suite: Scenario["suite"]) => storeScenarios.filter((s) => s.suite === suite)
 
-/** SessionLifecycle: create, exists and load of the session store (conformance §2.3). @since 0.1.0 */
-export const sessionLifecycleSuite = (backend: StorageUnderTest): void => register("SessionLifecycle", bySuite("SessionLifecycle"), backend)
+/** SessionLifecycle: create, exists and load of the session store (packages/testing/README.md). @since 0.1.0 */
+export const sessionLifecycleSuite = (backend: StorageUnderTest): void =>
+  register("SessionLifecycle", bySuite("SessionLifecycle"), backend)
 
-/** TriggerStore (conformance §2.4 and X-RACE-7). @since 0.1.0 */
-export const triggerStoreSuite = (backend: StorageUnderTest): void => register("TriggerStore", bySuite("TriggerStore"), backend)
+/** TriggerStore (packages/testing/README.md and X-RACE-7). @since 0.1.0 */
+export const triggerStoreSuite = (backend: StorageUnderTest): void =>
+  register("TriggerStore", bySuite("TriggerStore"), backend)
 
-/** ProcessEnvStore and ArtifactStore (conformance §2.5). @since 0.1.0 */
-export const envAndArtifactSuite = (backend: StorageUnderTest): void => register("EnvAndArtifact", bySuite("EnvAndArtifact"), backend)
+/** ProcessEnvStore and ArtifactStore (packages/testing/README.md). @since 0.1.0 */
+export const envAndArtifactSuite = (backend: StorageUnderTest): void =>
+  register("EnvAndArtifact", bySuite("EnvAndArtifact"), backend)
 
-/** EffectJournal (conformance §2.6). @since 0.1.0 */
-export const effectJournalSuite = (backend: StorageUnderTest): void => register("EffectJournal", bySuite("EffectJournal"), backend)
+/** EffectJournal (packages/testing/README.md). @since 0.1.0 */
+export const effectJournalSuite = (backend: StorageUnderTest): void =>
+  register("EffectJournal", bySuite("EffectJournal"), backend)
 
-/** EffectController, inline and journaled over the backend's journal (conformance §2.7). @since 0.1.0 */
-export const effectControllerSuite = (backend: StorageUnderTest): void => register("EffectController", effectControllerScenarios, backend)
+/** EffectController, inline and journaled over the backend's journal (packages/testing/README.md). @since 0.1.0 */
+export const effectControllerSuite = (backend: StorageUnderTest): void =>
+  register("EffectController", effectControllerScenarios, backend)
 
 /** Every storage suite plus the backend-wide checks (X-TIER-1). @since 0.1.0 */
 export const backendConformance = (backend: StorageUnderTest): void => {

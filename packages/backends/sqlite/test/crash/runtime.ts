@@ -2,7 +2,14 @@
  * The runtime the crash and contention tests share between the test process and its child workers: the rebuild
  * surface plugin of @lash/testing plus a slow tool, so a SIGKILL lands in the middle of process runs.
  */
-import { InlineEffectController, LashCore, type LashCoreConfig, ToolDefinition, ToolProvider, ToolResults } from "@lash/core"
+import {
+  InlineEffectController,
+  LashCore,
+  type LashCoreConfig,
+  ToolDefinition,
+  ToolProvider,
+  ToolResults
+} from "@lash/core"
 import { rebuildSurfacePlugin } from "@lash/testing/fixtures"
 import { TestProvider } from "@lash/testing/provider"
 import { Effect, Layer, Schema } from "effect"
@@ -30,7 +37,7 @@ const slowTool = (delayMs: number, onStart: (id: string) => void) =>
         output: Schema.Struct({ step: Schema.String })
       }),
       execute: (args) =>
-        Effect.gen(function* () {
+        Effect.gen(function*() {
           const id = (args as { readonly id: string }).id
           onStart(id)
           yield* Effect.sleep(delayMs)
@@ -42,10 +49,18 @@ const slowTool = (delayMs: number, onStart: (id: string) => void) =>
 const fence = (code: string) => "```lashlang\n" + code + "\n```"
 
 /** A core over `filename`. Worker timings are short so takeover after a kill happens within a second. */
-export const crashCore = (filename: string, options: { readonly worker: boolean; readonly delayMs?: number; readonly onStart?: (id: string) => void; readonly leaseTtlMs?: number }) => {
+export const crashCore = (
+  filename: string,
+  options: {
+    readonly worker: boolean
+    readonly delayMs?: number
+    readonly onStart?: (id: string) => void
+    readonly leaseTtlMs?: number
+  }
+) => {
   const provider = TestProvider.builder()
     .complete((req) =>
-      req.messages.some((m) => m.content.startsWith("Runtime event")) ? fence('submit "ack"') : fence(PROGRAM)
+      req.messages.some((m) => m.content.startsWith("Runtime event")) ? fence("submit \"ack\"") : fence(PROGRAM)
     )
     .build()
   const config: LashCoreConfig = {
@@ -53,7 +68,13 @@ export const crashCore = (filename: string, options: { readonly worker: boolean;
     model: { id: "crash-model", limits: { contextWindowTokens: 4096 } },
     plugins: [rebuildSurfacePlugin],
     tools: [slowTool(options.delayMs ?? 200, options.onStart ?? (() => {}))],
-    worker: { enabled: options.worker, leaseTtl: options.leaseTtlMs ?? 900, renewEvery: Math.floor((options.leaseTtlMs ?? 900) / 3), sweepEvery: "150 millis", maxConcurrent: 4 }
+    worker: {
+      enabled: options.worker,
+      leaseTtl: options.leaseTtlMs ?? 900,
+      renewEvery: Math.floor((options.leaseTtlMs ?? 900) / 3),
+      sweepEvery: "150 millis",
+      maxConcurrent: 4
+    }
   }
   return LashCore.layer(config).pipe(
     Layer.provide(Layer.mergeAll(provider.layer, InlineEffectController.layer)),
