@@ -1,19 +1,16 @@
 // The README's "compose a runtime from layers" example, type-checked by `pnpm check`. Keep the two in sync.
 import { MemoryBackend } from "@lash/backend-memory"
-import { InlineEffectController, LashCore, ToolDefinition, ToolProvider, ToolResults, TurnInput } from "@lash/core"
+import { defineTool, InlineEffectController, LashCore, TurnInput } from "@lash/core"
 import { TestProvider } from "@lash/testing/provider"
 import { Effect, Layer, Option, Schema } from "effect"
 
-const add = ToolProvider.fromDefinitions([{
-  definition: ToolDefinition.fromSchema({
-    name: "add",
-    description: "Adds two numbers",
-    input: Schema.Struct({ a: Schema.Number, b: Schema.Number }),
-    output: Schema.Number
-  }),
-  execute: (args) =>
-    Effect.succeed(ToolResults.ok((args as { a: number; b: number }).a + (args as { a: number; b: number }).b))
-}])
+const add = defineTool({
+  name: "add",
+  description: "Adds two numbers",
+  input: Schema.Struct({ a: Schema.Number, b: Schema.Number }),
+  output: Schema.Number,
+  execute: ({ a, b }) => Effect.succeed(a + b)
+})
 const model = TestProvider.builder().reply({ toolCalls: [{ name: "add", args: { a: 2, b: 3 } }] }, "2 + 3 = 5").build()
 
 const App = LashCore.layer({

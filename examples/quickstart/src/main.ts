@@ -8,15 +8,7 @@
  * 4. The process wakes the session; the wake is drained into a committed turn, and the transcript is printed.
  */
 import { SqliteBackend } from "@lash/backend-sqlite"
-import {
-  InlineEffectController,
-  LashCore,
-  type Message,
-  ToolDefinition,
-  ToolProvider,
-  ToolResults,
-  TurnInput
-} from "@lash/core"
+import { defineTool, InlineEffectController, LashCore, type Message, TurnInput } from "@lash/core"
 import { ClockPlugin } from "@lash/plugin-clock"
 import { TestProvider } from "@lash/testing/provider"
 import { Console, Effect, Layer, Schema } from "effect"
@@ -26,17 +18,13 @@ import * as path from "node:path"
 
 const filename = process.env["LASH_DB"] ?? path.join(os.tmpdir(), "lash-quickstart", "lash.db")
 
-const weather = ToolProvider.fromDefinitions([
-  {
-    definition: ToolDefinition.fromSchema({
-      name: "weather",
-      description: "Current weather for a city",
-      input: Schema.Struct({ city: Schema.String }),
-      output: Schema.Struct({ city: Schema.String, celsius: Schema.Number })
-    }),
-    execute: (args) => Effect.succeed(ToolResults.ok({ city: (args as { city: string }).city, celsius: 21 }))
-  }
-])
+const weather = defineTool({
+  name: "weather",
+  description: "Current weather for a city",
+  input: Schema.Struct({ city: Schema.String }),
+  output: Schema.Struct({ city: Schema.String, celsius: Schema.Number }),
+  execute: ({ city }) => Effect.succeed({ city, celsius: 21 })
+})
 
 const fence = (code: string) => "```lashlang\n" + code + "\n```"
 

@@ -134,12 +134,19 @@ export class ProviderNotFound extends Schema.TaggedError<ProviderNotFound>()("Pr
   providerId: Schema.String
 }) {}
 
-/** A model provider call failed. @since 0.1.0 */
+/**
+ * A model provider call failed. `retryable` failures (429, 5xx, resets, timeouts, malformed or truncated replies)
+ * are retried by the core under `providerRetry`, waiting at least `retryAfterMs` when the provider said so
+ * (`Retry-After`); the others (400, 401, 403, 404) fail the turn at once with the provider's message in `detail`.
+ *
+ * @since 0.1.0
+ */
 export class LlmTransportError extends Schema.TaggedError<LlmTransportError>()("LlmTransportError", {
   providerId: Schema.String,
   retryable: Schema.Boolean,
   status: Schema.optionalWith(Schema.Number, { exact: true }),
-  detail: Schema.optionalWith(Schema.String, { exact: true })
+  detail: Schema.optionalWith(Schema.String, { exact: true }),
+  retryAfterMs: Schema.optionalWith(Schema.NonNegativeInt, { exact: true })
 }) {
   override get message() {
     return `provider ${this.providerId} failed${this.status === undefined ? "" : ` (status ${this.status})`}${

@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import type { ExecLimits, LashlangAbilities, LashlangLanguageFeatures } from "@lash/lashlang"
-import { Context, type Duration, type Effect, type Layer } from "effect"
+import { Context, type Duration, type Effect, type Layer, type Stream } from "effect"
 import type { EffectController } from "./EffectController.js"
 import type { ExecutionScope } from "./Effects.js"
 import type {
@@ -47,29 +47,40 @@ import type {
 import type { QueuedWorkBatch } from "./QueuedWork.js"
 import type { Message, PluginOptions, SessionGraph } from "./Session.js"
 import type { LashStorage } from "./Storage.js"
-import type { ToolProvider } from "./Tools.js"
+import type { ToolInput } from "./Tools.js"
 import type {
   TriggerEmitReport,
   TriggerOccurrenceRequest,
   TriggerRegistration,
   TriggerSubscriptionFilter
 } from "./Trigger.js"
-import type { TurnInput, TurnOutput } from "./Turn.js"
+import type { TurnEvent, TurnInput, TurnOutput } from "./Turn.js"
 
-/** The configuration of a core. @since 0.1.0 */
-export interface LashCoreConfig {
+/**
+ * The configuration of a core. `R` is what its `@effect/ai` toolkits need (their handlers); it is `never` for
+ * typed tools and `ToolProvider`s.
+ *
+ * @since 0.1.0
+ */
+export interface LashCoreConfig<R = never> {
   /** `standard` = native tool calling; `rlm` = the model writes Lashlang. */
   readonly mode: "rlm" | "standard"
   readonly model: ModelSpec
   readonly plugins?: ReadonlyArray<LashPlugin>
-  /** Tools available to every session (folded into an internal "embed-tools" plugin). */
-  readonly tools?: ReadonlyArray<ToolProvider>
+  /**
+   * Tools available to every session (folded into an internal "embed-tools" plugin): typed tools (`defineTool`),
+   * `ToolProvider`s, and `@effect/ai` `Toolkit`s as they are (their handlers come from the layer's context).
+   */
+  readonly tools?: ReadonlyArray<ToolInput<R>>
+  /** How long one attempt of a tool may run before it fails as `tool_timeout` (default 2 minutes; per tool: `timeout`). */
+  readonly toolTimeout?: Duration.DurationInput
   /** The system prompt of standard mode (RLM mode generates its own from the host surface, after this text). */
   readonly systemPrompt?: string
   readonly rlm?: {
     readonly abilities?: LashlangAbilities
     readonly languageFeatures?: LashlangLanguageFeatures
     readonly termination?: "submit_required" | "prose_or_submit"
+    /** The most characters of one block's output (prints and error) the model is shown; default 20,000. */
     readonly maxOutputChars?: number
     /** Lashlang execution limits for every block and process run of this runtime (defaults: docs/lashlang.md, "Limits"). */
     readonly limits?: Partial<ExecLimits>
@@ -112,10 +123,17 @@ export type TurnError =
 /** What `openSession` may fail with. @since 0.1.0 */
 export type OpenSessionError = StoreError | SessionNotFound | PluginError | PluginConflict
 
-/** A turn ready to run. @since 0.1.0 */
+/** A turn ready to run, whole or streamed. @since 0.1.0 */
 export interface TurnRequest {
   /** Runs the turn and commits it atomically. */
   readonly run: Effect.Effect<TurnOutput, TurnError>
+  /**
+   * Runs the turn as a stream of `TurnEvent`s (text deltas, tool calls, Lashlang prints, iteration boundaries,
+   * usage); the last event is `turn_committed` with the `TurnOutput`. The commit is still one atomic unit at the
+   * end, made once the consumer has read every event before it; a consumer that stops reading earlier interrupts
+   * the turn, and nothing is committed.
+   */
+  readonly stream: Stream.Stream<TurnEvent, TurnError>
 }
 
 /** The last published snapshot of a session. @since 0.1.0 */
@@ -228,10 +246,10 @@ export interface LashCoreService {
  * @since 0.1.0
  */
 export class LashCore extends Context.Tag("@lash/core/LashCore")<LashCore, LashCoreService>() {
-  /** Builds a core over a backend, a model provider and an effect controller. */
-  static layer(
-    config: LashCoreConfig
-  ): Layer.Layer<LashCore, LashConfigError, LashStorage | LanguageModelProvider | EffectController> {
+  /** Builds a core over a backend, a model provider and an effect controller (and the handlers of its toolkits). */
+  static layer<R = never>(
+    config: LashCoreConfig<R>
+  ): Layer.Layer<LashCore, LashConfigError, LashStorage | LanguageModelProvider | EffectController | R> {
     return internal.layer(config)
   }
 }

@@ -8,8 +8,18 @@ import type { ProcessId, SessionId } from "./Identifiers.js"
 import { ToolId } from "./Identifiers.js"
 import { Json, JsonSchemaDoc, opt } from "./Json.js"
 
-/** A tool failure value. Tools fail with values, never through the error channel. @since 0.1.0 */
-export const ToolFailure = Schema.Struct({ code: Schema.String, message: Schema.String, raw: opt(Json) })
+/**
+ * A tool failure value. Tools fail with values, never through the error channel. `retryable` marks a failure the
+ * catalog may retry under the tool's `retry` policy (a transient upstream error, say); nothing else is retried.
+ *
+ * @since 0.1.0
+ */
+export const ToolFailure = Schema.Struct({
+  code: Schema.String,
+  message: Schema.String,
+  raw: opt(Json),
+  retryable: opt(Schema.Boolean)
+})
 /** @since 0.1.0 */
 export interface ToolFailure extends Schema.Schema.Type<typeof ToolFailure> {}
 
@@ -38,6 +48,19 @@ export const ToolResults = {
   failure: (code: string, message: string, raw?: Json): ToolResult => ({
     type: "failure",
     failure: raw === undefined ? { code, message } : { code, message, raw }
+  }),
+  /** A failed result the tool's `retry` policy may retry. */
+  retryableFailure: (code: string, message: string, raw?: Json): ToolResult => ({
+    type: "failure",
+    failure: raw === undefined ? { code, message, retryable: true } : { code, message, raw, retryable: true }
+  }),
+  /** A successful result that ends the turn with `value` (`Finished(tool_value)`). */
+  finish: (value: Json): ToolResult => ({ type: "ok", value, control: { type: "finish", value } }),
+  /** A result that stops the turn with `failure` (`Stopped(tool_error)`); the model does not see it. */
+  stop: (code: string, message: string, raw?: Json): ToolResult => ({
+    type: "ok",
+    value: null,
+    control: { type: "fail", failure: raw === undefined ? { code, message } : { code, message, raw } }
   })
 }
 
@@ -56,7 +79,10 @@ export const ToolManifest = Schema.Struct({
   description: Schema.String,
   lashlang: opt(Schema.Struct({ modulePath: Schema.Array(Schema.String), operation: Schema.String })),
   scheduling: Schema.Literal("parallel", "serial"),
-  retry: opt(Schema.Struct({ maxAttempts: Schema.Int.pipe(Schema.positive()), backoffMs: Schema.NonNegativeInt }))
+  /** Retries of failures the tool marks `retryable`: `maxAttempts` in all, exponential from `backoffMs`. */
+  retry: opt(Schema.Struct({ maxAttempts: Schema.Int.pipe(Schema.positive()), backoffMs: Schema.NonNegativeInt })),
+  /** How long one attempt may run before it fails as `tool_timeout`; absent = the core's `toolTimeout`. */
+  timeoutMs: opt(Schema.Int.pipe(Schema.positive()))
 })
 /** @since 0.1.0 */
 export interface ToolManifest extends Schema.Schema.Type<typeof ToolManifest> {}

@@ -104,3 +104,57 @@ export class TurnOutput extends Schema.Class<TurnOutput>("TurnOutput")({
     return this.outcome.type === "finished"
   }
 }
+
+const event = <const T extends string, F extends Schema.Struct.Fields>(type: T, fields: F) =>
+  Schema.Struct({ type: Schema.Literal(type), ...fields })
+
+/**
+ * One event of a streamed turn (`session.turn(input).stream`), in the order it happened; the tag field is `type`.
+ *
+ * - `turn_started`, then per model round trip `iteration_started` … `iteration_finished`;
+ * - `text_delta` / `reasoning_delta`: the model's prose as it arrives. In `rlm` mode a ```lashlang block is not
+ *   prose: its code arrives as `code_delta`, and nothing after the block is shown (the runtime ignores it);
+ * - `model_retry`: a retryable provider failure; the deltas of this iteration so far are void, the reply starts over;
+ * - `model_replied`: the reply is complete (its usage and finish reason);
+ * - `tool_call_started` / `tool_call_finished` (with the result the model sees), in both modes;
+ * - `code_print` (each `print` of a Lashlang block) and `code_finished` (its error or submitted value);
+ * - last, `turn_committed` with the committed `TurnOutput`. A stream that fails or is interrupted before it
+ *   commits nothing.
+ *
+ * @since 0.1.0
+ */
+export const TurnEvent = Schema.Union(
+  event("turn_started", { turnId: TurnId }),
+  event("iteration_started", { iteration: Schema.NonNegativeInt }),
+  event("text_delta", { iteration: Schema.NonNegativeInt, text: Schema.String }),
+  event("reasoning_delta", { iteration: Schema.NonNegativeInt, text: Schema.String }),
+  event("code_delta", { iteration: Schema.NonNegativeInt, text: Schema.String }),
+  event("model_retry", {
+    iteration: Schema.NonNegativeInt,
+    attempt: Schema.Int,
+    error: Schema.String,
+    delayMs: Schema.NonNegativeInt
+  }),
+  event("model_replied", {
+    iteration: Schema.NonNegativeInt,
+    usage: TokenUsage,
+    finishReason: Schema.optionalWith(Schema.String, { exact: true })
+  }),
+  event("tool_call_started", { callId: Schema.String, toolName: Schema.String, args: Json }),
+  event("tool_call_finished", {
+    callId: Schema.String,
+    toolName: Schema.String,
+    result: ToolResult,
+    durationMs: Schema.NonNegativeInt
+  }),
+  event("code_print", { iteration: Schema.NonNegativeInt, text: Schema.String }),
+  event("code_finished", {
+    iteration: Schema.NonNegativeInt,
+    error: Schema.optionalWith(Schema.String, { exact: true }),
+    submitted: Schema.optionalWith(Json, { exact: true })
+  }),
+  event("iteration_finished", { iteration: Schema.NonNegativeInt }),
+  event("turn_committed", { output: TurnOutput })
+)
+/** @since 0.1.0 */
+export type TurnEvent = typeof TurnEvent.Type

@@ -3,6 +3,7 @@
  * registrations and cores composed over a storage context.
  */
 import { MemoryBackend } from "@lash/backend-memory"
+import { LashlangAbilities } from "@lash/lashlang"
 import { Context, Effect, Layer, Ref, Schema } from "effect"
 import {
   InlineEffectController,
@@ -55,6 +56,22 @@ export const standardCore = (
   return Layer.provideMerge(core, storage)
 }
 
+/** An rlm-mode core (every Lashlang ability on) over a fresh memory backend and the given provider layer. */
+export const rlmCore = (
+  provider: Layer.Layer<LanguageModelProvider>,
+  config: Partial<LashCoreConfig> = {}
+): Layer.Layer<LashCore | Layer.Layer.Success<ReturnType<typeof MemoryBackend.layer>>, unknown> =>
+  Layer.provideMerge(
+    LashCore.layer({
+      mode: "rlm",
+      model: testModel,
+      tools: [mathTools],
+      rlm: { abilities: LashlangAbilities.all },
+      ...config
+    }).pipe(Layer.provide(Layer.mergeAll(provider, InlineEffectController.layer))),
+    MemoryBackend.layer()
+  )
+
 /** Builds a core over an already-built storage context (any backend), in the current scope. */
 export const buildCore = (
   storage: Context.Context<LashStorage | StorageSignals>,
@@ -86,7 +103,7 @@ export const counterTool = (counter: Ref.Ref<number>, delayMs = 0) =>
         name: "count",
         description: "Counts its executions",
         input: Schema.Struct({ label: Schema.String }),
-        output: Schema.Struct({ n: Schema.Number })
+        output: Schema.Struct({ n: Schema.Number, label: Schema.String })
       }),
       execute: (args) =>
         Effect.gen(function*() {

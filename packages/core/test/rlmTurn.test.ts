@@ -1,34 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
-import { MemoryBackend } from "@lash/backend-memory"
 import { LashlangAbilities } from "@lash/lashlang"
 import { TestProvider } from "@lash/testing"
-import { Effect, Layer, Option } from "effect"
-import {
-  InlineEffectController,
-  type LanguageModelProvider,
-  LashCore,
-  type LashCoreConfig,
-  ToolDefinition,
-  ToolProvider,
-  TurnInput
-} from "../src/index.js"
-import { mathTools, testModel } from "./fixtures.js"
+import { Effect, Option } from "effect"
+import { LashCore, ToolDefinition, ToolProvider, TurnInput } from "../src/index.js"
+import { rlmCore } from "./fixtures.js"
 
 const fence = (code: string) => "```lashlang\n" + code + "\n```"
-
-const rlmCore = (provider: Layer.Layer<LanguageModelProvider>, config: Partial<LashCoreConfig> = {}) =>
-  Layer.provideMerge(
-    LashCore.layer({
-      mode: "rlm",
-      model: testModel,
-      tools: [mathTools],
-      rlm: { abilities: LashlangAbilities.all },
-      ...config
-    }).pipe(
-      Layer.provide(Layer.mergeAll(provider, InlineEffectController.layer))
-    ),
-    MemoryBackend.layer()
-  )
 
 describe("RLM turns", () => {
   it.effect("a link error is fed back, the second block submits, both steps are committed", () => {
@@ -108,7 +85,7 @@ describe("RLM turns", () => {
       expect(seen(1)).toContain("No ```lashlang block was found")
       expect(seen(2)).toContain("resource type `Tools` does not expose operation `nope`")
       expect(seen(3)).toContain("Output:\nfalse")
-      expect(seen(3)).toContain("invalid arguments for add: /a: expected number, got string")
+      expect(seen(3)).toContain("invalid arguments for add: /a: must be number")
       expect(seen(4)).toContain("expected a number")
       expect(seen(5)).toContain("was not closed")
       // The settled submission is the transcript's last assistant message (strings pass through unchanged).

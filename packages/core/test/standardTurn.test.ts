@@ -34,8 +34,11 @@ describe("standard turns", () => {
       // The second request carries the first call and its result; the tool specs are offered every time.
       const second = requests[1]!.request
       expect(second.tools.map((t) => t.name)).toEqual(["add", "fail_hard"])
+      // The model reads the tool's value as JSON, with the call id and the tool's name.
       const toolMessage = second.messages.find((m) => m.role === "tool")
-      expect(toolMessage && JSON.parse(toolMessage.content)).toEqual({ type: "ok", value: { sum: 5 } })
+      expect(toolMessage && JSON.parse(toolMessage.content)).toEqual({ sum: 5 })
+      expect(toolMessage?.toolName).toBe("add")
+      expect(toolMessage?.isError).toBeUndefined()
       expect(session.readView().messages.map((m) => m.role)).toEqual(["user", "assistant", "assistant", "assistant"])
       yield* provider.assertComplete
     }).pipe(Effect.provide(standardCore(provider.layer)))
@@ -68,7 +71,7 @@ describe("standard turns", () => {
       expect(result.type).toBe("failure")
       if (result.type === "failure") {
         expect(result.failure.code).toBe("invalid_tool_args")
-        expect(result.failure.raw).toEqual(["/a: expected number, got string"])
+        expect(result.failure.raw).toEqual(["/a: must be number"])
       }
       expect(toolResultsOf(out.messages)).toHaveLength(1)
     }).pipe(Effect.provide(standardCore(provider.layer)))

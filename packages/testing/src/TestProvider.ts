@@ -10,21 +10,42 @@ import {
   type LlmProvider,
   type LlmRequest,
   type LlmResponse,
+  type LlmStreamPart,
   LlmTransportError,
   type TokenUsage,
   type ToolCallRequest
 } from "@lash/core"
 import { Canonical } from "@lash/lashlang"
-import { Clock, type Duration, Effect, type Layer, Ref, Schema } from "effect"
+import { Clock, type Duration, Effect, Exit, type Layer, Ref, Schema, Stream } from "effect"
 
-/** One scripted reply. @since 0.1.0 */
+/** A scripted provider failure. @since 0.1.0 */
+export interface ScriptedError {
+  readonly retryable?: boolean
+  readonly status?: number
+  readonly retryAfterMs?: number
+  readonly detail?: string
+}
+
+/**
+ * One scripted reply. Every reply can be streamed (`TurnRequest.stream`): its text arrives in pieces of the
+ * builder's `streamChunkSize`. `{ stream: [...] }` scripts the pieces themselves, and what happens after them: the
+ * reply completes, fails with `error` (a mid-stream failure), or, with `truncated`, the stream just ends.
+ *
+ * @since 0.1.0
+ */
 export type ScriptedReply =
   | string
   | { readonly text: string; readonly reasoning?: string; readonly usage?: Partial<TokenUsage> }
   | { readonly lashlang: string }
   | { readonly toolCalls: ReadonlyArray<ToolCallRequest>; readonly text?: string }
-  | { readonly error: { readonly retryable?: boolean; readonly status?: number } }
+  | { readonly error: ScriptedError }
   | { readonly response: LlmResponse }
+  | {
+    readonly stream: ReadonlyArray<string>
+    readonly usage?: Partial<TokenUsage>
+    readonly error?: ScriptedError
+    readonly truncated?: boolean
+  }
 
 /** Matches a request: strings and RegExps are tested against `render(req)` without system messages. @since 0.1.0 */
 export type RequestMatcher = string | RegExp | ((req: LlmRequest) => boolean)
@@ -62,9 +83,11 @@ interface Spec {
   readonly rules: ReadonlyArray<Rule>
   readonly fallback: { readonly type: "handler"; readonly handler: Handler } | {
     readonly type: "error"
-    readonly error: { readonly retryable?: boolean; readonly status?: number }
+    readonly error: ScriptedError
   } | undefined
   readonly latency: Duration.DurationInput | undefined
+  readonly chunkSize: number
+  readonly chunkDelay: Duration.DurationInput | undefined
 }
 
 /** An immutable builder: every method returns a new builder. @since 0.1.0 */
@@ -77,14 +100,19 @@ export interface TestProviderBuilder {
     options?: { readonly times?: number }
   ): TestProviderBuilder
   complete(handler: Handler): TestProviderBuilder
-  completeError(error?: { readonly retryable?: boolean; readonly status?: number }): TestProviderBuilder
+  completeError(error?: ScriptedError): TestProviderBuilder
   latency(delay: Duration.DurationInput): TestProviderBuilder
+  /** Streamed replies arrive in pieces of at most `size` characters (default 16). */
+  streamChunkSize(size: number): TestProviderBuilder
+  /** Streamed replies wait `delay` before each piece (default: none). */
+  chunkDelay(delay: Duration.DurationInput): TestProviderBuilder
   /** Synchronous; fresh state per build. */
   build(): TestProvider
 }
 
 /** A built scripted model. @since 0.1.0 */
 export interface TestProvider extends LlmProvider {
+  readonly stream: NonNullable<LlmProvider["stream"]>
   readonly layer: Layer.Layer<LanguageModelProvider>
   readonly push: (...replies: ReadonlyArray<ScriptedReply>) => Effect.Effect<void>
   readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
@@ -97,18 +125,25 @@ const ZERO: TokenUsage = { input: 0, output: 0 }
 
 const lashlangText = (code: string): string => "```lashlang\n" + code.trim() + "\n```"
 
+const scriptedFailure = (kind: string, error: ScriptedError) =>
+  new LlmTransportError({
+    providerId: kind,
+    retryable: error.retryable ?? false,
+    ...(error.status === undefined ? {} : { status: error.status }),
+    ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+    detail: error.detail ?? "scripted failure"
+  })
+
 const toResponse = (kind: string, reply: ScriptedReply): Effect.Effect<LlmResponse, LlmTransportError> => {
   if (typeof reply === "string") return Effect.succeed({ text: reply, toolCalls: [], usage: ZERO })
-  if ("error" in reply) {
-    return Effect.fail(
-      new LlmTransportError({
-        providerId: kind,
-        retryable: reply.error.retryable ?? false,
-        ...(reply.error.status === undefined ? {} : { status: reply.error.status }),
-        detail: "scripted failure"
-      })
-    )
+  if ("stream" in reply) {
+    if (reply.error !== undefined) return Effect.fail(scriptedFailure(kind, reply.error))
+    if (reply.truncated === true) {
+      return Effect.fail(new LlmTransportError({ providerId: kind, retryable: true, detail: "scripted truncation" }))
+    }
+    return Effect.succeed({ text: reply.stream.join(""), toolCalls: [], usage: { ...ZERO, ...reply.usage } })
   }
+  if ("error" in reply) return Effect.fail(scriptedFailure(kind, reply.error))
   if ("response" in reply) return Effect.succeed(reply.response)
   if ("lashlang" in reply) return Effect.succeed({ text: lashlangText(reply.lashlang), toolCalls: [], usage: ZERO })
   if ("toolCalls" in reply) return Effect.succeed({ text: reply.text ?? "", toolCalls: reply.toolCalls, usage: ZERO })
@@ -148,33 +183,39 @@ const build = (spec: Spec): TestProvider => {
   const queue = Ref.unsafeMake<ReadonlyArray<ScriptedReply>>(spec.queue)
   const uses = Ref.unsafeMake<ReadonlyArray<number>>(spec.rules.map(() => 0))
   const recorded = Ref.unsafeMake<ReadonlyArray<RecordedRequest>>([])
+  const counter = Ref.unsafeMake(0)
 
-  const complete = (req: LlmRequest): Effect.Effect<LlmResponse, LlmTransportError> =>
+  /** Finds the answer of a request (rule, queue, handler, fallback); the request is recorded by `record`. */
+  const pick = (req: LlmRequest) =>
     Effect.gen(function*() {
       if (spec.latency !== undefined) yield* Effect.sleep(spec.latency)
       const atMs = yield* Clock.currentTimeMillis
       const rendered = render(req)
-      const index = (yield* Ref.get(recorded)).length
       const ruleIndex = yield* Ref.modify(uses, (counts) => {
         const i = spec.rules.findIndex(
           (rule, k) => (rule.times === undefined || counts[k]! < rule.times) && matches(rule.match, req, rendered)
         )
         return [i, i < 0 ? counts : counts.map((c, k) => (k === i ? c + 1 : c))] as const
       })
+      const index = yield* Ref.modify(counter, (n) => [n, n + 1] as const)
       let source: RecordedRequest["source"]
+      let scripted: ScriptedReply | undefined = undefined
       let answer: Effect.Effect<LlmResponse, LlmTransportError>
       if (ruleIndex >= 0) {
         const rule = spec.rules[ruleIndex]!
         source = "rule"
-        answer = toResponse(spec.kind, typeof rule.reply === "function" ? rule.reply(req) : rule.reply)
+        scripted = typeof rule.reply === "function" ? rule.reply(req) : rule.reply
+        answer = toResponse(spec.kind, scripted)
       } else {
         const head = yield* Ref.modify(queue, (q) => [q[0], q.slice(1)] as const)
         if (head !== undefined) {
           source = "queue"
+          scripted = head
           answer = toResponse(spec.kind, head)
         } else if (spec.fallback?.type === "handler") {
           source = "handler"
           const out = spec.fallback.handler(req, { index })
+          if (!Effect.isEffect(out)) scripted = out
           answer = Effect.isEffect(out) ? out : toResponse(spec.kind, out)
         } else if (spec.fallback?.type === "error") {
           source = "handler"
@@ -190,17 +231,78 @@ const build = (spec: Spec): TestProvider => {
           )
         }
       }
+      const record = (failed: boolean) =>
+        Ref.update(recorded, (r) =>
+          [...r, { index, request: req, rendered, atMs, source, failed }].sort((a, b) => a.index - b.index))
+      return { scripted, answer, record }
+    })
+
+  const complete = (req: LlmRequest): Effect.Effect<LlmResponse, LlmTransportError> =>
+    Effect.gen(function*() {
+      const { answer, record } = yield* pick(req)
       const exit = yield* Effect.exit(answer)
-      yield* Ref.update(
-        recorded,
-        (r) => [...r, { index, request: req, rendered, atMs, source, failed: exit._tag === "Failure" }]
-      )
+      yield* record(exit._tag === "Failure")
       return yield* exit
     })
+
+  const pieces = (text: string): ReadonlyArray<string> => {
+    const out: Array<string> = []
+    for (let i = 0; i < text.length; i += spec.chunkSize) out.push(text.slice(i, i + spec.chunkSize))
+    return out
+  }
+
+  const stream = (req: LlmRequest): Stream.Stream<LlmStreamPart, LlmTransportError> =>
+    Stream.unwrap(
+      Effect.map(pick(req), ({ answer, record, scripted }) => {
+        const paced = (chunks: ReadonlyArray<string>) =>
+          Stream.fromIterable(chunks).pipe(
+            Stream.mapEffect((text) =>
+              spec.chunkDelay === undefined
+                ? Effect.succeed<LlmStreamPart>({ type: "text_delta", text })
+                : Effect.as(Effect.sleep(spec.chunkDelay), { type: "text_delta", text } as LlmStreamPart)
+            )
+          )
+        const ending = (
+          exit: Exit.Exit<LlmResponse, LlmTransportError>
+        ): Stream.Stream<LlmStreamPart, LlmTransportError> =>
+          Exit.match(exit, {
+            onFailure: (cause) => Stream.failCause(cause),
+            onSuccess: (response) => Stream.make<Array<LlmStreamPart>>({ type: "response", response })
+          })
+        if (scripted !== undefined && typeof scripted === "object" && "stream" in scripted) {
+          // Scripted pieces, then the scripted end: a reply, a failure, or a stream that just stops.
+          return Stream.concat(
+            paced(scripted.stream),
+            Stream.unwrap(
+              Effect.map(Effect.exit(answer), (exit) =>
+                Stream.concat(
+                  Stream.execute(record(exit._tag === "Failure" || scripted.truncated === true)),
+                  scripted.truncated === true ? Stream.empty : ending(exit)
+                ))
+            )
+          )
+        }
+        return Stream.unwrap(
+          Effect.map(Effect.exit(answer), (exit) =>
+            Stream.concat(
+              Stream.execute(record(exit._tag === "Failure")),
+              Exit.isSuccess(exit)
+                ? Stream.concat(
+                  exit.value.reasoning === undefined
+                    ? Stream.empty
+                    : Stream.make<Array<LlmStreamPart>>({ type: "reasoning_delta", text: exit.value.reasoning }),
+                  Stream.concat(paced(pieces(exit.value.text)), ending(exit))
+                )
+                : ending(exit)
+            ))
+        )
+      })
+    )
 
   const provider: TestProvider = {
     kind: spec.kind,
     complete,
+    stream,
     get layer() {
       return LanguageModelProvider.single(provider)
     },
@@ -235,6 +337,8 @@ const builderOf = (spec: Spec): TestProviderBuilder => ({
   complete: (handler) => builderOf({ ...spec, fallback: { type: "handler", handler } }),
   completeError: (error = {}) => builderOf({ ...spec, fallback: { type: "error", error } }),
   latency: (delay) => builderOf({ ...spec, latency: delay }),
+  streamChunkSize: (size) => builderOf({ ...spec, chunkSize: Math.max(1, Math.floor(size)) }),
+  chunkDelay: (delay) => builderOf({ ...spec, chunkDelay: delay }),
   build: () => build(spec)
 })
 
@@ -246,7 +350,15 @@ const builderOf = (spec: Spec): TestProviderBuilder => ({
 export const TestProvider = {
   /** An empty builder (kind "test"). */
   builder: (): TestProviderBuilder =>
-    builderOf({ kind: "test", queue: [], rules: [], fallback: undefined, latency: undefined }),
+    builderOf({
+      kind: "test",
+      queue: [],
+      rules: [],
+      fallback: undefined,
+      latency: undefined,
+      chunkSize: 16,
+      chunkDelay: undefined
+    }),
   /** A provider answering every call with `complete`. */
   make: (
     o: { readonly kind: string; readonly complete: (req: LlmRequest) => Effect.Effect<LlmResponse, LlmTransportError> }

@@ -19,6 +19,7 @@ import { loadProcessExecutionEnv, persistProcessExecutionEnv, ProcessEnvStore } 
 import { ProcessRegistry } from "../ProcessRegistry.js"
 import { SessionStore } from "../SessionStore.js"
 import { StorageInfo, StorageSignals } from "../StorageInfo.js"
+import { ToolProvider } from "../Tools.js"
 import { TriggerStore } from "../TriggerStore.js"
 import { normalize } from "./config.js"
 import { lashlangEngine } from "./lashlangEngine.js"
@@ -36,10 +37,10 @@ import { type Drivers, makeWorker, type ProcessEngine } from "./worker.js"
 
 const EMBED_TOOLS_ID = "embed-tools"
 
-const embedToolsPlugin = (config: LashCoreConfig): ReadonlyArray<LashPlugin> =>
-  config.tools === undefined || config.tools.length === 0
+const embedToolsPlugin = (tools: ReadonlyArray<ToolProvider>): ReadonlyArray<LashPlugin> =>
+  tools.length === 0
     ? []
-    : [{ id: EMBED_TOOLS_ID, tools: config.tools, build: () => Effect.succeed({ register: () => Effect.void }) }]
+    : [{ id: EMBED_TOOLS_ID, tools, build: () => Effect.succeed({ register: () => Effect.void }) }]
 
 const makeSemaphores = () => {
   const locks = new Map<string, Effect.Semaphore>()
@@ -53,9 +54,10 @@ const makeSemaphores = () => {
   }
 }
 
-const make = (config: LashCoreConfig) =>
+const make = <R>(config: LashCoreConfig<R>) =>
   Effect.gen(function*() {
     const cfg = yield* normalize(config)
+    const configTools = yield* Effect.forEach(config.tools ?? [], ToolProvider.resolve)
     const store = yield* SessionStore
     const registry = yield* ProcessRegistry
     const envs = yield* ProcessEnvStore
@@ -96,7 +98,7 @@ const make = (config: LashCoreConfig) =>
       )
     }
 
-    const plugins = [...(config.plugins ?? []), ...embedToolsPlugin(config)]
+    const plugins = [...(config.plugins ?? []), ...embedToolsPlugin(configTools)]
     const ids = new Set<string>()
     for (const plugin of plugins) {
       if (ids.has(plugin.id)) {
@@ -106,7 +108,7 @@ const make = (config: LashCoreConfig) =>
       }
       ids.add(plugin.id)
     }
-    const staticTools = buildCatalog(plugins.flatMap((p) => p.tools ?? []))
+    const staticTools = buildCatalog(plugins.flatMap((p) => p.tools ?? []), cfg.tools)
     if (staticTools._tag === "DuplicateTool") {
       return yield* Effect.fail(
         new LashConfigError({ reason: "tool_conflict", detail: `tool ${staticTools.name} is defined twice` })
@@ -235,4 +237,4 @@ const make = (config: LashCoreConfig) =>
   })
 
 /** The core layer. */
-export const layer = (config: LashCoreConfig) => Layer.scoped(LashCore, make(config))
+export const layer = <R>(config: LashCoreConfig<R>) => Layer.scoped(LashCore, make(config))

@@ -41,7 +41,7 @@ import type { InputTemplateEntry } from "../Trigger.js"
 import type { NormalizedConfig } from "./config.js"
 import { makeProcessApi } from "./processes.js"
 import type { CoreRuntime } from "./runtime.js"
-import { runToolCall, type ToolCatalog } from "./toolCatalog.js"
+import { runToolCall, type ToolCallObserver, type ToolCatalog } from "./toolCatalog.js"
 import type { Drivers } from "./worker.js"
 
 /** The host operation name of tool `name` in the Lashlang surface. */
@@ -140,6 +140,8 @@ export interface BridgeContext {
   readonly prints: Array<string>
   /** Set by the first tool result that carries a control outcome (finish or fail): the turn ends after the block. */
   readonly control?: { current: ToolControl | undefined }
+  /** Reports tool calls to a streamed turn. */
+  readonly toolObserver?: ToolCallObserver
   /** Process mode only: appends a `process.wake` / `process.yield` event. */
   readonly emit?: (req: AppendEventRequest) => Effect.Effect<unknown, unknown>
 }
@@ -194,7 +196,8 @@ export const makeBridge = (ctx: BridgeContext): LashlangHost => {
             scoped: ctx.scoped,
             parentKey: key,
             call: { callId: key, toolName, args },
-            context: ctx.toolContext
+            context: ctx.toolContext,
+            ...(ctx.toolObserver === undefined ? {} : { observer: ctx.toolObserver })
           })
         ).pipe(
           Effect.tap((record) =>

@@ -4,17 +4,18 @@
  *
  * @internal
  */
-import type { Effect } from "effect"
+import { Effect } from "effect"
 import type { ScopedEffects } from "../EffectController.js"
 import type { TurnId } from "../Identifiers.js"
 import type { Json } from "../Json.js"
 import type { LlmProvider, LlmRequest } from "../LanguageModel.js"
+import type { LlmResponse } from "../LanguageModel.js"
 import type { TurnError } from "../LashCore.js"
 import type { SessionPolicy, TokenUsage } from "../Model.js"
 import type { Message } from "../Session.js"
-import type { ToolCallRecord, TurnIssue, TurnOutcome } from "../Turn.js"
+import type { ToolCallRecord, TurnEvent, TurnIssue, TurnOutcome } from "../Turn.js"
 import type { TurnDelta } from "./delta.js"
-import { callModel } from "./model.js"
+import { callModel, type TextSink } from "./model.js"
 import type { BuiltPlugins } from "./pluginHost.js"
 import type { CoreRuntime } from "./runtime.js"
 import type { SessionState } from "./sessionState.js"
@@ -35,7 +36,21 @@ export interface ProtocolInput {
   readonly provider: LlmProvider
   readonly policy: SessionPolicy
   readonly maxIterations: number
+  /** Where a streamed turn's events go (a no-op sink for `run`). */
+  readonly events: TurnEvents
 }
+
+/** The event sink of one turn. */
+export interface TurnEvents {
+  /** True when the turn is streamed: model calls then use the provider's `stream`. */
+  readonly streaming: boolean
+  readonly emit: (event: TurnEvent) => Effect.Effect<void>
+  /** Runs just before the commit: a streamed turn waits here until its consumer has read every event so far. */
+  readonly beforeCommit: Effect.Effect<void>
+}
+
+/** The sink of a turn that is not streamed. */
+export const silentEvents: TurnEvents = { streaming: false, emit: () => Effect.void, beforeCommit: Effect.void }
 
 /** What a protocol run produced. */
 export interface ProtocolResult {
@@ -54,13 +69,42 @@ export type Protocol = (input: ProtocolInput) => Effect.Effect<ProtocolResult, T
 export const iterationKey = (input: ProtocolInput, iteration: number): string =>
   `${input.state.sessionId}:${input.turnId}:${input.turnIndex}:${iteration}`
 
-/** The model call of iteration `iteration`: one `llm_call` effect keyed `<iteration key>:llm_call:0`, retried by policy. */
-export const callIterationModel = (input: ProtocolInput, iteration: number, request: LlmRequest) =>
+/**
+ * The model call of iteration `iteration`: one `llm_call` effect keyed `<iteration key>:llm_call:0`, retried by
+ * policy; the reply's text goes to `text` as it arrives (standard mode shows it as prose, RLM masks its fence).
+ */
+export const callIterationModel = (input: ProtocolInput, iteration: number, request: LlmRequest, text: TextSink) =>
   callModel({
     scoped: input.scoped,
     replayKey: `${iterationKey(input, iteration)}:llm_call:0`,
     providerId: input.policy.providerId,
     provider: input.provider,
     request,
-    retry: input.core.cfg.providerRetry
+    retry: input.core.cfg.providerRetry,
+    observer: { iteration, streaming: input.events.streaming, emit: input.events.emit, text }
   })
+
+/** Problems a reply's finish reason reveals: the turn goes on, the host sees them in `TurnOutput.issues`. */
+export const finishIssues = (response: LlmResponse, iteration: number): ReadonlyArray<TurnIssue> =>
+  response.finishReason === "length"
+    ? [{
+      code: "model_output_truncated",
+      message: `iteration ${iteration}: the reply was cut at the model's output token limit`
+    }]
+    : response.finishReason === "content_filter"
+    ? [{ code: "model_content_filtered", message: `iteration ${iteration}: the provider filtered the reply` }]
+    : []
+
+/** A tool-call observer that reports to the turn's event sink. */
+export const toolEvents = (events: TurnEvents) => ({
+  started: (call: { readonly callId: string; readonly toolName: string; readonly args: Json }) =>
+    events.emit({ type: "tool_call_started", callId: call.callId, toolName: call.toolName, args: call.args }),
+  finished: (record: ToolCallRecord) =>
+    events.emit({
+      type: "tool_call_finished",
+      callId: record.callId,
+      toolName: record.toolName,
+      result: record.result,
+      durationMs: record.durationMs
+    })
+})

@@ -12,6 +12,7 @@ import {
   formatDiagnostic,
   type HostEnvironment,
   type LashlangDiagnostic,
+  type LashlangHost,
   link,
   parse,
   renderBoundVariables,
@@ -24,6 +25,7 @@ import { Json, opt } from "../Json.js"
 import { type TokenUsage, TokenUsageOps } from "../Model.js"
 import type { Part } from "../Session.js"
 import type { TurnIssue, TurnOutcome } from "../Turn.js"
+import { FenceMask, proseOf } from "./fenceMask.js"
 import {
   type BridgeContext,
   buildHostEnvironment,
@@ -33,7 +35,15 @@ import {
   unwrapInfra
 } from "./lashlangHost.js"
 import { renderHistory, RLM_RESULT } from "./model.js"
-import { callIterationModel, iterationKey, type Protocol, type ProtocolInput, type ProtocolResult } from "./protocol.js"
+import {
+  callIterationModel,
+  finishIssues,
+  iterationKey,
+  type Protocol,
+  type ProtocolInput,
+  type ProtocolResult,
+  toolEvents
+} from "./protocol.js"
 import { currentFrame } from "./sessionState.js"
 import type { Drivers } from "./worker.js"
 
@@ -69,12 +79,23 @@ const encodeGlobals = (globals: ReadonlyMap<string, Value.Value>): Record<string
 const settledText = (value: Json): string =>
   typeof value === "string" ? value : JSON.stringify(JSON.parse(Canonical.canonicalJsonUnsafe(value)), null, 2)
 
-const feedback = (r: ExecResult): string => {
+/** Keeps the head and the tail of `text` within `max` characters, saying how much was left out. */
+export const boundOutput = (text: string, max: number): string => {
+  if (text.length <= max) return text
+  const marker = (omitted: number) => `\n[… ${omitted} characters of output omitted …]\n`
+  const room = max - marker(text.length).length
+  const head = Math.ceil(room * 0.6)
+  const tail = room - head
+  return text.slice(0, head) + marker(text.length - head - tail) + text.slice(text.length - tail)
+}
+
+/** What the model reads after a block: its prints and error, within `rlm.maxOutputChars`. */
+const feedback = (r: ExecResult, maxOutputChars: number): string => {
   const lines: Array<string> = []
   if (r.prints.length > 0) lines.push("Output:", ...r.prints)
   if (r.error !== undefined) lines.push("Error:", r.error)
   if (lines.length === 0) lines.push("The block ran without output.")
-  return lines.join("\n")
+  return boundOutput(lines.join("\n"), maxOutputChars)
 }
 
 const runBlock = (
@@ -83,10 +104,11 @@ const runBlock = (
   env: HostEnvironment,
   globals: ReadonlyMap<string, Value.Value>,
   code: string,
-  key: string
+  key: string,
+  iteration: number
 ) =>
   Effect.gen(function*() {
-    const { core, state } = input
+    const { core, state, events } = input
     const compiled = yield* Effect.either(
       Effect.flatMap(parse(code), (program) => link(program, env, { globals }))
     )
@@ -116,10 +138,22 @@ const runBlock = (
       causedBy: { type: "turn", sessionId: state.sessionId, turnId: input.turnId },
       toolContext: { sessionId: state.sessionId },
       prints,
-      control
+      control,
+      toolObserver: toolEvents(events)
+    }
+    const bridge = makeBridge(ctx)
+    // Each `print` reaches a streamed turn as it happens: whatever the bridge recorded is reported after the op.
+    const streamed: LashlangHost = {
+      perform: (op) =>
+        op._tag !== "Print" ? bridge.perform(op) : Effect.gen(function*() {
+          const seen = prints.length
+          const value = yield* bridge.perform(op)
+          for (const text of prints.slice(seen)) yield* events.emit({ type: "code_print", iteration, text })
+          return value
+        })
     }
     const outcome = yield* unwrapInfra(
-      execute(linked, globals, makeBridge(ctx), { mode: "foreground", ...core.cfg.raw.rlm?.limits })
+      execute(linked, globals, streamed, { mode: "foreground", ...core.cfg.raw.rlm?.limits })
     )
     const base = {
       prints,
@@ -141,7 +175,8 @@ const runBlock = (
 /** The RLM protocol; `drivers` are read lazily because they are wired after the protocol exists. */
 export const rlmProtocol = (drivers: () => Drivers): Protocol => (input) =>
   Effect.gen(function*() {
-    const { core, delta } = input
+    const { core, delta, events } = input
+    const maxOutputChars = core.cfg.rlm.maxOutputChars
     const built = buildHostEnvironment(core.cfg, core.plugins, input.catalog)
     if (Either.isLeft(built)) return yield* Effect.die(built.left) // checked when the core was built
     const env = built.right
@@ -158,10 +193,20 @@ export const rlmProtocol = (drivers: () => Drivers): Protocol => (input) =>
       issues,
       executionState: { globals: encodeGlobals(globals) } as Json
     })
-    /** One model call of `iteration`, ending with `instruction` as the final user message. */
+    /**
+     * One model call of `iteration`, ending with `instruction` as the final user message. Its text streams through
+     * a fence mask: prose as `text_delta`, the ```lashlang block's code as `code_delta`, nothing after the block.
+     */
     const ask = (iteration: number, instruction: string) =>
-      Effect.tap(
-        callIterationModel(input, iteration, {
+      Effect.gen(function*() {
+        let mask = new FenceMask()
+        const show = (masked: { readonly prose: string; readonly code: string }) =>
+          Effect.zipRight(
+            masked.prose.length > 0 ? events.emit({ type: "text_delta", iteration, text: masked.prose }) : Effect.void,
+            masked.code.length > 0 ? events.emit({ type: "code_delta", iteration, text: masked.code }) : Effect.void
+          )
+        yield* events.emit({ type: "iteration_started", iteration })
+        const response = yield* callIterationModel(input, iteration, {
           model: input.policy.model,
           messages: [
             { role: "system", content: `${system}\n\n${renderBoundVariables(globals)}` },
@@ -169,9 +214,16 @@ export const rlmProtocol = (drivers: () => Drivers): Protocol => (input) =>
             { role: "user", content: instruction }
           ],
           tools: []
-        }),
-        (response) => Effect.sync(() => void (usage = TokenUsageOps.add(usage, response.usage)))
-      )
+        }, {
+          push: (text) => show(mask.push(text)),
+          reset: () => void (mask = new FenceMask())
+        })
+        yield* show(mask.flush())
+        usage = TokenUsageOps.add(usage, response.usage)
+        issues.push(...finishIssues(response, iteration))
+        return response
+      })
+    const finishIteration = (iteration: number) => events.emit({ type: "iteration_finished", iteration })
     for (let iteration = 0; iteration < input.maxIterations; iteration++) {
       const key = iterationKey(input, iteration)
       const response = yield* ask(
@@ -183,6 +235,7 @@ export const rlmProtocol = (drivers: () => Drivers): Protocol => (input) =>
         }.`
       )
       if (response.text.length === 0 && (response.reasoning ?? "").length === 0) {
+        yield* finishIteration(iteration)
         return settle({ type: "stopped", stop: "provider_error" })
       }
       const fence = extractFirstLashlangFence(response.text)
@@ -194,6 +247,7 @@ export const rlmProtocol = (drivers: () => Drivers): Protocol => (input) =>
         prose.push({ kind: "text", content: response.text })
         if (termination === "prose_or_submit") {
           delta.message({ role: "assistant", parts: prose })
+          yield* finishIteration(iteration)
           return settle({ type: "finished", finish: { type: "assistant_message", text: response.text } })
         }
         const reminder =
@@ -203,9 +257,10 @@ export const rlmProtocol = (drivers: () => Drivers): Protocol => (input) =>
           parts: [...prose, { kind: "tool_result", toolName: RLM_RESULT, content: reminder }]
         })
         delta.protocol("rlm", { type: "step", iteration, error: "no_fence" })
+        yield* finishIteration(iteration)
         continue
       }
-      const before = response.text.split("```lashlang")[0]?.trim() ?? ""
+      const before = proseOf(response.text).trim()
       if (before.length > 0) {
         prose.push({ kind: "text", content: before })
       }
@@ -216,9 +271,11 @@ export const rlmProtocol = (drivers: () => Drivers): Protocol => (input) =>
           parts: [...prose, { kind: "tool_result", toolName: RLM_RESULT, content: `Error:\n${error}` }]
         })
         delta.protocol("rlm", { type: "step", iteration, error })
+        yield* finishIteration(iteration)
         continue
       }
       const execKey = `${key}:exec_code:0`
+      let ran = false
       const result = yield* input.scoped.execute(
         {
           scope: input.scoped.scope,
@@ -228,15 +285,29 @@ export const rlmProtocol = (drivers: () => Drivers): Protocol => (input) =>
           command: { code: Canonical.sha256Hex(fence.code) }
         },
         execCodec,
-        runBlock(input, drivers(), env, globals, fence.code, execKey) as Effect.Effect<ExecResult, StoreError>
+        Effect.suspend(() => {
+          ran = true
+          return runBlock(input, drivers(), env, globals, fence.code, execKey, iteration) as Effect.Effect<
+            ExecResult,
+            StoreError
+          >
+        })
       )
+      // A replayed block did not run: its recorded prints are reported now.
+      if (!ran) { for (const text of result.prints) yield* events.emit({ type: "code_print", iteration, text }) }
+      yield* events.emit({
+        type: "code_finished",
+        iteration,
+        ...(result.error === undefined ? {} : { error: result.error }),
+        ...(result.submitted === undefined ? {} : { submitted: result.submitted.value })
+      })
       globals = new Map(Object.entries(result.globalsAfter).map(([k, v]) => [k, Value.decodeTrusted(v)] as const))
       delta.message({
         role: "assistant",
         parts: [
           ...prose,
           { kind: "code", language: "lashlang", content: fence.code },
-          { kind: "tool_result", toolName: RLM_RESULT, content: feedback(result) }
+          { kind: "tool_result", toolName: RLM_RESULT, content: feedback(result, maxOutputChars) }
         ]
       })
       delta.protocol("rlm", {
@@ -246,6 +317,7 @@ export const rlmProtocol = (drivers: () => Drivers): Protocol => (input) =>
         ...(result.error === undefined ? {} : { error: result.error }),
         ...(result.submitted === undefined ? {} : { submitted: result.submitted.value })
       })
+      yield* finishIteration(iteration)
       if (result.control !== undefined) {
         const { toolName, control } = result.control as {
           readonly toolName: string
@@ -270,7 +342,8 @@ export const rlmProtocol = (drivers: () => Drivers): Protocol => (input) =>
         input.maxIterations,
         "The step limit is reached. Answer now in prose, without a ```lashlang block."
       )
-      const text = response.text.split("```lashlang")[0]!.trim()
+      const text = proseOf(response.text).trim()
+      yield* finishIteration(input.maxIterations)
       delta.message({ role: "assistant", parts: [{ kind: "text", content: text }] })
       return settle({ type: "finished", finish: { type: "assistant_message", text } })
     }

@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { Clock, Effect, Option, Ref, Schema } from "effect"
+import { Clock, Deferred, Effect, Exit, Option, Queue, Ref, Schema, Stream } from "effect"
 import type { ExecutionScope } from "../Effects.js"
 import { MissingTurnId, PluginConflict, PluginError } from "../Errors.js"
 import type { SessionId, TriggerHandle, TurnId } from "../Identifiers.js"
@@ -14,10 +14,10 @@ import type { LashSession, OpenSessionError, SessionReadView, TurnError } from "
 import { type SessionPolicy, TokenUsage, TokenUsageOps } from "../Model.js"
 import type { PluginSessionContext } from "../Plugin.js"
 import type { CausalRef, CompletedClaim, Message, PluginOptions, RuntimeCommit, SessionRelation } from "../Session.js"
-import { ToolCallRecord, type TurnInput, TurnIssue, TurnOutcome, TurnOutput } from "../Turn.js"
+import { ToolCallRecord, type TurnEvent, type TurnInput, TurnIssue, TurnOutcome, TurnOutput } from "../Turn.js"
 import { TurnDelta } from "./delta.js"
 import { buildPlugins, type BuiltPlugins, snapshotPlugins } from "./pluginHost.js"
-import type { Protocol } from "./protocol.js"
+import { type Protocol, silentEvents, type TurnEvents } from "./protocol.js"
 import type { QueuedDriver } from "./queued.js"
 import type { CoreRuntime } from "./runtime.js"
 import {
@@ -99,7 +99,7 @@ export const openRuntime = (
         ? withParent
         : { ...withParent, snapshot: state.checkpoint.pluginSnapshot }
     )
-    const built = buildCatalog(plugins.tools)
+    const built = buildCatalog(plugins.tools, core.cfg.tools)
     if (built._tag === "DuplicateTool") {
       return yield* Effect.fail(
         new PluginConflict({ slot: `tool:${built.name}`, firstPluginId: "(session)", secondPluginId: "(session)" })
@@ -175,7 +175,8 @@ export const runTurn = (
   core: CoreRuntime,
   rt: SessionRuntime,
   protocol: Protocol,
-  plan: TurnPlan
+  plan: TurnPlan,
+  events: TurnEvents = silentEvents
 ): Effect.Effect<TurnOutput, TurnError> =>
   Effect.gen(function*() {
     if (core.controller.kind === "journaled" && plan.turnId === undefined) {
@@ -188,6 +189,7 @@ export const runTurn = (
       Effect.gen(function*() {
         // A reopened session holds only its recent path; the model needs all of it (loaded once, then kept).
         const state = yield* Effect.flatMap(refresh(core, rt), (s) => withFullHistory(core, s))
+        yield* events.emit({ type: "turn_started", turnId })
         const replayed = committedTurn(state, turnId)
         if (replayed !== undefined) return replayed
         const policy = policyOf(state)
@@ -243,7 +245,8 @@ export const runTurn = (
               plugins: rt.plugins,
               provider,
               policy,
-              maxIterations: plan.maxIterations ?? policy.maxIterations ?? core.cfg.maxIterations
+              maxIterations: plan.maxIterations ?? policy.maxIterations ?? core.cfg.maxIterations,
+              events
             })
           })
         delta.protocol(core.cfg.raw.mode === "rlm" ? "rlm" : "standard", {
@@ -285,6 +288,7 @@ export const runTurn = (
           completedClaims: plan.completedClaims ?? []
         }
         const commit: RuntimeCommit = { ...body, turnStamp: { turnId, hash: Ids.turnStampHash(body) } }
+        yield* events.beforeCommit
         const committed = yield* core.store.commit(commit).pipe(
           Effect.tapErrorTag("HeadRevisionConflict", () => refresh(core, rt)),
           Effect.withSpan("lash.commit")
@@ -328,13 +332,17 @@ export const sessionHandle = (
   queued: QueuedDriver
 ): LashSession => ({
   sessionId: rt.sessionId,
-  turn: (input, options) => ({
-    run: runTurn(core, rt, protocol, {
+  turn: (input, options) => {
+    const plan: TurnPlan = {
       input,
       ...(options?.turnId === undefined ? {} : { turnId: options.turnId }),
       ...(options?.maxIterations === undefined ? {} : { maxIterations: options.maxIterations })
-    })
-  }),
+    }
+    return {
+      run: runTurn(core, rt, protocol, plan),
+      stream: streamTurn((events) => runTurn(core, rt, protocol, plan, events))
+    }
+  },
   readView: () => rt.view,
   queuedWork: core.store.listQueued(rt.sessionId),
   enqueue: (input, options) =>
@@ -361,3 +369,58 @@ export const sessionHandle = (
     cancel: (handle) => core.triggers.cancel(rt.sessionId, handle as TriggerHandle)
   })
 })
+
+/** What the turn fiber hands the stream: an event, the pre-commit barrier, or the turn's end. */
+type StreamItem =
+  | { readonly _tag: "event"; readonly event: TurnEvent }
+  | { readonly _tag: "barrier"; readonly reached: Deferred.Deferred<void> }
+  | { readonly _tag: "end"; readonly exit: Exit.Exit<TurnOutput, TurnError> }
+
+/** How many events the turn may run ahead of a slow consumer before it waits. */
+const STREAM_BUFFER = 256
+
+/**
+ * A turn as a stream of events (docs/architecture.md, "Streamed turns"). The turn runs in a fiber of the stream's
+ * scope and hands its events through a bounded queue, so a slow consumer slows the turn down; before committing it
+ * waits until the consumer has read every event so far. A consumer that stops reading closes the scope, which
+ * interrupts the turn: a turn interrupted before its commit commits nothing. The last event carries the committed
+ * `TurnOutput`.
+ */
+export const streamTurn = (
+  run: (events: TurnEvents) => Effect.Effect<TurnOutput, TurnError>
+): Stream.Stream<TurnEvent, TurnError> =>
+  Stream.unwrapScoped(
+    Effect.gen(function*() {
+      const queue = yield* Effect.acquireRelease(Queue.bounded<StreamItem>(STREAM_BUFFER), Queue.shutdown)
+      const events: TurnEvents = {
+        streaming: true,
+        emit: (event) => Queue.offer(queue, { _tag: "event", event }),
+        beforeCommit: Effect.flatMap(
+          Deferred.make<void>(),
+          (reached) => Effect.zipRight(Queue.offer(queue, { _tag: "barrier", reached }), Deferred.await(reached))
+        )
+      }
+      yield* Effect.forkScoped(
+        Effect.flatMap(Effect.exit(run(events)), (exit) => Queue.offer(queue, { _tag: "end", exit }))
+      )
+      return Stream.fromQueue(queue).pipe(
+        Stream.takeUntil((item) => item._tag === "end"),
+        // One item at a time: the barrier is passed only when the consumer asks for what comes after it.
+        Stream.rechunk(1),
+        Stream.mapEffect((item): Effect.Effect<Option.Option<TurnEvent>, TurnError> => {
+          switch (item._tag) {
+            case "event":
+              return Effect.succeed(Option.some(item.event))
+            case "barrier":
+              return Effect.as(Deferred.succeed(item.reached, undefined), Option.none())
+            case "end":
+              return Exit.match(item.exit, {
+                onFailure: (cause) => Effect.failCause(cause),
+                onSuccess: (output) => Effect.succeed(Option.some<TurnEvent>({ type: "turn_committed", output }))
+              })
+          }
+        }),
+        Stream.filterMap((event) => event)
+      )
+    })
+  )

@@ -12,13 +12,14 @@ import { type TokenUsage, TokenUsageOps } from "../Model.js"
 import type { Part } from "../Session.js"
 import type { ToolCallRecord, TurnIssue, TurnOutcome } from "../Turn.js"
 import { renderHistory } from "./model.js"
-import { callIterationModel, iterationKey, type Protocol } from "./protocol.js"
+import { callIterationModel, finishIssues, iterationKey, type Protocol, toolEvents } from "./protocol.js"
 import { runToolCall } from "./toolCatalog.js"
 
 /** The standard protocol. */
 export const standardProtocol: Protocol = (input) =>
   Effect.gen(function*() {
-    const { core, delta, catalog } = input
+    const { core, delta, catalog, events } = input
+    const observer = toolEvents(events)
     const tools = catalog.list.map((entry) => ({
       name: entry.manifest.name,
       description: entry.manifest.description,
@@ -38,8 +39,13 @@ export const standardProtocol: Protocol = (input) =>
         ],
         tools
       }
-      const response = yield* callIterationModel(input, iteration, request)
+      yield* events.emit({ type: "iteration_started", iteration })
+      const response = yield* callIterationModel(input, iteration, request, {
+        push: (text) => events.emit({ type: "text_delta", iteration, text }),
+        reset: () => {}
+      })
       usage = TokenUsageOps.add(usage, response.usage)
+      issues.push(...finishIssues(response, iteration))
       const prose: Array<Omit<Part, "id">> = []
       if (response.reasoning !== undefined && response.reasoning.length > 0) {
         prose.push({ kind: "reasoning", content: response.reasoning })
@@ -47,6 +53,7 @@ export const standardProtocol: Protocol = (input) =>
       if (response.text.length > 0) prose.push({ kind: "text", content: response.text })
       if (response.toolCalls.length === 0) {
         delta.message({ role: "assistant", parts: prose })
+        yield* events.emit({ type: "iteration_finished", iteration })
         const outcome: TurnOutcome = { type: "finished", finish: { type: "assistant_message", text: response.text } }
         return { outcome, toolCalls, usage, issues }
       }
@@ -61,7 +68,8 @@ export const standardProtocol: Protocol = (input) =>
           scoped: input.scoped,
           parentKey: key,
           call,
-          context: { sessionId: input.state.sessionId }
+          context: { sessionId: input.state.sessionId },
+          observer
         })
       const isSerial = (name: string) => catalog.entries.get(name)?.manifest.scheduling === "serial"
       const parallel = yield* Effect.forEach(
@@ -91,6 +99,7 @@ export const standardProtocol: Protocol = (input) =>
           }))
         ]
       })
+      yield* events.emit({ type: "iteration_finished", iteration })
       for (const r of records) {
         if (r.result.type === "ok" && r.result.control?.type === "finish") {
           return {

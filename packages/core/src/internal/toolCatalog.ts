@@ -1,11 +1,14 @@
 /**
- * The tool catalog of one runtime: every tool by name, with its provider and contract, and the validation and
- * execution steps shared by standard turns, Lashlang module operations and `tool_call` processes.
+ * The tool catalog of one runtime: every tool by name, with its provider, contract and compiled validators, and the
+ * validation and execution steps shared by standard turns, Lashlang module operations and `tool_call` processes.
+ *
+ * A tool's problems never fail a turn: whatever a provider does (throw, die, be interrupted, `Effect.fail`, hang,
+ * return something that is not a `ToolResult` or not JSON) ends as a failure result the model sees in one line,
+ * and the full cause is logged at error level (docs/architecture.md, "Standard turns").
  *
  * @internal
  */
-import { Canonical } from "@lash/lashlang"
-import { Cause, Clock, Effect, Either, Option, Schema } from "effect"
+import { Cause, Clock, Duration, Effect, Either, Exit, Option, Schedule, Schema } from "effect"
 import type { ScopedEffects } from "../EffectController.js"
 import type { EffectReplayConflict, StoreError } from "../Errors.js"
 import type { Json } from "../Json.js"
@@ -14,18 +17,23 @@ import {
   type PreparedToolCall,
   type ToolContext,
   type ToolContract,
+  ToolFailure,
   type ToolManifest,
   ToolResult,
   ToolResults
 } from "../Tool.js"
-import type { ToolProvider } from "../Tools.js"
+import { formatParseError, type ToolProvider } from "../Tools.js"
 import type { ToolCallRecord } from "../Turn.js"
+import type { NormalizedConfig } from "./config.js"
 
 /** One resolved tool. */
 export interface CatalogEntry {
   readonly manifest: ToolManifest
   readonly contract: ToolContract
   readonly provider: ToolProvider
+  /** Absent for typed tools: their provider decodes arguments and encodes outputs itself. */
+  readonly validateInput: JsonSchema.Validator | undefined
+  readonly validateOutput: JsonSchema.Validator | undefined
 }
 
 /** A duplicate tool name, reported by the caller as the error its context demands. */
@@ -34,7 +42,7 @@ export interface DuplicateTool {
   readonly name: string
 }
 
-/** A tool whose schema uses an unsupported keyword. */
+/** A tool whose schema the validator cannot compile. */
 export interface UnsupportedToolSchema {
   readonly _tag: "UnsupportedToolSchema"
   readonly name: string
@@ -45,11 +53,14 @@ export interface UnsupportedToolSchema {
 export interface ToolCatalog {
   readonly entries: ReadonlyMap<string, CatalogEntry>
   readonly list: ReadonlyArray<CatalogEntry>
+  /** The timeout of one attempt of a tool whose manifest has none. */
+  readonly defaultTimeoutMs: number
 }
 
-/** Builds a catalog; the first duplicate name or unsupported schema is reported. */
+/** Builds a catalog; the first duplicate name or schema the validator cannot compile is reported. */
 export const buildCatalog = (
-  providers: ReadonlyArray<ToolProvider>
+  providers: ReadonlyArray<ToolProvider>,
+  options: NormalizedConfig["tools"]
 ): { readonly _tag: "Ok"; readonly catalog: ToolCatalog } | DuplicateTool | UnsupportedToolSchema => {
   const entries = new Map<string, CatalogEntry>()
   for (const provider of providers) {
@@ -59,21 +70,103 @@ export const buildCatalog = (
       if (contract === undefined) {
         return { _tag: "UnsupportedToolSchema", name: manifest.name, problems: ["the provider has no contract for it"] }
       }
+      const input = JsonSchema.compile(contract.inputSchema)
+      const output = JsonSchema.compile(contract.outputSchema)
       const problems = [
-        ...JsonSchema.checkSupported(contract.inputSchema),
-        ...JsonSchema.checkSupported(contract.outputSchema)
+        ...(Either.isLeft(input) ? [`input schema: ${input.left}`] : []),
+        ...(Either.isLeft(output) ? [`output schema: ${output.left}`] : [])
       ]
-      if (problems.length > 0) return { _tag: "UnsupportedToolSchema", name: manifest.name, problems }
-      entries.set(manifest.name, { manifest, contract, provider })
+      if (Either.isLeft(input) || Either.isLeft(output)) {
+        return { _tag: "UnsupportedToolSchema", name: manifest.name, problems }
+      }
+      const typed = provider.decodesArguments === true
+      entries.set(manifest.name, {
+        manifest,
+        contract,
+        provider,
+        validateInput: typed ? undefined : input.right,
+        validateOutput: typed ? undefined : output.right
+      })
     }
   }
-  return { _tag: "Ok", catalog: { entries, list: [...entries.values()] } }
+  return {
+    _tag: "Ok",
+    catalog: { entries, list: [...entries.values()], defaultTimeoutMs: options.defaultTimeoutMs }
+  }
 }
 
 /** The outcome of preparing a call: a prepared call, or a failure value the model sees. */
 export type Prepared =
   | { readonly _tag: "Prepared"; readonly call: PreparedToolCall; readonly entry: CatalogEntry }
   | { readonly _tag: "Rejected"; readonly result: ToolResult }
+
+const MESSAGE_LIMIT = 500
+
+/** One line of text for the model: the first line of a message, bounded. */
+const oneLine = (text: string): string => {
+  const first = text.split("\n").find((line) => line.trim().length > 0)?.trim() ?? ""
+  return first.length > MESSAGE_LIMIT ? `${first.slice(0, MESSAGE_LIMIT)}…` : first
+}
+
+const messageOf = (value: unknown): string => {
+  if (value instanceof Error) return oneLine(value.message.length > 0 ? value.message : value.name)
+  if (typeof value === "object" && value !== null && "message" in value && typeof value.message === "string") {
+    return oneLine(value.message)
+  }
+  if (typeof value === "string") return oneLine(value)
+  try {
+    return oneLine(JSON.stringify(value) ?? String(value))
+  } catch {
+    return oneLine(String(value))
+  }
+}
+
+const kindOf = (value: unknown): string =>
+  value === null
+    ? "null"
+    : value === undefined
+    ? "undefined"
+    : value instanceof Promise
+    ? "a Promise"
+    : Array.isArray(value)
+    ? "an array"
+    : typeof value === "object"
+    ? `an object (${value.constructor?.name ?? "no prototype"})`
+    : `a ${typeof value}`
+
+/**
+ * Settles whatever a provider's `execute` or `prepare` ended with: its value on the right; failures, defects and
+ * interruptions as a `failure` result on the left, logged with their full cause. `what` names the step.
+ */
+const settle = <A>(name: string, what: string, effect: Effect.Effect<A, unknown>) =>
+  Effect.flatMap(Effect.exit(effect), (exit): Effect.Effect<Either.Either<A, ToolResult>> => {
+    if (Exit.isSuccess(exit)) return Effect.succeed(Either.right(exit.value))
+    const cause = exit.cause
+    const failure = Cause.failureOption(cause)
+    if (Option.isSome(failure) && Cause.isTimeoutException(failure.value)) {
+      return Effect.succeed(Either.left(ToolResults.failure("tool_timeout", `tool ${name} ${failure.value.message}`)))
+    }
+    const [code, message] = Option.isSome(failure)
+      ? ["tool_error", `tool ${name} failed: ${messageOf(failure.value)}`]
+      : Cause.isInterruptedOnly(cause)
+      ? ["tool_defect", `tool ${name} was interrupted`]
+      : [
+        "tool_defect",
+        `tool ${name} crashed: ${messageOf(Option.getOrElse(Cause.dieOption(cause), () => Cause.pretty(cause)))}`
+      ]
+    return Effect.as(
+      Effect.logError(`tool ${name}: ${what} ended as ${code}`, cause).pipe(Effect.annotateLogs({ tool: name })),
+      Either.left(ToolResults.failure(code, message))
+    )
+  })
+
+/** Calls a provider method that should return an Effect; a throw or a non-Effect is caught. */
+const invoke = <A>(name: string, method: string, thunk: () => Effect.Effect<A, unknown>): Effect.Effect<A, unknown> =>
+  Effect.suspend(() => {
+    const out = thunk() as unknown
+    if (Effect.isEffect(out)) return out as Effect.Effect<A, unknown>
+    return Effect.fail(new Error(`${method} returned ${kindOf(out)} instead of an Effect`))
+  }).pipe(Effect.annotateLogs({ tool: name }))
 
 /** Resolves the tool, validates the args against its input schema, then runs the provider's `prepare`. */
 export const prepareCall = (
@@ -88,7 +181,7 @@ export const prepareCall = (
       result: ToolResults.failure("tool_unavailable", `unknown tool "${call.toolName}"`)
     })
   }
-  const issues = JsonSchema.validate(entry.contract.inputSchema, call.args)
+  const issues = entry.validateInput?.(call.args) ?? []
   if (issues.length > 0) {
     return Effect.succeed({
       _tag: "Rejected",
@@ -104,45 +197,136 @@ export const prepareCall = (
     args: call.args,
     preparedPayload: null
   }
-  if (entry.provider.prepare === undefined) return Effect.succeed({ _tag: "Prepared", call: base, entry })
-  return entry.provider.prepare({ callId: call.callId, toolName: call.toolName, args: call.args }, ctx).pipe(
-    Effect.map((prepared): Prepared => ({ _tag: "Prepared", call: prepared, entry })),
-    Effect.catchAll((failure) => Effect.succeed<Prepared>({ _tag: "Rejected", result: { type: "failure", failure } }))
+  const prepare = entry.provider.prepare
+  if (prepare === undefined) return Effect.succeed({ _tag: "Prepared", call: base, entry })
+  const prepared = invoke(
+    call.toolName,
+    "prepare",
+    () => prepare.call(entry.provider, { callId: call.callId, toolName: call.toolName, args: call.args }, ctx)
+  ).pipe(
+    Effect.map((p): Prepared => ({ _tag: "Prepared", call: p, entry })),
+    // A `ToolFailure` is the documented rejection; anything else is settled as a tool error below.
+    Effect.catchAll((failure) =>
+      isToolFailure(failure)
+        ? Effect.succeed<Prepared>({ _tag: "Rejected", result: { type: "failure", failure } })
+        : Effect.fail(failure)
+    )
+  )
+  return Effect.map(
+    settle(call.toolName, "prepare", prepared),
+    Either.getOrElse((result): Prepared => ({ _tag: "Rejected", result }))
   )
 }
 
-/** Runs a prepared call; a defect thrown by the tool becomes `failure{code:"tool_defect"}`. */
+const isToolFailure = Schema.is(ToolFailure)
+
+const decodeResult = Schema.decodeUnknownEither(ToolResult)
+
+/** Checks what `execute` returned: a `ToolResult` of JSON values, whose `ok` value matches the output schema. */
+const checkResult = (entry: CatalogEntry, name: string, value: unknown): ToolResult => {
+  let decoded: Either.Either<ToolResult, unknown>
+  try {
+    decoded = decodeResult(value)
+  } catch {
+    // The JSON guard recursing through a cyclic value.
+    return ToolResults.failure("invalid_tool_result", `tool ${name} returned a value that is not JSON (cyclic)`)
+  }
+  if (Either.isLeft(decoded)) {
+    const detail = value === undefined || value === null || typeof value !== "object"
+      ? `${kindOf(value)}, not a ToolResult`
+      : `a value that is not a ToolResult of JSON values: ${
+        oneLine(formatParseError(decoded.left as never).split("\n").slice(-1)[0] ?? "")
+      }`
+    return ToolResults.failure("invalid_tool_result", `tool ${name} returned ${detail}`)
+  }
+  const result = decoded.right
+  if (result.type === "ok" && entry.validateOutput !== undefined) {
+    const issues = entry.validateOutput(result.value)
+    if (issues.length > 0) {
+      return ToolResults.failure(
+        "invalid_tool_output",
+        `tool ${name} returned a value that does not match its output schema: ${issues.join("; ")}`,
+        [...issues]
+      )
+    }
+  }
+  return result
+}
+
+/** One attempt: the provider's `execute`, bounded by the timeout, with every failure mode settled into a result. */
+const attemptOnce = (
+  entry: CatalogEntry,
+  call: PreparedToolCall,
+  ctx: ToolContext,
+  timeoutMs: number
+): Effect.Effect<ToolResult> =>
+  settle(
+    call.toolName,
+    "execute",
+    invoke(call.toolName, "execute", () =>
+      entry.provider.execute({
+        callId: call.callId,
+        toolId: call.toolId,
+        name: call.toolName,
+        args: call.args,
+        context: ctx
+      })).pipe(
+        // `disconnect`: a tool that ignores interruption cannot hold the turn past its timeout.
+        Effect.disconnect,
+        Effect.timeoutFail({
+          duration: Duration.millis(timeoutMs),
+          onTimeout: () => new Cause.TimeoutException(`did not finish within ${timeoutMs} ms`)
+        })
+      )
+  ).pipe(Effect.map(Either.match({
+    onLeft: (failure) => failure,
+    onRight: (value) => checkResult(entry, call.toolName, value)
+  })))
+
+/**
+ * Runs a prepared call under the tool's timeout and retry policy: failures the tool marks `retryable` are tried
+ * again (exponential from `backoffMs`, `maxAttempts` in all); the last result is returned.
+ */
 export const executePrepared = (
+  catalog: ToolCatalog,
   entry: CatalogEntry,
   call: PreparedToolCall,
   ctx: ToolContext
 ): Effect.Effect<{ readonly result: ToolResult; readonly durationMs: number }> =>
   Effect.gen(function*() {
     const start = yield* Clock.currentTimeMillis
-    const result = yield* entry.provider
-      .execute({ callId: call.callId, toolId: call.toolId, name: call.toolName, args: call.args, context: ctx })
-      .pipe(
-        Effect.catchAllDefect((defect) =>
-          Effect.succeed(
-            ToolResults.failure("tool_defect", `tool ${call.toolName} crashed: ${Cause.pretty(Cause.die(defect))}`)
+    const timeoutMs = entry.manifest.timeoutMs ?? catalog.defaultTimeoutMs
+    const retry = entry.manifest.retry
+    let attempt = 0
+    const once = Effect.suspend(() => attemptOnce(entry, call, { ...ctx, attempt: ++attempt }, timeoutMs))
+    const result = retry === undefined || retry.maxAttempts <= 1
+      ? yield* once
+      : yield* once.pipe(
+        Effect.flatMap((r) =>
+          r.type === "failure" && r.failure.retryable === true ? Effect.fail(r) : Effect.succeed(r)
+        ),
+        Effect.retry(
+          Schedule.exponential(Duration.millis(retry.backoffMs)).pipe(
+            Schedule.intersect(Schedule.recurs(retry.maxAttempts - 1))
           )
-        )
+        ),
+        Effect.merge
       )
     const end = yield* Clock.currentTimeMillis
-    // Tool values cross the journal and the session store as canonical JSON; anything else is a tool bug.
-    const canonical = Canonical.canonicalJson(result)
-    const checked = Either.isLeft(canonical)
-      ? ToolResults.failure(
-        "non_canonical_value",
-        `tool ${call.toolName} returned a non-JSON value: ${canonical.left.message}`
-      )
-      : result
-    return { result: checked, durationMs: Math.max(0, end - start) }
+    return { result, durationMs: Math.max(0, end - start) }
   })
 
 const toolResultCodec = {
   success: ToolResult as unknown as Schema.Schema<ToolResult, Json>,
   failure: Schema.Never as unknown as Schema.Schema<never, Json>
+}
+
+/** What a tool call reports while it runs (to a streamed turn). */
+export interface ToolCallObserver {
+  readonly started: (
+    call: { readonly callId: string; readonly toolName: string; readonly args: Json }
+  ) => Effect.Effect<void>
+  readonly finished: (record: ToolCallRecord) => Effect.Effect<void>
 }
 
 /**
@@ -155,10 +339,12 @@ export const runToolCall = (p: {
   readonly parentKey: string
   readonly call: { readonly callId: string; readonly toolName: string; readonly args: Json }
   readonly context: Omit<ToolContext, "callId" | "replayKey" | "attempt">
+  readonly observer?: ToolCallObserver
 }): Effect.Effect<ToolCallRecord, EffectReplayConflict | StoreError> =>
   Effect.gen(function*() {
     const replayKey = `${p.parentKey}:tool:${p.call.callId}`
     const ctx: ToolContext = { ...p.context, callId: p.call.callId, attempt: 1, replayKey }
+    if (p.observer !== undefined) yield* p.observer.started(p.call)
     const prepared = yield* prepareCall(p.catalog, p.call, ctx)
     const record = (result: ToolResult, durationMs: number): ToolCallRecord => ({
       callId: p.call.callId,
@@ -167,21 +353,27 @@ export const runToolCall = (p: {
       result,
       durationMs
     })
-    if (prepared._tag === "Rejected") return record(prepared.result, 0)
-    const start = yield* Clock.currentTimeMillis
-    const result = yield* p.scoped.execute(
-      {
-        scope: p.scoped.scope,
-        effectId: p.call.callId,
-        kind: "tool_call",
-        replayKey,
-        command: { toolId: prepared.call.toolId, args: prepared.call.args }
-      },
-      toolResultCodec,
-      Effect.map(executePrepared(prepared.entry, prepared.call, ctx), (r) => r.result).pipe(
-        Effect.withSpan("lash.effect.tool_call", { attributes: { tool: p.call.toolName } })
+    let done: ToolCallRecord
+    if (prepared._tag === "Rejected") {
+      done = record(prepared.result, 0)
+    } else {
+      const start = yield* Clock.currentTimeMillis
+      const result = yield* p.scoped.execute(
+        {
+          scope: p.scoped.scope,
+          effectId: p.call.callId,
+          kind: "tool_call",
+          replayKey,
+          command: { toolId: prepared.call.toolId, args: prepared.call.args }
+        },
+        toolResultCodec,
+        Effect.map(executePrepared(p.catalog, prepared.entry, prepared.call, ctx), (r) => r.result).pipe(
+          Effect.withSpan("lash.effect.tool_call", { attributes: { tool: p.call.toolName } })
+        )
       )
-    )
-    const end = yield* Clock.currentTimeMillis
-    return record(result, Math.max(0, end - start))
+      const end = yield* Clock.currentTimeMillis
+      done = record(result, Math.max(0, end - start))
+    }
+    if (p.observer !== undefined) yield* p.observer.finished(done)
+    return done
   })

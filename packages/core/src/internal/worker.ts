@@ -138,7 +138,7 @@ const rebuildFor = (
         Effect.fail(new ProcessFailure("process_plugin_failed", `plugin rebuild failed: ${e.message}`))
       )
     )
-    const built = buildCatalog(plugins.tools)
+    const built = buildCatalog(plugins.tools, core.cfg.tools)
     if (built._tag !== "Ok") {
       return yield* Effect.fail(
         new ProcessFailure("process_plugin_failed", `tool catalog rebuild failed: ${built.name}`)
