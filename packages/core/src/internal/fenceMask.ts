@@ -1,5 +1,5 @@
 /**
- * Streaming fence masking (docs/lashlang.md, "The RLM turn protocol"): splits an RLM reply that arrives in pieces
+ * Streaming fence masking (docs/models.md, "Streamed turns"): splits an RLM reply that arrives in pieces
  * into the prose a user may see and the code of its first ```lashlang block, without waiting for the whole reply.
  *
  * It follows `extractFirstLashlangFence` exactly: an opener is a run of three or more backticks, an info string

@@ -380,7 +380,7 @@ type StreamItem =
 const STREAM_BUFFER = 256
 
 /**
- * A turn as a stream of events (docs/architecture.md, "Streamed turns"). The turn runs in a fiber of the stream's
+ * A turn as a stream of events (docs/models.md, "Streamed turns"). The turn runs in a fiber of the stream's
  * scope and hands its events through a bounded queue, so a slow consumer slows the turn down; before committing it
  * waits until the consumer has read every event so far. A consumer that stops reading closes the scope, which
  * interrupts the turn: a turn interrupted before its commit commits nothing. The last event carries the committed

@@ -4,7 +4,7 @@
  *
  * A tool's problems never fail a turn: whatever a provider does (throw, die, be interrupted, `Effect.fail`, hang,
  * return something that is not a `ToolResult` or not JSON) ends as a failure result the model sees in one line,
- * and the full cause is logged at error level (docs/architecture.md, "Standard turns").
+ * and the full cause is logged at error level (docs/models.md, "Tool failures").
  *
  * @internal
  */
