@@ -1,14 +1,28 @@
 import { defineConfig } from "vitest/config"
+import { workspacePackages } from "./scripts/lib/workspace.js"
+
+// Tests run against the workspace packages' sources: the "@lash/source" export condition (in every package's
+// `exports`, stripped from the published manifest by `publishConfig.exports`) points at `src/*.ts`, so no build is
+// needed. The other conditions are Vite's defaults, which an explicit list replaces.
+const conditions = ["@lash/source", "module", "node", "development|production"]
+// Child processes that tests spawn (`node --import tsx worker.ts`) resolve the same way.
+const nodeOptions = [process.env.NODE_OPTIONS, "--conditions=@lash/source"].filter(Boolean).join(" ")
 
 export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
   test: {
-    // Each package is its own project; the grouping folders (backends, plugins) are not.
+    // One project per workspace package, named after the package (`vitest run --project @lash/core`);
+    // each inherits this file's options (`extends: true`).
+    // The workspace tooling (scripts/) is one more project.
     projects: [
-      "packages/*/package.json",
-      "packages/backends/*/package.json",
-      "packages/plugins/*/package.json",
-      "examples/*/package.json"
+      ...workspacePackages().map((pkg) => ({
+        extends: true as const,
+        root: pkg.dir,
+        test: { name: pkg.manifest.name }
+      })),
+      { extends: true as const, test: { name: "scripts", include: ["scripts/test/**/*.test.ts"] } }
     ],
-    env: { LASH_CONFORMANCE_STRICT: "1" }
+    env: { LASH_CONFORMANCE_STRICT: "1", NODE_OPTIONS: nodeOptions }
   }
 })

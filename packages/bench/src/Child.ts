@@ -1,6 +1,6 @@
 /**
- * Runs a bench module in a fresh child process (`node [--expose-gc] --import tsx <module> ...args`) and parses the
- * last stdout line as JSON.
+ * Runs a bench module in a fresh child process (`node [--expose-gc] --conditions=@lash/source --import tsx <module>
+ * ...args`) and parses the last stdout line as JSON.
  */
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
@@ -15,6 +15,8 @@ export const runChild = <A>(
       process.execPath,
       [
         ...(options.exposeGc === true ? ["--expose-gc"] : []),
+        // the workspace packages' sources, as in the parent (see vitest.config.ts)
+        "--conditions=@lash/source",
         "--import",
         "tsx",
         fileURLToPath(new URL(`./${module}`, import.meta.url)),

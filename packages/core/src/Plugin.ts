@@ -1,6 +1,8 @@
 /**
  * Plugins: values that contribute tools, Lashlang surface, trigger event declarations and session hooks. A
- * third-party plugin is an npm package whose default export is `definePlugin({...})`.
+ * third-party plugin is an ordinary npm package that exports a `definePlugin({...})` value (or a function returning
+ * one, when the host supplies dependencies); the host passes it to `LashCore.layer({ plugins: [...] })`. lash never
+ * loads plugins by package name or default export (docs/plugins.md).
  *
  * @since 0.1.0
  */

@@ -49,6 +49,10 @@ export const TriggerSubscriptionDraft = Schema.Struct({
   sourceType: Schema.String,
   sourceKey: Schema.String,
   source: Json,
+  /**
+   * Every occurrence's payload is validated against it when a delivery starts; a payload that fails it is recorded
+   * as a failed delivery process (`trigger_payload_invalid`, naming the issues) and the target never runs.
+   */
   payloadSchema: JsonSchemaDoc,
   target: ProcessInput,
   targetIdentity: ProcessIdentity,
@@ -125,7 +129,15 @@ export const TriggerEmitReport = Schema.Struct({
 /** @since 0.1.0 */
 export interface TriggerEmitReport extends Schema.Schema.Type<typeof TriggerEmitReport> {}
 
-/** A trigger event a plugin declares (prompt and catalog documentation only). @since 0.1.0 */
+/**
+ * A trigger source a plugin declares. It claims the source type `alias.event` (e.g. `clock.Alarm`) for the plugin:
+ * a second plugin declaring the same source type fails the session's plugins with `PluginConflict`. Payloads are not
+ * checked against this `payloadSchema`; what an occurrence's payload must match, at delivery, is the subscription's
+ * `payloadSchema` (see `TriggerSubscriptionDraft`), which a Lashlang registration derives from the plugin's catalog
+ * event type. Keep the two in agreement (docs/plugins.md, "Trigger sources").
+ *
+ * @since 0.1.0
+ */
 export const TriggerEventDecl = Schema.Struct({
   resourceType: Schema.String,
   alias: Schema.String,

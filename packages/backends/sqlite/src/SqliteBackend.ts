@@ -69,6 +69,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { FORMAT, LATEST_MIGRATION_ID, MIGRATIONS_TABLE, runMigrations } from "./Migrations.js"
+import { explainOpenFailure } from "./NativeModule.js"
 import { acquireFileLock, isBusyError, makeTransactions, sql, type UnitConnection } from "./Transaction.js"
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -253,7 +254,7 @@ const openClient = (filename: string): Effect.Effect<SqliteClient.SqliteClient, 
         ),
         while: isBusyError
       }),
-      Effect.mapError(unavailable)
+      Effect.catchAll((cause) => Effect.flatMap(explainOpenFailure(cause), (why) => Effect.fail(unavailable(why))))
     )
   })
 

@@ -4,4 +4,5 @@
  *
  * @since 0.1.0
  */
+export { NATIVE_PACKAGE, SqliteNativeModuleUnavailable } from "./NativeModule.js"
 export * from "./SqliteBackend.js"

@@ -1,6 +1,8 @@
 /**
  * `@lash/plugin-clock` as a plugin value: the `clock.Alarm({ at, tz? })` trigger-source constructor with its
- * `clock.Tick` event type, the `triggers` and `processes` abilities (a trigger target is a process declaration), and the trigger event declaration the core checks emits against.
+ * `clock.Tick` event type, the `triggers` and `processes` abilities (a trigger target is a process declaration), and
+ * the `clock.Alarm` trigger source declaration (which claims the source type; deliveries are validated against the
+ * `clock.Tick` schema each registration stores).
  *
  * @since 0.1.0
  */
