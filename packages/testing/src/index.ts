@@ -1,9 +1,10 @@
 /**
- * @lash/testing: `TestProvider` and the conformance suites.
+ * @lash/testing: `TestProvider`, the conformance suites and the mutants they must reject.
  *
  * @since 0.1.0
  */
 export * from "./conformance/index.js"
+export * from "./mutants/index.js"
 export * from "./RebuildFixture.js"
 export * from "./RuntimeRebuild.js"
 export * from "./StorageUnderTest.js"

@@ -1,13 +1,36 @@
-import { backendConformance, runtimeRebuildAndWorkerRecovery, type StorageUnderTest } from "@lash/testing"
+import {
+  backendConformance,
+  registerSuite,
+  runtimeRebuildAndWorkerRecovery,
+  type StorageUnderTest,
+  tempDirectory
+} from "@lash/testing"
 import { Effect } from "effect"
+import * as path from "node:path"
 import { SqliteBackend } from "../src/index.js"
 
-/** A new temp file per `fresh`; every build of the layer is a real second handle (a restart) on that file. */
+/** A new file per `fresh` (synchronous FULL); every build of the layer is a real second handle on that file. */
 const sqlite: StorageUnderTest = {
   name: "sqlite",
   tier: "durable",
-  fresh: Effect.map(SqliteBackend.testing.reopenable(), ({ open }) => open())
+  expectCrashSafety: "power-loss",
+  fresh: Effect.map(
+    tempDirectory,
+    (dir) => SqliteBackend.layer({ filename: path.join(dir, "lash.db"), busyTimeoutMs: 500 })
+  )
+}
+
+/** The same backend opened with `synchronous: "normal"`: it must report process-crash safety (X-TIER-3). */
+const sqliteNormal: StorageUnderTest = {
+  name: "sqlite (synchronous normal)",
+  tier: "durable",
+  expectCrashSafety: "process-crash",
+  fresh: Effect.map(
+    tempDirectory,
+    (dir) => SqliteBackend.layer({ filename: path.join(dir, "lash.db"), synchronous: "normal", busyTimeoutMs: 500 })
+  )
 }
 
 runtimeRebuildAndWorkerRecovery(sqlite)
 backendConformance(sqlite)
+registerSuite("Backend", sqliteNormal)

@@ -1,45 +1,57 @@
 /**
  * The conformance harness: scenarios, the typed violation a broken backend produces, and the runner the suites,
- * the mutation tests and other runners share.
+ * the mutation tests and other runners share (packages/testing/README.md, "How the kit runs a scenario").
  *
  * @since 0.1.0
  */
-import type { DurabilityTier, LashStorage, StorageSignals } from "@lash/core"
-import { Cause, type Context, Data, Effect, Exit, Layer, type Scope } from "effect"
-import type { StorageUnderTest } from "../StorageUnderTest.js"
+import type { DurabilityTier, LashStorage } from "@lash/core"
+import {
+  Cause,
+  type Context,
+  Deferred,
+  Duration,
+  Effect,
+  Exit,
+  Layer,
+  Option,
+  type Scope,
+  type TestClock
+} from "effect"
+import type { StorageLayer, StorageUnderTest } from "../StorageUnderTest.js"
+import { isolationAndReopen, isolationPrecheck } from "./Precheck.js"
+import { ConformanceViolation, render, ScenarioCrashed } from "./Violation.js"
 
-/** A broken contract: which scenario, which invariant, what was expected and what happened. @since 0.1.0 */
-export class ConformanceViolation extends Data.TaggedError("ConformanceViolation")<{
-  readonly scenarioId: string
-  readonly invariant: string
-  readonly expected: string
-  readonly actual: string
-}> {
-  override get message() {
-    return `[${this.scenarioId}] ${this.invariant}: expected ${this.expected}, got ${this.actual}`
-  }
-}
+export { ConformanceViolation, ScenarioCrashed } from "./Violation.js"
 
-/** A scenario that failed with something other than a violation (a defect or an unexpected error). @since 0.1.0 */
-export class ScenarioCrashed
-  extends Data.TaggedError("ScenarioCrashed")<{ readonly scenarioId: string; readonly cause: Cause.Cause<unknown> }>
-{
-  override get message() {
-    return `[${this.scenarioId}] crashed: ${Cause.pretty(this.cause)}`
-  }
-}
+/** The services of one backend handle (`StorageSignals`, when the backend has it, is in there too). @since 0.1.0 */
+export type Handle = Context.Context<LashStorage>
 
-/** The services of one backend handle. @since 0.1.0 */
-export type Handle = Context.Context<LashStorage | StorageSignals>
+/** The suites a scenario belongs to. @since 0.1.0 */
+export type SuiteName =
+  | "ProcessRegistry"
+  | "RuntimePersistence"
+  | "SessionLifecycle"
+  | "TriggerStore"
+  | "EnvAndArtifact"
+  | "EffectJournal"
+  | "EffectController"
+  | "Backend"
+  | "RuntimeRebuild"
 
 /** What a scenario receives. @since 0.1.0 */
 export interface ScenarioContext {
   readonly scenarioId: string
   readonly tier: DurabilityTier
-  /** The first handle on a fresh store. */
+  /** The backend's test configuration. */
+  readonly backend: StorageUnderTest
+  /** The first handle on a fresh store, open for the whole scenario. */
   readonly handle: Handle
-  /** Opens another handle on the same store (a real reopen for durable backends). */
+  /** The layer `fresh` returned: building it is opening another handle on the same store. */
+  readonly storage: StorageLayer
+  /** Opens another live handle on the same store, in the scenario's scope. */
   readonly reopen: Effect.Effect<Handle, unknown, Scope.Scope>
+  /** Runs `f` on a new handle in a scope of its own and closes that handle (finalizers run) before returning. */
+  readonly closed: <A, E>(f: (handle: Handle) => Effect.Effect<A, E, Scope.Scope>) => Effect.Effect<A, unknown>
   /** Fails with a violation unless `ok`. */
   readonly invariant: (
     text: string,
@@ -52,83 +64,148 @@ export interface ScenarioContext {
     text: string,
     effect: Effect.Effect<A, E>,
     tag: string,
-    reason?: string
+    reason?: string | ReadonlyArray<string>
   ) => Effect.Effect<E, ConformanceViolation>
-  /** Runs `n` copies concurrently and returns each one's exit. */
+  /**
+   * Runs `n` contenders behind one start gate and returns each one's exit. Contenders alternate between the first
+   * handle and a second live handle on the same store, so a race crosses connections.
+   */
   readonly race: <A, E>(
     n: number,
-    f: (i: number) => Effect.Effect<A, E>
-  ) => Effect.Effect<ReadonlyArray<Exit.Exit<A, E>>>
+    f: (i: number, handle: Handle) => Effect.Effect<A, E>
+  ) => Effect.Effect<ReadonlyArray<Exit.Exit<A, E>>, unknown, Scope.Scope>
+  /** Runs `effect`, which must succeed with a value that passes `check` (default: any); returns the value. */
+  readonly expectSuccess: <A, E>(
+    text: string,
+    effect: Effect.Effect<A, E>,
+    check?: (a: A) => boolean,
+    expected?: unknown
+  ) => Effect.Effect<A, ConformanceViolation>
+  /** The value of `option`, or a violation naming `text` when it is `None`. */
+  readonly some: <A>(text: string, option: Option.Option<A>) => Effect.Effect<A, ConformanceViolation>
+  /** `ms` scaled by the backend's `timeoutScale`. */
+  readonly scaled: (ms: number) => Duration.Duration
+  /** Fails with a violation naming `text` unless `effect` completes within `ms` (scaled). */
+  readonly within: <A, E>(
+    text: string,
+    ms: number,
+    effect: Effect.Effect<A, E>
+  ) => Effect.Effect<A, E | ConformanceViolation>
 }
 
 /** One scenario. @since 0.1.0 */
 export interface Scenario {
   readonly id: string
-  readonly suite:
-    | "ProcessRegistry"
-    | "RuntimePersistence"
-    | "SessionLifecycle"
-    | "TriggerStore"
-    | "EnvAndArtifact"
-    | "EffectJournal"
-    | "EffectController"
-    | "Backend"
+  readonly suite: SuiteName
   readonly title: string
   /** `test` runs under TestClock (the kit moves time); `live` on the real clock (races, blocking waits). */
   readonly clock: "test" | "live"
   /** Only for these tiers (default both). */
   readonly tiers?: ReadonlyArray<DurabilityTier>
+  /** The test timeout before `timeoutScale` (default 10 s under TestClock, 30 s live). */
+  readonly timeoutMs?: number
   readonly run: (ctx: ScenarioContext) => Effect.Effect<void, unknown, Scope.Scope>
 }
 
-const show = (v: unknown): string => {
-  try {
-    return typeof v === "string" ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v))
-  } catch {
-    return String(v)
-  }
-}
+/** Where TestClock starts in every scenario: 2026-01-01T00:00:00Z. @since 0.1.0 */
+export const T0 = 1_767_225_600_000
 
-const contextFor = (
+/** The test timeout of a scenario for a backend, in milliseconds. @since 0.1.0 */
+export const timeoutOf = (scenario: Scenario, backend: StorageUnderTest): number =>
+  backend.timeouts?.[scenario.id] ??
+    Math.ceil((scenario.timeoutMs ?? (scenario.clock === "test" ? 10_000 : 30_000)) * (backend.timeoutScale ?? 1))
+
+const tagOf = (e: unknown): string | undefined =>
+  typeof e === "object" && e !== null && "_tag" in e ? String((e as { readonly _tag: unknown })._tag) : undefined
+const reasonOf = (e: unknown): string | undefined =>
+  typeof e === "object" && e !== null && "reason" in e ? String((e as { readonly reason: unknown }).reason) : undefined
+
+/** Builds the context of one scenario over an open handle. @since 0.1.0 */
+export const makeContext = (
   scenarioId: string,
   backend: StorageUnderTest,
-  layer: Layer.Layer<LashStorage | StorageSignals, unknown>,
+  storage: StorageLayer,
   handle: Handle
-): ScenarioContext => ({
-  scenarioId,
-  tier: backend.tier,
-  handle,
-  reopen: Layer.build(layer),
-  invariant: (text, ok, expected, actual) =>
-    ok
-      ? Effect.void
-      : Effect.fail(
-        new ConformanceViolation({ scenarioId, invariant: text, expected: show(expected), actual: show(actual) })
-      ),
-  expectFailure: (text, effect, tag, reason) =>
-    Effect.flatMap(Effect.either(effect), (r) => {
-      const actualTag = r._tag === "Left" ? (r.left as { readonly _tag?: string })._tag : undefined
-      const actualReason = r._tag === "Left" ? (r.left as { readonly reason?: string }).reason : undefined
-      if (r._tag === "Left" && actualTag === tag && (reason === undefined || actualReason === reason)) {
-        return Effect.succeed(r.left)
-      }
-      return Effect.fail(
-        new ConformanceViolation({
-          scenarioId,
-          invariant: text,
-          expected: reason === undefined ? `failure ${tag}` : `failure ${tag}(${reason})`,
-          actual: r._tag === "Right"
-            ? `success ${show(r.right)}`
-            : `failure ${actualTag ?? show(r.left)}${actualReason === undefined ? "" : `(${actualReason})`}`
-        })
-      )
-    }),
-  race: (n, f) => Effect.all(Array.from({ length: n }, (_, i) => Effect.exit(f(i))), { concurrency: "unbounded" })
-})
+): Effect.Effect<ScenarioContext> =>
+  Effect.map(Effect.cached(Layer.build(storage)), (second): ScenarioContext => {
+    const scale = backend.timeoutScale ?? 1
+    const violation = (invariant: string, expected: unknown, actual: unknown) =>
+      new ConformanceViolation({ scenarioId, invariant, expected: render(expected), actual: render(actual) })
+    return {
+      scenarioId,
+      tier: backend.tier,
+      backend,
+      handle,
+      storage,
+      reopen: Layer.build(storage),
+      closed: (f) => Effect.scoped(Effect.flatMap(Layer.build(storage), f)),
+      invariant: (text, ok, expected, actual) => (ok ? Effect.void : Effect.fail(violation(text, expected, actual))),
+      expectFailure: (text, effect, tag, reason) =>
+        Effect.flatMap(Effect.either(effect), (r) => {
+          const reasons = reason === undefined ? undefined : typeof reason === "string" ? [reason] : reason
+          if (
+            r._tag === "Left" && tagOf(r.left) === tag &&
+            (reasons === undefined || reasons.includes(reasonOf(r.left) ?? ""))
+          ) {
+            return Effect.succeed(r.left)
+          }
+          const actualReason = r._tag === "Left" ? reasonOf(r.left) : undefined
+          return Effect.fail(
+            violation(
+              text,
+              reasons === undefined ? `failure ${tag}` : `failure ${tag}(${reasons.join(" | ")})`,
+              r._tag === "Right"
+                ? `success ${render(r.right)}`
+                : `failure ${tagOf(r.left) ?? render(r.left)}${actualReason === undefined ? "" : `(${actualReason})`}`
+            )
+          )
+        }),
+      race: (n, f) =>
+        Effect.gen(function*() {
+          const other = yield* second
+          const gate = yield* Deferred.make<void>()
+          const contenders = Array.from(
+            { length: n },
+            (_, i) => Effect.zipRight(Deferred.await(gate), Effect.exit(f(i, i % 2 === 0 ? handle : other)))
+          )
+          const fiber = yield* Effect.fork(Effect.all(contenders, { concurrency: "unbounded" }))
+          yield* Deferred.succeed(gate, undefined)
+          return yield* fiber
+        }),
+      expectSuccess: (text, effect, check = () => true, expected = "success") =>
+        Effect.flatMap(Effect.either(effect), (r) => {
+          if (r._tag === "Right") {
+            return check(r.right)
+              ? Effect.succeed(r.right)
+              : Effect.fail(violation(text, expected, r.right))
+          }
+          const why = reasonOf(r.left)
+          return Effect.fail(
+            violation(
+              text,
+              expected,
+              `failure ${tagOf(r.left) ?? render(r.left)}${why === undefined ? "" : `(${why})`}`
+            )
+          )
+        }),
+      some: (text, option) =>
+        Option.match(option, { onNone: () => Effect.fail(violation(text, "Some", "None")), onSome: Effect.succeed }),
+      scaled: (ms) => Duration.millis(Math.ceil(ms * scale)),
+      within: (text, ms, effect) =>
+        Effect.flatMap(
+          Effect.timeoutOption(effect, Duration.millis(Math.ceil(ms * scale))),
+          Option.match({
+            onNone: () => Effect.fail(violation(text, `completes within ${Math.ceil(ms * scale)} ms`, "still waiting")),
+            onSome: Effect.succeed
+          })
+        )
+    }
+  })
 
 /**
- * Runs one scenario against a fresh store of `backend`. A broken contract fails with `ConformanceViolation`;
- * anything else (a defect, an unexpected error) with `ScenarioCrashed`, so mutation tests can tell them apart.
+ * Runs one scenario against a fresh store of `backend`: the isolation and reopen precheck first (once per backend),
+ * then the scenario on a new store. A broken contract fails with `ConformanceViolation`; anything else (a defect, an
+ * unexpected error) with `ScenarioCrashed`, so mutation tests can tell them apart.
  *
  * @since 0.1.0
  */
@@ -137,9 +214,13 @@ export const runScenario = (
   backend: StorageUnderTest
 ): Effect.Effect<void, ConformanceViolation | ScenarioCrashed, Scope.Scope> =>
   Effect.gen(function*() {
-    const layer = yield* backend.fresh
-    const handle: Handle = yield* Layer.build(layer)
-    yield* scenario.run(contextFor(scenario.id, backend, layer, handle))
+    yield* isolationAndReopen(backend, scenario.id)
+    // Under TestClock, time starts at T0 so no backend can mistake 0 for "unset".
+    yield* Effect.clockWith((clock) => ("setTime" in clock ? (clock as TestClock.TestClock).setTime(T0) : Effect.void))
+    const storage = yield* backend.fresh
+    const handle: Handle = yield* Layer.build(storage)
+    yield* isolationPrecheck(handle, scenario.id)
+    yield* scenario.run(yield* makeContext(scenario.id, backend, storage, handle))
   }).pipe(
     Effect.catchAllCause((cause): Effect.Effect<never, ConformanceViolation | ScenarioCrashed> => {
       const failure = Cause.failureOption(cause)
@@ -150,3 +231,7 @@ export const runScenario = (
 
 /** Asserts an exit succeeded with a value. @since 0.1.0 */
 export const succeeded = <A, E>(exit: Exit.Exit<A, E>): exit is Exit.Success<A, E> => Exit.isSuccess(exit)
+
+/** The `_tag` of an exit's failure (`undefined` for a success or a defect). @since 0.1.0 */
+export const failureTag = <A, E>(exit: Exit.Exit<A, E>): string | undefined =>
+  Exit.isFailure(exit) ? Option.getOrUndefined(Option.map(Cause.failureOption(exit.cause), tagOf)) : undefined

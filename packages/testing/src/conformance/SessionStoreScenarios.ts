@@ -1,116 +1,78 @@
 /**
- * RuntimePersistence scenarios (packages/testing/README.md, with the session races).
+ * RuntimePersistence scenarios of the per-turn commit: what a commit writes and a load reads back, session
+ * isolation, head compare-and-set and the binding check order (packages/testing/README.md, "RuntimePersistence").
+ * Queued work is in QueueScenarios.ts.
+ *
+ * Longer than 400 lines on purpose: a list of independent entries, each readable on its own, that a reader
+ * looks up by id; splitting it further would only scatter one port's contract over more files.
  *
  * @since 0.1.0
  */
-import {
-  Ids,
-  type ProcessWakeDelivery,
-  type QueuedWorkBatchDraft,
-  type RuntimeCommit,
-  type SessionId,
-  SessionStore,
-  StorageLogic,
-  TurnInput
-} from "@lash/core"
-import { Context, Effect, Exit, Option, TestClock } from "effect"
+import { type AgentFrame, type RuntimeCommit, type SessionNode, SessionStore } from "@lash/core"
+import { Canonical } from "@lash/lashlang"
+import { Context, Effect, Option } from "effect"
+import { batchDraft, claimTexts, commitOf, createRequest, messageNode, policy, same, sid, stamped } from "./Fixtures.js"
 import type { Scenario, ScenarioContext } from "./Harness.js"
 
-const policy = { providerId: "", model: { id: "conformance-model", limits: { contextWindowTokens: 4096 } } }
-const sid = (s: string) => s as SessionId
-
-/** Creates a root session. @since 0.1.0 */
-export const createRequest = (sessionId: string) => ({
-  sessionId: sid(sessionId),
-  relation: { type: "root" as const },
-  policy
+const store = (ctx: ScenarioContext) => Context.get(ctx.handle, SessionStore)
+const frame = (frameId: string, executionState?: unknown): AgentFrame => ({
+  frameId,
+  assignment: { policy, pluginOptions: { plugins: {} } },
+  protocolOptions: { frame: frameId },
+  ...(executionState === undefined ? {} : { executionState: executionState as never })
 })
 
-/** A one-message commit with a turn stamp over its own content hash. @since 0.1.0 */
-export const commitOf = (
+/** A commit of `nodes` (append) with explicit frames and checkpoint; stamped with `turnId`. */
+const graphCommit = (
   sessionId: string,
   expected: number,
   turnId: string,
-  options: { readonly turnIndex?: number; readonly text?: string } = {}
-): RuntimeCommit => {
-  const nodeId = `${turnId}:node`
-  const base: RuntimeCommit = {
+  graph: RuntimeCommit["graph"],
+  options: { readonly turnIndex?: number } = {}
+): RuntimeCommit =>
+  stamped({
     sessionId: sid(sessionId),
     expectedHeadRevision: expected,
     config: policy,
-    frames: [{ frameId: "main", assignment: { policy, pluginOptions: { plugins: {} } }, protocolOptions: null }],
+    frames: [frame("main")],
     currentFrameId: "main",
-    graph: {
-      type: "append",
-      nodes: [{
-        nodeId,
-        timestampMs: 0,
-        payload: {
-          kind: "message",
-          message: {
-            id: `${turnId}:msg`,
-            role: "user",
-            parts: [{ id: `${turnId}:part`, kind: "text", content: options.text ?? turnId }]
-          }
-        }
-      }],
-      leafNodeId: nodeId
-    },
-    checkpoint: { turnIndex: options.turnIndex ?? expected, usage: { input: 0, output: 0 } },
+    graph,
+    checkpoint: { turnIndex: options.turnIndex ?? expected + 1, usage: { input: 0, output: 0 } },
     usageDeltas: [],
     completedClaims: []
-  }
-  return { ...base, turnStamp: { turnId: turnId as never, hash: Ids.turnStampHash(base) } }
-}
+  }, turnId)
 
-/** A queued turn input. @since 0.1.0 */
-export const batchDraft = (
-  sessionId: string,
-  text: string,
-  sourceKey?: string,
-  options: {
-    readonly slot?: "join" | "exclusive"
-    readonly delivery?: "earliest_safe_boundary" | "after_current_turn_commit"
-    readonly group?: string
-    readonly availableAtMs?: number
-  } = {}
-): QueuedWorkBatchDraft => ({
-  sessionId: sid(sessionId),
-  ...(sourceKey === undefined ? {} : { sourceKey }),
-  deliveryPolicy: options.delivery ?? "earliest_safe_boundary",
-  slotPolicy: options.slot ?? "join",
-  mergeKey: options.group === undefined ? { type: "never" } : { type: "group", key: options.group },
-  availableAtMs: options.availableAtMs ?? 0,
-  payloads: [{ type: "turn_input", input: TurnInput.text(text) }]
+const withCause = (node: SessionNode, sessionId: string): SessionNode => ({
+  ...node,
+  causedBy: { type: "turn", sessionId: sid(sessionId), turnId: "cause-turn" as never }
 })
 
-const claimOf = (
-  ctx: ScenarioContext,
-  session: string,
-  owner: string,
-  boundary: "idle" | "active_turn_checkpoint" = "idle",
-  maxBatches = 10,
-  ttlMs = 60_000
-) => store(ctx).claimReady({ sessionId: sid(session), ownerId: owner, boundary, ttlMs, maxBatches })
-const texts = (
-  claim: Option.Option<
-    { readonly batches: ReadonlyArray<{ readonly items: ReadonlyArray<{ readonly payload: unknown }> }> }
-  >
-) =>
-  Option.match(claim, {
-    onNone: () => null,
-    onSome: (c) =>
-      c.batches.map((b) =>
-        (b.items[0]?.payload as { readonly input?: { readonly items: ReadonlyArray<{ readonly text?: string }> } })
-          .input?.items[0]?.text
-      )
+/** The RP-05 graph: commit 1 root-node → left-node; commit 2 left-leaf (under left-node) and right-leaf (under root). */
+const twoBranches = (ctx: ScenarioContext, s: string) =>
+  Effect.gen(function*() {
+    yield* store(ctx).create(createRequest(s))
+    yield* store(ctx).commit(
+      graphCommit(s, 0, "graph-1", {
+        type: "append",
+        nodes: [messageNode("root-node", "root"), withCause(messageNode("left-node", "left", "root-node"), s)],
+        leafNodeId: "left-node"
+      })
+    )
+    yield* store(ctx).commit(
+      graphCommit(s, 1, "graph-2", {
+        type: "append",
+        nodes: [
+          messageNode("left-leaf", "left leaf", "left-node"),
+          messageNode("right-leaf", "right leaf", "root-node")
+        ],
+        leafNodeId: "left-leaf"
+      })
+    )
   })
 
-const store = (ctx: ScenarioContext) => Context.get(ctx.handle, SessionStore)
-const head = (ctx: ScenarioContext, s: string) =>
-  Effect.map(store(ctx).load(sid(s)), (o) => Option.map(o, (x) => x.headRevision).pipe(Option.getOrElse(() => -1)))
+const ids = (nodes: ReadonlyArray<SessionNode>) => nodes.map((n) => n.nodeId)
 
-/** The RuntimePersistence scenarios. @since 0.1.0 */
+/** The commit scenarios. @since 0.1.0 */
 export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
   {
     id: "RP-01",
@@ -126,37 +88,295 @@ export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
       )
   },
   {
-    id: "RP-07",
+    id: "RP-02",
     suite: "RuntimePersistence",
-    title: "source keys are idempotent; the list is ordered",
+    title: "a commit round-trips frames and per-frame VM state",
     clock: "test",
     run: (ctx) =>
       Effect.gen(function*() {
         const s = store(ctx)
         yield* s.create(createRequest("root"))
-        const first = yield* s.enqueue(batchDraft("root", "first", "source:first"))
-        const replay = yield* s.enqueue(batchDraft("root", "different replay payload", "source:first"))
-        const replayText = replay.items[0]?.payload.type === "turn_input"
-          ? replay.items[0].payload.input.items[0]
-          : undefined
+        const frames = [frame("frame-1", { vm: "frame-1-vm", stack: [1, 2] }), frame("frame-2", { vm: "frame-vm" })]
+        const c = stamped({ ...commitOf("root", 0, "frames-turn"), frames, currentFrameId: "frame-2" }, "frames-turn")
+        yield* s.commit(c)
+        const loaded = Option.getOrUndefined(yield* s.load(sid("root")))
+        const seen = loaded && {
+          headRevision: loaded.headRevision,
+          currentFrameId: loaded.currentFrameId,
+          frames: loaded.frames
+        }
+        const expected = { headRevision: 1, currentFrameId: "frame-2", frames }
         yield* ctx.invariant(
-          "a replayed source key returns the original batch",
-          replay.batchId === first.batchId &&
-            JSON.stringify(replayText) === JSON.stringify({ type: "text", text: "first" }),
-          first.batchId,
-          [replay.batchId, replayText]
+          "load returns the committed frames, each with its own executionState, and the current frame",
+          same(seen, expected),
+          expected,
+          seen
         )
-        yield* s.enqueue(batchDraft("root", "second"))
-        const queued = yield* s.listQueued(sid("root"))
+      })
+  },
+  {
+    id: "RP-03",
+    suite: "RuntimePersistence",
+    title: "sessions are isolated: commits, queues, claims and pending work of one never show in another",
+    clock: "test",
+    run: (ctx) =>
+      Effect.gen(function*() {
+        const s = store(ctx)
+        yield* s.create(createRequest("root"))
+        yield* s.create(createRequest("other"))
+        yield* s.commit(commitOf("root", 0, "root-1"))
+        yield* s.commit(commitOf("root", 1, "root-2"))
+        yield* s.enqueue(batchDraft("root", "root work", "source:shared"))
+        yield* s.enqueue(batchDraft("root", "root work 2"))
+        const other = Option.getOrUndefined(yield* s.load(sid("other")))
+        const otherHead = Option.getOrUndefined(yield* s.loadHead(sid("other")))
+        const path = yield* s.loadPath(sid("other"), { limit: 10 })
         yield* ctx.invariant(
-          "two batches in enqueue order",
-          queued.length === 2 && queued[0]!.enqueueSeq < queued[1]!.enqueueSeq,
-          2,
-          queued.map((b) => b.enqueueSeq)
+          "another session still loads at revision 0 with an empty graph",
+          other?.headRevision === 0 && other.graph.nodes.length === 0 && otherHead?.nodeCount === 0 &&
+            path.nodes.length === 0,
+          { headRevision: 0, nodes: 0, nodeCount: 0, path: 0 },
+          {
+            headRevision: other?.headRevision,
+            nodes: other?.graph.nodes.length,
+            nodeCount: otherHead?.nodeCount,
+            path: path.nodes.length
+          }
+        )
+        const queued = yield* s.listQueued(sid("other"))
+        const pending = yield* s.listPending(sid("other"))
+        const claim = yield* s.claimReady({
+          sessionId: sid("other"),
+          ownerId: "owner-a",
+          boundary: "idle",
+          ttlMs: 60_000,
+          maxBatches: 10
+        })
+        yield* ctx.invariant(
+          "another session's queue, pending list and claims are empty",
+          queued.length === 0 && pending.length === 0 && Option.isNone(claim),
+          { queued: 0, pending: 0, claim: null },
+          { queued: queued.length, pending: pending.length, claim: claimTexts(claim) }
+        )
+        yield* s.enqueue(batchDraft("other", "other work", "source:shared"))
+        const both = yield* s.listSessionsWithPendingWork()
+        const rootQueue = (yield* s.listQueued(sid("root"))).length
+        const otherQueue = (yield* s.listQueued(sid("other"))).map((b) => b.sessionId)
+        yield* ctx.invariant(
+          "a source key is scoped by session: the same key on another session queues a new batch there",
+          same(both, ["other", "root"]) && rootQueue === 2 && same(otherQueue, ["other"]),
+          { withPendingWork: ["other", "root"], root: 2, other: ["other"] },
+          { withPendingWork: both, root: rootQueue, other: otherQueue }
+        )
+        yield* ctx.expectSuccess(
+          "heads are per session: another session's first commit expects revision 0",
+          s.commit(commitOf("other", 0, "other-1")),
+          (v) => v.headRevision === 1,
+          1
+        )
+      })
+  },
+  {
+    id: "RP-04",
+    suite: "RuntimePersistence",
+    title: "a load hydrates the checkpoint",
+    clock: "test",
+    run: (ctx) =>
+      Effect.gen(function*() {
+        const s = store(ctx)
+        yield* s.create(createRequest("hydrated"))
+        const checkpoint = {
+          turnIndex: 4,
+          usage: { input: 11, output: 7, cacheRead: 3, cacheWrite: 5 },
+          toolState: { generation: 9 },
+          pluginSnapshot: { "rebuild-conformance-trigger": { version: "1", state: { n: 12 } } }
+        }
+        const config = {
+          providerId: "hydrate-provider",
+          model: { id: "hydrate-model", limits: { contextWindowTokens: 8192 } }
+        }
+        yield* s.commit(stamped({ ...commitOf("hydrated", 0, "hydrate-turn"), checkpoint, config }, "hydrate-turn"))
+        const loaded = Option.getOrUndefined(yield* s.load(sid("hydrated")))
+        const seen = loaded && { checkpoint: loaded.checkpoint, config: loaded.config }
+        yield* ctx.invariant(
+          "load returns the committed checkpoint (turn index, usage with cache counts, tool state, plugin snapshot) and config",
+          same(seen, { checkpoint, config }),
+          { checkpoint, config },
+          seen
+        )
+      })
+  },
+  {
+    id: "RP-05",
+    suite: "RuntimePersistence",
+    title: "graph append round-trip; an unchanged delta moves the leaf only when it names one",
+    clock: "test",
+    run: (ctx) =>
+      Effect.gen(function*() {
+        const s = store(ctx)
+        yield* twoBranches(ctx, "root")
+        const loaded = Option.getOrUndefined(yield* s.load(sid("root")))
+        const nodes = loaded?.graph.nodes.map((n) => [n.nodeId, n.parentNodeId ?? null, n.causedBy?.type ?? null])
+        const expected = [
+          ["root-node", null, null],
+          ["left-node", "root-node", "turn"],
+          ["left-leaf", "left-node", null],
+          ["right-leaf", "root-node", null]
+        ]
+        yield* ctx.invariant(
+          "load returns the nodes in append order with their parents and causes",
+          same(nodes, expected),
+          expected,
+          nodes
+        )
+        yield* ctx.invariant(
+          "the leaf is the one the last commit named",
+          loaded?.graph.leafNodeId === "left-leaf",
+          "left-leaf",
+          loaded?.graph.leafNodeId
+        )
+        const expectedCause = { type: "turn", sessionId: "root", turnId: "cause-turn" }
+        yield* ctx.invariant(
+          "a node's causedBy round-trips",
+          same(loaded?.graph.nodes[1]?.causedBy, expectedCause),
+          expectedCause,
+          loaded?.graph.nodes[1]?.causedBy
+        )
+        yield* s.commit(graphCommit("root", 2, "graph-3", { type: "unchanged" }))
+        const kept = Option.getOrUndefined(yield* s.load(sid("root")))
+        yield* s.commit(graphCommit("root", 3, "graph-4", { type: "unchanged", leafNodeId: "right-leaf" }))
+        const moved = Option.getOrUndefined(yield* s.load(sid("root")))
+        const seen = [
+          kept?.graph.leafNodeId,
+          kept?.graph.nodes.length,
+          moved?.graph.leafNodeId,
+          moved?.graph.nodes.length
+        ]
+        yield* ctx.invariant(
+          "an unchanged delta keeps the nodes; it keeps the leaf unless it names one",
+          same(seen, ["left-leaf", 4, "right-leaf", 4]),
+          ["left-leaf", 4, "right-leaf", 4],
+          seen
+        )
+      })
+  },
+  {
+    id: "RP-05b",
+    suite: "RuntimePersistence",
+    title: "active-path reads follow the leaf's ancestry",
+    clock: "test",
+    run: (ctx) =>
+      Effect.gen(function*() {
+        const s = store(ctx)
+        yield* twoBranches(ctx, "root")
+        const active = yield* s.loadPath(sid("root"), { limit: 10 })
+        const right = yield* s.loadPath(sid("root"), { leafNodeId: "right-leaf", limit: 10 })
+        const seen = { active: ids(active.nodes), right: ids(right.nodes), hasMore: [active.hasMore, right.hasMore] }
+        const expected = {
+          active: ["root-node", "left-node", "left-leaf"],
+          right: ["root-node", "right-leaf"],
+          hasMore: [false, false]
+        }
+        yield* ctx.invariant(
+          "loadPath returns the leaf's ancestry root first; a named leaf selects another branch",
+          same(seen, expected),
+          expected,
+          seen
+        )
+        const short = yield* s.loadPath(sid("root"), { limit: 2 })
+        yield* ctx.invariant(
+          "a limit keeps the newest nodes of the path and reports hasMore",
+          same([ids(short.nodes), short.hasMore], [["left-node", "left-leaf"], true]),
+          [["left-node", "left-leaf"], true],
+          [ids(short.nodes), short.hasMore]
+        )
+      })
+  },
+  {
+    id: "RP-21",
+    suite: "RuntimePersistence",
+    title: "loadHead and loadPath do not depend on history length",
+    clock: "test",
+    timeoutMs: 30_000,
+    run: (ctx) =>
+      Effect.gen(function*() {
+        const s = store(ctx)
+        const chain = (session: string, turns: number) =>
+          Effect.gen(function*() {
+            yield* s.create(createRequest(session))
+            let parent: string | undefined
+            for (let t = 0; t < turns; t++) {
+              const a = messageNode(`${session}-${t}-a`, `turn ${t} a`, parent)
+              const b = messageNode(`${session}-${t}-b`, `turn ${t} b`, a.nodeId)
+              parent = b.nodeId
+              yield* s.commit(
+                graphCommit(
+                  session,
+                  t,
+                  `${session}-turn-${t}`,
+                  { type: "append", nodes: [a, b], leafNodeId: b.nodeId },
+                  { turnIndex: t + 1 }
+                )
+              )
+            }
+          })
+        yield* chain("short", 2)
+        yield* chain("long", 200)
+        for (const [session, count] of [["short", 4], ["long", 400]] as const) {
+          const h = Option.getOrUndefined(yield* s.loadHead(sid(session)))
+          const full = Option.getOrUndefined(yield* s.load(sid(session)))
+          const { graph: _graph, ...rest } = full ?? { graph: undefined }
+          const headFields = h === undefined ? undefined : (({ leafNodeId: _l, nodeCount: _n, ...x }) => x)(h)
+          yield* ctx.invariant(
+            `loadHead(${session}) has nodeCount ${count}, the leaf, and the fields of load without the graph`,
+            h !== undefined && h.nodeCount === count && h.leafNodeId === full?.graph.leafNodeId &&
+              same(headFields, rest) &&
+              !("nodes" in h) && !("graph" in h),
+            { nodeCount: count, leafNodeId: full?.graph.leafNodeId, fields: rest },
+            h
+          )
+        }
+        const strip = (x: unknown) => {
+          const v = x as Record<string, any>
+          const { sessionId: _s, headRevision: _h, leafNodeId: _l, nodeCount: _n, checkpoint, ...rest } = v
+          const { turnIndex: _t, ...cp } = checkpoint
+          return Canonical.canonicalJsonUnsafe({ ...rest, checkpoint: cp } as never)
+        }
+        const shortHead = Option.getOrUndefined(yield* s.loadHead(sid("short")))
+        const longHead = Option.getOrUndefined(yield* s.loadHead(sid("long")))
+        yield* ctx.invariant(
+          "the two heads differ only in sessionId, headRevision, turnIndex, leafNodeId and nodeCount (size does not grow with history)",
+          shortHead !== undefined && longHead !== undefined && strip(shortHead) === strip(longHead),
+          strip(shortHead),
+          strip(longHead)
+        )
+        const newest = yield* s.loadPath(sid("long"), { limit: 10 })
+        const expectedNewest = Array.from({ length: 5 }, (_, i) => [`long-${195 + i}-a`, `long-${195 + i}-b`]).flat()
+        yield* ctx.invariant(
+          "loadPath(long, 10) returns the newest 10 nodes of the active path, root first, with hasMore",
+          same([ids(newest.nodes), newest.hasMore], [expectedNewest, true]),
+          [expectedNewest, true],
+          [ids(newest.nodes), newest.hasMore]
+        )
+        const before = yield* s.loadPath(sid("long"), { limit: 10, beforeNodeId: expectedNewest[0]! })
+        const expectedBefore = Array.from({ length: 5 }, (_, i) => [`long-${190 + i}-a`, `long-${190 + i}-b`]).flat()
+        yield* ctx.invariant(
+          "with beforeNodeId = the first of them, loadPath returns the 10 before",
+          same([ids(before.nodes), before.hasMore], [expectedBefore, true]),
+          [expectedBefore, true],
+          [ids(before.nodes), before.hasMore]
+        )
+        const all = yield* s.loadPath(sid("short"), { limit: 10 })
+        const expectedAll = ["short-0-a", "short-0-b", "short-1-a", "short-1-b"]
+        yield* ctx.invariant(
+          "loadPath(short, 10) returns all 4 with hasMore false",
+          same([ids(all.nodes), all.hasMore], [expectedAll, false]),
+          [expectedAll, false],
+          [ids(all.nodes), all.hasMore]
         )
         yield* ctx.expectFailure(
-          "enqueue for a session never created fails",
-          s.enqueue(batchDraft("never", "x")),
+          "loadPath of an unknown session fails",
+          s.loadPath(sid("never-created"), { limit: 10 }),
           "SessionNotFound"
         )
       })
@@ -204,469 +424,6 @@ export const sessionStoreScenarios: ReadonlyArray<Scenario> = [
         yield* s.create(createRequest("never-created"))
         const r = yield* s.commit(commitOf("never-created", 0, "t1", { text: "other content" }))
         yield* ctx.invariant("no stamp was left behind by the failed commit", r.headRevision === 1, 1, r.headRevision)
-      })
-  },
-  {
-    id: "X-CAS-1",
-    suite: "RuntimePersistence",
-    title: "a stale expected head is rejected and writes nothing",
-    clock: "test",
-    run: (ctx) =>
-      Effect.gen(function*() {
-        const s = store(ctx)
-        yield* s.create(createRequest("root"))
-        yield* s.commit(commitOf("root", 0, "t1"))
-        yield* s.commit(commitOf("root", 1, "t2"))
-        const before = yield* s.load(sid("root"))
-        const e = yield* ctx.expectFailure(
-          "expected 1 against head 2 fails",
-          s.commit(commitOf("root", 1, "t3")),
-          "HeadRevisionConflict"
-        )
-        const detail = e as unknown as { readonly expected: number; readonly actual: number }
-        yield* ctx.invariant("the conflict names expected and actual", detail.expected === 1 && detail.actual === 2, {
-          expected: 1,
-          actual: 2
-        }, { expected: detail.expected, actual: detail.actual })
-        const after = yield* s.load(sid("root"))
-        yield* ctx.invariant(
-          "nothing was written",
-          JSON.stringify(before) === JSON.stringify(after),
-          "unchanged",
-          "changed"
-        )
-      })
-  },
-  {
-    id: "X-CAS-2",
-    suite: "RuntimePersistence",
-    title: "heads increase by exactly one",
-    clock: "test",
-    run: (ctx) =>
-      Effect.gen(function*() {
-        const s = store(ctx)
-        yield* s.create(createRequest("root"))
-        for (let i = 0; i < 3; i++) {
-          const r = yield* s.commit(commitOf("root", i, `t${i}`))
-          const loaded = yield* head(ctx, "root")
-          yield* ctx.invariant(
-            "the head moves by one per commit",
-            r.headRevision === i + 1 && loaded === i + 1,
-            i + 1,
-            [r.headRevision, loaded]
-          )
-        }
-      })
-  },
-  {
-    id: "X-ORDER-1",
-    suite: "RuntimePersistence",
-    title: "stamp dedupe comes before the head CAS",
-    clock: "test",
-    run: (ctx) =>
-      Effect.gen(function*() {
-        const s = store(ctx)
-        yield* s.create(createRequest("root"))
-        const a = commitOf("root", 0, "t1")
-        yield* s.commit(a)
-        yield* s.commit(commitOf("root", 1, "t2"))
-        const retried = yield* Effect.either(s.commit(a))
-        yield* ctx.invariant(
-          "retrying A with its stale head returns A's stored result",
-          retried._tag === "Right" && retried.right.headRevision === 1,
-          "headRevision 1",
-          retried._tag === "Right" ? retried.right.headRevision : (retried.left as { readonly _tag: string })._tag
-        )
-      })
-  },
-  {
-    id: "X-RACE-8",
-    suite: "RuntimePersistence",
-    title: "first commit: exactly one wins, the rest see HeadRevisionConflict",
-    clock: "live",
-    run: (ctx) =>
-      Effect.gen(function*() {
-        const s = store(ctx)
-        yield* s.create(createRequest("race"))
-        const exits = yield* ctx.race(8, (i) => s.commit(commitOf("race", 0, `t${i}`)))
-        const wins = exits.filter(Exit.isSuccess).length
-        yield* ctx.invariant("exactly one first commit succeeds", wins === 1, 1, wins)
-        const losers = exits.filter((e) =>
-          Exit.isFailure(e) && JSON.stringify(e.cause).includes("HeadRevisionConflict")
-        ).length
-        yield* ctx.invariant("every loser fails with HeadRevisionConflict", losers === 7, 7, losers)
-        const h = yield* head(ctx, "race")
-        yield* ctx.invariant("the head is 1", h === 1, 1, h)
-      })
-  },
-  {
-    id: "X-QUEUE-1",
-    suite: "RuntimePersistence",
-    title: "a replayed wake is queued once, and not again after it was consumed (RP-14)",
-    clock: "test",
-    run: (ctx) =>
-      Effect.gen(function*() {
-        const s = store(ctx)
-        yield* s.create(createRequest("root"))
-        const wake: ProcessWakeDelivery = {
-          wakeId: "wake-1" as never,
-          targetSessionId: sid("root"),
-          targetScopeId: "session:root",
-          processId: "process-1" as never,
-          sequence: 7,
-          eventType: "process.wake",
-          dedupeKey: "wake-dedupe-1",
-          input: "wake payload",
-          createdAtMs: 0
-        }
-        const draft = StorageLogic.processWakeBatchDraft(wake)
-        const a = yield* s.enqueue(draft)
-        const b = yield* s.enqueue(draft)
-        yield* ctx.invariant(
-          "a replayed wake enqueue returns the same batch",
-          a.batchId === b.batchId,
-          a.batchId,
-          b.batchId
-        )
-        const claim = yield* s.claimReady({
-          sessionId: sid("root"),
-          ownerId: "owner-a",
-          boundary: "idle",
-          ttlMs: 60_000,
-          maxBatches: 10
-        })
-        yield* ctx.invariant(
-          "the claim holds the one wake batch",
-          Option.isSome(claim) && claim.value.batches.length === 1,
-          1,
-          Option.map(claim, (c) => c.batches.length)
-        )
-        if (Option.isNone(claim)) return
-        yield* s.commit({
-          ...commitOf("root", 0, "drain-turn"),
-          completedClaims: [{
-            claimId: claim.value.claimId,
-            leaseToken: claim.value.leaseToken,
-            batchIds: claim.value.batches.map((x) => x.batchId)
-          }]
-        })
-        const replay = yield* s.enqueue(draft)
-        const queued = yield* s.listQueued(sid("root"))
-        const pending = yield* s.listPending(sid("root"))
-        yield* ctx.invariant(
-          "a consumed wake's source key is remembered: the replay returns the original batch and queues nothing",
-          replay.batchId === a.batchId && queued.length === 0 && pending.length === 0,
-          [a.batchId, 0, 0],
-          [replay.batchId, queued.length, pending.length]
-        )
-      })
-  },
-  {
-    id: "RP-08",
-    suite: "RuntimePersistence",
-    title: "claimed batches leave the pending list, not the queue",
-    clock: "test",
-    run: (ctx) =>
-      Effect.gen(function*() {
-        const s = store(ctx)
-        yield* s.create(createRequest("root"))
-        yield* s.enqueue(batchDraft("root", "claimed"))
-        const claim = yield* claimOf(ctx, "root", "owner-a", "idle", 1)
-        const pending = yield* s.listPending(sid("root"))
-        const queued = yield* s.listQueued(sid("root"))
-        yield* ctx.invariant(
-          "a claimed batch is queued but not pending",
-          Option.isSome(claim) && pending.length === 0 && queued.length === 1,
-          [0, 1],
-          [pending.length, queued.length]
-        )
-        if (Option.isNone(claim)) return
-        yield* s.abandonClaim(claim.value)
-        const again = yield* s.listPending(sid("root"))
-        yield* ctx.invariant("an abandoned claim makes it pending again", again.length === 1, 1, again.length)
-      })
-  },
-  {
-    id: "RP-10",
-    suite: "RuntimePersistence",
-    title: "claims respect boundaries, renewal and abandon",
-    clock: "test",
-    run: (ctx) =>
-      Effect.gen(function*() {
-        const s = store(ctx)
-        yield* s.create(createRequest("root"))
-        yield* s.enqueue(
-          batchDraft("root", "after_commit", undefined, { slot: "exclusive", delivery: "after_current_turn_commit" })
-        )
-        yield* s.enqueue(batchDraft("root", "earliest", undefined, { slot: "exclusive" }))
-        const gated = yield* claimOf(ctx, "root", "owner-a", "active_turn_checkpoint")
-        yield* ctx.invariant(
-          "an after-commit head gates the checkpoint boundary (no scan past the head)",
-          Option.isNone(gated),
-          null,
-          texts(gated)
-        )
-        const idle = yield* claimOf(ctx, "root", "owner-a", "idle")
-        yield* ctx.invariant(
-          "the idle claim takes the exclusive head only",
-          JSON.stringify(texts(idle)) === JSON.stringify(["after_commit"]),
-          ["after_commit"],
-          texts(idle)
-        )
-        const next = yield* claimOf(ctx, "root", "owner-b", "active_turn_checkpoint")
-        yield* ctx.invariant(
-          "a head under a live claim is skipped",
-          JSON.stringify(texts(next)) === JSON.stringify(["earliest"]),
-          ["earliest"],
-          texts(next)
-        )
-        if (Option.isNone(idle)) return
-        yield* s.abandonClaim(idle.value)
-        const retaken = yield* claimOf(ctx, "root", "owner-c", "idle")
-        yield* ctx.invariant(
-          "the abandoned batch is claimed again with a higher fencing token",
-          Option.isSome(retaken) && retaken.value.fencingToken > idle.value.fencingToken &&
-            JSON.stringify(texts(retaken)) === JSON.stringify(["after_commit"]),
-          `["after_commit"] with fence > ${idle.value.fencingToken}`,
-          [texts(retaken), Option.map(retaken, (r) => r.fencingToken)]
-        )
-        if (Option.isNone(retaken)) return
-        const renewed = yield* s.renewClaim(retaken.value, 120_000)
-        yield* ctx.invariant(
-          "renewal keeps claim id, token and batches and does not shorten the expiry",
-          renewed.claimId === retaken.value.claimId && renewed.leaseToken === retaken.value.leaseToken &&
-            renewed.expiresAtMs >= retaken.value.expiresAtMs,
-          retaken.value.claimId,
-          renewed.claimId
-        )
-      })
-  },
-  {
-    id: "RP-11",
-    suite: "RuntimePersistence",
-    title: "availability, exclusivity, sessions, expired reclaim, limits",
-    clock: "test",
-    run: (ctx) =>
-      Effect.gen(function*() {
-        const s = store(ctx)
-        for (const x of ["root", "other", "reclaim", "limited"]) yield* s.create(createRequest(x))
-        yield* s.enqueue(batchDraft("root", "not ready", undefined, { availableAtMs: 4_102_444_800_000 }))
-        yield* s.enqueue(batchDraft("root", "exclusive", undefined, { slot: "exclusive" }))
-        yield* s.enqueue(batchDraft("root", "joined", undefined, { group: "root" }))
-        yield* s.enqueue(batchDraft("other", "theirs"))
-        const c1 = yield* claimOf(ctx, "root", "owner-a")
-        const c2 = yield* claimOf(ctx, "root", "owner-a")
-        const c3 = yield* claimOf(ctx, "other", "owner-a")
-        yield* ctx.invariant(
-          "an unavailable batch is skipped; exclusive then joined; sessions are separate",
-          JSON.stringify([texts(c1), texts(c2), texts(c3)]) === JSON.stringify([["exclusive"], ["joined"], ["theirs"]]),
-          [["exclusive"], ["joined"], ["theirs"]],
-          [texts(c1), texts(c2), texts(c3)]
-        )
-        yield* s.enqueue(batchDraft("reclaim", "r"))
-        const zero = Option.getOrThrow(yield* claimOf(ctx, "reclaim", "owner-a", "idle", 10, 0))
-        const again = yield* claimOf(ctx, "reclaim", "owner-b")
-        yield* ctx.invariant(
-          "a TTL-0 claim is expired at once and re-claimed with a higher fencing token",
-          Option.isSome(again) && again.value.fencingToken > zero.fencingToken,
-          `> ${zero.fencingToken}`,
-          Option.map(again, (a) => a.fencingToken)
-        )
-        for (const t of ["l1", "l2", "l3"]) yield* s.enqueue(batchDraft("limited", t, undefined, { group: "limited" }))
-        const two = yield* claimOf(ctx, "limited", "owner-a", "idle", 2)
-        const last = yield* claimOf(ctx, "limited", "owner-a", "idle", 2)
-        yield* ctx.invariant(
-          "maxBatches limits a claim",
-          JSON.stringify([texts(two), texts(last)]) === JSON.stringify([["l1", "l2"], ["l3"]]),
-          [["l1", "l2"], ["l3"]],
-          [texts(two), texts(last)]
-        )
-      })
-  },
-  {
-    id: "RP-12",
-    suite: "RuntimePersistence",
-    title: "a join group needs adjacency, the same policy and the same merge key",
-    clock: "test",
-    run: (ctx) =>
-      Effect.gen(function*() {
-        const s = store(ctx)
-        yield* s.create(createRequest("root"))
-        yield* s.enqueue(batchDraft("root", "a1", undefined, { group: "a" }))
-        yield* s.enqueue(batchDraft("root", "a2", undefined, { group: "a" }))
-        yield* s.enqueue(batchDraft("root", "b", undefined, { group: "b" }))
-        yield* s.enqueue(
-          batchDraft("root", "after commit", undefined, { group: "a", delivery: "after_current_turn_commit" })
-        )
-        const got: Array<unknown> = []
-        for (let i = 0; i < 3; i++) got.push(texts(yield* claimOf(ctx, "root", `owner-${i}`)))
-        yield* ctx.invariant(
-          "claims are [a1, a2], [b], [after commit]",
-          JSON.stringify(got) === JSON.stringify([["a1", "a2"], ["b"], ["after commit"]]),
-          [["a1", "a2"], ["b"], ["after commit"]],
-          got
-        )
-      })
-  },
-  {
-    id: "RP-13",
-    suite: "RuntimePersistence",
-    title: "completion is lease-guarded",
-    clock: "test",
-    run: (ctx) =>
-      Effect.gen(function*() {
-        const s = store(ctx)
-        yield* s.create(createRequest("root"))
-        yield* s.enqueue(batchDraft("root", "one", undefined, { group: "joined" }))
-        yield* s.enqueue(batchDraft("root", "two", undefined, { group: "joined" }))
-        const claim = yield* claimOf(ctx, "root", "owner-a")
-        yield* ctx.invariant(
-          "one claim takes both joined batches",
-          Option.isSome(claim) && claim.value.batches.length === 2,
-          2,
-          Option.map(claim, (c) => c.batches.length)
-        )
-        if (Option.isNone(claim)) return
-        const c = claim.value
-        const completion = (token: string) => [{
-          claimId: c.claimId,
-          leaseToken: token,
-          batchIds: c.batches.map((b) => b.batchId)
-        }]
-        yield* ctx.expectFailure(
-          "a stale token cannot complete",
-          s.commit({ ...commitOf("root", 0, "t-stale"), completedClaims: completion(`${c.leaseToken}:stale`) }),
-          "QueuedWorkClaimExpired"
-        )
-        const still = yield* s.listQueued(sid("root"))
-        yield* ctx.invariant("both batches remain after the rejected commit", still.length === 2, 2, still.length)
-        yield* s.commit({ ...commitOf("root", 0, "t-ok"), completedClaims: completion(c.leaseToken) })
-        const empty = yield* s.listQueued(sid("root"))
-        yield* ctx.invariant("the valid completion empties the queue", empty.length === 0, 0, empty.length)
-      })
-  },
-  {
-    id: "RP-15",
-    suite: "RuntimePersistence",
-    title: "queue completion and the turn stamp are atomic; stamp dedupe comes before claim fencing",
-    clock: "test",
-    run: (ctx) =>
-      Effect.gen(function*() {
-        const s = store(ctx)
-        yield* s.create(createRequest("root"))
-        yield* s.enqueue(batchDraft("root", "atomic queue"))
-        const claim = Option.getOrThrow(yield* claimOf(ctx, "root", "owner-a"))
-        const base = commitOf("root", 0, "atomic-turn", { turnIndex: 41 })
-        const completion = (
-          token: string
-        ) => [{ claimId: claim.claimId, leaseToken: token, batchIds: claim.batches.map((b) => b.batchId) }]
-        yield* ctx.expectFailure(
-          "a stale completion fails the whole commit",
-          s.commit({ ...base, completedClaims: completion(`${claim.leaseToken}:stale`) }),
-          "QueuedWorkClaimExpired"
-        )
-        const h0 = yield* head(ctx, "root")
-        const q0 = yield* s.listQueued(sid("root"))
-        yield* ctx.invariant(
-          "nothing was written: revision 0, batch still queued",
-          h0 === 0 && q0.length === 1,
-          [0, 1],
-          [h0, q0.length]
-        )
-        const valid = { ...base, completedClaims: completion(claim.leaseToken) }
-        const first = yield* s.commit(valid)
-        const retry = yield* Effect.either(s.commit(valid))
-        yield* ctx.invariant(
-          "retrying the same commit returns the stored result although its batches are gone",
-          retry._tag === "Right" && retry.right.headRevision === first.headRevision,
-          first.headRevision,
-          retry._tag === "Right" ? retry.right.headRevision : (retry.left as { readonly _tag: string })._tag
-        )
-        const q1 = yield* s.listQueued(sid("root"))
-        yield* ctx.invariant("the queue is empty", q1.length === 0, 0, q1.length)
-      })
-  },
-  {
-    id: "RP-19",
-    suite: "RuntimePersistence",
-    title: "sessions with pending work exclude live claims, until they expire",
-    clock: "test",
-    run: (ctx) =>
-      Effect.gen(function*() {
-        const s = store(ctx)
-        for (const x of ["a", "b", "c"]) yield* s.create(createRequest(x))
-        yield* s.enqueue(batchDraft("b", "b1"))
-        yield* s.enqueue(batchDraft("c", "c1"))
-        yield* claimOf(ctx, "c", "owner-a", "idle", 10, 1_000)
-        const before = yield* s.listSessionsWithPendingWork()
-        yield* ctx.invariant("a claimed session is not pending", JSON.stringify(before) === JSON.stringify(["b"]), [
-          "b"
-        ], before)
-        yield* TestClock.adjust("1 second")
-        const after = yield* s.listSessionsWithPendingWork()
-        yield* ctx.invariant(
-          "an expired claim makes it pending again",
-          JSON.stringify(after) === JSON.stringify(["b", "c"]),
-          ["b", "c"],
-          after
-        )
-      })
-  },
-  {
-    id: "X-QUEUE-2",
-    suite: "RuntimePersistence",
-    title: "completions are bound to their session",
-    clock: "test",
-    run: (ctx) =>
-      Effect.gen(function*() {
-        const s = store(ctx)
-        yield* s.create(createRequest("root"))
-        yield* s.create(createRequest("other"))
-        yield* s.enqueue(batchDraft("other", "theirs"))
-        const claim = Option.getOrThrow(yield* claimOf(ctx, "other", "owner-a"))
-        yield* ctx.expectFailure(
-          "a commit on root cannot complete a claim taken on other",
-          s.commit({
-            ...commitOf("root", 0, "t1"),
-            completedClaims: [{
-              claimId: claim.claimId,
-              leaseToken: claim.leaseToken,
-              batchIds: claim.batches.map((b) => b.batchId)
-            }]
-          }),
-          "QueuedWorkClaimExpired"
-        )
-        const renewed = yield* Effect.exit(s.renewClaim(claim, 60_000))
-        const still = yield* s.listQueued(sid("other"))
-        yield* ctx.invariant(
-          "other's claim and batch are untouched",
-          Exit.isSuccess(renewed) && still.length === 1,
-          "claim live, 1 batch",
-          [renewed._tag, still.length]
-        )
-      })
-  },
-  {
-    id: "RP-R1",
-    suite: "RuntimePersistence",
-    title: "persistence survives reopen",
-    clock: "live",
-    tiers: ["durable"],
-    run: (ctx) =>
-      Effect.gen(function*() {
-        const s = store(ctx)
-        yield* s.create(createRequest("root"))
-        yield* s.commit(commitOf("root", 0, "t1"))
-        const batch = yield* s.enqueue(batchDraft("root", "survives reopen", "reopen:queued"))
-        const again = Context.get(yield* ctx.reopen, SessionStore)
-        const loaded = yield* again.load(sid("root"))
-        const queued = yield* again.listQueued(sid("root"))
-        yield* ctx.invariant(
-          "revision and queue survive",
-          Option.isSome(loaded) && loaded.value.headRevision === 1 && queued[0]?.batchId === batch.batchId,
-          [1, batch.batchId],
-          [Option.map(loaded, (l) => l.headRevision), queued[0]?.batchId]
-        )
       })
   }
 ]

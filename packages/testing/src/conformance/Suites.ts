@@ -1,78 +1,165 @@
 /**
- * Suite entry points: each registers one `describe` block with one test per scenario, named by its spec id and
- * title. Scenarios that do not apply to the backend's tier are reported as skipped (visible), never passed.
+ * Suite entry points (packages/testing/README.md, "What each suite checks"): each registers one `describe` block with
+ * the isolation and reopen precheck, one test per scenario named by its id and title, and a `<Suite>-VERDICT` test.
+ * Scenarios that do not apply to the backend's tier are shown as `[n/a: ...]`, skipped ones as `[skipped: <reason>]`;
+ * nothing is dropped from the output.
  *
  * @since 0.1.0
  */
 import { describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Cause, Effect, Exit, Option } from "effect"
 import type { StorageUnderTest } from "../StorageUnderTest.js"
-import { effectControllerScenarios } from "./EffectControllerScenarios.js"
-import { runScenario, type Scenario } from "./Harness.js"
-import { processRegistryScenarios } from "./ProcessRegistryScenarios.js"
-import { sessionStoreScenarios } from "./SessionStoreScenarios.js"
-import { storeScenarios } from "./StoreScenarios.js"
+import { catalog, scenariosOf } from "./Catalog.js"
+import { runScenario, type Scenario, type SuiteName, timeoutOf } from "./Harness.js"
+import { isolationAndReopen } from "./Precheck.js"
+import {
+  configurationProblems,
+  isStrict,
+  reportPath,
+  type ScenarioResult,
+  type Verdict,
+  verdictOf,
+  writeReport
+} from "./Verdict.js"
+import { ConformanceViolation } from "./Violation.js"
 
-/** Every scenario of the kit, by id. @since 0.1.0 */
-export const catalog: ReadonlyMap<string, Scenario> = new Map(
-  [...processRegistryScenarios, ...sessionStoreScenarios, ...storeScenarios, ...effectControllerScenarios].map((
-    s
-  ) => [s.id, s])
-)
-
-/** Runs one scenario by id (used by mutation tests and other runners). @since 0.1.0 */
-export const runScenarioById = (id: string, backend: StorageUnderTest) => {
-  const scenario = catalog.get(id)
-  if (scenario === undefined) return Effect.dieMessage(`unknown scenario ${id}`)
-  return runScenario(scenario, backend)
+interface BackendState {
+  readonly results: Array<ScenarioResult>
+  readonly verdicts: Array<Verdict>
 }
 
-const register = (suite: string, scenarios: ReadonlyArray<Scenario>, backend: StorageUnderTest): void =>
-  void describe(`${backend.name} › ${suite}`, () => {
-    for (const s of scenarios) {
-      const title = `${s.id} ${s.title}`
-      const skipped = backend.skip?.includes(s.id) === true
-      if (skipped || (s.tiers !== undefined && !s.tiers.includes(backend.tier))) {
-        it.skip(`${title} [n/a: ${skipped ? "skipped by the backend" : `${s.tiers?.join("/")} tier only`}]`, () => {})
-      } else if (s.clock === "test") {
-        it.scoped(title, () => runScenario(s, backend))
-      } else {
-        it.scopedLive(title, () => runScenario(s, backend), 30_000)
-      }
-    }
+const states = new WeakMap<StorageUnderTest, BackendState>()
+const stateOf = (backend: StorageUnderTest): BackendState => {
+  let state = states.get(backend)
+  if (state === undefined) {
+    state = { results: [], verdicts: [] }
+    states.set(backend, state)
+  }
+  return state
+}
+
+const knownIds: ReadonlySet<string> = new Set([...catalog.keys(), "PRECHECK"])
+
+/** Runs `effect` and records its outcome under `scenario`. */
+const recorded = <E>(
+  state: BackendState,
+  scenario: string,
+  suite: string,
+  effect: Effect.Effect<void, E, any>
+) =>
+  Effect.suspend(() => {
+    const started = performance.now()
+    return Effect.onExit(effect, (exit) =>
+      Effect.sync(() => {
+        const durationMs = Math.round(performance.now() - started)
+        if (Exit.isSuccess(exit)) {
+          state.results.push({ scenario, suite, outcome: "passed", durationMs })
+          return
+        }
+        const failure = Option.getOrUndefined(Cause.failureOption(exit.cause))
+        const reason = Cause.isInterruptedOnly(exit.cause)
+          ? "interrupted (timed out)"
+          : failure instanceof Error
+          ? failure.message.split("\n")[0]!
+          : Cause.pretty(exit.cause).split("\n")[0]!
+        state.results.push({
+          scenario,
+          suite,
+          outcome: "failed",
+          reason,
+          ...(failure instanceof ConformanceViolation ? { invariant: failure.invariant } : {}),
+          durationMs
+        })
+      }))
   })
 
-/** ProcessRegistry (packages/testing/README.md, with its leases and races). @since 0.1.0 */
-export const processRegistrySuite = (backend: StorageUnderTest): void =>
-  register("ProcessRegistry", processRegistryScenarios.filter((s) => s.suite === "ProcessRegistry"), backend)
+/**
+ * Registers one suite block for `backend`: the precheck, every scenario of `scenarios` and the VERDICT test.
+ *
+ * @since 0.1.0
+ */
+export const registerSuite = (
+  suite: SuiteName,
+  backend: StorageUnderTest,
+  scenarios: ReadonlyArray<Scenario> = scenariosOf(suite)
+): void =>
+  void describe.sequential(`${backend.name} › ${suite}`, () => {
+    const state = stateOf(backend)
+    const expected: Array<string> = []
+    it.scoped(
+      "PRECHECK isolation and reopen of `fresh`",
+      () => recorded(state, `PRECHECK:${suite}`, suite, isolationAndReopen(backend, "PRECHECK")),
+      timeoutOf({ id: "PRECHECK", suite, title: "", clock: "test", timeoutMs: 30_000, run: () => Effect.void }, backend)
+    )
+    expected.push(`PRECHECK:${suite}`)
+    for (const s of scenarios) {
+      const title = `${s.id} ${s.title}`
+      const reason = backend.skip?.[s.id]
+      if (reason !== undefined) {
+        state.results.push({ scenario: s.id, suite, outcome: "skipped", reason, durationMs: 0 })
+        it.skip(`${title} [skipped: ${reason}]`, () => {})
+      } else if (s.tiers !== undefined && !s.tiers.includes(backend.tier)) {
+        const why = `${s.tiers.join("/")} tier only`
+        state.results.push({ scenario: s.id, suite, outcome: "n/a", reason: why, durationMs: 0 })
+        it.skip(`${title} [n/a: ${why}]`, () => {})
+      } else {
+        expected.push(s.id)
+        const run = () => recorded(state, s.id, suite, runScenario(s, backend))
+        if (s.clock === "test") it.scoped(title, run, timeoutOf(s, backend))
+        else it.scopedLive(title, run, timeoutOf(s, backend))
+      }
+    }
+    it(`${suite}-VERDICT`, () => {
+      const verdict = verdictOf({
+        suite,
+        expected,
+        results: state.results.filter((r) => r.suite === suite),
+        strict: isStrict(backend),
+        problems: configurationProblems(backend, knownIds)
+      })
+      state.verdicts.push(verdict)
+      console.log(`[${backend.name}] ${suite}-VERDICT: ${verdict.text}`)
+      const file = reportPath(backend)
+      if (file !== undefined) {
+        writeReport(file, {
+          kit: "@lash/testing",
+          backend: backend.name,
+          tier: backend.tier,
+          strict: isStrict(backend),
+          verdicts: state.verdicts,
+          scenarios: state.results
+        })
+      }
+      if (!verdict.ok) throw new Error(`${backend.name} › ${suite}: ${verdict.text}`)
+    })
+  })
 
-/** RuntimePersistence: the session store's commit, CAS, stamps and queue (packages/testing/README.md). @since 0.1.0 */
-export const sessionStoreSuite = (backend: StorageUnderTest): void =>
-  register("RuntimePersistence", sessionStoreScenarios, backend)
+/** ProcessRegistry: registration, events and wakes, leases, races, handles. @since 0.1.0 */
+export const processRegistrySuite = (backend: StorageUnderTest): void => registerSuite("ProcessRegistry", backend)
 
-const bySuite = (suite: Scenario["suite"]) => storeScenarios.filter((s) => s.suite === suite)
+/** RuntimePersistence: the session store's commit, CAS, check order, queue and handles. @since 0.1.0 */
+export const sessionStoreSuite = (backend: StorageUnderTest): void => registerSuite("RuntimePersistence", backend)
 
-/** SessionLifecycle: create, exists and load of the session store (packages/testing/README.md). @since 0.1.0 */
-export const sessionLifecycleSuite = (backend: StorageUnderTest): void =>
-  register("SessionLifecycle", bySuite("SessionLifecycle"), backend)
+/** SessionLifecycle: create, exists and load. @since 0.1.0 */
+export const sessionLifecycleSuite = (backend: StorageUnderTest): void => registerSuite("SessionLifecycle", backend)
 
-/** TriggerStore (packages/testing/README.md and X-RACE-7). @since 0.1.0 */
-export const triggerStoreSuite = (backend: StorageUnderTest): void =>
-  register("TriggerStore", bySuite("TriggerStore"), backend)
+/** TriggerStore. @since 0.1.0 */
+export const triggerStoreSuite = (backend: StorageUnderTest): void => registerSuite("TriggerStore", backend)
 
-/** ProcessEnvStore and ArtifactStore (packages/testing/README.md). @since 0.1.0 */
-export const envAndArtifactSuite = (backend: StorageUnderTest): void =>
-  register("EnvAndArtifact", bySuite("EnvAndArtifact"), backend)
+/** ProcessEnvStore and ArtifactStore. @since 0.1.0 */
+export const envAndArtifactSuite = (backend: StorageUnderTest): void => registerSuite("EnvAndArtifact", backend)
 
-/** EffectJournal (packages/testing/README.md). @since 0.1.0 */
-export const effectJournalSuite = (backend: StorageUnderTest): void =>
-  register("EffectJournal", bySuite("EffectJournal"), backend)
+/** EffectJournal. @since 0.1.0 */
+export const effectJournalSuite = (backend: StorageUnderTest): void => registerSuite("EffectJournal", backend)
 
-/** EffectController, inline and journaled over the backend's journal (packages/testing/README.md). @since 0.1.0 */
-export const effectControllerSuite = (backend: StorageUnderTest): void =>
-  register("EffectController", effectControllerScenarios, backend)
+/** EffectController, inline and journaled over the backend's journal. @since 0.1.0 */
+export const effectControllerSuite = (backend: StorageUnderTest): void => registerSuite("EffectController", backend)
 
-/** Every storage suite plus the backend-wide checks (X-TIER-1). @since 0.1.0 */
+/** Runtime rebuild and worker recovery: RB-01..05 under both controllers, and X-RT-2. @since 0.1.0 */
+export const runtimeRebuildAndWorkerRecovery = (backend: StorageUnderTest): void =>
+  registerSuite("RuntimeRebuild", backend)
+
+/** Every storage suite plus the backend-wide checks (X-TIER-1..4). @since 0.1.0 */
 export const backendConformance = (backend: StorageUnderTest): void => {
   processRegistrySuite(backend)
   sessionStoreSuite(backend)
@@ -81,5 +168,5 @@ export const backendConformance = (backend: StorageUnderTest): void => {
   envAndArtifactSuite(backend)
   effectJournalSuite(backend)
   effectControllerSuite(backend)
-  register("Backend", [...processRegistryScenarios, ...storeScenarios].filter((s) => s.suite === "Backend"), backend)
+  registerSuite("Backend", backend)
 }
