@@ -1,36 +1,16 @@
-// The README's example, type-checked and run against the fake server (its Config comes from a map instead of the
-// environment, and its printed deltas are collected). Keep the two in sync.
 import { expect, it } from "@effect/vitest"
-import { MemoryBackend } from "@lash/backend-memory"
-import { defineTool, InlineEffectController, LashCore, TurnInput } from "@lash/core"
-import { ConfigProvider, Effect, Layer, Schema, Stream } from "effect"
-import { OpenAi } from "../src/index.js"
+import type { Console } from "effect"
+import { ConfigProvider, Effect } from "effect"
+import { App, program } from "../README.js"
 import { FakeModelServer, FakeReply } from "../src/testing/index.js"
 
-const add = defineTool({
-  name: "add",
-  description: "Adds two numbers",
-  input: Schema.Struct({ a: Schema.Number, b: Schema.Number }),
-  output: Schema.Number,
-  execute: ({ a, b }) => Effect.succeed(a + b)
-})
-
-const App = LashCore.layer({
-  mode: "standard",
-  model: { id: "gpt-4.1-mini", limits: { contextWindowTokens: 128_000 } },
-  tools: [add]
-})
-  .pipe(Layer.provide(Layer.mergeAll(MemoryBackend.layer(), InlineEffectController.layer, OpenAi.layerConfig())))
-
-const printed: Array<string> = []
-const program = Effect.gen(function*() {
-  const session = yield* (yield* LashCore).openSession("demo")
-  yield* session.turn(TurnInput.text("What is 2 + 3?")).stream.pipe(
-    Stream.runForEach((
-      event
-    ) => (event.type === "text_delta" ? Effect.sync(() => printed.push(event.text)) : Effect.void))
-  )
-})
+/** The current Console, collecting what `Console.log` prints. */
+const collecting = (lines: Array<string>) =>
+  Effect.map(Effect.console, (base): Console.Console => ({
+    ...base,
+    log: (...args) => Effect.sync(() => void lines.push(args.map(String).join(" "))),
+    unsafe: { ...base.unsafe, log: (...args) => void lines.push(args.map(String).join(" ")) }
+  }))
 
 it.scopedLive("the README's example runs: OpenAI through Config, a typed tool, a streamed turn", () =>
   Effect.gen(function*() {
@@ -42,10 +22,12 @@ it.scopedLive("the README's example runs: OpenAI through Config, a typed tool, a
     const config = ConfigProvider.fromMap(
       new Map([["OPENAI_API_KEY", "sk-readme"], ["OPENAI_BASE_URL", `${server.url}/v1`]])
     )
-    yield* program.pipe(Effect.provide(App), Effect.withConfigProvider(config))
-    expect(printed.join("")).toBe("2 + 3 = 5")
-    expect(server.requests().map((r) => [r.body.model, r.headers["authorization"]])).toEqual([
-      ["gpt-4.1-mini", "Bearer sk-readme"],
-      ["gpt-4.1-mini", "Bearer sk-readme"]
+    const printed: Array<string> = []
+    const console = yield* collecting(printed)
+    yield* program.pipe(Effect.provide(App), Effect.withConfigProvider(config), Effect.withConsole(console))
+    expect(printed).toEqual(["2 + ", "3 = ", "5", "(committed at revision 1)"])
+    expect(server.requests().map((r) => [r.body.model, r.body.max_output_tokens, r.headers["authorization"]])).toEqual([
+      ["gpt-4.1-mini", 1024, "Bearer sk-readme"],
+      ["gpt-4.1-mini", 1024, "Bearer sk-readme"]
     ])
   }))
