@@ -8,6 +8,7 @@ import { execute, formatDiagnostic, loadArtifact, satisfies, Value } from "@lash
 import { Effect, Either, Option, Schema } from "effect"
 import type { Json } from "../Json.js"
 import { LashlangProcessInput, type ProcessAwaitOutput } from "../Process.js"
+import { ReplayKeys } from "../ReplayKeys.js"
 import { buildHostEnvironment, makeBridge, unwrapInfra } from "./lashlangHost.js"
 import { type Drivers, type ProcessEngine, ProcessFailure } from "./worker.js"
 
@@ -64,7 +65,7 @@ export const lashlangEngine = (drivers: () => Drivers): ProcessEngine => ({
         scoped: ctx.scoped,
         catalog,
         env: hostEnv.right,
-        seed: `process:${record.id}`,
+        seed: ReplayKeys.processRun(record.id),
         envSpec: { policy: envSpec.policy, pluginOptions: envSpec.pluginOptions },
         originator: record.provenance.originator,
         wakeTarget,

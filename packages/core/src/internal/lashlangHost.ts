@@ -36,6 +36,7 @@ import {
   type SessionScope
 } from "../Process.js"
 import { persistProcessExecutionEnv, ProcessEnvStore } from "../ProcessEnvStore.js"
+import { ReplayKeys } from "../ReplayKeys.js"
 import type { CausalRef } from "../Session.js"
 import type { InputTemplateEntry } from "../Trigger.js"
 import type { NormalizedConfig } from "./config.js"
@@ -147,7 +148,7 @@ export interface BridgeContext {
 }
 
 const siteKey = (ctx: BridgeContext, site: { readonly nodeId: string; readonly occurrence: number }) =>
-  `${ctx.seed}:${site.nodeId}:${site.occurrence}`
+  ReplayKeys.lashlangSite(ctx.seed, site.nodeId, site.occurrence)
 
 const handleId = (handle: Value.Value): string | undefined => {
   if (!Value.isRecord(handle)) return undefined

@@ -7,6 +7,7 @@ import { Effect } from "effect"
 import type { ProcessId } from "../Identifiers.js"
 import { Ids } from "../Ids.js"
 import type { CoreProcesses } from "../LashCore.js"
+import { ReplayKeys } from "../ReplayKeys.js"
 import type { CoreRuntime } from "./runtime.js"
 import { processStartCodec } from "./triggers.js"
 import type { Drivers } from "./worker.js"
@@ -23,7 +24,7 @@ export const makeProcessApi = (core: CoreRuntime, drivers: Drivers): CoreProcess
           scope: scoped.scope,
           effectId: reg.id,
           kind: "process",
-          replayKey: `process:start:${reg.id}`,
+          replayKey: ReplayKeys.processStart(reg.id),
           command: { op: "start", registrationHash: Ids.registrationHash(reg) }
         },
         processStartCodec,

@@ -12,6 +12,7 @@ import type { LlmProvider, LlmRequest } from "../LanguageModel.js"
 import type { LlmResponse } from "../LanguageModel.js"
 import type { TurnError } from "../LashCore.js"
 import type { SessionPolicy, TokenUsage } from "../Model.js"
+import { ReplayKeys } from "../ReplayKeys.js"
 import type { Message } from "../Session.js"
 import type { ToolCallRecord, TurnEvent, TurnIssue, TurnOutcome } from "../Turn.js"
 import type { TurnDelta } from "./delta.js"
@@ -67,7 +68,7 @@ export type Protocol = (input: ProtocolInput) => Effect.Effect<ProtocolResult, T
 
 /** The key prefix of iteration `iteration`: `<sid>:<tid>:<turnIndex>:<iter>`. */
 export const iterationKey = (input: ProtocolInput, iteration: number): string =>
-  `${input.state.sessionId}:${input.turnId}:${input.turnIndex}:${iteration}`
+  ReplayKeys.iteration(input.state.sessionId, input.turnId, input.turnIndex, iteration)
 
 /**
  * The model call of iteration `iteration`: one `llm_call` effect keyed `<iteration key>:llm_call:0`, retried by
@@ -76,7 +77,7 @@ export const iterationKey = (input: ProtocolInput, iteration: number): string =>
 export const callIterationModel = (input: ProtocolInput, iteration: number, request: LlmRequest, text: TextSink) =>
   callModel({
     scoped: input.scoped,
-    replayKey: `${iterationKey(input, iteration)}:llm_call:0`,
+    replayKey: ReplayKeys.modelCall(iterationKey(input, iteration)),
     providerId: input.policy.providerId,
     provider: input.provider,
     request,

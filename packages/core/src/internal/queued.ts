@@ -10,7 +10,7 @@ import type { ProcessId, SessionId } from "../Identifiers.js"
 import type { Json } from "../Json.js"
 import type { AppendEventRequest, ProcessEvent, ProcessWakeDelivery } from "../Process.js"
 import type { QueuedWorkClaim } from "../QueuedWork.js"
-import * as StorageLogic from "../StorageLogic.js"
+import * as WakeDelivery from "../storage/WakeDelivery.js"
 import type { TurnInput } from "../Turn.js"
 import type { Protocol } from "./protocol.js"
 import type { CoreRuntime } from "./runtime.js"
@@ -138,22 +138,27 @@ export const makeQueuedDriver = (core: CoreRuntime, protocol: Protocol): QueuedD
   const drainNow = (sessionId: SessionId, reason: string) =>
     Effect.asVoid(core.tryWithSessionLock(sessionId, drainLoop(sessionId, reason, (effect) => effect)))
 
+  /**
+   * A registry with `atomicWakeEnqueue` enqueued the wake in the append's own unit (one write unit per wake); only a
+   * registry without it needs the second, idempotent enqueue here.
+   */
+  const enqueueWake = (delivery: ProcessWakeDelivery): Effect.Effect<boolean, StoreError> =>
+    core.registry.atomicWakeEnqueue
+      ? Effect.succeed(true)
+      : core.store.enqueue(WakeDelivery.batchDraft(delivery)).pipe(
+        Effect.as(true),
+        Effect.catchTag("SessionNotFound", () =>
+          Effect.as(
+            Effect.logWarning(`wake ${delivery.wakeId} for unknown session ${delivery.targetSessionId} dropped`),
+            false
+          ))
+      )
+
   const appendProcessEvent: QueuedDriver["appendProcessEvent"] = (processId, req) =>
     Effect.gen(function*() {
       const { event, wakeDelivery } = yield* core.registry.appendEvent(processId, req)
-      if (Option.isSome(wakeDelivery)) {
-        const delivery = wakeDelivery.value
-        const enqueued = yield* core.store.enqueue(StorageLogic.processWakeBatchDraft(delivery)).pipe(
-          Effect.as(true),
-          Effect.catchTag("SessionNotFound", () =>
-            Effect.as(
-              Effect.logWarning(`wake ${delivery.wakeId} for unknown session ${delivery.targetSessionId} dropped`),
-              false
-            ))
-        )
-        if (enqueued) {
-          yield* drainNow(delivery.targetSessionId, "process_wake")
-        }
+      if (Option.isSome(wakeDelivery) && (yield* enqueueWake(wakeDelivery.value))) {
+        yield* drainNow(wakeDelivery.value.targetSessionId, "process_wake")
       }
       return event
     })

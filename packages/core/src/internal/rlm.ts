@@ -23,6 +23,7 @@ import { Effect, Either, Schema } from "effect"
 import type { StoreError } from "../Errors.js"
 import { Json, opt } from "../Json.js"
 import { type TokenUsage, TokenUsageOps } from "../Model.js"
+import { ReplayKeys } from "../ReplayKeys.js"
 import type { Part } from "../Session.js"
 import type { TurnIssue, TurnOutcome } from "../Turn.js"
 import { FenceMask, proseOf } from "./fenceMask.js"
@@ -274,7 +275,7 @@ export const rlmProtocol = (drivers: () => Drivers): Protocol => (input) =>
         yield* finishIteration(iteration)
         continue
       }
-      const execKey = `${key}:exec_code:0`
+      const execKey = ReplayKeys.codeBlock(key)
       let ran = false
       const result = yield* input.scoped.execute(
         {

@@ -22,6 +22,7 @@ import {
   ToolResult,
   ToolResults
 } from "../Tool.js"
+import { ReplayKeys } from "../ReplayKeys.js"
 import { formatParseError, type ToolProvider } from "../Tools.js"
 import type { ToolCallRecord } from "../Turn.js"
 import type { NormalizedConfig } from "./config.js"
@@ -342,7 +343,7 @@ export const runToolCall = (p: {
   readonly observer?: ToolCallObserver
 }): Effect.Effect<ToolCallRecord, EffectReplayConflict | StoreError> =>
   Effect.gen(function*() {
-    const replayKey = `${p.parentKey}:tool:${p.call.callId}`
+    const replayKey = ReplayKeys.toolCall(p.parentKey, p.call.callId)
     const ctx: ToolContext = { ...p.context, callId: p.call.callId, attempt: 1, replayKey }
     if (p.observer !== undefined) yield* p.observer.started(p.call)
     const prepared = yield* prepareCall(p.catalog, p.call, ctx)

@@ -21,6 +21,7 @@ import { Ids } from "../Ids.js"
 import type { Json } from "../Json.js"
 import * as JsonSchema from "../JsonSchema.js"
 import { ProcessRecord, ProcessRegistration } from "../Process.js"
+import { ReplayKeys } from "../ReplayKeys.js"
 import type {
   TriggerDeliveryError,
   TriggerDeliveryReservation,
@@ -154,7 +155,7 @@ export const startDelivery = (
           scope: scoped.scope,
           effectId: reservation.processId,
           kind: "process",
-          replayKey: `trigger:${occurrence.occurrenceId}:${sub.subscriptionId}`,
+          replayKey: ReplayKeys.triggerDelivery(occurrence.occurrenceId, sub.subscriptionId),
           command: { op: "start", registrationHash: Ids.registrationHash(reg) }
         },
         processStartCodec,

@@ -19,7 +19,7 @@ import {
   type ProcessRecord
 } from "../Process.js"
 import { loadProcessExecutionEnv, ProcessEnvStore } from "../ProcessEnvStore.js"
-import * as StorageLogic from "../StorageLogic.js"
+import { ReplayKeys } from "../ReplayKeys.js"
 import { buildPlugins } from "./pluginHost.js"
 import type { Protocol } from "./protocol.js"
 import type { QueuedDriver } from "./queued.js"
@@ -163,7 +163,7 @@ const runToolCallProcess = (ctx: EngineContext) =>
     const record = yield* runToolCall({
       catalog,
       scoped: ctx.scoped,
-      parentKey: `process:${ctx.record.id}`,
+      parentKey: ReplayKeys.processRun(ctx.record.id),
       call: { callId: call.callId, toolName: call.toolName, args: call.args },
       context: { processId: ctx.record.id }
     })
@@ -261,7 +261,7 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
         return
       }
       const record = found.right
-      if (StorageLogic.isTerminal(record.status) || record.input.type === "external") {
+      if (record.status.state !== "running" || record.input.type === "external") {
         yield* core.registry.releaseLease(lease).pipe(Effect.ignore)
         return
       }

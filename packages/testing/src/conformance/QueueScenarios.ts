@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import { type ProcessWakeDelivery, SessionStore, StorageLogic } from "@lash/core"
+import { type ProcessWakeDelivery, SessionStore, StorageEngine } from "@lash/core"
 import { Context, Effect, Exit, Option, TestClock } from "effect"
 import { batchDraft, claimTexts as texts, commitOf, createRequest, sid } from "./Fixtures.js"
 import type { Scenario, ScenarioContext } from "./Harness.js"
@@ -271,7 +271,7 @@ export const queueScenarios: ReadonlyArray<Scenario> = [
           input: "wake payload",
           createdAtMs: 0
         }
-        const draft = StorageLogic.processWakeBatchDraft(wake)
+        const draft = StorageEngine.WakeDelivery.batchDraft(wake)
         const a = yield* s.enqueue(draft)
         const b = yield* s.enqueue(draft)
         yield* ctx.invariant(

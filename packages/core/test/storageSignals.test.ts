@@ -1,13 +1,15 @@
 /**
- * Shared storage logic that is not covered through a backend: the signal-filtered wait and the Json guard.
+ * Storage engine rules not covered through a backend: the signal-filtered wait; and the Json guard.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either, Fiber, Option, PubSub, Schema } from "effect"
-import { Json, type ProcessId, StorageLogic, type StorageSignal } from "../src/index.js"
+import { Json, type ProcessId, StorageEngine, type StorageSignal } from "../src/index.js"
+
+const { Signals } = StorageEngine
 
 const pid = (s: string) => s as ProcessId
 
-describe("StorageLogic.waitForSignal", () => {
+describe("StorageEngine.Signals.waitFor", () => {
   it.scoped("checks once, then only on signals that concern the process (unrelated ones cost no re-check)", () =>
     Effect.gen(function*() {
       const hub = yield* PubSub.unbounded<StorageSignal>()
@@ -18,7 +20,7 @@ describe("StorageLogic.waitForSignal", () => {
         return answer
       })
       const waiting = yield* Effect.fork(
-        StorageLogic.waitForSignal(hub, StorageLogic.concernsProcessEnd(pid("p")), check)
+        Signals.waitFor(hub, Signals.concernsProcessEnd(pid("p")), check)
       )
       yield* Effect.yieldNow()
       expect(checks, "the first check runs before any signal").toBe(1)
@@ -42,8 +44,8 @@ describe("StorageLogic.waitForSignal", () => {
     }))
 
   it("event waits follow the process's events, end waits its terminal", () => {
-    const events = StorageLogic.concernsProcessEvents(pid("p"))
-    const end = StorageLogic.concernsProcessEnd(pid("p"))
+    const events = Signals.concernsProcessEvents(pid("p"))
+    const end = Signals.concernsProcessEnd(pid("p"))
     expect(events({ kind: "process_event", processId: pid("p"), sequence: 1 })).toBe(true)
     expect(events({ kind: "process_event", processId: pid("q"), sequence: 1 })).toBe(false)
     expect(events({ kind: "process_terminal", processId: pid("p") })).toBe(false)

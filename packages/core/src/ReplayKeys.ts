@@ -1,0 +1,34 @@
+/**
+ * Replay keys: the only place each key of an effect or process event is built (docs/architecture.md, "Effects").
+ * A replay key names one effect within its execution scope, so a recovered run finds what its first attempt recorded;
+ * the formats below are part of the stored data (journal rows, event rows) and change only with a migration plan.
+ *
+ * @since 0.1.0
+ */
+
+/**
+ * The replay key builders.
+ *
+ * @since 0.1.0
+ */
+export const ReplayKeys = {
+  /** The prefix of one protocol iteration of a turn: `<sessionId>:<turnId>:<turnIndex>:<iteration>`. */
+  iteration: (sessionId: string, turnId: string, turnIndex: number, iteration: number): string =>
+    `${sessionId}:${turnId}:${turnIndex}:${iteration}`,
+  /** The model call of an iteration: `<iteration>:llm_call:0`. */
+  modelCall: (iterationKey: string): string => `${iterationKey}:llm_call:0`,
+  /** The Lashlang block of an RLM iteration: `<iteration>:exec_code:0`. */
+  codeBlock: (iterationKey: string): string => `${iterationKey}:exec_code:0`,
+  /** A tool call under a parent key (an iteration, a Lashlang site or a process run): `<parent>:tool:<callId>`. */
+  toolCall: (parentKey: string, callId: string): string => `${parentKey}:tool:${callId}`,
+  /** One host operation of a Lashlang program, by call site: `<seed>:<nodeId>:<occurrence>`. */
+  lashlangSite: (seed: string, nodeId: string, occurrence: number): string => `${seed}:${nodeId}:${occurrence}`,
+  /** The parent key of the effects of one worker run of a process: `process:<pid>`. */
+  processRun: (processId: string): string => `process:${processId}`,
+  /** A host's `processes().start`: `process:start:<pid>`. */
+  processStart: (processId: string): string => `process:start:${processId}`,
+  /** The start of a trigger delivery's process: `trigger:<occurrenceId>:<subscriptionId>`. */
+  triggerDelivery: (occurrenceId: string, subscriptionId: string): string => `trigger:${occurrenceId}:${subscriptionId}`,
+  /** The terminal event of a process: `process:<pid>:terminal:<eventType>`. */
+  processTerminal: (processId: string, eventType: string): string => `process:${processId}:terminal:${eventType}`
+} as const

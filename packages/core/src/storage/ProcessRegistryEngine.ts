@@ -1,0 +1,323 @@
+/**
+ * The `ProcessRegistry` port over a driver: registration, the event log (with the atomic wake enqueue), leases
+ * (`Lease`), blocking waits (`Signals`) and handle grants.
+ *
+ * @since 0.1.0
+ */
+import { Effect, Either, Option, Schema } from "effect"
+import { LeaseHeld, LeaseLost, ProcessNotFound, ProcessRegistrationConflict } from "../Errors.js"
+import type { ProcessId } from "../Identifiers.js"
+import { Ids } from "../Ids.js"
+import type { DurabilityTier } from "../Model.js"
+import {
+  type AppendEventRequest,
+  ProcessEvent,
+  type ProcessLease,
+  ProcessRecord,
+  sessionScopeId
+} from "../Process.js"
+import type { HandleDescriptor, ProcessRegistryService } from "../ProcessRegistry.js"
+import type { WriteTransaction } from "./Driver.js"
+import type { EventRow, ProcessRow } from "./DriverRows.js"
+import * as EventAppend from "./EventAppend.js"
+import * as Lease from "./Lease.js"
+import * as QueuedWorkEngine from "./QueuedWorkEngine.js"
+import * as RecordCodec from "./RecordCodec.js"
+import * as Signals from "./Signals.js"
+import type { Unit, Units } from "./Unit.js"
+import * as WakeDelivery from "./WakeDelivery.js"
+
+const PORT = "ProcessRegistry"
+const { RecordKeys } = RecordCodec
+
+/** The stored form of a handle-grant descriptor. */
+const HandleDescriptorRecord = Schema.Struct({
+  kind: Schema.optionalWith(Schema.String, { exact: true }),
+  label: Schema.optionalWith(Schema.String, { exact: true })
+})
+
+const recordEither = (row: ProcessRow) =>
+  RecordCodec.decodeEither(ProcessRecord, PORT, RecordKeys.process(row.processId), row.recordJson, row.recordVersion)
+const recordOf = (row: ProcessRow) => RecordCodec.orFail(recordEither(row))
+const eventOf = (row: EventRow) =>
+  RecordCodec.decode(ProcessEvent, PORT, RecordKeys.event(row.processId, row.sequence), row.eventJson, row.recordVersion)
+
+const found = (processId: ProcessId, row: ProcessRow | undefined) =>
+  row === undefined ? Effect.fail(new ProcessNotFound({ processId })) : Effect.succeed(row)
+
+/** One append inside a write unit: decide, write the event and the record, enqueue the wake in the same unit. */
+const appendIn = (unit: Unit<WriteTransaction>, row: ProcessRow, req: AppendEventRequest) =>
+  Effect.gen(function*() {
+    const { tx } = unit
+    const record = yield* recordOf(row)
+    const stored = req.replayKey === undefined ? undefined : yield* tx.events.byReplayKey(row.processId, req.replayKey)
+    const existing = stored === undefined ? Option.none() : Option.some(yield* eventOf(stored))
+    const nowMs = yield* unit.now
+    const decision = yield* Either.match(
+      EventAppend.decide({ record, lastSequence: row.lastEventSeq, existing, req, nowMs }),
+      { onLeft: Effect.fail, onRight: Effect.succeed }
+    )
+    if (decision.type === "replay") return { decision, record }
+    const terminal = EventAppend.isTerminal(decision.record.status)
+    yield* tx.events.insert({
+      processId: row.processId,
+      sequence: decision.event.sequence,
+      eventType: decision.event.eventType,
+      replayKey: req.replayKey ?? null,
+      eventJson: RecordCodec.encode(ProcessEvent, decision.event),
+      recordVersion: RecordCodec.RECORD_VERSION
+    })
+    yield* tx.processes.updateRecord({
+      processId: row.processId,
+      recordJson: RecordCodec.encode(ProcessRecord, decision.record),
+      recordVersion: RecordCodec.RECORD_VERSION,
+      terminal,
+      lastEventSeq: decision.event.sequence,
+      updatedAtMs: nowMs
+    })
+    if (Option.isSome(decision.wakeDelivery)) {
+      // The atomic wake enqueue: an unknown target session enqueues nothing and the event still commits.
+      yield* QueuedWorkEngine.enqueueIn(unit, WakeDelivery.batchDraft(decision.wakeDelivery.value))
+    }
+    unit.signal({ kind: "process_event", processId: decision.event.processId, sequence: decision.event.sequence })
+    if (terminal) unit.signal({ kind: "process_terminal", processId: decision.event.processId })
+    return { decision, record: decision.record }
+  })
+
+const claimRunnableIn = (
+  unit: Unit<WriteTransaction>,
+  req: { readonly ownerId: string; readonly ttlMs: number; readonly limit: number }
+) =>
+  Effect.gen(function*() {
+    const { tx } = unit
+    const nowMs = yield* unit.now
+    const expiresAtMs = Lease.expiry(nowMs, req.ttlMs)
+    const fastPath = tx.processes.claimRunnable
+    if (fastPath !== undefined) {
+      const claimed = yield* fastPath({ ownerId: req.ownerId, nowMs, expiresAtMs, limit: req.limit })
+      return claimed.map(({ fencing, processId }) =>
+        Lease.fromFencing(processId as ProcessId, req.ownerId, fencing, nowMs, expiresAtMs)
+      )
+    }
+    const rows = yield* tx.processes.runnable(nowMs, req.limit)
+    const leases: Array<ProcessLease> = []
+    for (const row of rows) {
+      const lease = Lease.next(row.processId as ProcessId, req.ownerId, row.lease, nowMs, req.ttlMs)
+      if (!(yield* tx.processes.setLease(row.processId, Lease.columns(lease), row.lease.fencing))) {
+        return yield* Effect.dieMessage(`process ${row.processId}: the guarded lease update matched no row`)
+      }
+      leases.push(lease)
+    }
+    return leases
+  })
+
+/**
+ * Builds the process registry.
+ *
+ * @since 0.1.0
+ */
+export const make = (units: Units, tier: DurabilityTier): ProcessRegistryService => {
+  const terminalWrite = (
+    unit: Unit<WriteTransaction>,
+    row: ProcessRow,
+    output: Parameters<ProcessRegistryService["completeAsHost"]>[1]
+  ) => Effect.map(appendIn(unit, row, EventAppend.terminalRequest(row.processId, output)), (out) => out.record)
+
+  return {
+    tier,
+    atomicWakeEnqueue: true,
+
+    register: (reg) =>
+      units.write(PORT, "register", (unit) =>
+        Effect.gen(function*() {
+          yield* Either.match(EventAppend.validateRegistration(reg), { onLeft: Effect.fail, onRight: () => Effect.void })
+          const { tx } = unit
+          const existing = yield* tx.processes.read(reg.id)
+          if (existing !== undefined) {
+            if (existing.registrationHash !== Ids.registrationHash(reg)) {
+              return yield* Effect.fail(new ProcessRegistrationConflict({ processId: reg.id }))
+            }
+            return { record: yield* recordOf(existing), created: false }
+          }
+          const nowMs = yield* unit.now
+          const record = EventAppend.newRecord(reg, nowMs)
+          const inserted = yield* tx.processes.insert({
+            processId: reg.id,
+            registrationHash: record.registrationHash,
+            recordJson: RecordCodec.encode(ProcessRecord, record),
+            recordVersion: RecordCodec.RECORD_VERSION,
+            terminal: false,
+            external: reg.input.type === "external",
+            lastEventSeq: 0,
+            lease: Lease.unleased,
+            createdAtMs: nowMs,
+            updatedAtMs: nowMs
+          })
+          if (!inserted) return yield* Effect.dieMessage(`process ${reg.id}: the insert raced inside a write unit`)
+          if (reg.input.type !== "external") unit.signal({ kind: "runnable", processId: reg.id })
+          return { record, created: true }
+        })),
+
+    get: (id) =>
+      units.read(PORT, "get", (unit) => Effect.flatMap(Effect.flatMap(unit.tx.processes.read(id), (row) => found(id, row)), recordOf)),
+
+    list: (filter) =>
+      units.read(PORT, "list", (unit) =>
+        Effect.gen(function*() {
+          const terminal = filter.status === undefined ? undefined : filter.status === "terminal"
+          const records = yield* RecordCodec.decodeListing(yield* unit.tx.processes.list(terminal), recordEither)
+          return records.filter((record) =>
+            (filter.kind === undefined || record.identity.kind === filter.kind) &&
+            (filter.originatorSessionId === undefined ||
+              (record.provenance.originator.type === "session" &&
+                record.provenance.originator.scope.sessionId === filter.originatorSessionId))
+          )
+        })),
+
+    listNonTerminalIds: () =>
+      units.read(
+        PORT,
+        "listNonTerminalIds",
+        (unit) => Effect.map(unit.tx.processes.ids(false), (ids) => ids as ReadonlyArray<ProcessId>)
+      ),
+
+    listNonTerminal: () =>
+      units.read(
+        PORT,
+        "listNonTerminal",
+        (unit) => Effect.flatMap(unit.tx.processes.list(false), (rows) => RecordCodec.decodeListing(rows, recordEither))
+      ),
+
+    appendEvent: (id, req) =>
+      units.write(PORT, "appendEvent", (unit) =>
+        Effect.gen(function*() {
+          const row = yield* found(id, yield* unit.tx.processes.read(id))
+          const { decision } = yield* appendIn(unit, row, req)
+          return { event: decision.event, wakeDelivery: decision.wakeDelivery }
+        })),
+
+    eventsAfter: (id, sequence) =>
+      units.read(PORT, "eventsAfter", (unit) =>
+        Effect.gen(function*() {
+          yield* found(id, yield* unit.tx.processes.read(id))
+          return yield* Effect.forEach(yield* unit.tx.events.after(id, sequence), eventOf)
+        })),
+
+    waitEventAfter: (id, eventType, sequence) =>
+      Signals.waitFor(
+        units.hub,
+        Signals.concernsProcessEvents(id),
+        units.read(PORT, "waitEventAfter", (unit) =>
+          Effect.gen(function*() {
+            yield* found(id, yield* unit.tx.processes.read(id))
+            const rows = yield* unit.tx.events.after(id, sequence, eventType, 1)
+            return rows[0] === undefined ? Option.none<ProcessEvent>() : Option.some(yield* eventOf(rows[0]))
+          }))
+      ),
+
+    awaitProcess: (id) =>
+      Signals.waitFor(
+        units.hub,
+        Signals.concernsProcessEnd(id),
+        units.read(PORT, "awaitProcess", (unit) =>
+          Effect.gen(function*() {
+            const row = yield* found(id, yield* unit.tx.processes.read(id))
+            if (!row.terminal) return Option.none()
+            const record = yield* recordOf(row)
+            return record.status.state === "running" ? Option.none() : Option.some(record.status.awaitOutput)
+          }))
+      ),
+
+    claimLease: (id, ownerId, ttlMs) =>
+      units.write(PORT, "claimLease", (unit) =>
+        Effect.gen(function*() {
+          const row = yield* found(id, yield* unit.tx.processes.read(id))
+          const nowMs = yield* unit.now
+          if (Lease.isHeld(row.lease, nowMs)) return yield* Effect.fail(new LeaseHeld({ processId: id }))
+          const lease = Lease.next(id, ownerId, row.lease, nowMs, ttlMs)
+          if (!(yield* unit.tx.processes.setLease(id, Lease.columns(lease), row.lease.fencing))) {
+            return yield* Effect.dieMessage(`process ${id}: the guarded lease update matched no row`)
+          }
+          return lease
+        })),
+
+    claimRunnable: (req) =>
+      req.limit <= 0
+        ? Effect.succeed([])
+        : units.write(PORT, "claimRunnable", (unit) => claimRunnableIn(unit, req)),
+
+    renewLease: (lease, ttlMs) =>
+      units.write(PORT, "renewLease", (unit) =>
+        Effect.gen(function*() {
+          const row = yield* unit.tx.processes.read(lease.processId)
+          const nowMs = yield* unit.now
+          if (row === undefined || !Lease.isCurrent(row.lease, lease, nowMs)) {
+            return yield* Effect.fail(new LeaseLost({ processId: lease.processId, fencingToken: lease.fencingToken }))
+          }
+          const renewed = Lease.renewed(lease, nowMs, ttlMs)
+          yield* unit.tx.processes.setLease(lease.processId, Lease.columns(renewed), row.lease.fencing)
+          return renewed
+        })),
+
+    releaseLease: (lease) =>
+      units.write(PORT, "releaseLease", (unit) =>
+        Effect.gen(function*() {
+          const row = yield* unit.tx.processes.read(lease.processId)
+          if (row !== undefined && Lease.isStored(row.lease, lease)) {
+            yield* unit.tx.processes.setLease(lease.processId, Lease.released(row.lease), row.lease.fencing)
+          }
+        })),
+
+    completeWithLease: (lease, output) =>
+      units.write(PORT, "completeWithLease", (unit) =>
+        Effect.gen(function*() {
+          const row = yield* unit.tx.processes.read(lease.processId)
+          const nowMs = yield* unit.now
+          if (row === undefined || !Lease.isCurrent(row.lease, lease, nowMs)) {
+            return yield* Effect.fail(new LeaseLost({ processId: lease.processId, fencingToken: lease.fencingToken }))
+          }
+          const record = yield* terminalWrite(unit, row, output)
+          yield* unit.tx.processes.setLease(lease.processId, Lease.released(row.lease), row.lease.fencing)
+          return record
+        })),
+
+    completeAsHost: (id, output) =>
+      units.write(PORT, "completeAsHost", (unit) =>
+        Effect.flatMap(
+          Effect.flatMap(unit.tx.processes.read(id), (row) => found(id, row)),
+          (row) => terminalWrite(unit, row, output)
+        )),
+
+    grantHandle: (scope, id, descriptor: HandleDescriptor) =>
+      units.write(PORT, "grantHandle", (unit) =>
+        Effect.flatMap(unit.now, (nowMs) =>
+          unit.tx.grants.upsert({
+            scopeId: sessionScopeId(scope),
+            processId: id,
+            descriptorJson: RecordCodec.encode(HandleDescriptorRecord, descriptor),
+            grantedAtMs: nowMs
+          }))),
+
+    hasHandleGrant: (scope, id) =>
+      units.read(
+        PORT,
+        "hasHandleGrant",
+        (unit) => Effect.map(unit.tx.grants.read(sessionScopeId(scope), id), (row) => row !== undefined)
+      ),
+
+    listHandleGrants: (scope) =>
+      units.read(PORT, "listHandleGrants", (unit) =>
+        Effect.flatMap(unit.tx.grants.list(sessionScopeId(scope)), (rows) =>
+          RecordCodec.decodeListing(rows, (row) =>
+            Either.map(
+              RecordCodec.decodeEither(
+                HandleDescriptorRecord,
+                PORT,
+                RecordKeys.grant(row.scopeId, row.processId),
+                row.descriptorJson,
+                RecordCodec.RECORD_VERSION
+              ),
+              (descriptor) => ({ processId: row.processId as ProcessId, descriptor })
+            ))))
+  }
+}

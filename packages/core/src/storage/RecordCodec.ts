@@ -1,0 +1,121 @@
+/**
+ * Record encoding: how the engine turns domain values into the canonical JSON text drivers store, and back. Every
+ * read decodes with the domain Schemas, so returned values are fresh and a stored row that does not decode (bad JSON,
+ * a schema mismatch, a newer record version) is a `CorruptRecord` naming the row by one key format, the same on every
+ * driver (`RecordKeys`).
+ *
+ * Two ways to meet a corrupt row, decided here once:
+ * - a point read, or a part of one record (a session's nodes, a process's events), fails with the `CorruptRecord`;
+ * - a listing of independent records skips the row and logs `lash.storage.corrupt_record` (the others stay usable).
+ *   `decodeListing` is that one place, so quarantining a row instead is a change here, not in every port.
+ *
+ * @since 0.1.0
+ */
+import { Canonical } from "@lash/lashlang"
+import { Effect, Either, ParseResult, Schema } from "effect"
+import { CorruptRecord } from "../Errors.js"
+
+/** The record version every JSON column is written with; a higher stored version is refused. @since 0.1.0 */
+export const RECORD_VERSION = 1
+
+/** How `CorruptRecord.key` names each kind of row. @since 0.1.0 */
+export const RecordKeys = {
+  session: (sessionId: string) => `session:${sessionId}`,
+  node: (sessionId: string, seq: number) => `session:${sessionId}/node:${seq}`,
+  stamp: (sessionId: string, turnId: string) => `session:${sessionId}/stamp:${turnId}`,
+  batch: (sessionId: string, batchId: string) => `session:${sessionId}/batch:${batchId}`,
+  process: (processId: string) => `process:${processId}`,
+  event: (processId: string, sequence: number) => `process:${processId}/event:${sequence}`,
+  grant: (scopeId: string, processId: string) => `grant:${scopeId}/${processId}`,
+  env: (ref: string) => `env:${ref}`,
+  artifact: (ref: string) => `artifact:${ref}`,
+  journal: (scopeId: string, replayKey: string) => `journal:${scopeId}/${replayKey}`,
+  subscription: (subscriptionId: string) => `subscription:${subscriptionId}`,
+  occurrence: (occurrenceId: string) => `occurrence:${occurrenceId}`
+} as const
+
+/**
+ * Encodes a domain value as the canonical JSON text a driver stores.
+ *
+ * @since 0.1.0
+ */
+export const encode = <A, I>(schema: Schema.Schema<A, I>, value: A): string =>
+  Canonical.canonicalJsonUnsafe(Schema.encodeSync(schema)(value))
+
+const ISSUE_LIMIT = 500
+
+/**
+ * Decodes a stored row; any failure is a `CorruptRecord` naming the port and the row key.
+ *
+ * @since 0.1.0
+ */
+export const decodeEither = <A, I>(
+  schema: Schema.Schema<A, I>,
+  port: string,
+  key: string,
+  text: string,
+  recordVersion: number
+): Either.Either<A, CorruptRecord> => {
+  const corrupt = (issue: string) => Either.left(new CorruptRecord({ port, key, issue: issue.slice(0, ISSUE_LIMIT) }))
+  if (recordVersion > RECORD_VERSION) return corrupt(`unsupported record version ${recordVersion}`)
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (e) {
+    return corrupt(`invalid JSON: ${(e as Error).message}`)
+  }
+  const decoded = Schema.decodeUnknownEither(schema)(parsed)
+  return Either.isRight(decoded)
+    ? Either.right(decoded.right)
+    : corrupt(ParseResult.TreeFormatter.formatErrorSync(decoded.left))
+}
+
+/**
+ * {@link decodeEither} as an Effect: point reads and parts of one record.
+ *
+ * @since 0.1.0
+ */
+export const decode = <A, I>(
+  schema: Schema.Schema<A, I>,
+  port: string,
+  key: string,
+  text: string,
+  recordVersion: number
+): Effect.Effect<A, CorruptRecord> => {
+  return orFail(decodeEither(schema, port, key, text, recordVersion))
+}
+
+/**
+ * A decoded row as an Effect (point reads and parts of one record fail with the `CorruptRecord`).
+ *
+ * @since 0.1.0
+ */
+export const orFail = <A>(decoded: Either.Either<A, CorruptRecord>): Effect.Effect<A, CorruptRecord> =>
+  Either.isRight(decoded) ? Effect.succeed(decoded.right) : Effect.fail(decoded.left)
+
+/**
+ * Decodes every row of a listing of independent records; a row that does not decode is left out and logged
+ * (`lash.storage.corrupt_record`), so one bad row never hides the others.
+ *
+ * @since 0.1.0
+ */
+export const decodeListing = <Row, A>(
+  rows: ReadonlyArray<Row>,
+  decodeRow: (row: Row) => Either.Either<A, CorruptRecord>
+): Effect.Effect<Array<A>> => {
+  const out: Array<A> = []
+  let skipped: Array<CorruptRecord> | undefined
+  for (const row of rows) {
+    const decoded = decodeRow(row)
+    if (Either.isRight(decoded)) out.push(decoded.right)
+    else (skipped ??= []).push(decoded.left)
+  }
+  if (skipped === undefined) return Effect.succeed(out)
+  return Effect.as(
+    Effect.forEach(skipped, (corrupt) =>
+      Effect.logWarning("lash.storage.corrupt_record").pipe(
+        Effect.annotateLogs({ port: corrupt.port, key: corrupt.key, issue: corrupt.issue })
+      )),
+    out
+  )
+}

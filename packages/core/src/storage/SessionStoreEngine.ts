@@ -1,0 +1,200 @@
+/**
+ * The `SessionStore` port over a driver: sessions, their graph, the turn commit (in `CommitOrder`'s order) and, from
+ * `QueuedWorkEngine`, queued work.
+ *
+ * @since 0.1.0
+ */
+import { Effect, Option } from "effect"
+import { SessionNotFound } from "../Errors.js"
+import type { SessionId } from "../Identifiers.js"
+import type { DurabilityTier } from "../Model.js"
+import {
+  initialCheckpoint,
+  type PersistedSession,
+  RuntimeCommitResult,
+  SessionHead,
+  SessionNode
+} from "../Session.js"
+import type { SessionStoreService } from "../SessionStore.js"
+import * as CommitOrder from "./CommitOrder.js"
+import type { ReadTransaction } from "./Driver.js"
+import type { BatchRow, NodeRow, SessionRow } from "./DriverRows.js"
+import * as QueueClaim from "./QueueClaim.js"
+import * as QueuedWorkEngine from "./QueuedWorkEngine.js"
+import * as RecordCodec from "./RecordCodec.js"
+import type { Units } from "./Unit.js"
+
+const PORT = "SessionStore"
+const { RecordKeys } = RecordCodec
+
+const headOf = (row: SessionRow) =>
+  RecordCodec.decode(SessionHead, PORT, RecordKeys.session(row.sessionId), row.headJson, row.recordVersion)
+
+const nodeOf = (row: NodeRow) =>
+  RecordCodec.decode(SessionNode, PORT, RecordKeys.node(row.sessionId, row.seq), row.nodeJson, row.recordVersion)
+
+/** The ancestry of `start` (itself first), at most `limit` rows: the driver's fast path, or a walk with `byId`. */
+const ancestry = (tx: ReadTransaction, sessionId: string, start: string, limit: number, belowSeq: number) => {
+  const fastPath = tx.nodes.ancestry
+  if (fastPath !== undefined) return fastPath(sessionId, start, limit, belowSeq)
+  return Effect.gen(function*() {
+    const rows: Array<NodeRow> = []
+    let cursor: string | null = start
+    while (cursor !== null && rows.length < limit) {
+      const row: NodeRow | undefined = yield* tx.nodes.byId(sessionId, cursor)
+      if (row === undefined || row.seq >= belowSeq) break
+      rows.push(row)
+      cursor = row.parentNodeId
+    }
+    return rows
+  })
+}
+
+/**
+ * Builds the session store.
+ *
+ * @since 0.1.0
+ */
+export const make = (units: Units, tier: DurabilityTier): SessionStoreService => ({
+  tier,
+  ...QueuedWorkEngine.make(units),
+
+  create: (req) =>
+    units.write(PORT, "create", (unit) =>
+      Effect.gen(function*() {
+        const nowMs = yield* unit.now
+        const head: SessionHead = {
+          sessionId: req.sessionId,
+          headRevision: 0,
+          relation: req.relation,
+          config: { providerId: req.policy.providerId, model: req.policy.model },
+          frames: [],
+          checkpoint: initialCheckpoint,
+          nodeCount: 0
+        }
+        yield* unit.tx.sessions.insert({
+          sessionId: req.sessionId,
+          headJson: RecordCodec.encode(SessionHead, head),
+          recordVersion: RecordCodec.RECORD_VERSION,
+          headRevision: 0,
+          nodeCount: 0,
+          nextEnqueueSeq: 1,
+          createdAtMs: nowMs,
+          updatedAtMs: nowMs
+        })
+      })),
+
+  exists: (sessionId) => units.read(PORT, "exists", (unit) => unit.tx.sessions.exists(sessionId)),
+
+  load: (sessionId) =>
+    units.read(PORT, "load", (unit) =>
+      Effect.gen(function*() {
+        const row = yield* unit.tx.sessions.read(sessionId)
+        if (row === undefined) return Option.none<PersistedSession>()
+        const head = yield* headOf(row)
+        const nodes = yield* Effect.forEach(yield* unit.tx.nodes.inOrder(sessionId, row.nodeCount), nodeOf)
+        const { leafNodeId, nodeCount: _nodeCount, ...rest } = head
+        return Option.some<PersistedSession>({
+          ...rest,
+          graph: leafNodeId === undefined ? { nodes } : { nodes, leafNodeId }
+        })
+      })),
+
+  loadHead: (sessionId) =>
+    units.read(PORT, "loadHead", (unit) =>
+      Effect.flatMap(
+        unit.tx.sessions.read(sessionId),
+        (row) => (row === undefined ? Effect.succeed(Option.none()) : Effect.map(headOf(row), Option.some))
+      )),
+
+  loadPath: (sessionId, req) =>
+    units.read(PORT, "loadPath", (unit) =>
+      Effect.gen(function*() {
+        const { tx } = unit
+        const row = yield* tx.sessions.read(sessionId)
+        if (row === undefined) return yield* Effect.fail(new SessionNotFound({ sessionId }))
+        const head = yield* headOf(row)
+        let start: string | undefined = req.leafNodeId ?? head.leafNodeId
+        if (req.beforeNodeId !== undefined) {
+          const before = yield* tx.nodes.byId(sessionId, req.beforeNodeId)
+          start = before === undefined || before.seq >= row.nodeCount ? undefined : before.parentNodeId ?? undefined
+        }
+        if (start === undefined) return { nodes: [], hasMore: false }
+        const limit = Math.max(0, req.limit)
+        // One row past the limit answers `hasMore`.
+        const rows = yield* ancestry(tx, sessionId, start, limit + 1, row.nodeCount)
+        const nodes = yield* Effect.forEach(rows.slice(0, limit), nodeOf)
+        return { nodes: nodes.reverse(), hasMore: rows.length > limit }
+      })),
+
+  commit: (commit) =>
+    units.write(PORT, "commit", (unit) =>
+      Effect.gen(function*() {
+        const { tx } = unit
+        const sessionId = commit.sessionId
+        const row = yield* tx.sessions.read(sessionId)
+        const claimed = new Map<string, BatchRow>()
+        const decision = yield* CommitOrder.check(commit, {
+          headRevision: Effect.succeed(Option.map(Option.fromNullable(row), (r) => r.headRevision)),
+          stamp: (turnId) =>
+            Effect.flatMap(tx.stamps.read(sessionId, turnId), (stamp) =>
+              stamp === undefined
+                ? Effect.succeed(Option.none())
+                : Effect.map(
+                  RecordCodec.decode(RuntimeCommitResult, PORT, RecordKeys.stamp(sessionId, turnId), stamp.resultJson, 1),
+                  (result) => Option.some({ hash: stamp.hash, result })
+                )),
+          claimOwnsAll: (completion) =>
+            Effect.gen(function*() {
+              for (const batchId of completion.batchIds) {
+                const batch = yield* tx.batches.read(batchId)
+                if (!QueueClaim.owns(batch, sessionId, completion)) return false
+                claimed.set(batchId, batch)
+              }
+              return true
+            })
+        })
+        if (decision.type === "replay") return decision.result
+        const nowMs = yield* unit.now
+        const head = yield* headOf(row!)
+        const appended = commit.graph.type === "append" ? commit.graph.nodes : []
+        for (const [i, node] of appended.entries()) {
+          const inserted = yield* tx.nodes.insert({
+            sessionId,
+            seq: head.nodeCount + i,
+            nodeId: node.nodeId,
+            parentNodeId: node.parentNodeId ?? null,
+            nodeJson: RecordCodec.encode(SessionNode, node),
+            recordVersion: RecordCodec.RECORD_VERSION
+          })
+          if (!inserted) return yield* Effect.dieMessage(`duplicate node id ${node.nodeId} in session ${sessionId}`)
+        }
+        const next = CommitOrder.nextHead(commit, head, decision.newRevision)
+        const updated = yield* tx.sessions.updateHead({
+          sessionId,
+          headJson: RecordCodec.encode(SessionHead, next),
+          recordVersion: RecordCodec.RECORD_VERSION,
+          headRevision: next.headRevision,
+          nodeCount: next.nodeCount,
+          updatedAtMs: nowMs
+        }, commit.expectedHeadRevision)
+        if (!updated) return yield* Effect.dieMessage(`session ${sessionId}: the guarded head update matched no row`)
+        for (const batch of claimed.values()) {
+          // Keyed batches stay as tombstones (a repeated enqueue of the key returns them); unkeyed ones go.
+          if (batch.sourceKey === null) yield* tx.batches.delete(batch.batchId)
+          else yield* tx.batches.complete(batch.batchId, nowMs)
+        }
+        if (claimed.size > 0) unit.signal({ kind: "queue_changed", sessionId: sessionId as SessionId })
+        const result: RuntimeCommitResult = { headRevision: decision.newRevision }
+        if (commit.turnStamp !== undefined) {
+          yield* tx.stamps.insert({
+            sessionId,
+            turnId: commit.turnStamp.turnId,
+            hash: commit.turnStamp.hash,
+            resultJson: RecordCodec.encode(RuntimeCommitResult, result),
+            committedAtMs: nowMs
+          })
+        }
+        return result
+      }))
+})

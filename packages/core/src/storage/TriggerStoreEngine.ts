@@ -1,0 +1,191 @@
+/**
+ * The `TriggerStore` port over a driver: registrations, occurrences and delivery reservations, decided by
+ * `TriggerReservation`.
+ *
+ * @since 0.1.0
+ */
+import { Effect, Either } from "effect"
+import type { OccurrenceId, ProcessId } from "../Identifiers.js"
+import type { DurabilityTier } from "../Model.js"
+import { type TriggerDeliveryReservation, TriggerOccurrenceRecord, TriggerSubscriptionRecord } from "../Trigger.js"
+import type { TriggerStoreService } from "../TriggerStore.js"
+import type { OccurrenceRow, SubscriptionRow } from "./DriverRows.js"
+import * as RecordCodec from "./RecordCodec.js"
+import * as TriggerReservation from "./TriggerReservation.js"
+import type { Units } from "./Unit.js"
+
+const PORT = "TriggerStore"
+const { RecordKeys } = RecordCodec
+
+/** The stored record with the live `enabled` flag of its row (`cancel` flips only the flag). */
+const subscriptionEither = (row: SubscriptionRow) =>
+  Either.map(
+    RecordCodec.decodeEither(
+      TriggerSubscriptionRecord,
+      PORT,
+      RecordKeys.subscription(row.subscriptionId),
+      row.recordJson,
+      row.recordVersion
+    ),
+    (record): TriggerSubscriptionRecord => (record.enabled === row.enabled ? record : { ...record, enabled: row.enabled })
+  )
+
+const occurrenceEither = (row: OccurrenceRow) =>
+  RecordCodec.decodeEither(
+    TriggerOccurrenceRecord,
+    PORT,
+    RecordKeys.occurrence(row.occurrenceId),
+    row.recordJson,
+    row.recordVersion
+  )
+
+/**
+ * Builds the trigger store.
+ *
+ * @since 0.1.0
+ */
+export const make = (units: Units, tier: DurabilityTier): TriggerStoreService => ({
+  tier,
+
+  register: (draft) =>
+    units.write(PORT, "register", (unit) =>
+      Effect.gen(function*() {
+        const { tx } = unit
+        const scopeId = TriggerReservation.registrantScopeId(draft)
+        const existing = yield* tx.subscriptions.byRegistrationKey(scopeId, draft.registrationKey)
+        if (existing !== undefined) {
+          const conflict = TriggerReservation.registrationConflict(draft, existing.draftHash)
+          if (conflict !== undefined) return yield* Effect.fail(conflict)
+          return yield* RecordCodec.orFail(subscriptionEither(existing))
+        }
+        const nowMs = yield* unit.now
+        const record = TriggerReservation.newSubscription(draft, yield* tx.counters.read("trigger_handle"), nowMs)
+        yield* tx.counters.write("trigger_handle", record.handleNo)
+        yield* tx.subscriptions.insert({
+          subscriptionId: record.subscriptionId,
+          handle: record.handle,
+          handleNo: record.handleNo,
+          registrantScopeId: scopeId,
+          registrantSessionId: TriggerReservation.registrantSessionId(draft),
+          registrationKey: draft.registrationKey,
+          draftHash: record.draftHash,
+          name: draft.name ?? null,
+          sourceType: draft.sourceType,
+          sourceKey: draft.sourceKey,
+          enabled: true,
+          recordJson: RecordCodec.encode(TriggerSubscriptionRecord, record),
+          recordVersion: RecordCodec.RECORD_VERSION,
+          createdAtMs: nowMs
+        })
+        return record
+      })),
+
+  list: (filter) =>
+    units.read(PORT, "list", (unit) =>
+      Effect.flatMap(unit.tx.subscriptions.list(), (rows) =>
+        RecordCodec.decodeListing(
+          rows.filter((row) =>
+            (filter.sessionId === undefined || row.registrantSessionId === filter.sessionId) &&
+            (filter.sourceType === undefined || row.sourceType === filter.sourceType) &&
+            (filter.sourceKey === undefined || row.sourceKey === filter.sourceKey) &&
+            (filter.name === undefined || row.name === filter.name) &&
+            (filter.handle === undefined || row.handle === filter.handle) &&
+            (filter.enabled === undefined || row.enabled === filter.enabled)
+          ),
+          subscriptionEither
+        ))),
+
+  cancel: (sessionId, handle) =>
+    units.write(PORT, "cancel", (unit) =>
+      Effect.gen(function*() {
+        const row = yield* unit.tx.subscriptions.byHandle(handle)
+        // Only the registrant session's own live handle.
+        if (row === undefined || row.registrantSessionId !== sessionId || !row.enabled) return false
+        yield* unit.tx.subscriptions.setEnabled(row.subscriptionId, false)
+        return true
+      })),
+
+  recordOccurrence: (req) =>
+    units.write(PORT, "recordOccurrence", (unit) =>
+      Effect.gen(function*() {
+        const { tx } = unit
+        const identity = TriggerReservation.occurrenceIdentity(req)
+        const existing = yield* tx.occurrences.read(identity.occurrenceId)
+        if (existing !== undefined) {
+          const conflict = TriggerReservation.idempotencyConflict(
+            req,
+            identity.occurrenceId,
+            existing.contentHash,
+            identity.contentHash
+          )
+          if (conflict !== undefined) return yield* Effect.fail(conflict)
+          return yield* RecordCodec.orFail(occurrenceEither(existing))
+        }
+        const nowMs = yield* unit.now
+        const record = TriggerReservation.newOccurrence(req, identity, yield* tx.counters.read("trigger_handle"), nowMs)
+        const inserted = yield* tx.occurrences.insert({
+          occurrenceId: record.occurrenceId,
+          contentHash: record.contentHash,
+          recordJson: RecordCodec.encode(TriggerOccurrenceRecord, record),
+          recordVersion: RecordCodec.RECORD_VERSION
+        })
+        if (!inserted) return yield* Effect.dieMessage(`occurrence ${record.occurrenceId}: the insert raced inside a write unit`)
+        return record
+      })),
+
+  reserveDeliveries: (occurrenceId) =>
+    units.write(PORT, "reserveDeliveries", (unit) =>
+      Effect.gen(function*() {
+        const { tx } = unit
+        const stored = yield* tx.occurrences.read(occurrenceId)
+        if (stored === undefined) return []
+        const occurrence = yield* RecordCodec.orFail(occurrenceEither(stored))
+        const matching = yield* tx.subscriptions.matching(
+          occurrence.sourceType,
+          occurrence.sourceKey,
+          occurrence.subscriptionHighWater
+        )
+        const nowMs = yield* unit.now
+        const inserted = new Set<string>()
+        let seq = yield* tx.counters.read("reservation_seq")
+        for (const subscription of matching) {
+          const { processId, subscriptionId } = TriggerReservation.reservationOf(occurrenceId, subscription.handleNo)
+          const isNew = yield* tx.deliveries.insert({
+            occurrenceId,
+            subscriptionId,
+            processId,
+            handleNo: subscription.handleNo,
+            reservedAtMs: nowMs,
+            seq: seq + 1
+          })
+          if (isNew) {
+            seq++
+            inserted.add(subscriptionId)
+          }
+        }
+        if (inserted.size > 0) yield* tx.counters.write("reservation_seq", seq)
+        const reserved = yield* tx.deliveries.ofOccurrence(occurrenceId)
+        return yield* RecordCodec.decodeListing(reserved, ({ delivery, subscription }) =>
+          Either.map(subscriptionEither(subscription), (record): TriggerDeliveryReservation => ({
+            occurrenceId: occurrenceId as OccurrenceId,
+            subscription: record,
+            processId: delivery.processId as ProcessId,
+            isNew: inserted.has(delivery.subscriptionId)
+          })))
+      })),
+
+  listUnstartedDeliveries: (limit) =>
+    units.read(PORT, "listUnstartedDeliveries", (unit) =>
+      Effect.flatMap(unit.tx.deliveries.unstarted(Math.max(0, limit)), (rows) =>
+        RecordCodec.decodeListing(rows, ({ delivery, occurrence, subscription }) =>
+          Either.flatMap(occurrenceEither(occurrence), (decodedOccurrence) =>
+            Either.map(subscriptionEither(subscription), (record) => ({
+              reservation: {
+                occurrenceId: decodedOccurrence.occurrenceId,
+                subscription: record,
+                processId: delivery.processId as ProcessId,
+                isNew: false
+              },
+              occurrence: decodedOccurrence
+            }))))))
+})
