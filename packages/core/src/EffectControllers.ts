@@ -10,8 +10,8 @@ import { EffectJournal } from "./EffectJournal.js"
 import type { EffectCodec, EffectEnvelope, ExecutionScope, JournalEntry } from "./Effects.js"
 import { CorruptRecord, EffectReplayConflict, InvalidExecutionScope, type StoreError } from "./Errors.js"
 import { Ids } from "./Ids.js"
-import { RecordKeys } from "./storage/RecordCodec.js"
 import type { Json } from "./Json.js"
+import { RecordKeys } from "./storage/RecordCodec.js"
 
 const validateScope = (scope: ExecutionScope): Effect.Effect<ExecutionScope, InvalidExecutionScope> => {
   const ids: ReadonlyArray<string> = scope.type === "turn"
@@ -57,7 +57,11 @@ const decodeRecorded = <A, E>(
     return Either.match(Schema.decodeEither(codec.success)(entry.exit.value), {
       onLeft: (issue) =>
         Effect.fail(
-          new CorruptRecord({ port: "EffectJournal", key: RecordKeys.journal(entry.scopeId, entry.replayKey), issue: String(issue) })
+          new CorruptRecord({
+            port: "EffectJournal",
+            key: RecordKeys.journal(entry.scopeId, entry.replayKey),
+            issue: String(issue)
+          })
         ),
       onRight: (a) => Effect.succeed(a)
     })
@@ -65,7 +69,11 @@ const decodeRecorded = <A, E>(
   return Either.match(Schema.decodeEither(codec.failure)(entry.exit.error), {
     onLeft: (issue) =>
       Effect.fail(
-        new CorruptRecord({ port: "EffectJournal", key: RecordKeys.journal(entry.scopeId, entry.replayKey), issue: String(issue) })
+        new CorruptRecord({
+          port: "EffectJournal",
+          key: RecordKeys.journal(entry.scopeId, entry.replayKey),
+          issue: String(issue)
+        })
       ),
     onRight: (e) => Effect.fail(e)
   })

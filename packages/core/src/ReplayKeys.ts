@@ -28,7 +28,8 @@ export const ReplayKeys = {
   /** A host's `processes().start`: `process:start:<pid>`. */
   processStart: (processId: string): string => `process:start:${processId}`,
   /** The start of a trigger delivery's process: `trigger:<occurrenceId>:<subscriptionId>`. */
-  triggerDelivery: (occurrenceId: string, subscriptionId: string): string => `trigger:${occurrenceId}:${subscriptionId}`,
+  triggerDelivery: (occurrenceId: string, subscriptionId: string): string =>
+    `trigger:${occurrenceId}:${subscriptionId}`,
   /** The terminal event of a process: `process:<pid>:terminal:<eventType>`. */
   processTerminal: (processId: string, eventType: string): string => `process:${processId}:terminal:${eventType}`
 } as const

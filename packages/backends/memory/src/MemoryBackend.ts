@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { type LashStorage, type StorageSignals, StorageEngine } from "@lash/core"
+import { type LashStorage, StorageEngine, type StorageSignals } from "@lash/core"
 import { Context, Effect, Layer } from "effect"
 import * as MemoryDriver from "./MemoryDriver.js"
 import type { MemoryStore } from "./MemoryStore.js"
@@ -37,6 +37,8 @@ export class MemoryBackendInternals extends Context.Tag("@lash/backend-memory/Me
      * from 0, event sequence from 1); for `journal` `<scopeId>#<replayKey>`. Dies if the row does not exist.
      */
     corrupt(table: MemoryTable, key: string, rawJson: string): Effect.Effect<void>
+    /** Sets the record version of one row (same keys as `corrupt`), to test the version check. */
+    setRecordVersion(table: MemoryTable, key: string, version: number): Effect.Effect<void>
   }
 >() {}
 
@@ -45,8 +47,22 @@ const splitLast = (key: string): readonly [string, number] => {
   return [key.slice(0, at), Number(key.slice(at + 1))]
 }
 
-const internalsOf = (store: MemoryStore): MemoryBackendInternals["Type"] => ({
-  corrupt: (table, key, rawJson) =>
+/** The JSON column of each row kind, by table. */
+const jsonField = {
+  sessions: "headJson",
+  nodes: "nodeJson",
+  batches: "batchJson",
+  processes: "recordJson",
+  events: "eventJson",
+  envs: "json",
+  artifacts: "json",
+  journal: "entryJson",
+  subscriptions: "recordJson",
+  occurrences: "recordJson"
+} as const
+
+const internalsOf = (store: MemoryStore): MemoryBackendInternals["Type"] => {
+  const overwrite = (table: MemoryTable, key: string, field: string, value: string | number) =>
     Effect.suspend(() => {
       const t = store.tables
       const replace = <K, V>(map: Map<K, V> | undefined, id: K, change: (row: V) => V) => {
@@ -55,54 +71,58 @@ const internalsOf = (store: MemoryStore): MemoryBackendInternals["Type"] => ({
         map!.set(id, change(row))
         return Effect.void
       }
+      const change = <V>(row: V): V => ({ ...row, [field]: value })
       switch (table) {
         case "sessions":
-          return replace(t.sessions, key, (row) => ({ ...row, headJson: rawJson }))
+          return replace(t.sessions, key, change)
         case "nodes": {
           const [sessionId, seq] = splitLast(key)
           const nodes = t.nodes.get(sessionId)
           const row = nodes?.bySeq[seq]
           if (nodes === undefined || row === undefined) return Effect.dieMessage(`no nodes row ${key}`)
-          const changed = { ...row, nodeJson: rawJson }
-          nodes.bySeq[seq] = changed
-          nodes.byId.set(row.nodeId, changed)
+          nodes.bySeq[seq] = change(row)
+          nodes.byId.set(row.nodeId, nodes.bySeq[seq]!)
           return Effect.void
         }
         case "batches":
-          return replace(t.batches, key, (row) => ({ ...row, batchJson: rawJson }))
+          return replace(t.batches, key, change)
         case "processes":
-          return replace(t.processes, key, (row) => ({ ...row, recordJson: rawJson }))
+          return replace(t.processes, key, change)
         case "events": {
           const [processId, sequence] = splitLast(key)
           const events = t.events.get(processId)
           const row = events?.bySequence[sequence - 1]
           if (events === undefined || row === undefined) return Effect.dieMessage(`no events row ${key}`)
-          const changed = { ...row, eventJson: rawJson }
+          const changed = change(row)
           events.bySequence[sequence - 1] = changed
           if (row.replayKey !== null) events.byReplayKey.set(row.replayKey, changed)
           return Effect.void
         }
         case "envs":
-          return replace(t.envs, key, (row) => ({ ...row, json: rawJson }))
+          return replace(t.envs, key, change)
         case "artifacts":
-          return replace(t.artifacts, key, (row) => ({ ...row, json: rawJson }))
+          return replace(t.artifacts, key, change)
         case "journal": {
           const at = key.indexOf("#")
-          return replace(t.journal, `${key.slice(0, at)}\u0000${key.slice(at + 1)}`, (row) => ({
-            ...row,
-            entryJson: rawJson
-          }))
+          return replace(t.journal, `${key.slice(0, at)}\u0000${key.slice(at + 1)}`, change)
         }
         case "subscriptions":
-          return replace(t.subscriptions, key, (row) => ({ ...row, recordJson: rawJson }))
+          return replace(t.subscriptions, key, change)
         case "occurrences":
-          return replace(t.occurrences, key, (row) => ({ ...row, recordJson: rawJson }))
+          return replace(t.occurrences, key, change)
       }
     })
-})
+  return {
+    corrupt: (table, key, rawJson) => overwrite(table, key, jsonField[table], rawJson),
+    setRecordVersion: (table, key, version) => overwrite(table, key, "recordVersion", version)
+  }
+}
 
-const build = Effect.flatMap(MemoryDriver.make, ({ driver, store }) =>
-  Effect.map(StorageEngine.make(driver), (ctx) => Context.add(ctx, MemoryBackendInternals, internalsOf(store))))
+const build = Effect.flatMap(
+  MemoryDriver.make,
+  ({ driver, store }) =>
+    Effect.map(StorageEngine.make(driver), (ctx) => Context.add(ctx, MemoryBackendInternals, internalsOf(store)))
+)
 
 /**
  * The memory backend.

@@ -107,7 +107,11 @@ export const grantTable = (store: MemoryStore): GrantWrites => {
       Effect.sync(() => {
         const log = writing(store)
         const existing = grants.get(row.scopeId)?.get(row.processId)
-        log.set(log.inner(grants, row.scopeId), row.processId, existing === undefined ? row : { ...existing, descriptorJson: row.descriptorJson })
+        log.set(
+          log.inner(grants, row.scopeId),
+          row.processId,
+          existing === undefined ? row : { ...existing, descriptorJson: row.descriptorJson }
+        )
       })
   }
 }

@@ -65,7 +65,8 @@ export const batchTable = (store: MemoryStore): BatchWrites => {
         log.set(log.inner(openBatches, row.sessionId), row.batchId, true)
         if (row.sourceKey !== null) log.set(batchBySourceKey, pairKey(row.sessionId, row.sourceKey), row.batchId)
       }),
-    setClaim: (batchId, claim, claimFencing) => Effect.sync(() => replace(batchId, (row) => ({ ...row, claim, claimFencing }))),
+    setClaim: (batchId, claim, claimFencing) =>
+      Effect.sync(() => replace(batchId, (row) => ({ ...row, claim, claimFencing }))),
     complete: (batchId) =>
       Effect.sync(() => {
         const row = batches.get(batchId)

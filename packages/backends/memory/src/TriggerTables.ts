@@ -50,7 +50,9 @@ export const subscriptionTable = (store: MemoryStore): SubscriptionWrites => {
       Effect.sync(() => {
         const out: Array<SubscriptionRow> = []
         for (const row of subscriptions.values()) {
-          if (row.enabled && row.sourceType === sourceType && row.sourceKey === sourceKey && row.handleNo <= maxHandleNo) {
+          if (
+            row.enabled && row.sourceType === sourceType && row.sourceKey === sourceKey && row.handleNo <= maxHandleNo
+          ) {
             out.push(row)
           }
         }

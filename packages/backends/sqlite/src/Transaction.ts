@@ -1,6 +1,6 @@
 /**
  * The SQLite transaction helper: `BEGIN IMMEDIATE` write units and snapshot read units on the stock
- * `@effect/sql-sqlite-node` connection (packages/backends/sqlite/README.md), and the `sql` template their statements use.
+ * `@effect/sql-sqlite-node` connection (packages/backends/sqlite/README.md), and the SQL driver's unit runner over them.
  *
  * - `write` runs a read-then-write unit under `BEGIN IMMEDIATE` (the write lock is taken at `BEGIN`, where SQLite
  *   applies the busy timeout). A failure rolls back; a failed `COMMIT` is followed by `ROLLBACK` so the connection
@@ -13,35 +13,19 @@
  * - `SqlError` failures, and `SqlError` defects (a stock statement's `orDie`), are mapped to `StoreConflict`
  *   (busy/locked) or `StoreUnavailable` (everything else). No other defect is swallowed.
  *
- * Units and statements are hand-written over the driver's `Connection` rather than `SqlClient.makeWithTransaction`
- * and the stock `sql` template: those add a tracing span, a Scope and a statement compile to every unit and
- * statement, which measured as most of lash's own cost of a turn commit (docs/performance.md, B1).
+ * Units are hand-written over the driver's `Connection` rather than `SqlClient.makeWithTransaction`: that one adds a
+ * tracing span, a Scope and a statement compile to every unit, which measured as most of lash's own cost of a turn
+ * commit (docs/performance.md, B1).
  *
  * @since 0.1.0
  */
 import { SqlClient } from "@effect/sql"
 import type { Connection } from "@effect/sql/SqlConnection"
 import { SqlError } from "@effect/sql/SqlError"
+import { SqlDialect, type SqlDriver } from "@lash/backend-sql"
 import { StoreConflict, StoreUnavailable } from "@lash/core"
 import type { Scope } from "effect"
 import { Context, Effect, Exit, Option, Predicate, Random } from "effect"
-
-/**
- * The SQLite result code of an engine error (`SQLITE_BUSY`, `SQLITE_IOERR_WRITE`, ...), when there is one.
- *
- * @since 0.1.0
- */
-export const sqliteCode = (error: unknown): string | undefined => {
-  const cause = Predicate.isTagged(error, "SqlError") ? (error as SqlError).cause : error
-  if (typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string") {
-    return cause.code
-  }
-  return undefined
-}
-
-/** True for the lock-contention codes that a retry can resolve. */
-const isBusyCode = (code: string | undefined): boolean =>
-  code !== undefined && (code.startsWith("SQLITE_BUSY") || code.startsWith("SQLITE_LOCKED"))
 
 /**
  * Maps `SqlError` failures and `SqlError` defects of `self` to the storage tags.
@@ -59,10 +43,10 @@ export const mapSqlErrors = (port: string, operation: string) =>
     Effect.catchIf(
       (e): e is SqlError => e instanceof SqlError || Predicate.isTagged(e, "SqlError"),
       (e) => {
-        const code = sqliteCode(e)
+        const kind = SqlDialect.sqlite.classify(e)
         return Effect.fail(
-          isBusyCode(code)
-            ? new StoreConflict({ port, operation, code: code ?? "SQLITE_BUSY", attempts: 1 })
+          kind._tag === "Conflict"
+            ? new StoreConflict({ port, operation, code: kind.code, attempts: 1 })
             : new StoreUnavailable({ port, cause: e })
         )
       }
@@ -114,45 +98,11 @@ export interface RetryPolicy {
 export const defaultRetryPolicy: RetryPolicy = { maxAttempts: 6, baseDelayMs: 20, maxDelayMs: 500 }
 
 /**
- * The connection of the running unit. Statements written with {@link sql} require it, so a hot-path statement
- * outside a unit does not type-check.
+ * The connection of the running unit.
  *
  * @since 0.1.0
  */
 export class UnitConnection extends Context.Tag("@lash/backend-sqlite/UnitConnection")<UnitConnection, Connection>() {}
-
-/** What a {@link sql} statement may bind: SQLite's storage classes. @since 0.1.0 */
-export type SqlParam = string | number | bigint | null | Uint8Array
-
-/** SQL text per call site: a template literal's `strings` array is the same object every time a site runs. */
-const compiled = new WeakMap<TemplateStringsArray, string>()
-
-/**
- * A statement on the unit's connection: `sql<Row>\`SELECT ... WHERE id = ${id}\``. Every interpolation is a bound
- * parameter (never spliced into the text); the text is built once per call site and the driver's prepared-statement
- * cache does the rest.
- *
- * Why not the stock `sql` template: per statement it compiles a `Statement`, opens a tracing span and looks the
- * connection up through the client; on the commit path that was most of lash's own cost (docs/performance.md, B1).
- * This keeps the driver (`@effect/sql-sqlite-node`'s connection and statement cache) and drops only that layer.
- *
- * @since 0.1.0
- */
-export const sql = <Row extends object = Record<string, unknown>>(
-  strings: TemplateStringsArray,
-  ...params: ReadonlyArray<SqlParam>
-): Effect.Effect<ReadonlyArray<Row>, SqlError, UnitConnection> => {
-  let text = compiled.get(strings)
-  if (text === undefined) {
-    text = strings.join("?")
-    compiled.set(strings, text)
-  }
-  const bound = text
-  return Effect.flatMap(
-    UnitConnection,
-    (conn) => conn.execute(bound, params, undefined) as Effect.Effect<ReadonlyArray<Row>, SqlError>
-  )
-}
 
 /**
  * The write and read helpers of one SQLite handle.
@@ -293,4 +243,14 @@ export const makeTransactions = (
  *
  * @since 0.1.0
  */
-export const isBusyError = (error: unknown): boolean => isBusyCode(sqliteCode(error))
+export const isBusyError = (error: unknown): boolean => SqlDialect.isSqliteBusyCode(SqlDialect.errorCode(error))
+
+/**
+ * The SQL driver's unit runner over these helpers: each unit's body gets the unit's connection.
+ *
+ * @since 0.1.0
+ */
+export const sqlUnits = (transactions: Transactions): SqlDriver.SqlUnits => ({
+  read: (unit, body) => transactions.read(unit.port, unit.operation, Effect.flatMap(UnitConnection, body)),
+  write: (unit, body) => transactions.write(unit.port, unit.operation, Effect.flatMap(UnitConnection, body))
+})

@@ -1,5 +1,6 @@
 /**
- * Storage-level behaviour of the SQLite backend: reopen, two handles on one file, durability refusal, corrupt rows.
+ * Storage-level behaviour of the SQLite backend: reopen, two handles on one file, durability refusal, leases on the
+ * Effect clock (corrupt rows: corruptRows.test.ts).
  */
 import { describe, expect, it } from "@effect/vitest"
 import {
@@ -259,59 +260,6 @@ describe("open sequence", () => {
       const [a, b] = yield* Effect.all([open(filename), open(filename)], { concurrency: "unbounded" })
       yield* Context.get(a, SessionStore).create(rootSession("x"))
       expect(yield* Context.get(b, SessionStore).exists(sid("x"))).toBe(true)
-    }))
-})
-
-describe("corrupt rows", () => {
-  it.scopedLive("a corrupt row fails its point read with CorruptRecord naming the row; other rows stay readable", () =>
-    Effect.gen(function*() {
-      const filename = yield* tempDbFile
-      const ctx = yield* open(filename)
-      const internals = Context.get(ctx, SqliteBackendInternals)
-      const sessions = Context.get(ctx, SessionStore)
-      const registry = Context.get(ctx, ProcessRegistry)
-      yield* sessions.create(rootSession("good"))
-      yield* sessions.create(rootSession("bad"))
-      yield* registry.register(engineRegistration("p-good"))
-      yield* registry.register(engineRegistration("p-bad"))
-
-      yield* internals.corrupt("sessions", "bad", "{not json")
-      const headError = yield* Effect.flip(sessions.load(sid("bad")))
-      expect(headError).toMatchObject({ _tag: "CorruptRecord", port: "SessionStore", key: "bad" })
-      expect(Option.isSome(yield* sessions.load(sid("good")))).toBe(true)
-      // A write unit that must decode the row fails too and changes nothing.
-      expect(yield* Effect.flip(sessions.commit(commitOf("bad", 0, "n")))).toMatchObject({
-        _tag: "CorruptRecord",
-        key: "bad"
-      })
-
-      yield* internals.corrupt("processes", "p-bad", JSON.stringify({ id: "p-bad" }))
-      const procError = yield* Effect.flip(registry.get(pid("p-bad")))
-      expect(procError).toMatchObject({ _tag: "CorruptRecord", port: "ProcessRegistry", key: "p-bad" })
-      expect((yield* registry.get(pid("p-good"))).id).toBe("p-good")
-      // Id-only lists never decode JSON.
-      expect(yield* registry.listNonTerminalIds()).toEqual(["p-bad", "p-good"])
-
-      // A newer record version is refused, not reinterpreted.
-      yield* internals.setRecordVersion("sessions", "good", 99)
-      expect(yield* Effect.flip(sessions.loadHead(sid("good")))).toMatchObject({
-        _tag: "CorruptRecord",
-        issue: "unsupported record version 99"
-      })
-
-      // A corrupt node names `<session>#<index>`.
-      yield* sessions.create(rootSession("nodes"))
-      yield* sessions.commit(commitOf("nodes", 0, "n1"))
-      yield* internals.corrupt("nodes", "nodes#0", "[]")
-      expect(yield* Effect.flip(sessions.load(sid("nodes")))).toMatchObject({ _tag: "CorruptRecord", key: "nodes#0" })
-      expect(Option.isSome(yield* sessions.loadHead(sid("nodes")))).toBe(true)
-
-      // Corrupt subscriptions are skipped by list.
-      const trig = Context.get(ctx, TriggerStore)
-      const one = yield* trig.register(subscriptionDraft)
-      const two = yield* trig.register({ ...subscriptionDraft, registrationKey: "second" })
-      yield* internals.corrupt("subscriptions", one.subscriptionId, "{}")
-      expect((yield* trig.list({})).map((s) => s.handle)).toEqual([two.handle])
     }))
 })
 

@@ -13,6 +13,7 @@ import type { ScopedEffects } from "../EffectController.js"
 import type { EffectReplayConflict, StoreError } from "../Errors.js"
 import type { Json } from "../Json.js"
 import * as JsonSchema from "../JsonSchema.js"
+import { ReplayKeys } from "../ReplayKeys.js"
 import {
   type PreparedToolCall,
   type ToolContext,

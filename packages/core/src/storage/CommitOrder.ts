@@ -40,7 +40,10 @@ export type CommitDecision =
  *
  * @since 0.1.0
  */
-export const check = <E>(commit: RuntimeCommit, reader: CommitReader<E>): Effect.Effect<CommitDecision, E | CommitError> =>
+export const check = <E>(
+  commit: RuntimeCommit,
+  reader: CommitReader<E>
+): Effect.Effect<CommitDecision, E | CommitError> =>
   Effect.gen(function*() {
     const head = yield* reader.headRevision
     if (Option.isNone(head)) return yield* Effect.fail(new SessionNotFound({ sessionId: commit.sessionId }))

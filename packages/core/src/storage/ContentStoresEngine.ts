@@ -84,14 +84,33 @@ export const makeArtifactStore = (units: Units, tier: DurabilityTier): ArtifactS
  */
 export const makeJournal = (units: Units, tier: DurabilityTier): EffectJournalService => {
   const port = "EffectJournal"
-  const entryOf = (row: { readonly scopeId: string; readonly replayKey: string; readonly entryJson: string; readonly recordVersion: number }) =>
-    RecordCodec.decode(JournalEntry, port, RecordKeys.journal(row.scopeId, row.replayKey), row.entryJson, row.recordVersion)
+  const entryOf = (
+    row: {
+      readonly scopeId: string
+      readonly replayKey: string
+      readonly entryJson: string
+      readonly recordVersion: number
+    }
+  ) =>
+    RecordCodec.decode(
+      JournalEntry,
+      port,
+      RecordKeys.journal(row.scopeId, row.replayKey),
+      row.entryJson,
+      row.recordVersion
+    )
   return {
     tier,
     lookup: (scopeId, replayKey) =>
-      units.read(port, "lookup", (unit) =>
-        Effect.flatMap(unit.tx.journal.read(scopeId, replayKey), (row) =>
-          row === undefined ? Effect.succeed(Option.none()) : Effect.map(entryOf(row), Option.some))),
+      units.read(
+        port,
+        "lookup",
+        (unit) =>
+          Effect.flatMap(
+            unit.tx.journal.read(scopeId, replayKey),
+            (row) => row === undefined ? Effect.succeed(Option.none()) : Effect.map(entryOf(row), Option.some)
+          )
+      ),
     record: (entry) =>
       units.write(port, "record", (unit) =>
         Effect.gen(function*() {
@@ -105,7 +124,9 @@ export const makeJournal = (units: Units, tier: DurabilityTier): EffectJournalSe
           })
           if (inserted) return entry
           const winner = yield* unit.tx.journal.read(entry.scopeId, entry.replayKey)
-          if (winner === undefined) return yield* Effect.dieMessage(`journal ${entry.scopeId}: the winning row vanished`)
+          if (winner === undefined) {
+            return yield* Effect.dieMessage(`journal ${entry.scopeId}: the winning row vanished`)
+          }
           return yield* entryOf(winner)
         }))
   }

@@ -7,15 +7,15 @@
  *
  * @since 0.1.0
  */
+import { Context, Effect, Layer, PubSub, type Scope, Stream } from "effect"
 import { ArtifactStore } from "../ArtifactStore.js"
 import { EffectJournal } from "../EffectJournal.js"
 import { ProcessEnvStore } from "../ProcessEnvStore.js"
 import { ProcessRegistry } from "../ProcessRegistry.js"
+import { SessionStore } from "../SessionStore.js"
 import type { LashStorage } from "../Storage.js"
 import { StorageInfo, StorageSignals } from "../StorageInfo.js"
-import { SessionStore } from "../SessionStore.js"
 import { TriggerStore } from "../TriggerStore.js"
-import { Context, Effect, Layer, PubSub, type Scope, Stream } from "effect"
 import * as ContentStoresEngine from "./ContentStoresEngine.js"
 import type { NodeReads, ProcessWrites, ReadTransaction, StorageDriver, WriteTransaction } from "./Driver.js"
 import * as ProcessRegistryEngine from "./ProcessRegistryEngine.js"
@@ -36,7 +36,10 @@ export const make = (
     // Closed first, then a `poll`: blocked waiters re-check and fail with StoreClosed instead of hanging.
     yield* Effect.addFinalizer(() => Effect.zipRight(units.close, PubSub.publish(units.hub, { kind: "poll" })))
     if (driver.changes !== undefined) {
-      yield* Effect.forkScoped(Stream.runForEach(driver.changes, (signal) => PubSub.publish(units.hub, signal)))
+      yield* Stream.runForEach(driver.changes, (signal) => PubSub.publish(units.hub, signal)).pipe(
+        Effect.catchAllCause((cause) => Effect.logWarning(`storage ${driver.name}: the change stream stopped`, cause)),
+        Effect.forkScoped
+      )
     }
     const { tier } = driver
     return Context.empty().pipe(

@@ -105,7 +105,11 @@ export const decide = (p: {
     if (eventHash(stored.eventType, stored.payload) !== eventHash(req.eventType, req.payload)) {
       return reject("replay_conflict")
     }
-    return Either.right({ type: "replay", event: stored, wakeDelivery: WakeDelivery.deliveryFor(record, stored, target) })
+    return Either.right({
+      type: "replay",
+      event: stored,
+      wakeDelivery: WakeDelivery.deliveryFor(record, stored, target)
+    })
   }
   const type = record.eventTypes.find((t) => t.name === req.eventType)
   if (type === undefined) return reject("undeclared_type")

@@ -9,13 +9,7 @@ import { LeaseHeld, LeaseLost, ProcessNotFound, ProcessRegistrationConflict } fr
 import type { ProcessId } from "../Identifiers.js"
 import { Ids } from "../Ids.js"
 import type { DurabilityTier } from "../Model.js"
-import {
-  type AppendEventRequest,
-  ProcessEvent,
-  type ProcessLease,
-  ProcessRecord,
-  sessionScopeId
-} from "../Process.js"
+import { type AppendEventRequest, ProcessEvent, type ProcessLease, ProcessRecord, sessionScopeId } from "../Process.js"
 import type { HandleDescriptor, ProcessRegistryService } from "../ProcessRegistry.js"
 import type { WriteTransaction } from "./Driver.js"
 import type { EventRow, ProcessRow } from "./DriverRows.js"
@@ -40,7 +34,13 @@ const recordEither = (row: ProcessRow) =>
   RecordCodec.decodeEither(ProcessRecord, PORT, RecordKeys.process(row.processId), row.recordJson, row.recordVersion)
 const recordOf = (row: ProcessRow) => RecordCodec.orFail(recordEither(row))
 const eventOf = (row: EventRow) =>
-  RecordCodec.decode(ProcessEvent, PORT, RecordKeys.event(row.processId, row.sequence), row.eventJson, row.recordVersion)
+  RecordCodec.decode(
+    ProcessEvent,
+    PORT,
+    RecordKeys.event(row.processId, row.sequence),
+    row.eventJson,
+    row.recordVersion
+  )
 
 const found = (processId: ProcessId, row: ProcessRow | undefined) =>
   row === undefined ? Effect.fail(new ProcessNotFound({ processId })) : Effect.succeed(row)
@@ -130,7 +130,10 @@ export const make = (units: Units, tier: DurabilityTier): ProcessRegistryService
     register: (reg) =>
       units.write(PORT, "register", (unit) =>
         Effect.gen(function*() {
-          yield* Either.match(EventAppend.validateRegistration(reg), { onLeft: Effect.fail, onRight: () => Effect.void })
+          yield* Either.match(EventAppend.validateRegistration(reg), {
+            onLeft: Effect.fail,
+            onRight: () => Effect.void
+          })
           const { tx } = unit
           const existing = yield* tx.processes.read(reg.id)
           if (existing !== undefined) {
@@ -159,7 +162,11 @@ export const make = (units: Units, tier: DurabilityTier): ProcessRegistryService
         })),
 
     get: (id) =>
-      units.read(PORT, "get", (unit) => Effect.flatMap(Effect.flatMap(unit.tx.processes.read(id), (row) => found(id, row)), recordOf)),
+      units.read(
+        PORT,
+        "get",
+        (unit) => Effect.flatMap(Effect.flatMap(unit.tx.processes.read(id), (row) => found(id, row)), recordOf)
+      ),
 
     list: (filter) =>
       units.read(PORT, "list", (unit) =>
@@ -306,18 +313,22 @@ export const make = (units: Units, tier: DurabilityTier): ProcessRegistryService
       ),
 
     listHandleGrants: (scope) =>
-      units.read(PORT, "listHandleGrants", (unit) =>
-        Effect.flatMap(unit.tx.grants.list(sessionScopeId(scope)), (rows) =>
-          RecordCodec.decodeListing(rows, (row) =>
-            Either.map(
-              RecordCodec.decodeEither(
-                HandleDescriptorRecord,
-                PORT,
-                RecordKeys.grant(row.scopeId, row.processId),
-                row.descriptorJson,
-                RecordCodec.RECORD_VERSION
-              ),
-              (descriptor) => ({ processId: row.processId as ProcessId, descriptor })
-            ))))
+      units.read(
+        PORT,
+        "listHandleGrants",
+        (unit) =>
+          Effect.flatMap(unit.tx.grants.list(sessionScopeId(scope)), (rows) =>
+            RecordCodec.decodeListing(rows, (row) =>
+              Either.map(
+                RecordCodec.decodeEither(
+                  HandleDescriptorRecord,
+                  PORT,
+                  RecordKeys.grant(row.scopeId, row.processId),
+                  row.descriptorJson,
+                  RecordCodec.RECORD_VERSION
+                ),
+                (descriptor) => ({ processId: row.processId as ProcessId, descriptor })
+              )))
+      )
   }
 }

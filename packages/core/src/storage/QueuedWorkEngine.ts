@@ -92,7 +92,13 @@ export const make = (
   units: Units
 ): Pick<
   SessionStoreService,
-  "enqueue" | "claimReady" | "renewClaim" | "abandonClaim" | "listQueued" | "listPending" | "listSessionsWithPendingWork"
+  | "enqueue"
+  | "claimReady"
+  | "renewClaim"
+  | "abandonClaim"
+  | "listQueued"
+  | "listPending"
+  | "listSessionsWithPendingWork"
 > => ({
   enqueue: (draft) =>
     units.write(PORT, "enqueue", (unit) =>
@@ -102,30 +108,32 @@ export const make = (
           : Effect.fail(new SessionNotFound({ sessionId: draft.sessionId })))),
 
   claimReady: (req) =>
-    req.maxBatches <= 0 ? Effect.succeed(Option.none()) : units.write(PORT, "claimReady", (unit) =>
-      Effect.gen(function*() {
-        const { tx } = unit
-        const nowMs = yield* unit.now
-        const rows = yield* tx.batches.claimable(req.sessionId, nowMs, req.maxBatches + QueueClaim.CANDIDATE_SLACK)
-        const rowById = new Map(rows.map((row) => [row.batchId, row]))
-        const candidates = yield* RecordCodec.decodeListing(rows, batchOf)
-        const chosen = QueueClaim.selectPrefix(candidates, req.boundary, req.maxBatches)
-        if (chosen.length === 0) return Option.none<QueuedWorkClaim>()
-        const claim = QueueClaim.make({
-          sessionId: req.sessionId,
-          ownerId: req.ownerId,
-          batches: chosen,
-          headStoredFencing: rowById.get(chosen[0]!.batchId)!.claimFencing,
-          nowMs,
-          ttlMs: req.ttlMs
-        })
-        const columns = QueueClaim.columns(claim)
-        for (const batch of chosen) {
-          const row = rowById.get(batch.batchId)!
-          yield* tx.batches.setClaim(row.batchId, columns, row.claimFencing + 1)
-        }
-        return Option.some(claim)
-      })),
+    req.maxBatches <= 0 ?
+      Effect.succeed(Option.none()) :
+      units.write(PORT, "claimReady", (unit) =>
+        Effect.gen(function*() {
+          const { tx } = unit
+          const nowMs = yield* unit.now
+          const rows = yield* tx.batches.claimable(req.sessionId, nowMs, req.maxBatches + QueueClaim.CANDIDATE_SLACK)
+          const rowById = new Map(rows.map((row) => [row.batchId, row]))
+          const candidates = yield* RecordCodec.decodeListing(rows, batchOf)
+          const chosen = QueueClaim.selectPrefix(candidates, req.boundary, req.maxBatches)
+          if (chosen.length === 0) return Option.none<QueuedWorkClaim>()
+          const claim = QueueClaim.make({
+            sessionId: req.sessionId,
+            ownerId: req.ownerId,
+            batches: chosen,
+            headStoredFencing: rowById.get(chosen[0]!.batchId)!.claimFencing,
+            nowMs,
+            ttlMs: req.ttlMs
+          })
+          const columns = QueueClaim.columns(claim)
+          for (const batch of chosen) {
+            const row = rowById.get(batch.batchId)!
+            yield* tx.batches.setClaim(row.batchId, columns, row.claimFencing + 1)
+          }
+          return Option.some(claim)
+        })),
 
   renewClaim: (claim, ttlMs) =>
     units.write(PORT, "renewClaim", (unit) =>
@@ -136,7 +144,9 @@ export const make = (
         for (const batch of claim.batches) {
           const row = yield* tx.batches.read(batch.batchId)
           if (!QueueClaim.ownsLive(row, claim, nowMs)) {
-            return yield* Effect.fail(new QueuedWorkClaimExpired({ sessionId: claim.sessionId, claimId: claim.claimId }))
+            return yield* Effect.fail(
+              new QueuedWorkClaimExpired({ sessionId: claim.sessionId, claimId: claim.claimId })
+            )
           }
           rows.push(row)
         }

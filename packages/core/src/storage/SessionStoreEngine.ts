@@ -8,13 +8,7 @@ import { Effect, Option } from "effect"
 import { SessionNotFound } from "../Errors.js"
 import type { SessionId } from "../Identifiers.js"
 import type { DurabilityTier } from "../Model.js"
-import {
-  initialCheckpoint,
-  type PersistedSession,
-  RuntimeCommitResult,
-  SessionHead,
-  SessionNode
-} from "../Session.js"
+import { initialCheckpoint, type PersistedSession, RuntimeCommitResult, SessionHead, SessionNode } from "../Session.js"
 import type { SessionStoreService } from "../SessionStore.js"
 import * as CommitOrder from "./CommitOrder.js"
 import type { ReadTransaction } from "./Driver.js"
@@ -141,7 +135,13 @@ export const make = (units: Units, tier: DurabilityTier): SessionStoreService =>
               stamp === undefined
                 ? Effect.succeed(Option.none())
                 : Effect.map(
-                  RecordCodec.decode(RuntimeCommitResult, PORT, RecordKeys.stamp(sessionId, turnId), stamp.resultJson, 1),
+                  RecordCodec.decode(
+                    RuntimeCommitResult,
+                    PORT,
+                    RecordKeys.stamp(sessionId, turnId),
+                    stamp.resultJson,
+                    1
+                  ),
                   (result) => Option.some({ hash: stamp.hash, result })
                 )),
           claimOwnsAll: (completion) =>

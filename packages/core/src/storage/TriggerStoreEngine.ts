@@ -27,7 +27,9 @@ const subscriptionEither = (row: SubscriptionRow) =>
       row.recordJson,
       row.recordVersion
     ),
-    (record): TriggerSubscriptionRecord => (record.enabled === row.enabled ? record : { ...record, enabled: row.enabled })
+    (
+      record
+    ): TriggerSubscriptionRecord => (record.enabled === row.enabled ? record : { ...record, enabled: row.enabled })
   )
 
 const occurrenceEither = (row: OccurrenceRow) =>
@@ -129,7 +131,9 @@ export const make = (units: Units, tier: DurabilityTier): TriggerStoreService =>
           recordJson: RecordCodec.encode(TriggerOccurrenceRecord, record),
           recordVersion: RecordCodec.RECORD_VERSION
         })
-        if (!inserted) return yield* Effect.dieMessage(`occurrence ${record.occurrenceId}: the insert raced inside a write unit`)
+        if (!inserted) {
+          return yield* Effect.dieMessage(`occurrence ${record.occurrenceId}: the insert raced inside a write unit`)
+        }
         return record
       })),
 
@@ -175,17 +179,21 @@ export const make = (units: Units, tier: DurabilityTier): TriggerStoreService =>
       })),
 
   listUnstartedDeliveries: (limit) =>
-    units.read(PORT, "listUnstartedDeliveries", (unit) =>
-      Effect.flatMap(unit.tx.deliveries.unstarted(Math.max(0, limit)), (rows) =>
-        RecordCodec.decodeListing(rows, ({ delivery, occurrence, subscription }) =>
-          Either.flatMap(occurrenceEither(occurrence), (decodedOccurrence) =>
-            Either.map(subscriptionEither(subscription), (record) => ({
-              reservation: {
-                occurrenceId: decodedOccurrence.occurrenceId,
-                subscription: record,
-                processId: delivery.processId as ProcessId,
-                isNew: false
-              },
-              occurrence: decodedOccurrence
-            }))))))
+    units.read(
+      PORT,
+      "listUnstartedDeliveries",
+      (unit) =>
+        Effect.flatMap(unit.tx.deliveries.unstarted(Math.max(0, limit)), (rows) =>
+          RecordCodec.decodeListing(rows, ({ delivery, occurrence, subscription }) =>
+            Either.flatMap(occurrenceEither(occurrence), (decodedOccurrence) =>
+              Either.map(subscriptionEither(subscription), (record) => ({
+                reservation: {
+                  occurrenceId: decodedOccurrence.occurrenceId,
+                  subscription: record,
+                  processId: delivery.processId as ProcessId,
+                  isNew: false
+                },
+                occurrence: decodedOccurrence
+              })))))
+    )
 })

@@ -60,9 +60,7 @@ const makeUnit = <Tx extends ReadTransaction>(tx: Tx): UnitState<Tx> => {
   return {
     tx,
     signals,
-    now: Effect.suspend(() =>
-      nowMs !== undefined ? Effect.succeed(nowMs) : Effect.map(tx.now, (ms) => (nowMs = ms))
-    ),
+    now: Effect.suspend(() => nowMs !== undefined ? Effect.succeed(nowMs) : Effect.map(tx.now, (ms) => (nowMs = ms))),
     signal: (signal) => void signals.push(signal)
   }
 }
@@ -78,9 +76,7 @@ export const make = (driver: StorageDriver): Effect.Effect<Units> =>
     const refuse = (port: string) =>
       Effect.fail(new StoreUnavailable({ port, cause: new StoreClosed({ store: driver.name }) }))
     const read: Units["read"] = (port, operation, body) =>
-      Effect.suspend(() =>
-        closed ? refuse(port) : driver.read({ port, operation }, (tx) => body(makeUnit(tx)))
-      )
+      Effect.suspend(() => closed ? refuse(port) : driver.read({ port, operation }, (tx) => body(makeUnit(tx))))
     const write: Units["write"] = <A, E>(
       port: string,
       operation: string,

@@ -1,0 +1,239 @@
+/**
+ * The process tables in SQL: `lash_processes` (with the single-statement claim), `lash_process_events` and
+ * `lash_process_grants`.
+ *
+ * The lease lives in columns of the process row, so its fencing token is never lost with a lease row. The capability
+ * token is derived by the engine, not stored: `lease_token` (kept from the first schema, which pairs it with
+ * `lease_owner_id` in a CHECK) holds the owner id again.
+ *
+ * @since 0.1.0
+ */
+import {
+  type EventRow,
+  type EventWrites,
+  type GrantRow,
+  type GrantWrites,
+  type ProcessRow,
+  type ProcessWrites,
+  StorageEngine
+} from "@lash/core"
+import { Effect } from "effect"
+import type { SqlDialect } from "./Dialect.js"
+import { bit, flag, int, type Runner, type SqlRow, textOrNull } from "./Statements.js"
+
+const PROCESS_COLUMNS =
+  "process_id, registration_hash, record_json, record_version, terminal, external, last_event_seq, created_at_ms, updated_at_ms, lease_owner_id, lease_fencing, lease_claimed_at_ms, lease_expires_at_ms"
+
+const processOf = (r: SqlRow): ProcessRow => ({
+  processId: String(r.process_id),
+  registrationHash: String(r.registration_hash),
+  recordJson: String(r.record_json),
+  recordVersion: int(r.record_version),
+  terminal: flag(r.terminal),
+  external: flag(r.external),
+  lastEventSeq: int(r.last_event_seq),
+  lease: {
+    ownerId: textOrNull(r.lease_owner_id),
+    fencing: int(r.lease_fencing),
+    claimedAtMs: int(r.lease_claimed_at_ms),
+    expiresAtMs: int(r.lease_expires_at_ms)
+  },
+  createdAtMs: int(r.created_at_ms),
+  updatedAtMs: int(r.updated_at_ms)
+})
+
+/**
+ * `lash_processes`. `lock` is the dialect's row lock for reads inside a write unit ("" in read units).
+ *
+ * @since 0.1.0
+ */
+export const processStatements = (run: Runner, dialect: SqlDialect, lock: string): ProcessWrites => {
+  const runnable = "terminal = 0 AND external = 0 AND (lease_owner_id IS NULL OR lease_expires_at_ms <= ?)"
+  const q = {
+    read: dialect.compile(`SELECT ${PROCESS_COLUMNS} FROM lash_processes WHERE process_id = ?${lock}`),
+    listAll: dialect.compile(`SELECT ${PROCESS_COLUMNS} FROM lash_processes ORDER BY process_id`),
+    listBy: dialect.compile(`SELECT ${PROCESS_COLUMNS} FROM lash_processes WHERE terminal = ? ORDER BY process_id`),
+    idsAll: dialect.compile("SELECT process_id FROM lash_processes ORDER BY process_id"),
+    idsBy: dialect.compile("SELECT process_id FROM lash_processes WHERE terminal = ? ORDER BY process_id"),
+    runnable: dialect.compile(
+      `SELECT ${PROCESS_COLUMNS} FROM lash_processes WHERE ${runnable} ORDER BY process_id LIMIT ?${dialect.lockRunnable}`
+    ),
+    insert: dialect.compile(
+      `INSERT INTO lash_processes (process_id, registration_hash, record_json, record_version, terminal, external, last_event_seq,
+         created_at_ms, updated_at_ms, lease_owner_id, lease_token, lease_fencing, lease_claimed_at_ms, lease_expires_at_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (process_id) DO NOTHING RETURNING process_id`
+    ),
+    updateRecord: dialect.compile(
+      "UPDATE lash_processes SET record_json = ?, record_version = ?, terminal = ?, last_event_seq = ?, updated_at_ms = ? WHERE process_id = ?"
+    ),
+    setLease: dialect.compile(
+      `UPDATE lash_processes SET lease_owner_id = ?, lease_token = ?, lease_fencing = ?, lease_claimed_at_ms = ?, lease_expires_at_ms = ?
+       WHERE process_id = ? AND lease_fencing = ? RETURNING process_id`
+    ),
+    claimRunnable: dialect.compile(
+      `UPDATE lash_processes SET lease_owner_id = ?, lease_token = ?, lease_fencing = lease_fencing + 1,
+         lease_claimed_at_ms = ?, lease_expires_at_ms = ?
+       WHERE process_id IN (SELECT process_id FROM lash_processes WHERE ${runnable} ORDER BY process_id LIMIT ?${dialect.lockRunnable})
+       RETURNING process_id, lease_fencing`
+    )
+  }
+  const leaseParams = (lease: ProcessRow["lease"]) =>
+    lease.ownerId === null
+      ? [null, null, lease.fencing, null, null]
+      : [lease.ownerId, lease.ownerId, lease.fencing, lease.claimedAtMs, lease.expiresAtMs]
+  return {
+    read: (processId) =>
+      Effect.map(run.rows(q.read, [processId]), (rows) => (rows[0] === undefined ? undefined : processOf(rows[0]))),
+    list: (terminal) =>
+      Effect.map(
+        terminal === undefined ? run.rows(q.listAll, []) : run.rows(q.listBy, [bit(terminal)]),
+        (rows) => rows.map(processOf)
+      ),
+    ids: (terminal) =>
+      Effect.map(
+        terminal === undefined ? run.rows(q.idsAll, []) : run.rows(q.idsBy, [bit(terminal)]),
+        (rows) => rows.map((r) => String(r.process_id))
+      ),
+    runnable: (nowMs, limit) =>
+      Effect.map(run.rows(q.runnable, [nowMs, Math.max(0, limit)]), (rows) => rows.map(processOf)),
+    insert: (row) =>
+      Effect.map(
+        run.rows(q.insert, [
+          row.processId,
+          row.registrationHash,
+          row.recordJson,
+          row.recordVersion,
+          bit(row.terminal),
+          bit(row.external),
+          row.lastEventSeq,
+          row.createdAtMs,
+          row.updatedAtMs,
+          ...leaseParams(row.lease)
+        ]),
+        (rows) => rows.length > 0
+      ),
+    updateRecord: (update) =>
+      Effect.asVoid(
+        run.rows(q.updateRecord, [
+          update.recordJson,
+          update.recordVersion,
+          bit(update.terminal),
+          update.lastEventSeq,
+          update.updatedAtMs,
+          update.processId
+        ])
+      ),
+    setLease: (processId, lease, expectedFencing) =>
+      Effect.map(
+        run.rows(q.setLease, [...leaseParams(lease), processId, expectedFencing]),
+        (rows) => rows.length > 0
+      ),
+    claimRunnable: (request) =>
+      Effect.map(
+        run.rows(q.claimRunnable, [
+          request.ownerId,
+          request.ownerId,
+          request.nowMs,
+          request.expiresAtMs,
+          request.nowMs,
+          Math.max(0, request.limit)
+        ]),
+        (rows) =>
+          rows
+            .map((r) => ({ processId: String(r.process_id), fencing: int(r.lease_fencing) }))
+            // RETURNING has no order of its own.
+            .sort((a, b) => StorageEngine.compareCodePoints(a.processId, b.processId))
+      )
+  }
+}
+
+const eventOf = (r: SqlRow): EventRow => ({
+  processId: String(r.process_id),
+  sequence: int(r.sequence),
+  eventType: String(r.event_type),
+  replayKey: textOrNull(r.replay_key),
+  eventJson: String(r.event_json),
+  recordVersion: int(r.record_version)
+})
+
+/**
+ * `lash_process_events`.
+ *
+ * @since 0.1.0
+ */
+export const eventStatements = (run: Runner, dialect: SqlDialect): EventWrites => {
+  const columns = "process_id, sequence, event_type, replay_key, event_json, record_version"
+  const q = {
+    byReplayKey: dialect.compile(
+      `SELECT ${columns} FROM lash_process_events WHERE process_id = ? AND replay_key = ?`
+    ),
+    after: dialect.compile(
+      `SELECT ${columns} FROM lash_process_events WHERE process_id = ? AND sequence > ? ORDER BY sequence`
+    ),
+    afterOfType: dialect.compile(
+      `SELECT ${columns} FROM lash_process_events WHERE process_id = ? AND sequence > ? AND event_type = ? ORDER BY sequence LIMIT ?`
+    ),
+    insert: dialect.compile(`INSERT INTO lash_process_events (${columns}) VALUES (?, ?, ?, ?, ?, ?)`)
+  }
+  return {
+    byReplayKey: (processId, replayKey) =>
+      Effect.map(
+        run.rows(q.byReplayKey, [processId, replayKey]),
+        (rows) => (rows[0] === undefined ? undefined : eventOf(rows[0]))
+      ),
+    after: (processId, afterSequence, eventType, limit) =>
+      Effect.map(
+        eventType === undefined && limit === undefined
+          ? run.rows(q.after, [processId, afterSequence])
+          : eventType === undefined
+          ? Effect.map(run.rows(q.after, [processId, afterSequence]), (rows) => rows.slice(0, limit))
+          : run.rows(q.afterOfType, [processId, afterSequence, eventType, limit ?? Number.MAX_SAFE_INTEGER]),
+        (rows) => rows.map(eventOf)
+      ),
+    insert: (row) =>
+      Effect.asVoid(
+        run.rows(q.insert, [
+          row.processId,
+          row.sequence,
+          row.eventType,
+          row.replayKey,
+          row.eventJson,
+          row.recordVersion
+        ])
+      )
+  }
+}
+
+const grantOf = (r: SqlRow): GrantRow => ({
+  scopeId: String(r.scope_id),
+  processId: String(r.process_id),
+  descriptorJson: String(r.descriptor_json),
+  grantedAtMs: int(r.granted_at_ms)
+})
+
+/**
+ * `lash_process_grants`.
+ *
+ * @since 0.1.0
+ */
+export const grantStatements = (run: Runner, dialect: SqlDialect): GrantWrites => {
+  const columns = "scope_id, process_id, descriptor_json, granted_at_ms"
+  const q = {
+    read: dialect.compile(`SELECT ${columns} FROM lash_process_grants WHERE scope_id = ? AND process_id = ?`),
+    list: dialect.compile(`SELECT ${columns} FROM lash_process_grants WHERE scope_id = ? ORDER BY process_id`),
+    upsert: dialect.compile(
+      `INSERT INTO lash_process_grants (${columns}) VALUES (?, ?, ?, ?)
+       ON CONFLICT (scope_id, process_id) DO UPDATE SET descriptor_json = excluded.descriptor_json`
+    )
+  }
+  return {
+    read: (scopeId, processId) =>
+      Effect.map(
+        run.rows(q.read, [scopeId, processId]),
+        (rows) => (rows[0] === undefined ? undefined : grantOf(rows[0]))
+      ),
+    list: (scopeId) => Effect.map(run.rows(q.list, [scopeId]), (rows) => rows.map(grantOf)),
+    upsert: (row) =>
+      Effect.asVoid(run.rows(q.upsert, [row.scopeId, row.processId, row.descriptorJson, row.grantedAtMs]))
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * The session tables in SQL: `lash_sessions`, `lash_graph_nodes` (with the `loadPath` fast path) and
+ * `lash_turn_stamps`.
+ *
+ * @since 0.1.0
+ */
+import type { NodeRow, NodeWrites, SessionRow, SessionWrites, StampWrites } from "@lash/core"
+import { Effect } from "effect"
+import type { SqlDialect } from "./Dialect.js"
+import { int, type Runner, type SqlRow, textOrNull } from "./Statements.js"
+
+const sessionOf = (r: SqlRow): SessionRow => ({
+  sessionId: String(r.session_id),
+  headJson: String(r.head_json),
+  recordVersion: int(r.record_version),
+  headRevision: int(r.head_revision),
+  nodeCount: int(r.node_count),
+  nextEnqueueSeq: int(r.next_enqueue_seq),
+  createdAtMs: int(r.created_at_ms),
+  updatedAtMs: int(r.updated_at_ms)
+})
+
+const nodeOf = (r: SqlRow): NodeRow => ({
+  sessionId: String(r.session_id),
+  seq: int(r.seq),
+  nodeId: String(r.node_id),
+  parentNodeId: textOrNull(r.parent_node_id),
+  nodeJson: String(r.node_json),
+  recordVersion: int(r.record_version)
+})
+
+const SESSION_COLUMNS =
+  "session_id, head_json, record_version, head_revision, node_count, next_enqueue_seq, created_at_ms, updated_at_ms"
+const NODE_COLUMNS = "session_id, seq, node_id, parent_node_id, node_json, record_version"
+
+/**
+ * `lash_sessions`. `lock` is the dialect's row lock for reads inside a write unit ("" in read units).
+ *
+ * @since 0.1.0
+ */
+export const sessionStatements = (run: Runner, dialect: SqlDialect, lock: string): SessionWrites => {
+  const q = {
+    exists: dialect.compile("SELECT 1 AS one FROM lash_sessions WHERE session_id = ?"),
+    read: dialect.compile(`SELECT ${SESSION_COLUMNS} FROM lash_sessions WHERE session_id = ?${lock}`),
+    insert: dialect.compile(
+      `INSERT INTO lash_sessions (${SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id) DO NOTHING RETURNING session_id`
+    ),
+    updateHead: dialect.compile(
+      `UPDATE lash_sessions SET head_json = ?, record_version = ?, head_revision = ?, node_count = ?, updated_at_ms = ?
+       WHERE session_id = ? AND head_revision = ? RETURNING session_id`
+    ),
+    setNextEnqueueSeq: dialect.compile("UPDATE lash_sessions SET next_enqueue_seq = ? WHERE session_id = ?")
+  }
+  return {
+    exists: (sessionId) => Effect.map(run.rows(q.exists, [sessionId]), (rows) => rows.length > 0),
+    read: (sessionId) =>
+      Effect.map(run.rows(q.read, [sessionId]), (rows) => (rows[0] === undefined ? undefined : sessionOf(rows[0]))),
+    insert: (row) =>
+      Effect.map(
+        run.rows(q.insert, [
+          row.sessionId,
+          row.headJson,
+          row.recordVersion,
+          row.headRevision,
+          row.nodeCount,
+          row.nextEnqueueSeq,
+          row.createdAtMs,
+          row.updatedAtMs
+        ]),
+        (rows) => rows.length > 0
+      ),
+    updateHead: (row, expectedRevision) =>
+      Effect.map(
+        run.rows(q.updateHead, [
+          row.headJson,
+          row.recordVersion,
+          row.headRevision,
+          row.nodeCount,
+          row.updatedAtMs,
+          row.sessionId,
+          expectedRevision
+        ]),
+        (rows) => rows.length > 0
+      ),
+    setNextEnqueueSeq: (sessionId, next) => Effect.asVoid(run.rows(q.setNextEnqueueSeq, [next, sessionId]))
+  }
+}
+
+/** Rows past `limit` the newest-rows window of `ancestry` reads, so a short abandoned branch does not force the walk. */
+const PATH_WINDOW_SLACK = 32
+
+/**
+ * `lash_graph_nodes`, with the `ancestry` fast path.
+ *
+ * @since 0.1.0
+ */
+export const nodeStatements = (run: Runner, dialect: SqlDialect): NodeWrites => {
+  const q = {
+    byId: dialect.compile(`SELECT ${NODE_COLUMNS} FROM lash_graph_nodes WHERE session_id = ? AND node_id = ?`),
+    inOrder: dialect.compile(
+      `SELECT ${NODE_COLUMNS} FROM lash_graph_nodes WHERE session_id = ? AND seq < ? ORDER BY seq`
+    ),
+    insert: dialect.compile(
+      `INSERT INTO lash_graph_nodes (${NODE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq`
+    ),
+    newest: dialect.compile(
+      `SELECT ${NODE_COLUMNS} FROM lash_graph_nodes WHERE session_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`
+    ),
+    walk: dialect.compile(
+      `WITH RECURSIVE path(session_id, seq, node_id, parent_node_id, node_json, record_version, n) AS (
+         SELECT ${NODE_COLUMNS}, 1 FROM lash_graph_nodes WHERE session_id = ? AND node_id = ? AND seq < ?
+         UNION ALL
+         SELECT g.session_id, g.seq, g.node_id, g.parent_node_id, g.node_json, g.record_version, p.n + 1
+           FROM path p JOIN lash_graph_nodes g ON g.session_id = p.session_id AND g.node_id = p.parent_node_id
+          WHERE p.n < ? AND g.seq < ?)
+       SELECT ${NODE_COLUMNS} FROM path ORDER BY n LIMIT ?`
+    )
+  }
+  return {
+    byId: (sessionId, nodeId) =>
+      Effect.map(
+        run.rows(q.byId, [sessionId, nodeId]),
+        (rows) => (rows[0] === undefined ? undefined : nodeOf(rows[0]))
+      ),
+    inOrder: (sessionId, belowSeq) =>
+      Effect.map(run.rows(q.inOrder, [sessionId, belowSeq]), (rows) => rows.map(nodeOf)),
+    insert: (row) =>
+      Effect.map(
+        run.rows(q.insert, [row.sessionId, row.seq, row.nodeId, row.parentNodeId, row.nodeJson, row.recordVersion]),
+        (rows) => rows.length > 0
+      ),
+    // The active path is nearly always the tail of the append log (a parent is appended before its children): follow
+    // the parent chain through the newest rows, contiguous pages of the primary key, and walk the index only where
+    // the chain leaves them (a branch, or paging deep into history). Measured by B4: the walk alone touched index
+    // pages all over a large file, so a cold reopen grew with history.
+    ancestry: (sessionId, startNodeId, limit, belowSeq) =>
+      Effect.gen(function*() {
+        if (limit <= 0) return []
+        const window = yield* run.rows(q.newest, [sessionId, belowSeq, limit + PATH_WINDOW_SLACK])
+        const chain: Array<NodeRow> = []
+        let expected: string | null = startNodeId
+        for (const raw of window) {
+          if (expected === null || chain.length >= limit) break
+          if (raw.node_id !== expected) continue
+          const node = nodeOf(raw)
+          chain.push(node)
+          expected = node.parentNodeId
+        }
+        if (expected !== null && chain.length < limit) {
+          const rest = limit - chain.length
+          const walked = yield* run.rows(q.walk, [sessionId, expected, belowSeq, rest, belowSeq, rest])
+          for (const raw of walked) chain.push(nodeOf(raw))
+        }
+        return chain
+      })
+  }
+}
+
+/**
+ * `lash_turn_stamps`.
+ *
+ * @since 0.1.0
+ */
+export const stampStatements = (run: Runner, dialect: SqlDialect): StampWrites => {
+  const q = {
+    read: dialect.compile(
+      "SELECT session_id, turn_id, hash, result_json, committed_at_ms FROM lash_turn_stamps WHERE session_id = ? AND turn_id = ?"
+    ),
+    insert: dialect.compile(
+      "INSERT INTO lash_turn_stamps (session_id, turn_id, hash, result_json, committed_at_ms) VALUES (?, ?, ?, ?, ?)"
+    )
+  }
+  return {
+    read: (sessionId, turnId) =>
+      Effect.map(run.rows(q.read, [sessionId, turnId]), (rows) => {
+        const r = rows[0]
+        return r === undefined
+          ? undefined
+          : {
+            sessionId: String(r.session_id),
+            turnId: String(r.turn_id),
+            hash: String(r.hash),
+            resultJson: String(r.result_json),
+            committedAtMs: int(r.committed_at_ms)
+          }
+      }),
+    insert: (row) =>
+      Effect.asVoid(run.rows(q.insert, [row.sessionId, row.turnId, row.hash, row.resultJson, row.committedAtMs]))
+  }
+}

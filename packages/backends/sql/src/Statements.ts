@@ -1,0 +1,84 @@
+/**
+ * How the SQL driver runs a statement: the text compiled for the dialect once (when the driver is built), executed
+ * straight on the unit's connection with bound parameters, and a statement error turned into the storage error of
+ * the unit it ran in (`StoreConflict` for contention a retry resolves, `StoreUnavailable` for the rest).
+ *
+ * Why not the stock `sql` template: per statement it compiles a `Statement`, opens a tracing span and looks the
+ * connection up through the client; on the commit path that was most of lash's own cost (docs/performance.md, B1).
+ * This keeps the client's connection and prepared-statement cache and drops only that layer.
+ *
+ * @since 0.1.0
+ */
+import type { Connection } from "@effect/sql/SqlConnection"
+import type { SqlError } from "@effect/sql/SqlError"
+import { StoreConflict, type StoreError, StoreUnavailable, type UnitName } from "@lash/core"
+import { Effect } from "effect"
+import type { SqlDialect } from "./Dialect.js"
+
+/** What a statement may bind. @since 0.1.0 */
+export type SqlParam = string | number | bigint | null | Uint8Array
+
+/** A stored row as the client returns it (column name → value). @since 0.1.0 */
+export type SqlRow = Readonly<Record<string, unknown>>
+
+/** Runs statements of one unit. @since 0.1.0 */
+export interface Runner {
+  /** The rows of one compiled statement. */
+  readonly rows: (text: string, params: ReadonlyArray<SqlParam>) => Effect.Effect<ReadonlyArray<SqlRow>, StoreError>
+}
+
+/** The unit a connection is serving (set at the start of each unit). @since 0.1.0 */
+export interface CurrentUnit {
+  unit: UnitName
+}
+
+/**
+ * A runner over a connection.
+ *
+ * @since 0.1.0
+ */
+export const makeRunner = (connection: Connection, dialect: SqlDialect, current: CurrentUnit): Runner => {
+  const toStoreError = (error: SqlError): StoreError => {
+    const kind = dialect.classify(error)
+    return kind._tag === "Conflict"
+      ? new StoreConflict({ port: current.unit.port, operation: current.unit.operation, code: kind.code, attempts: 1 })
+      : new StoreUnavailable({ port: current.unit.port, cause: error })
+  }
+  return {
+    rows: (text, params) =>
+      Effect.mapError(
+        connection.execute(text, params, undefined) as Effect.Effect<ReadonlyArray<SqlRow>, SqlError>,
+        toStoreError
+      )
+  }
+}
+
+/**
+ * An integer column (SQLite numbers, Postgres `bigint` strings).
+ *
+ * @since 0.1.0
+ */
+export const int = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value))
+
+/**
+ * A flag column stored as 0/1 (or a Postgres boolean).
+ *
+ * @since 0.1.0
+ */
+export const flag = (value: unknown): boolean => value === true || value === 1 || value === "1" || value === 1n
+
+/**
+ * A nullable text column.
+ *
+ * @since 0.1.0
+ */
+export const textOrNull = (
+  value: unknown
+): string | null => (value === null || value === undefined ? null : String(value))
+
+/**
+ * The bound value of a flag.
+ *
+ * @since 0.1.0
+ */
+export const bit = (value: boolean): number => (value ? 1 : 0)

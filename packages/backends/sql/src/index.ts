@@ -1,0 +1,12 @@
+/**
+ * @lash/backend-sql: the SQL storage driver of lash over any `@effect/sql` client. A SQL backend is this driver,
+ * a dialect, a unit runner for its connections, its migrations and `StorageEngine.layer`: `@lash/backend-sqlite` is
+ * one, `@lash/backend-postgres` the next.
+ *
+ * @since 0.1.0
+ */
+/** What differs between the SQL dialects. @since 0.1.0 */
+export * as SqlDialect from "./Dialect.js"
+/** The SQL driver. @since 0.1.0 */
+export * as SqlDriver from "./SqlDriver.js"
+export type { Runner, SqlParam, SqlRow } from "./Statements.js"
