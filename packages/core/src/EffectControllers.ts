@@ -53,28 +53,20 @@ const decodeRecorded = <A, E>(
   entry: JournalEntry,
   codec: EffectCodec<A, E>
 ): Effect.Effect<A, E | CorruptRecord> => {
+  const corrupt = (issue: unknown) =>
+    new CorruptRecord({
+      port: "EffectJournal",
+      key: RecordKeys.journal(entry.scopeId, entry.replayKey),
+      issue: String(issue)
+    })
   if (entry.exit._tag === "Success") {
     return Either.match(Schema.decodeEither(codec.success)(entry.exit.value), {
-      onLeft: (issue) =>
-        Effect.fail(
-          new CorruptRecord({
-            port: "EffectJournal",
-            key: RecordKeys.journal(entry.scopeId, entry.replayKey),
-            issue: String(issue)
-          })
-        ),
+      onLeft: (issue) => Effect.fail(corrupt(issue)),
       onRight: (a) => Effect.succeed(a)
     })
   }
   return Either.match(Schema.decodeEither(codec.failure)(entry.exit.error), {
-    onLeft: (issue) =>
-      Effect.fail(
-        new CorruptRecord({
-          port: "EffectJournal",
-          key: RecordKeys.journal(entry.scopeId, entry.replayKey),
-          issue: String(issue)
-        })
-      ),
+    onLeft: (issue) => Effect.fail(corrupt(issue)),
     onRight: (e) => Effect.fail(e)
   })
 }

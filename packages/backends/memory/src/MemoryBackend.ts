@@ -6,41 +6,28 @@
  *
  * @since 0.1.0
  */
-import { type LashStorage, StorageEngine, type StorageSignals } from "@lash/core"
+import {
+  type LashStorage,
+  type RowTampering,
+  StorageEngine,
+  type StorageSignals,
+  type TamperableTable
+} from "@lash/core"
 import { Context, Effect, Layer } from "effect"
 import * as MemoryDriver from "./MemoryDriver.js"
 import type { MemoryStore } from "./MemoryStore.js"
 
 /** The tables `MemoryBackendInternals.corrupt` can overwrite a row of. @since 0.1.0 */
-export type MemoryTable =
-  | "sessions"
-  | "nodes"
-  | "batches"
-  | "processes"
-  | "events"
-  | "envs"
-  | "artifacts"
-  | "journal"
-  | "subscriptions"
-  | "occurrences"
+export type MemoryTable = TamperableTable
 
 /**
  * Access to a built memory backend's rows, for tests that inject a corrupt row.
  *
  * @since 0.1.0
  */
-export class MemoryBackendInternals extends Context.Tag("@lash/backend-memory/MemoryBackendInternals")<
-  MemoryBackendInternals,
-  {
-    /**
-     * Replaces the stored JSON text of one row. Keys: the row id; for `nodes` and `events` `<id>#<n>` (node seq
-     * from 0, event sequence from 1); for `journal` `<scopeId>#<replayKey>`. Dies if the row does not exist.
-     */
-    corrupt(table: MemoryTable, key: string, rawJson: string): Effect.Effect<void>
-    /** Sets the record version of one row (same keys as `corrupt`), to test the version check. */
-    setRecordVersion(table: MemoryTable, key: string, version: number): Effect.Effect<void>
-  }
->() {}
+export class MemoryBackendInternals
+  extends Context.Tag("@lash/backend-memory/MemoryBackendInternals")<MemoryBackendInternals, RowTampering>()
+{}
 
 const splitLast = (key: string): readonly [string, number] => {
   const at = key.lastIndexOf("#")

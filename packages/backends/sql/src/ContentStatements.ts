@@ -4,7 +4,6 @@
  * @since 0.1.0
  */
 import type { ContentWrites, JournalWrites } from "@lash/core"
-import { Effect } from "effect"
 import type { SqlDialect } from "./Dialect.js"
 import { int, type Runner } from "./Statements.js"
 
@@ -41,18 +40,13 @@ export const contentStatements = (run: Runner, dialect: SqlDialect, table: Conte
   }
   return {
     read: (ref) =>
-      Effect.map(run.rows(q.read, [ref]), (rows) => {
-        const r = rows[0]
-        return r === undefined
-          ? undefined
-          : {
-            ref: String(r.ref),
-            json: String(r.json),
-            recordVersion: int(r.record_version),
-            createdAtMs: int(r.created_at_ms)
-          }
-      }),
-    insert: (row) => Effect.asVoid(run.rows(q.insert, [row.ref, row.json, row.recordVersion, row.createdAtMs]))
+      run.first(q.read, [ref], (r) => ({
+        ref: String(r.ref),
+        json: String(r.json),
+        recordVersion: int(r.record_version),
+        createdAtMs: int(r.created_at_ms)
+      })),
+    insert: (row) => run.exec(q.insert, [row.ref, row.json, row.recordVersion, row.createdAtMs])
   }
 }
 
@@ -72,22 +66,14 @@ export const journalStatements = (run: Runner, dialect: SqlDialect): JournalWrit
   }
   return {
     read: (scopeId, replayKey) =>
-      Effect.map(run.rows(q.read, [scopeId, replayKey]), (rows) => {
-        const r = rows[0]
-        return r === undefined
-          ? undefined
-          : {
-            scopeId: String(r.scope_id),
-            replayKey: String(r.replay_key),
-            entryJson: String(r.entry_json),
-            recordVersion: int(r.record_version),
-            recordedAtMs: int(r.recorded_at_ms)
-          }
-      }),
+      run.first(q.read, [scopeId, replayKey], (r) => ({
+        scopeId: String(r.scope_id),
+        replayKey: String(r.replay_key),
+        entryJson: String(r.entry_json),
+        recordVersion: int(r.record_version),
+        recordedAtMs: int(r.recorded_at_ms)
+      })),
     insert: (row) =>
-      Effect.map(
-        run.rows(q.insert, [row.scopeId, row.replayKey, row.entryJson, row.recordVersion, row.recordedAtMs]),
-        (rows) => rows.length > 0
-      )
+      run.matched(q.insert, [row.scopeId, row.replayKey, row.entryJson, row.recordVersion, row.recordedAtMs])
   }
 }

@@ -24,6 +24,8 @@ import { bit, flag, int, type Runner, type SqlRow, textOrNull } from "./Statemen
 const PROCESS_COLUMNS =
   "process_id, registration_hash, record_json, record_version, terminal, external, last_event_seq, created_at_ms, updated_at_ms, lease_owner_id, lease_fencing, lease_claimed_at_ms, lease_expires_at_ms"
 
+const idOf = (r: SqlRow): string => String(r.process_id)
+
 const processOf = (r: SqlRow): ProcessRow => ({
   processId: String(r.process_id),
   registrationHash: String(r.registration_hash),
@@ -82,52 +84,35 @@ export const processStatements = (run: Runner, dialect: SqlDialect, lock: string
       ? [null, null, lease.fencing, null, null]
       : [lease.ownerId, lease.ownerId, lease.fencing, lease.claimedAtMs, lease.expiresAtMs]
   return {
-    read: (processId) =>
-      Effect.map(run.rows(q.read, [processId]), (rows) => (rows[0] === undefined ? undefined : processOf(rows[0]))),
+    read: (processId) => run.first(q.read, [processId], processOf),
     list: (terminal) =>
-      Effect.map(
-        terminal === undefined ? run.rows(q.listAll, []) : run.rows(q.listBy, [bit(terminal)]),
-        (rows) => rows.map(processOf)
-      ),
-    ids: (terminal) =>
-      Effect.map(
-        terminal === undefined ? run.rows(q.idsAll, []) : run.rows(q.idsBy, [bit(terminal)]),
-        (rows) => rows.map((r) => String(r.process_id))
-      ),
-    runnable: (nowMs, limit) =>
-      Effect.map(run.rows(q.runnable, [nowMs, Math.max(0, limit)]), (rows) => rows.map(processOf)),
+      terminal === undefined ? run.all(q.listAll, [], processOf) : run.all(q.listBy, [bit(terminal)], processOf),
+    ids: (terminal) => terminal === undefined ? run.all(q.idsAll, [], idOf) : run.all(q.idsBy, [bit(terminal)], idOf),
+    runnable: (nowMs, limit) => run.all(q.runnable, [nowMs, Math.max(0, limit)], processOf),
     insert: (row) =>
-      Effect.map(
-        run.rows(q.insert, [
-          row.processId,
-          row.registrationHash,
-          row.recordJson,
-          row.recordVersion,
-          bit(row.terminal),
-          bit(row.external),
-          row.lastEventSeq,
-          row.createdAtMs,
-          row.updatedAtMs,
-          ...leaseParams(row.lease)
-        ]),
-        (rows) => rows.length > 0
-      ),
+      run.matched(q.insert, [
+        row.processId,
+        row.registrationHash,
+        row.recordJson,
+        row.recordVersion,
+        bit(row.terminal),
+        bit(row.external),
+        row.lastEventSeq,
+        row.createdAtMs,
+        row.updatedAtMs,
+        ...leaseParams(row.lease)
+      ]),
     updateRecord: (update) =>
-      Effect.asVoid(
-        run.rows(q.updateRecord, [
-          update.recordJson,
-          update.recordVersion,
-          bit(update.terminal),
-          update.lastEventSeq,
-          update.updatedAtMs,
-          update.processId
-        ])
-      ),
+      run.exec(q.updateRecord, [
+        update.recordJson,
+        update.recordVersion,
+        bit(update.terminal),
+        update.lastEventSeq,
+        update.updatedAtMs,
+        update.processId
+      ]),
     setLease: (processId, lease, expectedFencing) =>
-      Effect.map(
-        run.rows(q.setLease, [...leaseParams(lease), processId, expectedFencing]),
-        (rows) => rows.length > 0
-      ),
+      run.matched(q.setLease, [...leaseParams(lease), processId, expectedFencing]),
     claimRunnable: (request) =>
       Effect.map(
         run.rows(q.claimRunnable, [
@@ -176,31 +161,20 @@ export const eventStatements = (run: Runner, dialect: SqlDialect): EventWrites =
     insert: dialect.compile(`INSERT INTO lash_process_events (${columns}) VALUES (?, ?, ?, ?, ?, ?)`)
   }
   return {
-    byReplayKey: (processId, replayKey) =>
-      Effect.map(
-        run.rows(q.byReplayKey, [processId, replayKey]),
-        (rows) => (rows[0] === undefined ? undefined : eventOf(rows[0]))
-      ),
+    byReplayKey: (processId, replayKey) => run.first(q.byReplayKey, [processId, replayKey], eventOf),
     after: (processId, afterSequence, eventType, limit) =>
-      Effect.map(
-        eventType === undefined && limit === undefined
-          ? run.rows(q.after, [processId, afterSequence])
-          : eventType === undefined
-          ? Effect.map(run.rows(q.after, [processId, afterSequence]), (rows) => rows.slice(0, limit))
-          : run.rows(q.afterOfType, [processId, afterSequence, eventType, limit ?? Number.MAX_SAFE_INTEGER]),
-        (rows) => rows.map(eventOf)
-      ),
+      eventType === undefined
+        ? Effect.map(run.all(q.after, [processId, afterSequence], eventOf), (rows) => rows.slice(0, limit))
+        : run.all(q.afterOfType, [processId, afterSequence, eventType, limit ?? Number.MAX_SAFE_INTEGER], eventOf),
     insert: (row) =>
-      Effect.asVoid(
-        run.rows(q.insert, [
-          row.processId,
-          row.sequence,
-          row.eventType,
-          row.replayKey,
-          row.eventJson,
-          row.recordVersion
-        ])
-      )
+      run.exec(q.insert, [
+        row.processId,
+        row.sequence,
+        row.eventType,
+        row.replayKey,
+        row.eventJson,
+        row.recordVersion
+      ])
   }
 }
 
@@ -227,13 +201,8 @@ export const grantStatements = (run: Runner, dialect: SqlDialect): GrantWrites =
     )
   }
   return {
-    read: (scopeId, processId) =>
-      Effect.map(
-        run.rows(q.read, [scopeId, processId]),
-        (rows) => (rows[0] === undefined ? undefined : grantOf(rows[0]))
-      ),
-    list: (scopeId) => Effect.map(run.rows(q.list, [scopeId]), (rows) => rows.map(grantOf)),
-    upsert: (row) =>
-      Effect.asVoid(run.rows(q.upsert, [row.scopeId, row.processId, row.descriptorJson, row.grantedAtMs]))
+    read: (scopeId, processId) => run.first(q.read, [scopeId, processId], grantOf),
+    list: (scopeId) => run.all(q.list, [scopeId], grantOf),
+    upsert: (row) => run.exec(q.upsert, [row.scopeId, row.processId, row.descriptorJson, row.grantedAtMs])
   }
 }

@@ -5,7 +5,6 @@
  * @since 0.1.0
  */
 import type { BatchRow, BatchWrites } from "@lash/core"
-import { Effect } from "effect"
 import type { SqlDialect } from "./Dialect.js"
 import { bit, flag, int, type Runner, type SqlRow, textOrNull } from "./Statements.js"
 
@@ -26,8 +25,6 @@ const batchOf = (r: SqlRow): BatchRow => ({
     : { claimId: String(r.claim_id), token: String(r.claim_token), expiresAtMs: int(r.claim_expires_at_ms) },
   claimFencing: int(r.claim_fencing)
 })
-
-const first = (rows: ReadonlyArray<SqlRow>) => (rows[0] === undefined ? undefined : batchOf(rows[0]))
 
 /**
  * `lash_queued_batches`. `lock` is the dialect's row lock for reads inside a write unit ("" in read units).
@@ -62,40 +59,35 @@ export const batchStatements = (run: Runner, dialect: SqlDialect, lock: string):
     delete: dialect.compile("DELETE FROM lash_queued_batches WHERE batch_id = ?")
   }
   return {
-    read: (batchId) => Effect.map(run.rows(q.read, [batchId]), first),
-    bySourceKey: (sessionId, sourceKey) => Effect.map(run.rows(q.bySourceKey, [sessionId, sourceKey]), first),
-    open: (sessionId) => Effect.map(run.rows(q.open, [sessionId]), (rows) => rows.map(batchOf)),
+    read: (batchId) => run.first(q.read, [batchId], batchOf),
+    bySourceKey: (sessionId, sourceKey) => run.first(q.bySourceKey, [sessionId, sourceKey], batchOf),
+    open: (sessionId) => run.all(q.open, [sessionId], batchOf),
     claimable: (sessionId, nowMs, limit) =>
-      Effect.map(run.rows(q.claimable, [sessionId, nowMs, nowMs, Math.max(0, limit)]), (rows) => rows.map(batchOf)),
-    sessionsWithClaimable: (nowMs) =>
-      Effect.map(run.rows(q.sessionsWithClaimable, [nowMs, nowMs]), (rows) => rows.map((r) => String(r.session_id))),
+      run.all(q.claimable, [sessionId, nowMs, nowMs, Math.max(0, limit)], batchOf),
+    sessionsWithClaimable: (nowMs) => run.all(q.sessionsWithClaimable, [nowMs, nowMs], (r) => String(r.session_id)),
     insert: (row) =>
-      Effect.asVoid(
-        run.rows(q.insert, [
-          row.batchId,
-          row.sessionId,
-          row.enqueueSeq,
-          row.sourceKey,
-          row.availableAtMs,
-          row.batchJson,
-          row.recordVersion,
-          bit(row.completed),
-          row.claim?.claimId ?? null,
-          row.claim?.token ?? null,
-          row.claim?.expiresAtMs ?? 0,
-          row.claimFencing
-        ])
-      ),
+      run.exec(q.insert, [
+        row.batchId,
+        row.sessionId,
+        row.enqueueSeq,
+        row.sourceKey,
+        row.availableAtMs,
+        row.batchJson,
+        row.recordVersion,
+        bit(row.completed),
+        row.claim?.claimId ?? null,
+        row.claim?.token ?? null,
+        row.claim?.expiresAtMs ?? 0,
+        row.claimFencing
+      ]),
     setClaim: (batchId, claim, claimFencing) =>
-      Effect.asVoid(
-        run.rows(
-          q.setClaim,
-          claim === null
-            ? [null, null, 0, claimFencing, batchId]
-            : [claim.claimId, claim.token, claim.expiresAtMs, claimFencing, batchId]
-        )
+      run.exec(
+        q.setClaim,
+        claim === null
+          ? [null, null, 0, claimFencing, batchId]
+          : [claim.claimId, claim.token, claim.expiresAtMs, claimFencing, batchId]
       ),
-    complete: (batchId, completedAtMs) => Effect.asVoid(run.rows(q.complete, [completedAtMs, batchId])),
-    delete: (batchId) => Effect.asVoid(run.rows(q.delete, [batchId]))
+    complete: (batchId, completedAtMs) => run.exec(q.complete, [completedAtMs, batchId]),
+    delete: (batchId) => run.exec(q.delete, [batchId])
   }
 }

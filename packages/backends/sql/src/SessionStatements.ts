@@ -52,37 +52,30 @@ export const sessionStatements = (run: Runner, dialect: SqlDialect, lock: string
     setNextEnqueueSeq: dialect.compile("UPDATE lash_sessions SET next_enqueue_seq = ? WHERE session_id = ?")
   }
   return {
-    exists: (sessionId) => Effect.map(run.rows(q.exists, [sessionId]), (rows) => rows.length > 0),
-    read: (sessionId) =>
-      Effect.map(run.rows(q.read, [sessionId]), (rows) => (rows[0] === undefined ? undefined : sessionOf(rows[0]))),
+    exists: (sessionId) => run.matched(q.exists, [sessionId]),
+    read: (sessionId) => run.first(q.read, [sessionId], sessionOf),
     insert: (row) =>
-      Effect.map(
-        run.rows(q.insert, [
-          row.sessionId,
-          row.headJson,
-          row.recordVersion,
-          row.headRevision,
-          row.nodeCount,
-          row.nextEnqueueSeq,
-          row.createdAtMs,
-          row.updatedAtMs
-        ]),
-        (rows) => rows.length > 0
-      ),
+      run.matched(q.insert, [
+        row.sessionId,
+        row.headJson,
+        row.recordVersion,
+        row.headRevision,
+        row.nodeCount,
+        row.nextEnqueueSeq,
+        row.createdAtMs,
+        row.updatedAtMs
+      ]),
     updateHead: (row, expectedRevision) =>
-      Effect.map(
-        run.rows(q.updateHead, [
-          row.headJson,
-          row.recordVersion,
-          row.headRevision,
-          row.nodeCount,
-          row.updatedAtMs,
-          row.sessionId,
-          expectedRevision
-        ]),
-        (rows) => rows.length > 0
-      ),
-    setNextEnqueueSeq: (sessionId, next) => Effect.asVoid(run.rows(q.setNextEnqueueSeq, [next, sessionId]))
+      run.matched(q.updateHead, [
+        row.headJson,
+        row.recordVersion,
+        row.headRevision,
+        row.nodeCount,
+        row.updatedAtMs,
+        row.sessionId,
+        expectedRevision
+      ]),
+    setNextEnqueueSeq: (sessionId, next) => run.exec(q.setNextEnqueueSeq, [next, sessionId])
   }
 }
 
@@ -117,18 +110,10 @@ export const nodeStatements = (run: Runner, dialect: SqlDialect): NodeWrites => 
     )
   }
   return {
-    byId: (sessionId, nodeId) =>
-      Effect.map(
-        run.rows(q.byId, [sessionId, nodeId]),
-        (rows) => (rows[0] === undefined ? undefined : nodeOf(rows[0]))
-      ),
-    inOrder: (sessionId, belowSeq) =>
-      Effect.map(run.rows(q.inOrder, [sessionId, belowSeq]), (rows) => rows.map(nodeOf)),
+    byId: (sessionId, nodeId) => run.first(q.byId, [sessionId, nodeId], nodeOf),
+    inOrder: (sessionId, belowSeq) => run.all(q.inOrder, [sessionId, belowSeq], nodeOf),
     insert: (row) =>
-      Effect.map(
-        run.rows(q.insert, [row.sessionId, row.seq, row.nodeId, row.parentNodeId, row.nodeJson, row.recordVersion]),
-        (rows) => rows.length > 0
-      ),
+      run.matched(q.insert, [row.sessionId, row.seq, row.nodeId, row.parentNodeId, row.nodeJson, row.recordVersion]),
     // The active path is nearly always the tail of the append log (a parent is appended before its children): follow
     // the parent chain through the newest rows, contiguous pages of the primary key, and walk the index only where
     // the chain leaves them (a branch, or paging deep into history). Measured by B4: the walk alone touched index
@@ -172,19 +157,13 @@ export const stampStatements = (run: Runner, dialect: SqlDialect): StampWrites =
   }
   return {
     read: (sessionId, turnId) =>
-      Effect.map(run.rows(q.read, [sessionId, turnId]), (rows) => {
-        const r = rows[0]
-        return r === undefined
-          ? undefined
-          : {
-            sessionId: String(r.session_id),
-            turnId: String(r.turn_id),
-            hash: String(r.hash),
-            resultJson: String(r.result_json),
-            committedAtMs: int(r.committed_at_ms)
-          }
-      }),
-    insert: (row) =>
-      Effect.asVoid(run.rows(q.insert, [row.sessionId, row.turnId, row.hash, row.resultJson, row.committedAtMs]))
+      run.first(q.read, [sessionId, turnId], (r) => ({
+        sessionId: String(r.session_id),
+        turnId: String(r.turn_id),
+        hash: String(r.hash),
+        resultJson: String(r.result_json),
+        committedAtMs: int(r.committed_at_ms)
+      })),
+    insert: (row) => run.exec(q.insert, [row.sessionId, row.turnId, row.hash, row.resultJson, row.committedAtMs])
   }
 }

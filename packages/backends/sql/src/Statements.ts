@@ -25,6 +25,22 @@ export type SqlRow = Readonly<Record<string, unknown>>
 export interface Runner {
   /** The rows of one compiled statement. */
   readonly rows: (text: string, params: ReadonlyArray<SqlParam>) => Effect.Effect<ReadonlyArray<SqlRow>, StoreError>
+  /** Every row, read with `read`. */
+  readonly all: <A>(
+    text: string,
+    params: ReadonlyArray<SqlParam>,
+    read: (row: SqlRow) => A
+  ) => Effect.Effect<Array<A>, StoreError>
+  /** The first row, read with `read`, if any. */
+  readonly first: <A>(
+    text: string,
+    params: ReadonlyArray<SqlParam>,
+    read: (row: SqlRow) => A
+  ) => Effect.Effect<A | undefined, StoreError>
+  /** True when the statement answered a row (a `RETURNING` insert or update that matched). */
+  readonly matched: (text: string, params: ReadonlyArray<SqlParam>) => Effect.Effect<boolean, StoreError>
+  /** Runs the statement for its effect. */
+  readonly exec: (text: string, params: ReadonlyArray<SqlParam>) => Effect.Effect<void, StoreError>
 }
 
 /** The unit a connection is serving (set at the start of each unit). @since 0.1.0 */
@@ -44,12 +60,18 @@ export const makeRunner = (connection: Connection, dialect: SqlDialect, current:
       ? new StoreConflict({ port: current.unit.port, operation: current.unit.operation, code: kind.code, attempts: 1 })
       : new StoreUnavailable({ port: current.unit.port, cause: error })
   }
+  const rows: Runner["rows"] = (text, params) =>
+    Effect.mapError(
+      connection.execute(text, params, undefined) as Effect.Effect<ReadonlyArray<SqlRow>, SqlError>,
+      toStoreError
+    )
   return {
-    rows: (text, params) =>
-      Effect.mapError(
-        connection.execute(text, params, undefined) as Effect.Effect<ReadonlyArray<SqlRow>, SqlError>,
-        toStoreError
-      )
+    rows,
+    all: (text, params, read) => Effect.map(rows(text, params), (found) => found.map(read)),
+    first: (text, params, read) =>
+      Effect.map(rows(text, params), (found) => (found[0] === undefined ? undefined : read(found[0]))),
+    matched: (text, params) => Effect.map(rows(text, params), (found) => found.length > 0),
+    exec: (text, params) => Effect.asVoid(rows(text, params))
   }
 }
 

@@ -30,8 +30,8 @@ export const counterStatements = (run: Runner, dialect: SqlDialect, lock: string
     )
   }
   return {
-    read: (name) => Effect.map(run.rows(q.read, [name]), (rows) => int(rows[0]?.value)),
-    write: (name, value) => Effect.asVoid(run.rows(q.write, [name, value]))
+    read: (name) => Effect.map(run.first(q.read, [name], (r) => int(r.value)), (value) => value ?? 0),
+    write: (name, value) => run.exec(q.write, [name, value])
   }
 }
 
@@ -79,38 +79,32 @@ export const subscriptionStatements = (run: Runner, dialect: SqlDialect, lock: s
     ),
     setEnabled: dialect.compile("UPDATE lash_trigger_subscriptions SET enabled = ? WHERE subscription_id = ?")
   }
-  const first = (rows: ReadonlyArray<SqlRow>) => (rows[0] === undefined ? undefined : subscriptionOf(rows[0]))
   return {
-    read: (subscriptionId) => Effect.map(run.rows(q.read, [subscriptionId]), first),
+    read: (subscriptionId) => run.first(q.read, [subscriptionId], subscriptionOf),
     byRegistrationKey: (scopeId, registrationKey) =>
-      Effect.map(run.rows(q.byRegistrationKey, [scopeId, registrationKey]), first),
-    byHandle: (handle) => Effect.map(run.rows(q.byHandle, [handle]), first),
-    list: () => Effect.map(run.rows(q.list, []), (rows) => rows.map((r) => subscriptionOf(r))),
+      run.first(q.byRegistrationKey, [scopeId, registrationKey], subscriptionOf),
+    byHandle: (handle) => run.first(q.byHandle, [handle], subscriptionOf),
+    list: () => run.all(q.list, [], (r) => subscriptionOf(r)),
     matching: (sourceType, sourceKey, maxHandleNo) =>
-      Effect.map(
-        run.rows(q.matching, [sourceType, sourceKey, maxHandleNo]),
-        (rows) => rows.map((r) => subscriptionOf(r))
-      ),
+      run.all(q.matching, [sourceType, sourceKey, maxHandleNo], (r) => subscriptionOf(r)),
     insert: (row) =>
-      Effect.asVoid(
-        run.rows(q.insert, [
-          row.subscriptionId,
-          row.handle,
-          row.handleNo,
-          row.registrantScopeId,
-          row.registrantSessionId,
-          row.registrationKey,
-          row.draftHash,
-          row.name,
-          row.sourceType,
-          row.sourceKey,
-          bit(row.enabled),
-          row.recordJson,
-          row.recordVersion,
-          row.createdAtMs
-        ])
-      ),
-    setEnabled: (subscriptionId, enabled) => Effect.asVoid(run.rows(q.setEnabled, [bit(enabled), subscriptionId]))
+      run.exec(q.insert, [
+        row.subscriptionId,
+        row.handle,
+        row.handleNo,
+        row.registrantScopeId,
+        row.registrantSessionId,
+        row.registrationKey,
+        row.draftHash,
+        row.name,
+        row.sourceType,
+        row.sourceKey,
+        bit(row.enabled),
+        row.recordJson,
+        row.recordVersion,
+        row.createdAtMs
+      ]),
+    setEnabled: (subscriptionId, enabled) => run.exec(q.setEnabled, [bit(enabled), subscriptionId])
   }
 }
 
@@ -135,16 +129,8 @@ export const occurrenceStatements = (run: Runner, dialect: SqlDialect, lock: str
     )
   }
   return {
-    read: (occurrenceId) =>
-      Effect.map(
-        run.rows(q.read, [occurrenceId]),
-        (rows) => (rows[0] === undefined ? undefined : occurrenceOf(rows[0]))
-      ),
-    insert: (row) =>
-      Effect.map(
-        run.rows(q.insert, [row.occurrenceId, row.contentHash, row.recordJson, row.recordVersion]),
-        (rows) => rows.length > 0
-      )
+    read: (occurrenceId) => run.first(q.read, [occurrenceId], occurrenceOf),
+    insert: (row) => run.matched(q.insert, [row.occurrenceId, row.contentHash, row.recordJson, row.recordVersion])
   }
 }
 
@@ -189,28 +175,25 @@ export const deliveryStatements = (run: Runner, dialect: SqlDialect): DeliveryWr
   }
   return {
     ofOccurrence: (occurrenceId) =>
-      Effect.map(
-        run.rows(q.ofOccurrence, [occurrenceId]),
-        (rows) => rows.map((r) => ({ delivery: deliveryOf(r), subscription: subscriptionOf(r, "s_") }))
+      run.all(
+        q.ofOccurrence,
+        [occurrenceId],
+        (r) => ({ delivery: deliveryOf(r), subscription: subscriptionOf(r, "s_") })
       ),
     unstarted: (limit) =>
-      Effect.map(run.rows(q.unstarted, [Math.max(0, limit)]), (rows) =>
-        rows.map((r) => ({
-          delivery: deliveryOf(r),
-          subscription: subscriptionOf(r, "s_"),
-          occurrence: occurrenceOf(r, "o_")
-        }))),
+      run.all(q.unstarted, [Math.max(0, limit)], (r) => ({
+        delivery: deliveryOf(r),
+        subscription: subscriptionOf(r, "s_"),
+        occurrence: occurrenceOf(r, "o_")
+      })),
     insert: (row) =>
-      Effect.map(
-        run.rows(q.insert, [
-          row.occurrenceId,
-          row.subscriptionId,
-          row.processId,
-          row.handleNo,
-          row.reservedAtMs,
-          row.seq
-        ]),
-        (rows) => rows.length > 0
-      )
+      run.matched(q.insert, [
+        row.occurrenceId,
+        row.subscriptionId,
+        row.processId,
+        row.handleNo,
+        row.reservedAtMs,
+        row.seq
+      ])
   }
 }

@@ -5,38 +5,21 @@
  * @since 0.1.0
  */
 import type { SqlClient } from "@effect/sql"
+import type { RowTampering, TamperableTable } from "@lash/core"
 import { Context, Effect } from "effect"
 import type { Transactions } from "./Transaction.js"
 
 /** The tables `SqliteBackendInternals.corrupt` can overwrite a row of (the memory backend's names). @since 0.1.0 */
-export type SqliteTable =
-  | "sessions"
-  | "nodes"
-  | "batches"
-  | "processes"
-  | "events"
-  | "envs"
-  | "artifacts"
-  | "journal"
-  | "subscriptions"
-  | "occurrences"
+export type SqliteTable = TamperableTable
 
 /**
- * Access to a built SQLite backend's rows, for tests that need to inject a corrupt row.
+ * Access to a built SQLite backend's rows, for tests that need to inject a corrupt row, and its client.
  *
  * @since 0.1.0
  */
 export class SqliteBackendInternals extends Context.Tag("@lash/backend-sqlite/SqliteBackendInternals")<
   SqliteBackendInternals,
-  {
-    /**
-     * Replaces the stored JSON text of one row. Keys as in the memory backend: the row id; for `nodes` and `events`
-     * `<id>#<n>` (node seq from 0, event sequence from 1); for `journal` `<scopeId>#<replayKey>`.
-     * Dies if the row does not exist.
-     */
-    corrupt(table: SqliteTable, key: string, rawJson: string): Effect.Effect<void>
-    /** Sets the `record_version` of one row (same keys as `corrupt`), to test the version check. */
-    setRecordVersion(table: SqliteTable, key: string, version: number): Effect.Effect<void>
+  RowTampering & {
     /** The underlying client, for tests that inspect rows. */
     readonly sql: SqlClient.SqlClient
   }

@@ -21,7 +21,7 @@ import {
 import { Context, Effect, Layer, Option, type Scope } from "effect"
 import { emptyEnv } from "../../../core/test/fixtures.js"
 import { SqliteBackend, SqliteBackendInternals } from "../src/index.js"
-import { appendCommit, engineRegistration, rootSession, tempDbFile } from "./helpers.js"
+import { appendCommit, engineRegistration, rootSession, subscriptionDraft, tempDbFile } from "./helpers.js"
 
 type Table = Parameters<MemoryBackendInternals["Type"]["corrupt"]>[0]
 
@@ -54,24 +54,6 @@ const backends: ReadonlyArray<readonly [string, Effect.Effect<Opened, unknown, S
 
 const sid = (s: string) => s as SessionId
 const pid = (s: string) => s as ProcessId
-
-const subscriptionDraft = (registrationKey: string) => ({
-  registrant: { type: "session" as const, scope: { sessionId: sid("owner") } },
-  registrationKey,
-  envRef: "process-env:sha256:none" as never,
-  wakeTarget: { sessionId: sid("owner") },
-  sourceType: "test.Ping",
-  sourceKey: Ids.emptySourceKey("test.Ping"),
-  source: {},
-  payloadSchema: { type: "object" },
-  target: {
-    type: "tool_call" as const,
-    call: { callId: "ping", toolId: "tool:count" as never, toolName: "count", args: {}, preparedPayload: null }
-  },
-  targetIdentity: { kind: "tool_call" },
-  eventTypes: [],
-  inputTemplate: {}
-})
 
 const keyed = (sessionId: string, sourceKey: string) => ({
   sessionId: sid(sessionId),

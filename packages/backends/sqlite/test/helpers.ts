@@ -1,7 +1,14 @@
 /**
  * Test helpers: temp database files (removed with the scope) and small registration builders.
  */
-import { type ProcessId, ProcessProvenance, ProcessRegistration, type RuntimeCommit, type SessionId } from "@lash/core"
+import {
+  Ids,
+  type ProcessId,
+  ProcessProvenance,
+  ProcessRegistration,
+  type RuntimeCommit,
+  type SessionId
+} from "@lash/core"
 import { Effect } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -67,3 +74,23 @@ export const appendCommit = (
     completedClaims: []
   }
 }
+
+/** A subscription draft of session `owner` on the source `test.Ping`, under `registrationKey`. */
+export const subscriptionDraft = (registrationKey: string) => ({
+  registrant: { type: "session" as const, scope: { sessionId: "owner" as SessionId } },
+  registrationKey,
+  envRef: "process-env:sha256:none" as never,
+  wakeTarget: { sessionId: "owner" as SessionId },
+  name: "on ping",
+  sourceType: "test.Ping",
+  sourceKey: Ids.emptySourceKey("test.Ping"),
+  source: {},
+  payloadSchema: { type: "object" },
+  target: {
+    type: "tool_call" as const,
+    call: { callId: "ping", toolId: "tool:count" as never, toolName: "count", args: {}, preparedPayload: null }
+  },
+  targetIdentity: { kind: "tool_call" },
+  eventTypes: [],
+  inputTemplate: {}
+})

@@ -5,7 +5,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import {
   EffectJournal,
-  Ids,
   type ProcessId,
   ProcessRegistry,
   type RuntimeCommit,
@@ -17,7 +16,7 @@ import {
 import { Context, Effect, Either, Layer, Option, TestClock } from "effect"
 import * as fs from "node:fs"
 import { SqliteBackend, SqliteBackendInternals } from "../src/index.js"
-import { appendCommit, engineRegistration, rootSession, tempDbFile } from "./helpers.js"
+import { appendCommit, engineRegistration, rootSession, subscriptionDraft, tempDbFile } from "./helpers.js"
 
 const sid = (s: string) => s as SessionId
 const pid = (s: string) => s as ProcessId
@@ -30,25 +29,6 @@ const commitOf = (
   parent?: string,
   turnId?: string
 ): RuntimeCommit => appendCommit(sessionId, expected, [{ id: nodeId, parent }], turnId)
-
-const subscriptionDraft = {
-  registrant: { type: "session" as const, scope: { sessionId: sid("owner") } },
-  registrationKey: "owner:turn:1:node:0",
-  envRef: "process-env:sha256:none" as never,
-  wakeTarget: { sessionId: sid("owner") },
-  name: "on ping",
-  sourceType: "test.Ping",
-  sourceKey: Ids.emptySourceKey("test.Ping"),
-  source: {},
-  payloadSchema: { type: "object" },
-  target: {
-    type: "tool_call" as const,
-    call: { callId: "ping", toolId: "tool:count" as never, toolName: "count", args: {}, preparedPayload: null }
-  },
-  targetIdentity: { kind: "tool_call" },
-  eventTypes: [],
-  inputTemplate: {}
-}
 
 const open = (filename: string) => Layer.build(SqliteBackend.layerWithInternals({ filename, busyTimeoutMs: 500 }))
 
@@ -79,7 +59,7 @@ describe("reopen", () => {
           yield* registry.appendEvent(pid("p1"), { eventType: "process.progress", payload: { message: "half" } }).pipe(
             Effect.either
           )
-          const sub = yield* Context.get(ctx, TriggerStore).register(subscriptionDraft)
+          const sub = yield* Context.get(ctx, TriggerStore).register(subscriptionDraft("owner:turn:1:node:0"))
           yield* Context.get(ctx, EffectJournal).record({
             scopeId: "scope",
             replayKey: "k",
@@ -119,7 +99,7 @@ describe("reopen", () => {
       // The trigger handle counter never restarts.
       const subs = yield* Context.get(ctx, TriggerStore).list({})
       expect(subs.map((s) => s.handle)).toEqual([first.sub.handle])
-      const second = yield* Context.get(ctx, TriggerStore).register({ ...subscriptionDraft, registrationKey: "other" })
+      const second = yield* Context.get(ctx, TriggerStore).register(subscriptionDraft("other"))
       expect(second.handleNo).toBe(first.sub.handleNo + 1)
       expect(Option.isSome(yield* Context.get(ctx, EffectJournal).lookup("scope", "k"))).toBe(true)
     }))

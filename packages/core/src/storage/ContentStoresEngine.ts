@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import { ModuleArtifact } from "@lash/lashlang"
-import { Effect, Option } from "effect"
+import { Effect, Option, type Schema } from "effect"
 import type { ArtifactStoreService } from "../ArtifactStore.js"
 import type { EffectJournalService } from "../EffectJournal.js"
 import { JournalEntry } from "../Effects.js"
@@ -17,35 +17,47 @@ import type { Units } from "./Unit.js"
 
 const { RecordKeys } = RecordCodec
 
+/** A content-addressed store over one of the driver's content tables (envs, artifacts). */
+const contentStore = <A, I>(
+  units: Units,
+  tier: DurabilityTier,
+  port: string,
+  table: "envs" | "artifacts",
+  schema: Schema.Schema<A, I>,
+  keyOf: (ref: string) => string
+) => ({
+  tier,
+  put: (ref: string, value: A) =>
+    units.write(port, "put", (unit) =>
+      Effect.flatMap(unit.now, (nowMs) =>
+        unit.tx[table].insert({
+          ref,
+          json: RecordCodec.encode(schema, value),
+          recordVersion: RecordCodec.RECORD_VERSION,
+          createdAtMs: nowMs
+        }))),
+  get: (ref: string) =>
+    units.read(port, "get", (unit) =>
+      Effect.flatMap(unit.tx[table].read(ref), (row) =>
+        row === undefined
+          ? Effect.succeed(Option.none<A>())
+          : Effect.map(RecordCodec.decode(schema, port, keyOf(ref), row.json, row.recordVersion), Option.some)))
+})
+
 /**
  * Builds the env store.
  *
  * @since 0.1.0
  */
-export const makeEnvStore = (units: Units, tier: DurabilityTier): ProcessEnvStoreService => {
-  const port = "ProcessEnvStore"
-  return {
+export const makeEnvStore = (units: Units, tier: DurabilityTier): ProcessEnvStoreService =>
+  contentStore(
+    units,
     tier,
-    put: (ref, spec) =>
-      units.write(port, "put", (unit) =>
-        Effect.flatMap(unit.now, (nowMs) =>
-          unit.tx.envs.insert({
-            ref,
-            json: RecordCodec.encode(ProcessExecutionEnvSpec, spec),
-            recordVersion: RecordCodec.RECORD_VERSION,
-            createdAtMs: nowMs
-          }))),
-    get: (ref) =>
-      units.read(port, "get", (unit) =>
-        Effect.flatMap(unit.tx.envs.read(ref), (row) =>
-          row === undefined
-            ? Effect.succeed(Option.none())
-            : Effect.map(
-              RecordCodec.decode(ProcessExecutionEnvSpec, port, RecordKeys.env(ref), row.json, row.recordVersion),
-              Option.some
-            )))
-  }
-}
+    "ProcessEnvStore",
+    "envs",
+    ProcessExecutionEnvSpec,
+    RecordKeys.env
+  )
 
 /**
  * Builds the artifact store.
@@ -53,28 +65,15 @@ export const makeEnvStore = (units: Units, tier: DurabilityTier): ProcessEnvStor
  * @since 0.1.0
  */
 export const makeArtifactStore = (units: Units, tier: DurabilityTier): ArtifactStoreService => {
-  const port = "ArtifactStore"
-  return {
+  const store = contentStore(
+    units,
     tier,
-    put: (artifact) =>
-      units.write(port, "put", (unit) =>
-        Effect.flatMap(unit.now, (nowMs) =>
-          unit.tx.artifacts.insert({
-            ref: artifact.moduleRef,
-            json: RecordCodec.encode(ModuleArtifact, artifact),
-            recordVersion: RecordCodec.RECORD_VERSION,
-            createdAtMs: nowMs
-          }))),
-    get: (ref) =>
-      units.read(port, "get", (unit) =>
-        Effect.flatMap(unit.tx.artifacts.read(ref), (row) =>
-          row === undefined
-            ? Effect.succeed(Option.none())
-            : Effect.map(
-              RecordCodec.decode(ModuleArtifact, port, RecordKeys.artifact(ref), row.json, row.recordVersion),
-              Option.some
-            )))
-  }
+    "ArtifactStore",
+    "artifacts",
+    ModuleArtifact,
+    RecordKeys.artifact
+  )
+  return { tier, put: (artifact) => store.put(artifact.moduleRef, artifact), get: store.get }
 }
 
 /**

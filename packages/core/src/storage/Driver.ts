@@ -22,39 +22,25 @@ import type { Effect, Stream } from "effect"
 import type { StoreError, StoreUnavailable } from "../Errors.js"
 import type { DurabilityTier } from "../Model.js"
 import type { DurabilityReport, StorageSignal } from "../StorageInfo.js"
-import type {
-  BatchClaim,
-  BatchRow,
-  ContentRow,
-  CounterName,
-  DeliveryRow,
-  EventRow,
-  GrantRow,
-  JournalRow,
-  LeaseColumns,
-  NodeRow,
-  OccurrenceRow,
-  ProcessRecordUpdate,
-  ProcessRow,
-  SessionRow,
-  StampRow,
-  SubscriptionRow
-} from "./DriverRows.js"
+import type * as Rows from "./DriverRows.js"
 
 type Io<A> = Effect.Effect<A, StoreError>
 
 /** Sessions: one head row per session. @since 0.1.0 */
 export interface SessionReads {
   readonly exists: (sessionId: string) => Io<boolean>
-  readonly read: (sessionId: string) => Io<SessionRow | undefined>
+  readonly read: (sessionId: string) => Io<Rows.SessionRow | undefined>
 }
 /** @since 0.1.0 */
 export interface SessionWrites extends SessionReads {
   /** If absent; a repeat keeps the first row. */
-  readonly insert: (row: SessionRow) => Io<boolean>
+  readonly insert: (row: Rows.SessionRow) => Io<boolean>
   /** Replaces head, revision, node count and `updatedAtMs` only where the stored revision is `expectedRevision`. */
   readonly updateHead: (
-    row: Pick<SessionRow, "sessionId" | "headJson" | "recordVersion" | "headRevision" | "nodeCount" | "updatedAtMs">,
+    row: Pick<
+      Rows.SessionRow,
+      "sessionId" | "headJson" | "recordVersion" | "headRevision" | "nodeCount" | "updatedAtMs"
+    >,
     expectedRevision: number
   ) => Io<boolean>
   readonly setNextEnqueueSeq: (sessionId: string, next: number) => Io<void>
@@ -62,9 +48,9 @@ export interface SessionWrites extends SessionReads {
 
 /** Graph nodes, append-only. @since 0.1.0 */
 export interface NodeReads {
-  readonly byId: (sessionId: string, nodeId: string) => Io<NodeRow | undefined>
+  readonly byId: (sessionId: string, nodeId: string) => Io<Rows.NodeRow | undefined>
   /** Nodes with `seq < belowSeq`, ascending seq. */
-  readonly inOrder: (sessionId: string, belowSeq: number) => Io<ReadonlyArray<NodeRow>>
+  readonly inOrder: (sessionId: string, belowSeq: number) => Io<ReadonlyArray<Rows.NodeRow>>
   /**
    * Optional fast path of `loadPath`: the ancestry of `startNodeId` (itself first, then its parent, ...), at most
    * `limit` rows, among nodes with `seq < belowSeq`; it stops early where a parent is missing. Without it the engine
@@ -75,43 +61,43 @@ export interface NodeReads {
     startNodeId: string,
     limit: number,
     belowSeq: number
-  ) => Io<ReadonlyArray<NodeRow>>
+  ) => Io<ReadonlyArray<Rows.NodeRow>>
 }
 /** @since 0.1.0 */
 export interface NodeWrites extends NodeReads {
   /** If no node of the session has this seq or this node id. */
-  readonly insert: (row: NodeRow) => Io<boolean>
+  readonly insert: (row: Rows.NodeRow) => Io<boolean>
 }
 
 /** Turn stamps. @since 0.1.0 */
 export interface StampReads {
-  readonly read: (sessionId: string, turnId: string) => Io<StampRow | undefined>
+  readonly read: (sessionId: string, turnId: string) => Io<Rows.StampRow | undefined>
 }
 /** @since 0.1.0 */
 export interface StampWrites extends StampReads {
-  readonly insert: (row: StampRow) => Io<void>
+  readonly insert: (row: Rows.StampRow) => Io<void>
 }
 
 /** Queued batches. @since 0.1.0 */
 export interface BatchReads {
-  readonly read: (batchId: string) => Io<BatchRow | undefined>
+  readonly read: (batchId: string) => Io<Rows.BatchRow | undefined>
   /** The batch (open or completed) with this source key in this session. */
-  readonly bySourceKey: (sessionId: string, sourceKey: string) => Io<BatchRow | undefined>
+  readonly bySourceKey: (sessionId: string, sourceKey: string) => Io<Rows.BatchRow | undefined>
   /** The session's batches that are not completed, ascending `enqueueSeq`. */
-  readonly open: (sessionId: string) => Io<ReadonlyArray<BatchRow>>
+  readonly open: (sessionId: string) => Io<ReadonlyArray<Rows.BatchRow>>
   /**
    * The claim candidates, every predicate applied before the limit: not completed, `availableAtMs <= nowMs`, no live
    * claim (`claim` null or `claim.expiresAtMs <= nowMs`); ascending `enqueueSeq`; at most `limit`.
    */
-  readonly claimable: (sessionId: string, nowMs: number, limit: number) => Io<ReadonlyArray<BatchRow>>
+  readonly claimable: (sessionId: string, nowMs: number, limit: number) => Io<ReadonlyArray<Rows.BatchRow>>
   /** Distinct sessions having a claimable batch at `nowMs`, code-point order. */
   readonly sessionsWithClaimable: (nowMs: number) => Io<ReadonlyArray<string>>
 }
 /** @since 0.1.0 */
 export interface BatchWrites extends BatchReads {
-  readonly insert: (row: BatchRow) => Io<void>
+  readonly insert: (row: Rows.BatchRow) => Io<void>
   /** Sets (or with `null` clears) the claim columns and the claim fencing. */
-  readonly setClaim: (batchId: string, claim: BatchClaim | null, claimFencing: number) => Io<void>
+  readonly setClaim: (batchId: string, claim: Rows.BatchClaim | null, claimFencing: number) => Io<void>
   /** Marks a keyed batch completed (a tombstone: still found by `bySourceKey`) and clears its claim. */
   readonly complete: (batchId: string, completedAtMs: number) => Io<void>
   readonly delete: (batchId: string) => Io<void>
@@ -119,25 +105,25 @@ export interface BatchWrites extends BatchReads {
 
 /** Process rows. @since 0.1.0 */
 export interface ProcessReads {
-  readonly read: (processId: string) => Io<ProcessRow | undefined>
+  readonly read: (processId: string) => Io<Rows.ProcessRow | undefined>
   /** All rows, or only terminal / non-terminal ones; ascending process id. */
-  readonly list: (terminal?: boolean) => Io<ReadonlyArray<ProcessRow>>
+  readonly list: (terminal?: boolean) => Io<ReadonlyArray<Rows.ProcessRow>>
   /** The ids only (no JSON read), same filter and order. */
   readonly ids: (terminal?: boolean) => Io<ReadonlyArray<string>>
 }
 /** @since 0.1.0 */
 export interface ProcessWrites extends ProcessReads {
   /** If absent. */
-  readonly insert: (row: ProcessRow) => Io<boolean>
-  readonly updateRecord: (update: ProcessRecordUpdate) => Io<void>
+  readonly insert: (row: Rows.ProcessRow) => Io<boolean>
+  readonly updateRecord: (update: Rows.ProcessRecordUpdate) => Io<void>
   /** Replaces the lease columns only where the stored fencing is `expectedFencing`. */
-  readonly setLease: (processId: string, lease: LeaseColumns, expectedFencing: number) => Io<boolean>
+  readonly setLease: (processId: string, lease: Rows.LeaseColumns, expectedFencing: number) => Io<boolean>
   /**
    * Runnable rows for a claim, every predicate before the limit: not terminal, not external, no held lease
    * (`ownerId` null or `expiresAtMs <= nowMs`); ascending id; at most `limit`. A shared store locks what it returns
    * and skips rows another unit holds (Postgres `FOR UPDATE SKIP LOCKED`).
    */
-  readonly runnable: (nowMs: number, limit: number) => Io<ReadonlyArray<ProcessRow>>
+  readonly runnable: (nowMs: number, limit: number) => Io<ReadonlyArray<Rows.ProcessRow>>
   /**
    * Optional fast path of `claimRunnable`: leases the rows `runnable(nowMs, limit)` would return, in one statement,
    * each with `ownerId`, fencing = stored + 1, `claimedAtMs = nowMs` and `expiresAtMs`; answers the leased ids with
@@ -153,85 +139,92 @@ export interface ProcessWrites extends ProcessReads {
 
 /** Process event logs. @since 0.1.0 */
 export interface EventReads {
-  readonly byReplayKey: (processId: string, replayKey: string) => Io<EventRow | undefined>
+  readonly byReplayKey: (processId: string, replayKey: string) => Io<Rows.EventRow | undefined>
   /** Events with `sequence > afterSequence` (of `eventType` when given), ascending, at most `limit` when given. */
   readonly after: (
     processId: string,
     afterSequence: number,
     eventType?: string,
     limit?: number
-  ) => Io<ReadonlyArray<EventRow>>
+  ) => Io<ReadonlyArray<Rows.EventRow>>
 }
 /** @since 0.1.0 */
 export interface EventWrites extends EventReads {
-  readonly insert: (row: EventRow) => Io<void>
+  readonly insert: (row: Rows.EventRow) => Io<void>
 }
 
 /** Handle grants. @since 0.1.0 */
 export interface GrantReads {
-  readonly read: (scopeId: string, processId: string) => Io<GrantRow | undefined>
+  readonly read: (scopeId: string, processId: string) => Io<Rows.GrantRow | undefined>
   /** The scope's grants, ascending process id. */
-  readonly list: (scopeId: string) => Io<ReadonlyArray<GrantRow>>
+  readonly list: (scopeId: string) => Io<ReadonlyArray<Rows.GrantRow>>
 }
 /** @since 0.1.0 */
 export interface GrantWrites extends GrantReads {
   /** Inserts, or replaces the descriptor of an existing grant. */
-  readonly upsert: (row: GrantRow) => Io<void>
+  readonly upsert: (row: Rows.GrantRow) => Io<void>
 }
 
 /** A content-addressed table (execution envs, module artifacts). @since 0.1.0 */
 export interface ContentReads {
-  readonly read: (ref: string) => Io<ContentRow | undefined>
+  readonly read: (ref: string) => Io<Rows.ContentRow | undefined>
 }
 /** @since 0.1.0 */
 export interface ContentWrites extends ContentReads {
   /** If absent (first write wins). */
-  readonly insert: (row: ContentRow) => Io<void>
+  readonly insert: (row: Rows.ContentRow) => Io<void>
 }
 
 /** The effect journal. @since 0.1.0 */
 export interface JournalReads {
-  readonly read: (scopeId: string, replayKey: string) => Io<JournalRow | undefined>
+  readonly read: (scopeId: string, replayKey: string) => Io<Rows.JournalRow | undefined>
 }
 /** @since 0.1.0 */
 export interface JournalWrites extends JournalReads {
   /** If absent. */
-  readonly insert: (row: JournalRow) => Io<boolean>
+  readonly insert: (row: Rows.JournalRow) => Io<boolean>
 }
 
 /** Named counters (start at 0). @since 0.1.0 */
 export interface CounterReads {
-  readonly read: (name: CounterName) => Io<number>
+  readonly read: (name: Rows.CounterName) => Io<number>
 }
 /** @since 0.1.0 */
 export interface CounterWrites extends CounterReads {
-  readonly write: (name: CounterName, value: number) => Io<void>
+  readonly write: (name: Rows.CounterName, value: number) => Io<void>
 }
 
 /** Trigger subscriptions. @since 0.1.0 */
 export interface SubscriptionReads {
-  readonly read: (subscriptionId: string) => Io<SubscriptionRow | undefined>
-  readonly byRegistrationKey: (registrantScopeId: string, registrationKey: string) => Io<SubscriptionRow | undefined>
-  readonly byHandle: (handle: string) => Io<SubscriptionRow | undefined>
+  readonly read: (subscriptionId: string) => Io<Rows.SubscriptionRow | undefined>
+  readonly byRegistrationKey: (
+    registrantScopeId: string,
+    registrationKey: string
+  ) => Io<Rows.SubscriptionRow | undefined>
+  readonly byHandle: (handle: string) => Io<Rows.SubscriptionRow | undefined>
   /** Every subscription, ordered by (registrant scope id, handle number). */
-  readonly list: () => Io<ReadonlyArray<SubscriptionRow>>
+  readonly list: () => Io<ReadonlyArray<Rows.SubscriptionRow>>
   /** Enabled subscriptions of the source with `handleNo <= maxHandleNo`, ascending handle number. */
-  readonly matching: (sourceType: string, sourceKey: string, maxHandleNo: number) => Io<ReadonlyArray<SubscriptionRow>>
+  readonly matching: (
+    sourceType: string,
+    sourceKey: string,
+    maxHandleNo: number
+  ) => Io<ReadonlyArray<Rows.SubscriptionRow>>
 }
 /** @since 0.1.0 */
 export interface SubscriptionWrites extends SubscriptionReads {
-  readonly insert: (row: SubscriptionRow) => Io<void>
+  readonly insert: (row: Rows.SubscriptionRow) => Io<void>
   readonly setEnabled: (subscriptionId: string, enabled: boolean) => Io<void>
 }
 
 /** Trigger occurrences. @since 0.1.0 */
 export interface OccurrenceReads {
-  readonly read: (occurrenceId: string) => Io<OccurrenceRow | undefined>
+  readonly read: (occurrenceId: string) => Io<Rows.OccurrenceRow | undefined>
 }
 /** @since 0.1.0 */
 export interface OccurrenceWrites extends OccurrenceReads {
   /** If absent. */
-  readonly insert: (row: OccurrenceRow) => Io<boolean>
+  readonly insert: (row: Rows.OccurrenceRow) => Io<boolean>
 }
 
 /** Delivery reservations. @since 0.1.0 */
@@ -239,23 +232,23 @@ export interface DeliveryReads {
   /** The occurrence's reservations with their subscriptions, ascending handle number. */
   readonly ofOccurrence: (
     occurrenceId: string
-  ) => Io<ReadonlyArray<{ readonly delivery: DeliveryRow; readonly subscription: SubscriptionRow }>>
+  ) => Io<ReadonlyArray<{ readonly delivery: Rows.DeliveryRow; readonly subscription: Rows.SubscriptionRow }>>
   /**
    * Reservations whose process row does not exist, ordered by (reservedAtMs, occurrence id, handle number), at most
    * `limit`, each with its subscription and occurrence.
    */
   readonly unstarted: (limit: number) => Io<
     ReadonlyArray<{
-      readonly delivery: DeliveryRow
-      readonly subscription: SubscriptionRow
-      readonly occurrence: OccurrenceRow
+      readonly delivery: Rows.DeliveryRow
+      readonly subscription: Rows.SubscriptionRow
+      readonly occurrence: Rows.OccurrenceRow
     }>
   >
 }
 /** @since 0.1.0 */
 export interface DeliveryWrites extends DeliveryReads {
   /** If no reservation of (occurrence, subscription) exists. */
-  readonly insert: (row: DeliveryRow) => Io<boolean>
+  readonly insert: (row: Rows.DeliveryRow) => Io<boolean>
 }
 
 /**

@@ -84,6 +84,16 @@ const appendIn = (unit: Unit<WriteTransaction>, row: ProcessRow, req: AppendEven
     return { decision, record: decision.record }
   })
 
+/** The process row whose live lease is `lease` (renewals and fenced completions), or `LeaseLost`. */
+const currentLeaseRow = (unit: Unit<WriteTransaction>, lease: ProcessLease) =>
+  Effect.gen(function*() {
+    const row = yield* unit.tx.processes.read(lease.processId)
+    if (row === undefined || !Lease.isCurrent(row.lease, lease, yield* unit.now)) {
+      return yield* Effect.fail(new LeaseLost({ processId: lease.processId, fencingToken: lease.fencingToken }))
+    }
+    return row
+  })
+
 const claimRunnableIn = (
   unit: Unit<WriteTransaction>,
   req: { readonly ownerId: string; readonly ttlMs: number; readonly limit: number }
@@ -256,12 +266,8 @@ export const make = (units: Units, tier: DurabilityTier): ProcessRegistryService
     renewLease: (lease, ttlMs) =>
       units.write(PORT, "renewLease", (unit) =>
         Effect.gen(function*() {
-          const row = yield* unit.tx.processes.read(lease.processId)
-          const nowMs = yield* unit.now
-          if (row === undefined || !Lease.isCurrent(row.lease, lease, nowMs)) {
-            return yield* Effect.fail(new LeaseLost({ processId: lease.processId, fencingToken: lease.fencingToken }))
-          }
-          const renewed = Lease.renewed(lease, nowMs, ttlMs)
+          const row = yield* currentLeaseRow(unit, lease)
+          const renewed = Lease.renewed(lease, yield* unit.now, ttlMs)
           yield* unit.tx.processes.setLease(lease.processId, Lease.columns(renewed), row.lease.fencing)
           return renewed
         })),
@@ -278,11 +284,7 @@ export const make = (units: Units, tier: DurabilityTier): ProcessRegistryService
     completeWithLease: (lease, output) =>
       units.write(PORT, "completeWithLease", (unit) =>
         Effect.gen(function*() {
-          const row = yield* unit.tx.processes.read(lease.processId)
-          const nowMs = yield* unit.now
-          if (row === undefined || !Lease.isCurrent(row.lease, lease, nowMs)) {
-            return yield* Effect.fail(new LeaseLost({ processId: lease.processId, fencingToken: lease.fencingToken }))
-          }
+          const row = yield* currentLeaseRow(unit, lease)
           const record = yield* terminalWrite(unit, row, output)
           yield* unit.tx.processes.setLease(lease.processId, Lease.released(row.lease), row.lease.fencing)
           return record
