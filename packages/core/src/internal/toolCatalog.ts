@@ -23,7 +23,6 @@ import {
   ToolResult,
   ToolResults
 } from "../Tool.js"
-import { ReplayKeys } from "../ReplayKeys.js"
 import { formatParseError, type ToolProvider } from "../Tools.js"
 import type { ToolCallRecord } from "../Turn.js"
 import type { NormalizedConfig } from "./config.js"
