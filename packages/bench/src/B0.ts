@@ -68,11 +68,12 @@ export const b0b = (synchronous: "full" | "normal", n: number): Promise<Result> 
 /**
  * B0c, the physical floor of B1's own workload: raw better-sqlite3 with prepared statements on a lash database (the
  * schema `SqliteBackend` migrates), running the statements `SessionStore.commit` runs for the B1 turn — head read,
- * stamp lookup, claim ownership check, node id checks, 2 node inserts, guarded head update, claim completion, stamp
- * insert — inside `BEGIN IMMEDIATE … COMMIT`, with the same rows (`JSON.stringify` of the same values, the cheapest
+ * stamp lookup, the claimed batch's row, 2 node inserts (insert-if-absent), guarded head update, claim completion,
+ * stamp insert — inside `BEGIN IMMEDIATE … COMMIT`, with the same rows (`JSON.stringify` of the same values, the cheapest
  * serialisation). No Effect, no Schema, no canonical JSON. B1 / B0c is what lash adds over writing exactly these rows;
  * B0c / B0a is what the rows themselves cost over one 512 B row (more pages in the WAL, more b-trees touched).
- * The statement list mirrors `SqliteBackend`'s commit unit and must follow it when that changes.
+ * The statement list mirrors the storage engine's commit unit over the SQL driver (packages/core/src/storage/
+ * SessionStoreEngine.ts) and must follow it when that changes.
  */
 export const b0c = async (synchronous: "full" | "normal", n: number): Promise<Result> => {
   const tmp = tempDir("b0c")
@@ -106,21 +107,17 @@ export const b0c = async (synchronous: "full" | "normal", n: number): Promise<Re
         "SELECT head_json, record_version, head_revision, next_enqueue_seq FROM lash_sessions WHERE session_id = ?"
       ),
       stamp: db.prepare("SELECT hash, result_json FROM lash_turn_stamps WHERE session_id = ? AND turn_id = ?"),
-      owns: db.prepare(
-        "SELECT COUNT(*) AS n FROM lash_queued_batches WHERE batch_id = ? AND session_id = ? AND completed = 0 AND claim_id = ? AND claim_token = ?"
+      batch: db.prepare(
+        "SELECT batch_id, session_id, enqueue_seq, source_key, available_at_ms, batch_json, record_version, completed, claim_id, claim_token, claim_expires_at_ms, claim_fencing FROM lash_queued_batches WHERE batch_id = ?"
       ),
-      dup: db.prepare("SELECT 1 AS one FROM lash_graph_nodes WHERE session_id = ? AND node_id = ?"),
       node: db.prepare(
-        "INSERT INTO lash_graph_nodes (session_id, seq, node_id, parent_node_id, node_json) VALUES (?, ?, ?, ?, ?)"
+        "INSERT INTO lash_graph_nodes (session_id, seq, node_id, parent_node_id, node_json, record_version) VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT DO NOTHING RETURNING seq"
       ),
       update: db.prepare(
         `UPDATE lash_sessions SET head_json = ?, head_revision = ?, node_count = ?, record_version = 1, updated_at_ms = ? WHERE session_id = ? AND head_revision = ? RETURNING session_id`
       ),
-      del: db.prepare(
-        "DELETE FROM lash_queued_batches WHERE batch_id = ? AND source_key IS NULL AND claim_id = ? AND claim_token = ?"
-      ),
       complete: db.prepare(
-        "UPDATE lash_queued_batches SET completed = 1, completed_at_ms = ?, claim_id = NULL, claim_token = NULL WHERE batch_id = ? AND claim_id = ? AND claim_token = ?"
+        "UPDATE lash_queued_batches SET completed = 1, completed_at_ms = ?, claim_id = NULL, claim_token = NULL, claim_expires_at_ms = 0 WHERE batch_id = ?"
       ),
       insertStamp: db.prepare(
         "INSERT INTO lash_turn_stamps (session_id, turn_id, hash, result_json, committed_at_ms) VALUES (?, ?, ?, ?, ?)"
@@ -149,12 +146,11 @@ export const b0c = async (synchronous: "full" | "normal", n: number): Promise<Re
       st.begin.run()
       const row = st.head.get(sessionId) as { readonly head_json: string; readonly head_revision: number }
       st.stamp.get(sessionId, c.turnStamp!.turnId)
-      st.owns.get(batchId, sessionId, "claim", `token-${i}`)
+      st.batch.get(batchId)
       const head = JSON.parse(row.head_json) as { readonly nodeCount: number }
       const nodes = c.graph.type === "append" ? c.graph.nodes : []
-      for (const node of nodes) st.dup.get(sessionId, node.nodeId)
       nodes.forEach((node, k) =>
-        st.node.run(sessionId, head.nodeCount + k, node.nodeId, node.parentNodeId ?? null, JSON.stringify(node))
+        st.node.get(sessionId, head.nodeCount + k, node.nodeId, node.parentNodeId ?? null, JSON.stringify(node))
       )
       const next = {
         ...head,
@@ -167,8 +163,7 @@ export const b0c = async (synchronous: "full" | "normal", n: number): Promise<Re
         leafNodeId: c.graph.leafNodeId
       }
       st.update.get(JSON.stringify(next), next.headRevision, next.nodeCount, 0, sessionId, row.head_revision)
-      st.del.run(batchId, "claim", `token-${i}`)
-      st.complete.run(0, batchId, "claim", `token-${i}`)
+      st.complete.run(0, batchId)
       st.insertStamp.run(
         sessionId,
         c.turnStamp!.turnId,
