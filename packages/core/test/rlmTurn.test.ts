@@ -170,7 +170,7 @@ describe("RLM turns", () => {
     )
   })
 
-  it.effect("a foreground sleep longer than 300 s is refused and reported to the model", () => {
+  it.effect("a block that would sleep longer than 300 s in total is refused and reported to the model", () => {
     const provider = TestProvider.builder().reply(fence("r = await sleep for 400000"), fence("submit \"ok\"")).build()
     return Effect.gen(function*() {
       const core = yield* LashCore
@@ -180,7 +180,7 @@ describe("RLM turns", () => {
       const seen = (yield* provider.requests)[1]!.request.messages.filter((m) => m.role === "user").map((m) =>
         m.content
       ).join("\n")
-      expect(seen).toContain("foreground sleep longer than 300s")
+      expect(seen).toContain("too much sleep in one block (limit 300000 ms in total)")
     }).pipe(Effect.provide(rlmCore(provider.layer)))
   })
 })

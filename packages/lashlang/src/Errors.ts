@@ -50,6 +50,7 @@ export type RuntimeErrorKind =
   | "HostFailure"
   | "ModeViolation"
   | "LimitExceeded"
+  | "Internal"
 
 /** A runtime error; an outcome of `execute`, never an Effect failure. @since 0.1.0 */
 export class LashlangRuntimeError extends Data.TaggedError("LashlangRuntimeError")<{

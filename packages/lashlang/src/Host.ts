@@ -50,7 +50,17 @@ export type HostOperation =
   }
   | { readonly _tag: "Await"; readonly site: Site; readonly handle: RecordValue }
   | { readonly _tag: "Cancel"; readonly site: Site; readonly handle: Value }
-  | { readonly _tag: "Sleep"; readonly site: Site; readonly mode: "for" | "until"; readonly value: Value }
+  | {
+    readonly _tag: "Sleep"
+    readonly site: Site
+    readonly mode: "for" | "until"
+    readonly value: Value
+    /**
+     * The duration the interpreter computed from `value` (for `until`: from the run's `Clock` when the sleep was
+     * reached) and charged against the block's total sleep allowance.
+     */
+    readonly millis: number
+  }
   | { readonly _tag: "Emit"; readonly site: Site; readonly kind: "wake" | "yield"; readonly value: Value }
   | { readonly _tag: "WaitSignal"; readonly site: Site; readonly name: string }
   | {
@@ -68,7 +78,14 @@ export type HostOperation =
     readonly value: Value
   }
 
-/** The host a program runs against. @since 0.1.0 */
-export interface LashlangHost {
-  readonly perform: (op: HostOperation) => Effect.Effect<Value, HostFailure>
+/**
+ * The host a program runs against. `perform` fails with a {@link HostFailure} when the operation failed in a way the
+ * program sees (a failed tool call becomes `{ ok: false, error }`, a failed `start` a runtime error); any other
+ * failure in `E` (a store that is down, a journal conflict) is not the program's business: it ends the execution and
+ * `execute` fails with it, typed (`Exclude<E, HostFailure>`).
+ *
+ * @since 0.1.0
+ */
+export interface LashlangHost<E = HostFailure, R = never> {
+  readonly perform: (op: HostOperation) => Effect.Effect<Value, E, R>
 }

@@ -70,9 +70,28 @@ export const lex = (source: string, maxTokens: number): Array<Token> => {
   let i = 0
   let line = 1
   let lineStart = 0
-  // Columns count code points: track the code-point column of each line incrementally.
+  // Columns count code points. With surrogate pairs in the source, a cursor counts the pairs before `at` on the
+  // current line, moving forward only (tokens come in order), so a long line costs one pass, not one per token.
   const astral = /[\uD800-\uDFFF]/.test(source)
-  const column = (at: number) => (astral ? [...source.slice(lineStart, at)].length : at - lineStart) + 1
+  let cursor = 0
+  let cursorLineStart = -1
+  let pairs = 0
+  const column = (at: number) => {
+    if (!astral) return at - lineStart + 1
+    if (cursorLineStart !== lineStart || at < cursor) {
+      cursorLineStart = lineStart
+      cursor = lineStart
+      pairs = 0
+    }
+    for (; cursor < at; cursor++) {
+      const c = source.charCodeAt(cursor)
+      if (c >= 0xdc00 && c <= 0xdfff && cursor > lineStart) {
+        const p = source.charCodeAt(cursor - 1)
+        if (p >= 0xd800 && p <= 0xdbff) pairs++
+      }
+    }
+    return at - lineStart - pairs + 1
+  }
   const fail = (kind: LashlangParseError["kind"], message: string, at: number, l = line) => {
     throw new LashlangParseError({ kind, message, span: { line: l, column: column(at) } })
   }

@@ -11,6 +11,9 @@ import type { Expr, ProcessDecl, Program, Stmt } from "./Ast.js"
 import { canonicalJsonUnsafe, sha256Hex } from "./Canonical.js"
 import { LashlangLinkError, type Span } from "./Errors.js"
 import type { HostEnvironment } from "./HostCatalog.js"
+import { arityMessage, BUILTINS } from "./internal/Builtins.js"
+import { triggerInputProblem } from "./internal/TriggerInputs.js"
+import { fits, isResourceType, resolveType, type TypeScope } from "./internal/Types.js"
 import { parseSync } from "./Parser.js"
 import { formatType, type NamedDataType, someNestedType, type TypeExpr, TypeExpr as T } from "./TypeExpr.js"
 import { isList, isRecord, RecordValue, type Value } from "./Value.js"
@@ -28,33 +31,6 @@ export type CallResolution =
   }
   | { readonly kind: "authop"; readonly op: string }
   | { readonly kind: "register" }
-
-/** The 23 builtins and their arities (min, max). @internal */
-export const BUILTINS: Record<string, readonly [number, number]> = {
-  len: [1, 1],
-  empty: [1, 1],
-  keys: [1, 1],
-  values: [1, 1],
-  slice: [3, 3],
-  range: [1, 3],
-  ceil_div: [2, 2],
-  floor_div: [2, 2],
-  push: [2, 2],
-  split: [2, 2],
-  join: [2, 2],
-  trim: [1, 1],
-  find: [2, 3],
-  grep_text: [2, 2],
-  starts_with: [2, 2],
-  ends_with: [2, 2],
-  contains: [2, 2],
-  to_string: [1, 1],
-  to_int: [1, 1],
-  to_float: [1, 1],
-  json_parse: [1, 1],
-  format: [1, Number.POSITIVE_INFINITY],
-  validate: [2, 2]
-}
 
 /** A linked module: the program, its resolutions, node ids and its artifact. @since 0.1.0 */
 export interface LinkedModule {
@@ -138,7 +114,14 @@ class Linker {
     readonly program: Program,
     readonly env: HostEnvironment,
     readonly globals: ReadonlyMap<string, Value>
-  ) {}
+  ) {
+    this.typeScope = {
+      env,
+      aliases: this.typeAliases,
+      onNamedType: (name, type) => this.req.namedTypes.set(name, type),
+      unknownType: (name) => this.fail("UnknownType", `unknown type \`${name}\``)
+    }
+  }
 
   fail(kind: string, message: string, hint?: string): never {
     throw new LashlangLinkError({
@@ -154,8 +137,7 @@ class Linker {
     return this.env.catalog.modules.find((m) => m.path.join(".") === alias)
   }
   private isResourceType(name: string): boolean {
-    return this.env.catalog.resourceTypes[name] !== undefined ||
-      this.env.catalog.modules.some((m) => m.resourceType === name)
+    return isResourceType(this.env, name)
   }
   private gate(ability: "processes" | "sleep" | "processSignals" | "triggers"): void {
     if (!this.env.abilities[ability]) {
@@ -164,76 +146,11 @@ class Linker {
     }
     this.req.abilities.add(ability)
   }
-  /** Resolves Refs to named types / aliases (objects), leaving resource types and descriptors as Refs. */
-  resolveType(t: TypeExpr, seen = 0): TypeExpr {
-    if (seen > 32) return T.any
-    switch (t._tag) {
-      case "Ref": {
-        const alias = this.typeAliases.get(t.name)
-        if (alias !== undefined) return this.resolveType(alias, seen + 1)
-        const named = this.env.catalog.namedDataTypes[t.name]
-        if (named !== undefined) {
-          this.req.namedTypes.set(t.name, named)
-          return named
-        }
-        if (this.isResourceType(t.name) || this.env.catalog.constructors[t.name] !== undefined || t.name === "type") {
-          return t
-        }
-        return this.fail("UnknownType", `unknown type \`${t.name}\``)
-      }
-      case "List":
-        return T.list(this.resolveType(t.item, seen + 1))
-      case "Object":
-        return T.object(t.fields.map((f) => ({ ...f, type: this.resolveType(f.type, seen + 1) })))
-      case "Union":
-        return T.union(t.members.map((m) => this.resolveType(m, seen + 1)))
-      case "Process":
-        return T.process(this.resolveType(t.input, seen + 1), this.resolveType(t.output, seen + 1))
-      case "TriggerHandle":
-        return T.triggerHandle(this.resolveType(t.event, seen + 1))
-      default:
-        return t
-    }
+  /** Resolves Refs to aliases and named data types (recording each named type as a requirement). */
+  resolveType(t: TypeExpr): TypeExpr {
+    return resolveType(this.typeScope, t)
   }
-
-  /** Assignability S → T (docs/lashlang.md, "Values and types"), lenient where the runtime re-checks. */
-  fits(s: TypeExpr, t: TypeExpr): boolean {
-    if (t._tag === "Any" || s._tag === "Any") return true
-    if (s._tag === "Union") return s.members.every((m) => this.fits(m, t))
-    if (t._tag === "Union") return t.members.some((m) => this.fits(s, m))
-    switch (t._tag) {
-      case "Int":
-      case "Float":
-        return s._tag === "Int" || s._tag === "Float"
-      case "Str":
-        return s._tag === "Str" || s._tag === "Enum"
-      case "Enum":
-        return s._tag === "Str" || (s._tag === "Enum" && s.values.every((v) => t.values.includes(v)))
-      case "Bool":
-      case "Null":
-        return s._tag === t._tag
-      case "Dict":
-        return s._tag === "Object" || s._tag === "Dict"
-      case "List":
-        return s._tag === "List" && this.fits(s.item, t.item)
-      case "Object": {
-        if (s._tag === "Dict") return true
-        if (s._tag !== "Object") return false
-        return t.fields.every((tf) => {
-          const sf = s.fields.find((f) => f.name === tf.name)
-          if (sf === undefined) return tf.optional
-          if (!tf.optional && sf.optional) return false
-          return this.fits(sf.type, tf.type)
-        })
-      }
-      case "Ref":
-        return s._tag === "Ref" && s.name === t.name
-      case "Process":
-        return s._tag === "Process"
-      case "TriggerHandle":
-        return s._tag === "TriggerHandle"
-    }
-  }
+  private readonly typeScope: TypeScope
 
   // ---- name tables ----
   private assigned(stmts: ReadonlyArray<Stmt>, out: Set<string>): Set<string> {
@@ -480,23 +397,14 @@ class Linker {
         sub(x.idx, "i")
         break
       case "call": {
-        const arity = BUILTINS[x.name]
-        if (arity === undefined) {
+        const builtin = BUILTINS[x.name]
+        if (builtin === undefined) {
           const isOp = Object.values(this.env.catalog.resourceTypes).some((ops) => ops[x.name] !== undefined)
           if (isOp) this.fail("BareToolCall", `tools must be called through module paths, e.g. \`tools.${x.name}\``)
           this.fail("UnknownBuiltin", `unknown builtin \`${x.name}\``)
         }
-        const [min, max] = arity
-        if (x.args.length < min || x.args.length > max) {
-          const msg = x.name === "format"
-            ? "`format` requires at least a template string"
-            : x.name === "find"
-            ? `\`find\` takes 2 or 3 arg(s), got ${x.args.length}`
-            : x.name === "range"
-            ? `\`range\` takes 1, 2, or 3 arg(s), got ${x.args.length}`
-            : `\`${x.name}\` takes ${min} arg(s), got ${x.args.length}`
-          this.fail("BuiltinArity", msg)
-        }
+        const [min, max] = builtin.arity
+        if (x.args.length < min || x.args.length > max) this.fail("BuiltinArity", arityMessage(x.name, x.args.length))
         x.args.forEach((y, i) => sub(y, String(i)))
         break
       }
@@ -556,7 +464,7 @@ class Linker {
                 `process \`${x.name}\` argument \`${key}\` has incompatible authority type: expected ${pt.name}, got value`
               )
             }
-          } else if (!this.fits(at, pt)) {
+          } else if (!fits(at, pt)) {
             this.fail(
               "IncompatibleProcessArgument",
               `process \`${x.name}\` argument \`${key}\` expects ${formatType(pt)}, got ${formatType(at)}`
@@ -657,7 +565,7 @@ class Linker {
       this.expr(x.args[0]!, scope, `${path}/0`)
       const at = this.typeOf(x.args[0]!, scope)
       const input = this.resolveType(ctor.input)
-      if (!this.fits(at, input)) {
+      if (!fits(at, input)) {
         this.fail(
           "IncompatibleConstructorInput",
           `constructor \`${full}\` expects ${formatType(input)}, got ${formatType(at)}`
@@ -698,7 +606,7 @@ class Linker {
       x.args.forEach((y, i) => this.expr(y, scope, `${path}/${i}`))
       const argType = x.args.length === 1 ? this.typeOf(x.args[0]!, scope) : T.list(T.any)
       const input = this.resolveType(op.input)
-      if (!this.fits(argType, input)) {
+      if (!fits(argType, input)) {
         this.fail(
           "IncompatibleOperationInput",
           `operation \`${mod.path.join(".")}.${x.name}\` expects ${formatType(input)}, got ${formatType(argType)}`
@@ -797,51 +705,25 @@ class Linker {
     }
     const inputs = entries.get("inputs")!
     if (inputs.k !== "rec") this.fail("InvalidTriggerInputs", "trigger registration `inputs` must be a literal record")
-    const seen = new Set<string>()
-    let eventMapped = false
-    for (const [name, value] of inputs.entries) {
-      if (seen.has(name)) this.fail("DuplicateTriggerInput", `trigger registration input \`${name}\` is duplicated`)
-      seen.add(name)
-      const param = params?.find((p) => p.name === name)
-      if (params !== undefined && param === undefined) {
-        this.fail("UnknownTriggerInput", `trigger target \`${targetName}\` has no input \`${name}\``)
+    const problem = triggerInputProblem({
+      params,
+      targetName,
+      event,
+      entries: inputs.entries.map(([name, value]) => ({
+        name,
+        kind: value.k === "field" && value.obj.k === "field" && this.isTriggerEvent(value.obj, scope)
+          ? "projection" as const
+          : this.isTriggerEvent(value, scope)
+          ? "event" as const
+          : "fixed" as const
+      })),
+      resolve: (t) => this.resolveType(t),
+      onFixed: (i) => {
+        const [name, value] = inputs.entries[i]!
+        this.expr(value, scope, `${path}/inputs/${name}`)
       }
-      if (value.k === "field" && value.obj.k === "field" && this.isTriggerEvent(value.obj, scope)) {
-        this.fail(
-          "TriggerEventProjection",
-          "`trigger.event` represents the whole event; projections such as `trigger.event.field` are not supported"
-        )
-      }
-      if (this.isTriggerEvent(value, scope)) {
-        eventMapped = true
-        if (param !== undefined) {
-          const pt = this.resolveType(param.type)
-          if (!this.fits(event, pt)) {
-            this.fail(
-              "TriggerEventMismatch",
-              `trigger source emits ${formatType(event)}, but target input \`${name}\` expects ${
-                formatType(param.type)
-              }`
-            )
-          }
-        }
-        continue
-      }
-      this.expr(value, scope, `${path}/inputs/${name}`)
-    }
-    if (params !== undefined) {
-      for (const p of params) {
-        if (!seen.has(p.name)) {
-          this.fail("MissingTriggerInput", `trigger target \`${targetName}\` input \`${p.name}\` is not mapped`)
-        }
-      }
-    }
-    if (!eventMapped) {
-      this.fail(
-        "MissingTriggerEventInput",
-        "trigger registration `inputs` must map at least one param to `trigger.event`"
-      )
-    }
+    })
+    if (problem !== undefined) this.fail(problem.kind, problem.message)
     const name = entries.get("name")
     if (name !== undefined) this.expr(name, scope, `${path}/name`)
   }
@@ -915,19 +797,7 @@ class Linker {
       case "tern":
         return unionOf([this.typeOf(x.a, scope), this.typeOf(x.b, scope)])
       case "call":
-        return ["len", "find", "floor_div", "ceil_div", "to_int"].includes(x.name)
-          ? T.int
-          : x.name === "range"
-          ? T.list(T.int)
-          : ["keys", "split"].includes(x.name)
-          ? T.list(T.str)
-          : ["trim", "join", "format", "to_string"].includes(x.name)
-          ? T.str
-          : x.name === "to_float"
-          ? T.float
-          : ["empty", "contains", "starts_with", "ends_with"].includes(x.name)
-          ? T.bool
-          : T.any
+        return BUILTINS[x.name]?.returns ?? T.any
       default:
         return T.any
     }
@@ -1018,35 +888,22 @@ export const checkTriggerCompatibility = (
   >,
   env: HostEnvironment
 ): LashlangLinkError | undefined => {
-  const linker = new Linker({ processes: [], types: [], body: [], source: "" }, env, new Map())
-  const seen = new Set<string>()
   try {
-    for (const input of inputs) {
-      if (seen.has(input.name)) {
-        linker.fail("DuplicateTriggerInput", `trigger registration input \`${input.name}\` is duplicated`)
-      }
-      seen.add(input.name)
-      const param = target.params.find((p) => p.name === input.name)
-      if (param === undefined) linker.fail("UnknownTriggerInput", `trigger target has no input \`${input.name}\``)
-      if (input.binding.kind === "event" && !linker.fits(event.type, linker.resolveType(param!.type))) {
-        linker.fail(
-          "TriggerEventMismatch",
-          `trigger source emits ${formatType(event.type)}, but target input \`${input.name}\` expects ${
-            formatType(param!.type)
-          }`
-        )
-      }
-    }
-    for (const p of target.params) {
-      if (!seen.has(p.name)) linker.fail("MissingTriggerInput", `trigger target input \`${p.name}\` is not mapped`)
-    }
-    if (!inputs.some((i) => i.binding.kind === "event")) {
-      linker.fail(
-        "MissingTriggerEventInput",
-        "trigger registration `inputs` must map at least one param to `trigger.event`"
-      )
-    }
-    return undefined
+    const problem = triggerInputProblem({
+      params: target.params,
+      targetName: undefined,
+      event: event.type,
+      entries: inputs.map((i) => ({ name: i.name, kind: i.binding.kind })),
+      resolve: (t) =>
+        resolveType({
+          env,
+          aliases: new Map(),
+          unknownType: (name) => {
+            throw new LashlangLinkError({ kind: "UnknownType", message: `unknown type \`${name}\`` })
+          }
+        }, t)
+    })
+    return problem === undefined ? undefined : new LashlangLinkError(problem)
   } catch (e) {
     return e instanceof LashlangLinkError ? e : new LashlangLinkError({ kind: "Internal", message: String(e) })
   }

@@ -7,6 +7,7 @@
 import { Effect } from "effect"
 import type { Expr, Pos, ProcessDecl, Program, Stmt, Target } from "./Ast.js"
 import { LashlangParseError } from "./Errors.js"
+import { wellFormed } from "./internal/Strings.js"
 import { KEYWORDS, lex, type Token } from "./Lexer.js"
 import { type TypeExpr, TypeExpr as T, type TypeField } from "./TypeExpr.js"
 
@@ -698,7 +699,9 @@ export const parseSync = (source: string, limits: ParseLimits = defaultParseLimi
     })
   }
   // Lines made only of `-` are dropped before parsing (docs/lashlang.md, "The RLM turn protocol" step 4).
-  const cleaned = source.replace(/^[ \t]*-+[ \t]*$/gm, "")
+  // Lone surrogates become U+FFFD before anything else (docs/lashlang.md, "Values and types": one normalisation
+  // rule for every string that enters a value); a code point stays a code point, so positions do not move.
+  const cleaned = wellFormed(source).replace(/^[ \t]*-+[ \t]*$/gm, "")
   const parser = new Parser(lex(cleaned, limits.maxTokens), limits)
   return parser.program(cleaned)
 }

@@ -4,7 +4,9 @@
  *
  * @since 0.1.0
  */
-import { canonicalJsonUnsafe } from "./Canonical.js"
+import * as Compare from "./internal/Compare.js"
+import { wellFormed } from "./internal/Strings.js"
+import * as Text from "./internal/Text.js"
 
 /** A record: an immutable, insertion-ordered map (never a plain object). @since 0.1.0 */
 export class RecordValue {
@@ -140,19 +142,33 @@ export const toJson = (v: Value): JsonOut => {
 
 const sortKeys = (keys: Iterable<string>): Array<string> => [...keys].sort()
 
+/** JSON nested deeper than this is refused by {@link fromJson} (the interpreter's own limits are checked on entry). */
+const MAX_JSON_DEPTH = 512
+
+/** JSON that {@link fromJson} cannot turn into a value. @since 0.1.0 */
+export class JsonNestingTooDeep extends RangeError {
+  constructor() {
+    super(`value nesting too deep (limit ${MAX_JSON_DEPTH})`)
+  }
+}
+
 /**
- * Decodes JSON into a value: objects become records with keys in canonical order; never produces tagged kinds.
+ * Decodes JSON into a value: objects become records with keys in canonical order; strings and keys are made well
+ * formed (a lone surrogate becomes U+FFFD, docs/lashlang.md, "Values and types"); never produces tagged kinds.
+ * Throws {@link JsonNestingTooDeep} past 512 levels.
  *
  * @since 0.1.0
  */
 export const fromJson = (json: unknown, depth = 0): Value => {
-  if (depth > 128) throw new RangeError("value nesting too deep (limit 128)")
+  if (depth > MAX_JSON_DEPTH) throw new JsonNestingTooDeep()
   if (json === null || typeof json === "boolean" || typeof json === "number") return json
   if (typeof json === "string") return wellFormed(json)
   if (Array.isArray(json)) return json.map((x) => fromJson(x, depth + 1))
   if (typeof json === "object") {
     const obj = json as Record<string, unknown>
-    return RecordValue.of(sortKeys(Object.keys(obj)).map((k) => [k, fromJson(obj[k], depth + 1)] as const))
+    return RecordValue.of(
+      sortKeys(Object.keys(obj)).map((k) => [wellFormed(k), fromJson(obj[k], depth + 1)] as const)
+    )
   }
   return null
 }
@@ -162,104 +178,29 @@ export const fromJson = (json: unknown, depth = 0): Value => {
  *
  * @since 0.1.0
  */
-export const numberText = (n: number): string => {
-  if (Number.isNaN(n)) return "NaN"
-  if (n === Infinity) return "inf"
-  if (n === -Infinity) return "-inf"
-  if (Object.is(n, -0) || n === 0) return "0"
-  const s = String(n)
-  if (!/e/i.test(s)) return s
-  const [mantissa, expPart] = s.split(/e/i) as [string, string]
-  const exp = Number(expPart)
-  const negative = mantissa.startsWith("-")
-  const digits = mantissa.replace("-", "").replace(".", "")
-  const pointPos = (mantissa.replace("-", "").indexOf(".") === -1
-    ? mantissa.replace("-", "").length
-    : mantissa.replace("-", "").indexOf(".")) + exp
-  let out: string
-  if (pointPos <= 0) out = "0." + "0".repeat(-pointPos) + digits
-  else if (pointPos >= digits.length) out = digits + "0".repeat(pointPos - digits.length)
-  else out = digits.slice(0, pointPos) + "." + digits.slice(pointPos)
-  return (negative ? "-" : "") + out
-}
-
-/** A number inside JSON text: integral |x| < 2^53 as integer digits, else JS toString without the exponent's `+`. */
-const jsonNumber = (n: number): string => {
-  if (!Number.isFinite(n)) return "null"
-  if (Number.isInteger(n) && Math.abs(n) < 2 ** 53) return String(Object.is(n, -0) ? 0 : n)
-  return String(n).replace("e+", "e")
-}
-
-const jsonText = (j: JsonOut, out: Array<string>): void => {
-  if (j === null) out.push("null")
-  else if (typeof j === "boolean") out.push(j ? "true" : "false")
-  else if (typeof j === "number") out.push(jsonNumber(j))
-  else if (typeof j === "string") out.push(JSON.stringify(j))
-  else if (Array.isArray(j)) {
-    out.push("[")
-    j.forEach((x, i) => {
-      if (i > 0) out.push(",")
-      jsonText(x, out)
-    })
-    out.push("]")
-  } else {
-    const obj = j as Record<string, JsonOut>
-    out.push("{")
-    Object.keys(obj)
-      .sort()
-      .forEach((k, i) => {
-        if (i > 0) out.push(",")
-        out.push(JSON.stringify(k), ":")
-        jsonText(obj[k]!, out)
-      })
-    out.push("}")
-  }
-}
+export const numberText: (n: number) => string = Text.numberText
 
 /**
- * JSON text of a value (used by `print`, `to_string`, `format`, `+` and submitted values).
+ * JSON text of a value (used by `print`, `to_string`, `format`, `+` and submitted values): canonical, record keys
+ * sorted by UTF-16 code unit, no whitespace.
  *
  * @since 0.1.0
  */
-export const toJsonText = (v: Value): string => {
-  const out: Array<string> = []
-  jsonText(toJson(v), out)
-  return out.join("")
-}
+export const toJsonText = (v: Value): string => Text.jsonText(v)
 
 /**
  * toText: strings verbatim, numbers in text form, `null`/booleans as words, everything else JSON text.
  *
  * @since 0.1.0
  */
-export const toText = (v: Value): string => {
-  if (typeof v === "string") return v
-  if (v === null) return "null"
-  if (typeof v === "boolean") return v ? "true" : "false"
-  if (typeof v === "number") return numberText(v)
-  return toJsonText(v)
-}
+export const toText = (v: Value): string => Text.toText(v)
 
 /**
  * Structural equality with no coercion across kinds; records ignore key order; tagged kinds compare by JSON form.
  *
  * @since 0.1.0
  */
-export const equals = (a: Value, b: Value): boolean => {
-  if (typeof a === "number" && typeof b === "number") return a === b
-  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return a === b
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((x, i) => equals(x, b[i]!))
-  if (a instanceof RecordValue) {
-    if (!(b instanceof RecordValue) || a.size !== b.size) return false
-    for (const [k, x] of a.entries) {
-      const y = b.get(k)
-      if (y === undefined || !equals(x, y)) return false
-    }
-    return true
-  }
-  if (Array.isArray(b) || b instanceof RecordValue) return false
-  return canonicalJsonUnsafe(toJson(a)) === canonicalJsonUnsafe(toJson(b))
-}
+export const equals = (a: Value, b: Value): boolean => Compare.equals(a, b, () => {})
 
 /** Whether a value is one of the tagged kinds. @since 0.1.0 */
 export const isTaggedKind = isTagged
@@ -278,9 +219,10 @@ export const encodeTrusted = (v: Value): JsonOut => toJson(v)
  *
  * @since 0.1.0
  */
-export const decodeTrusted = (json: unknown): Value => {
+export const decodeTrusted = (json: unknown, depth = 0): Value => {
+  if (depth > MAX_JSON_DEPTH) throw new JsonNestingTooDeep()
   if (json === null || typeof json !== "object") return fromJson(json)
-  if (Array.isArray(json)) return json.map(decodeTrusted)
+  if (Array.isArray(json)) return json.map((x) => decodeTrusted(x, depth + 1))
   const obj = json as Record<string, unknown>
   if (obj["__resource__"] === true && typeof obj["alias"] === "string" && typeof obj["type"] === "string") {
     const alias = obj["alias"] as string
@@ -300,13 +242,11 @@ export const decodeTrusted = (json: unknown): Value => {
     return {
       _tag: "Descriptor",
       typeName: obj["$lash_host_descriptor_type"] as string,
-      value: decodeTrusted(obj["$lash_host_descriptor_value"])
+      value: decodeTrusted(obj["$lash_host_descriptor_value"], depth + 1)
     }
   }
   if ("$lash_type" in obj && Object.keys(obj).length === 1) return { _tag: "TypeValue", schema: obj["$lash_type"] }
-  return RecordValue.of(sortKeys(Object.keys(obj)).map((k) => [k, decodeTrusted(obj[k])] as const))
+  return RecordValue.of(
+    sortKeys(Object.keys(obj)).map((k) => [wellFormed(k), decodeTrusted(obj[k], depth + 1)] as const)
+  )
 }
-
-/** Replaces lone surrogates with U+FFFD. */
-const wellFormed = (s: string): string =>
-  s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD")

@@ -21,7 +21,7 @@ import {
 } from "@lash/lashlang"
 import { Duration, Effect, Either, Option } from "effect"
 import type { ScopedEffects } from "../EffectController.js"
-import { LashConfigError } from "../Errors.js"
+import { LashConfigError, type StoreError } from "../Errors.js"
 import type { ProcessId, SessionId } from "../Identifiers.js"
 import { Ids, TriggerKeys } from "../Ids.js"
 import type { Json } from "../Json.js"
@@ -99,22 +99,18 @@ export interface ToolControl {
   }
 }
 
-/** Infrastructure failures (storage, journal) escape the program as defects and fail the turn or the run. */
-export class BridgeInfraFailure {
-  readonly _tag = "BridgeInfraFailure"
-  constructor(readonly error: unknown) {}
-}
+/**
+ * Infrastructure failures (storage, journal) are not the program's business: `perform` fails with them as they are,
+ * the interpreter stops, and `execute` fails with them typed, so the turn or the run fails with its own error
+ * (docs/lashlang.md, "The host boundary"). `infra` marks those call sites; it changes nothing.
+ */
+const infra = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => effect
 
-/** Rethrows an infrastructure failure captured by the bridge as a typed failure again. */
-export const unwrapInfra = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | unknown, R> =>
-  Effect.catchAllDefect(effect, (d) => (d instanceof BridgeInfraFailure ? Effect.fail(d.error) : Effect.die(d)))
+/** A `HostFailure` is seen by the program; every other failure is infrastructure (see `infra`). */
+const hostOrInfra = infra
 
-const infra = <A, R>(effect: Effect.Effect<A, unknown, R>): Effect.Effect<A, never, R> =>
-  Effect.catchAll(effect, (e) => Effect.die(new BridgeInfraFailure(e)))
-
-/** Keeps `HostFailure`s (the program sees them) and turns every other failure into an infrastructure defect. */
-const hostOrInfra = <A, R>(effect: Effect.Effect<A, unknown, R>): Effect.Effect<A, HostFailure, R> =>
-  Effect.catchAll(effect, (e) => (e instanceof HostFailure ? Effect.fail(e) : Effect.die(new BridgeInfraFailure(e))))
+/** The identity: `execute` no longer turns infrastructure failures into defects, so there is nothing to unwrap. */
+export const unwrapInfra = infra
 
 /** Persists the run's env spec (content-addressed, so repeats are free) for processes and registrations it starts. */
 const capturedEnv = (ctx: BridgeContext) =>
@@ -156,23 +152,12 @@ const handleId = (handle: Value.Value): string | undefined => {
   return typeof id === "string" ? id : undefined
 }
 
-const sleepMillis = (op: Extract<HostOperation, { _tag: "Sleep" }>, now: number): number | string => {
-  const v = op.value
-  if (op.mode === "for") {
-    if (typeof v === "number" && Number.isFinite(v) && v >= 0) return v
-    return "sleep failed: `sleep for` expects a non-negative millisecond number"
-  }
-  const at = typeof v === "number" ? v : typeof v === "string" ? Date.parse(v) : Number.NaN
-  if (!Number.isFinite(at)) return "sleep failed: `sleep until` expects epoch milliseconds or an ISO-8601 time"
-  return Math.max(0, at - now)
-}
-
 /** The bridge of one program run. */
-export const makeBridge = (ctx: BridgeContext): LashlangHost => {
+export const makeBridge = (ctx: BridgeContext): LashlangHost<unknown> => {
   const { core } = ctx
   const grantee = ctx.wakeTarget
   /** The process id of a handle this run may use: one granted to its session (a forged or foreign id fails). */
-  const ownedHandle = (handle: Value.Value): Effect.Effect<ProcessId, HostFailure> =>
+  const ownedHandle = (handle: Value.Value): Effect.Effect<ProcessId, HostFailure | StoreError> =>
     Effect.gen(function*() {
       const id = handleId(handle) as ProcessId | undefined
       const granted = id !== undefined &&
@@ -180,7 +165,7 @@ export const makeBridge = (ctx: BridgeContext): LashlangHost => {
       if (!granted) return yield* Effect.fail(new HostFailure({ message: "unknown process handle" }))
       return id
     })
-  const perform = (op: HostOperation): Effect.Effect<Value.Value, HostFailure> => {
+  const perform = (op: HostOperation): Effect.Effect<Value.Value, unknown> => {
     switch (op._tag) {
       case "Call": {
         const toolName = op.hostOperation.startsWith("tools.")
@@ -316,17 +301,8 @@ export const makeBridge = (ctx: BridgeContext): LashlangHost => {
           return null
         })
       case "Sleep":
-        return Effect.gen(function*() {
-          const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
-          const ms = sleepMillis(op, now)
-          if (typeof ms === "string") return yield* Effect.fail(new HostFailure({ message: ms }))
-          // A turn must not park for long: foreground sleeps are capped (docs/lashlang.md, "Limits"); processes may sleep longer.
-          if (ctx.emit === undefined && ms > 300_000) {
-            return yield* Effect.fail(new HostFailure({ message: "sleep failed: foreground sleep longer than 300s" }))
-          }
-          yield* Effect.sleep(Duration.millis(ms))
-          return null
-        })
+        // The interpreter computed the duration and charged it against the block's total sleep allowance.
+        return Effect.as(Effect.sleep(Duration.millis(op.millis)), null)
       case "Emit": {
         const emit = ctx.emit
         if (emit === undefined) {
@@ -350,7 +326,7 @@ export const makeBridge = (ctx: BridgeContext): LashlangHost => {
 const registerTrigger = (
   ctx: BridgeContext,
   op: Extract<HostOperation, { _tag: "TriggerRegister" }>
-): Effect.Effect<Value.Value, HostFailure> =>
+): Effect.Effect<Value.Value, HostFailure | StoreError> =>
   Effect.gen(function*() {
     const { core, env } = ctx
     const inputTemplate: Record<string, InputTemplateEntry> = {}

@@ -1,0 +1,152 @@
+/**
+ * Pure statements (docs/lashlang.md, "Semantics"): control flow, loops (each iteration costs a step; a `for`
+ * variable gets its previous binding back afterwards) and assignments, including the in-place list append of
+ * `Assign`. Compiled into synchronous closures that return their completion.
+ *
+ * @internal
+ */
+import type { Expr, Stmt } from "../Ast.js"
+import { isList, truthy, type Value } from "../Value.js"
+import { appendToList, assignPath, type PathStep } from "./Assign.js"
+import { fault } from "./Fault.js"
+import { plus } from "./Operations.js"
+import { appendShape, type PureCompiler } from "./Pure.js"
+import { BREAK, CONTINUE, type Exec, NORMAL } from "./Run.js"
+
+/** A pure statement. */
+export const compilePureStatement = (c: PureCompiler, s: Stmt): Exec => {
+  const run = c.run
+  const budget = run.budget
+  const vars = run.vars
+  switch (s.k) {
+    case "if": {
+      const cond = c.expr(s.c, false)
+      const then = c.block(s.then)
+      const otherwise = s.else === undefined ? undefined : c.block(s.else)
+      return () => {
+        budget.step()
+        return truthy(cond()) ? then() : otherwise === undefined ? NORMAL : otherwise()
+      }
+    }
+    case "for": {
+      const list = c.expr(s.e, true)
+      const cell = vars.cell(s.v)
+      const body = c.block(s.body)
+      return () => {
+        budget.step()
+        const items = list()
+        if (!isList(items)) return fault("NotIterable", "`for` expects a list")
+        const prev = cell.v
+        const prevOwned = cell.owned
+        try {
+          for (let i = 0; i < items.length; i++) {
+            budget.step()
+            vars.set(cell, items[i]!)
+            if (body() === BREAK) break
+          }
+        } finally {
+          vars.restore(cell, prev, prevOwned)
+        }
+        return NORMAL
+      }
+    }
+    case "while": {
+      const cond = c.expr(s.c, false)
+      const body = c.block(s.body)
+      return () => {
+        budget.step()
+        while (truthy(cond())) {
+          budget.step()
+          if (body() === BREAK) break
+        }
+        return NORMAL
+      }
+    }
+    case "break":
+      return () => {
+        budget.step()
+        return BREAK
+      }
+    case "continue":
+      return () => {
+        budget.step()
+        return CONTINUE
+      }
+    case "assign":
+      return s.target.path.length === 0 ? assignVariable(c, s) : assignInto(c, s)
+    case "expr": {
+      const e = c.expr(s.e, false)
+      return () => {
+        budget.step()
+        e()
+        return NORMAL
+      }
+    }
+    default:
+      return () => fault("TypeError", "internal: effectful statement executed synchronously")
+  }
+}
+
+const assignVariable = (c: PureCompiler, s: Extract<Stmt, { k: "assign" }>): Exec => {
+  const run = c.run
+  const budget = run.budget
+  const vars = run.vars
+  const cell = vars.cell(s.target.root)
+  const value = c.expr(s.e, true)
+  const append = appendShape(run, s)
+  if (append !== undefined) {
+    // `xs = xs + [a, b]`: the literal's items are appended without building the literal as a list of its own.
+    const literal = !append.single && append.extra.k === "list"
+      ? (append.extra as Extract<Expr, { k: "list" }>).items.map((y) => c.expr(y, true))
+      : undefined
+    const extra = literal === undefined
+      ? c.expr(append.extra, true)
+      : () => {
+        budget.step()
+        const out = new Array<Value>(literal.length)
+        for (let i = 0; i < literal.length; i++) out[i] = literal[i]!()
+        return out
+      }
+    const single = append.single
+    return () => {
+      budget.step()
+      const cur = cell.v
+      if (!isList(cur)) {
+        vars.set(cell, value())
+        return NORMAL
+      }
+      budget.step()
+      budget.step()
+      const v = extra()
+      if (single) appendToList(vars, run.shapes, cell, cur, [v])
+      else if (isList(v)) appendToList(vars, run.shapes, cell, cur, v)
+      else vars.set(cell, plus(run, cur, v))
+      return NORMAL
+    }
+  }
+  return () => {
+    budget.step()
+    const v = value()
+    if (typeof v === "number" && typeof cell.v === "number") cell.v = v
+    else vars.set(cell, v)
+    return NORMAL
+  }
+}
+
+const assignInto = (c: PureCompiler, s: Extract<Stmt, { k: "assign" }>): Exec => {
+  const run = c.run
+  const budget = run.budget
+  const cell = run.vars.cell(s.target.root)
+  const steps = s.target.path.map((step) =>
+    "idx" in step ? { field: false, ev: c.expr(step.idx, false) } : { field: true, key: step.key }
+  )
+  const value = c.expr(s.e, true)
+  return () => {
+    budget.step()
+    const path: Array<PathStep> = steps.map((step) =>
+      step.ev === undefined ? { field: true, key: step.key! } : { field: false, key: step.ev() }
+    )
+    assignPath(run.vars, run.shapes, cell, path, value())
+    return NORMAL
+  }
+}
