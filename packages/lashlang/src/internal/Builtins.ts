@@ -98,13 +98,11 @@ const lengthOf = (c: BuiltinContext, v: Value, who: string): number =>
     ? v.size
     : fault("TypeError", `\`${who}\` requires a string, list, record, or null; use \`.size\` for images`)
 
-/** A string that must fit the string limit, from a writer that may overflow it. */
+/** A string that must fit the string limit, from a writer that may overflow it (the writer charges its work). */
 const bounded = (c: BuiltinContext, write: (limit: number) => string): string => {
   const limit = c.shapes.limits.maxStringLength
   try {
-    const s = write(limit)
-    c.charge(s.length)
-    return c.shapes.string(s)
+    return c.shapes.string(write(limit))
   } catch (e) {
     if (e instanceof TextOverflow) return limitExceeded(`string too long (limit ${limit})`)
     throw e
@@ -188,6 +186,7 @@ const IMPLS: Record<string, Impl> = {
         out += (i === 0 ? "" : sep) + text(l[i]!, "join")
         if (out.length > limit) throw new TextOverflow(out)
       }
+      c.charge(out.length + l.length)
       return out
     })
   },
@@ -250,7 +249,7 @@ const IMPLS: Record<string, Impl> = {
     if (typeof h === "string") {
       let needle: string
       try {
-        needle = toText(x, h.length)
+        needle = toText(x, h.length, c.charge)
       } catch (e) {
         if (e instanceof TextOverflow) return false
         throw e
@@ -265,7 +264,7 @@ const IMPLS: Record<string, Impl> = {
     }
     if (isRecord(h)) {
       try {
-        return h.get(toText(x, c.shapes.limits.maxStringLength)) !== undefined
+        return h.get(toText(x, c.shapes.limits.maxStringLength, c.charge)) !== undefined
       } catch (e) {
         if (e instanceof TextOverflow) return false
         throw e
@@ -273,7 +272,7 @@ const IMPLS: Record<string, Impl> = {
     }
     return fault("TypeError", `\`contains\` requires a string, list, record, or null, got ${typeName(h)}`)
   },
-  to_string: (c, a) => bounded(c, (limit) => toText(arg(a, 0), limit)),
+  to_string: (c, a) => bounded(c, (limit) => toText(arg(a, 0), limit, c.charge)),
   to_int: (_c, a) => Math.trunc(toNumber(arg(a, 0))),
   to_float: (_c, a) => toNumber(arg(a, 0)),
   json_parse: (c, a) => decodeJson(text(arg(a, 0), "json_parse"), c.shapes, c.charge),
@@ -283,7 +282,11 @@ const IMPLS: Record<string, Impl> = {
       return fault("TypeError", `\`format\` template must be a string, got ${typeName(template)}`)
     }
     try {
-      return bounded(c, (limit) => expandTemplate(template, a.length - 1, (k, left) => toText(a[k + 1]!, left), limit))
+      return bounded(c, (limit) => {
+        const out = expandTemplate(template, a.length - 1, (k, left) => toText(a[k + 1]!, left, c.charge), limit)
+        c.charge(out.length)
+        return out
+      })
     } catch (e) {
       if (e instanceof FormatError) return fault("ValueError", e.message)
       throw e

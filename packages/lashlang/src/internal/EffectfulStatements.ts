@@ -150,7 +150,7 @@ function* print(run: Run, s: Stmt, v: Value): Generator<Request, void, Answer> {
   const allowance = run.prints.allowance()
   if (allowance === undefined) return
   if (allowance > 0) {
-    const { cut, text } = textPrefix(v, allowance)
+    const { cut, text } = textPrefix(v, allowance, run.charge)
     run.charge(text.length)
     run.prints.record(text.length)
     yield* perform(run, { _tag: "Print", site: run.sites.next(s, "print"), value: cut ? text : v })

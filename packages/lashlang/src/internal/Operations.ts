@@ -47,7 +47,7 @@ export const index = (c: OperationContext, o: Value, i: Value): Value => {
   }
   if (isRecord(o)) {
     try {
-      return o.get(toText(i, c.shapes.limits.maxStringLength)) ?? null
+      return o.get(toText(i, c.shapes.limits.maxStringLength, c.charge)) ?? null
     } catch (e) {
       if (e instanceof TextOverflow) return null
       throw e
@@ -63,13 +63,11 @@ export const plus = (c: OperationContext, l: Value, r: Value): Value => {
     const max = c.shapes.limits.maxStringLength
     try {
       if (typeof l === "string") {
-        const right = typeof r === "string" ? r : toText(r, max - l.length)
-        if (typeof r !== "string") c.charge(right.length)
+        const right = typeof r === "string" ? r : toText(r, max - l.length, c.charge)
         if (l.length + right.length > max) limitExceeded(`string too long (limit ${max})`)
         return l + right
       }
-      const left = toText(l, max - (r as string).length)
-      c.charge(left.length)
+      const left = toText(l, max - (r as string).length, c.charge)
       if (left.length + (r as string).length > max) limitExceeded(`string too long (limit ${max})`)
       return left + (r as string)
     } catch (e) {

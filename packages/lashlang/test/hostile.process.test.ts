@@ -1,0 +1,73 @@
+import { describe, expect, it } from "@effect/vitest"
+import { spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { hostileCases } from "./hostile/cases.js"
+
+// Each hostile program runs in its own Node process with a 512 MB heap cap, so a regression fails this test instead
+// of killing the test runner. docs/lashlang.md, "Limits": a clear typed error (or the bounded result named in the
+// case) within 2 s of wall time and 256 MB of memory above a trivial run, and the process survives.
+
+interface Report {
+  readonly stage: string
+  readonly kind: string
+  readonly message: string
+  readonly prints: ReadonlyArray<number>
+  readonly ms: number
+  readonly baselineMb: number
+  readonly peakMb: number
+}
+
+const child = (index: number): Promise<{ readonly code: number | null; readonly out: string; readonly err: string }> =>
+  new Promise((resolve) => {
+    const proc = spawn(
+      process.execPath,
+      ["--max-old-space-size=512", "--import", "tsx", fileURLToPath(new URL("./hostile/child.ts", import.meta.url)), String(index)],
+      { cwd: fileURLToPath(new URL("..", import.meta.url)), stdio: ["ignore", "pipe", "pipe"] }
+    )
+    let out = ""
+    let err = ""
+    proc.stdout.on("data", (d: Buffer) => (out += d.toString()))
+    proc.stderr.on("data", (d: Buffer) => (err += d.toString()))
+    const cap = setTimeout(() => proc.kill("SIGKILL"), 60_000)
+    proc.on("exit", (code) => {
+      clearTimeout(cap)
+      resolve({ code, out, err })
+    })
+  })
+
+/** Runs every case, two child processes at a time (the machine has two cores). */
+const reports: Promise<ReadonlyArray<{ readonly code: number | null; readonly out: string; readonly err: string }>> =
+  (async () => {
+    const results = new Array<{ code: number | null; out: string; err: string }>(hostileCases.length)
+    let next = 0
+    const worker = async () => {
+      while (next < hostileCases.length) {
+        const i = next++
+        results[i] = await child(i)
+      }
+    }
+    await Promise.all([worker(), worker()])
+    return results
+  })()
+
+describe("hostile programs, each in a child process with a 512 MB heap cap", () => {
+  hostileCases.forEach((c, i) => {
+    it(c.name, { timeout: 300_000 }, async () => {
+      const r = (await reports)[i]!
+      expect(r.code, `the child process died: ${r.err.slice(-1000)}`).toBe(0)
+      const report = JSON.parse(r.out.trim().split("\n").pop()!) as Report
+      if ("error" in c.expect) {
+        expect(report.stage).toBe("runtime")
+        expect(report.kind).toBe(c.expect.error)
+        if (typeof c.expect.message === "string") expect(report.message).toBe(c.expect.message)
+        else expect(report.message).toMatch(c.expect.message)
+      } else {
+        expect(report.kind).toBe(c.expect.outcome)
+        if (c.expect.value !== undefined) expect(report.message).toBe(c.expect.value)
+        if (c.expect.printed !== undefined) expect(report.prints).toEqual(c.expect.printed)
+      }
+      expect(report.ms).toBeLessThan(2000)
+      expect(report.peakMb - report.baselineMb).toBeLessThan(256)
+    })
+  })
+})
