@@ -144,7 +144,7 @@ const runBlock = (
     }
     const bridge = makeBridge(ctx)
     // Each `print` reaches a streamed turn as it happens: whatever the bridge recorded is reported after the op.
-    const streamed: LashlangHost = {
+    const streamed: LashlangHost<unknown> = {
       perform: (op) =>
         op._tag !== "Print" ? bridge.perform(op) : Effect.gen(function*() {
           const seen = prints.length
