@@ -3,6 +3,11 @@
  * program against a `HostEnvironment` (docs/lashlang.md, "Semantics"), computes its host requirements and produces the
  * content-addressed `ModuleArtifact` (docs/lashlang.md, "The host boundary").
  *
+ * Why one file of this size: the checks are one walk over the tree that shares its scope (names, static types, the
+ * requirements being collected, the node paths that become site ids); the rules that stand on their own live in
+ * `internal/Types.ts` (assignability), `internal/TriggerInputs.ts` (trigger inputs) and `internal/Builtins.ts`
+ * (builtin arities and result types).
+ *
  * @since 0.1.0
  */
 import { Effect } from "effect"

@@ -2,6 +2,9 @@
  * The Lashlang parser (docs/lashlang.md, "Syntax"): recursive descent with the normative disambiguation rules, nesting and
  * AST-depth limits, and line/column in every error.
  *
+ * Why one file of this size: a recursive-descent parser is the grammar written out, one method per rule, and the
+ * rules call each other; split up, the grammar would no longer read top to bottom.
+ *
  * @since 0.1.0
  */
 import { Effect } from "effect"

@@ -112,9 +112,17 @@ describe("every value has a size, counted once per reference", () => {
       expect(yield* outcome(record)).toBe("LimitExceeded: record too large (limit 100000)")
       const r = yield* run(src("deep = \"\"", "for i in range(129) { deep = deep + \"[\" }", "x = json_parse(deep)"))
       expect(submitted(r)).toBe("ValueError: invalid json: nesting too deep (limit 128)")
-      expect(yield* outcome("x = json_parse(\"[1, 2\")")).toBe("ValueError: invalid json: unexpected end of input at position 5")
-      expect(yield* outcome("x = json_parse(\"{\\\"a\\\" 1}\")")).toBe("ValueError: invalid json: expected `:` at position 5")
-      expect(yield* outcome("submit json_parse(\"{\\\"b\\\": [1, 2.5e1, -0.5, true, null], \\\"a\\\": \\\"\\\\u00e9\\\\n\\\"}\")"))
+      expect(yield* outcome("x = json_parse(\"[1, 2\")")).toBe(
+        "ValueError: invalid json: unexpected end of input at position 5"
+      )
+      expect(yield* outcome("x = json_parse(\"{\\\"a\\\" 1}\")")).toBe(
+        "ValueError: invalid json: expected `:` at position 5"
+      )
+      expect(
+        yield* outcome(
+          "submit json_parse(\"{\\\"b\\\": [1, 2.5e1, -0.5, true, null], \\\"a\\\": \\\"\\\\u00e9\\\\n\\\"}\")"
+        )
+      )
         .toBe("{\"a\":\"é\\n\",\"b\":[1,25,-0.5,true,null]}")
       expect(
         yield* outcome(
@@ -158,7 +166,14 @@ describe("every unit of work is charged", () => {
         "50000"
       )
       expect(
-        yield* outcome(src("l = range(1000000)", "i = 0", "while i < 50000 { l[i] = 0\n i = i + 1 }", "submit [l[0], l[49999], l[50000]]"))
+        yield* outcome(
+          src(
+            "l = range(1000000)",
+            "i = 0",
+            "while i < 50000 { l[i] = 0\n i = i + 1 }",
+            "submit [l[0], l[49999], l[50000]]"
+          )
+        )
       ).toBe("[0,0,50000]")
       expect(
         yield* outcome(src(
@@ -211,7 +226,9 @@ describe("every unit of work is charged", () => {
 describe("the block's budgets", () => {
   it.effect("the first print is bounded too: an 8.4M-character string shows its first million, then the marker", () =>
     Effect.gen(function*() {
-      const r = yield* run(src("s = \"x\"", "for i in range(23) { s = s + s }", "print s", "print \"after\"", "submit len(s)"))
+      const r = yield* run(
+        src("s = \"x\"", "for i in range(23) { s = s + s }", "print s", "print \"after\"", "submit len(s)")
+      )
       expect(submitted(r)).toBe("8388608")
       expect(r.prints.map((p) => p.length)).toEqual([1_000_000, "[output truncated]".length])
       expect(r.prints[1]).toBe("[output truncated]")
@@ -223,7 +240,10 @@ describe("the block's budgets", () => {
         kind: "LimitExceeded",
         message: "too much sleep in one block (limit 300000 ms in total)"
       })
-      expect(ops.filter((o) => o._tag === "Sleep").map((o) => (o as { millis: number }).millis)).toEqual([200000, 100000])
+      expect(ops.filter((o) => o._tag === "Sleep").map((o) => (o as { millis: number }).millis)).toEqual([
+        200000,
+        100000
+      ])
       expect(errorOf((yield* exec("sleep for \"soon\"")).out)?.message).toBe(
         "sleep failed: `sleep for` expects a non-negative millisecond number or duration string, got soon"
       )
@@ -244,7 +264,9 @@ describe("the block's budgets", () => {
       })
       expect(r.outcome._tag === "Errored" && r.outcome.error.span?.line).toBe(5)
       expect([...r.outcome.globals.keys()]).toEqual(["a", "b", "c"])
-      const later = yield* run(src("e = 1", "a = null", "e = b + \"4\"", "submit len(e)"), { globals: r.outcome.globals })
+      const later = yield* run(src("e = 1", "a = null", "e = b + \"4\"", "submit len(e)"), {
+        globals: r.outcome.globals
+      })
       expect(submitted(later)).toBe("8388610")
     }))
   it.effect("a block has a wall-clock deadline (time inside perform excluded)", () =>
@@ -287,7 +309,9 @@ describe("the host boundary", () => {
       const seen = yield* exec<HostFailure | StoreDown>("r = tools.echo({ value: 1 })\nsubmit r", {
         perform: () => Effect.fail(new HostFailure({ message: "boom" }))
       })
-      expect(seen.out._tag === "Submitted" && Value.toJsonText(seen.out.value)).toBe("{\"error\":\"boom\",\"ok\":false}")
+      expect(seen.out._tag === "Submitted" && Value.toJsonText(seen.out.value)).toBe(
+        "{\"error\":\"boom\",\"ok\":false}"
+      )
     }))
   it.effect("host results are admitted within the limits and made well formed", () =>
     Effect.gen(function*() {

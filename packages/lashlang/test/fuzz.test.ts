@@ -47,7 +47,25 @@ const digits = fc.oneof(
   fc.constantFrom("0.5", "1.", "255", "65536", "1000000", "9007199254740993", "100000000000000000000000", "3.25")
 )
 const stringBody = fc.array(
-  fc.constantFrom("a", "b", " ", ",", "{", "}", "{}", "{0}", "\\n", "\\\"", "é", "😀", "\udc00", "\ud800", "1", "-", "\\\\"),
+  fc.constantFrom(
+    "a",
+    "b",
+    " ",
+    ",",
+    "{",
+    "}",
+    "{}",
+    "{0}",
+    "\\n",
+    "\\\"",
+    "é",
+    "😀",
+    "\udc00",
+    "\ud800",
+    "1",
+    "-",
+    "\\\\"
+  ),
   { maxLength: 6 }
 ).map((parts) => parts.join(""))
 const literal = fc.oneof(
@@ -65,7 +83,9 @@ const { expr } = fc.letrec<{ expr: string }>((tie) => ({
     name,
     name,
     fc.array(tie("expr"), { maxLength: 4 }).map((xs) => `[${xs.join(", ")}]`),
-    fc.array(fc.tuple(key, tie("expr")), { maxLength: 3 }).map((es) => `{ ${es.map(([k, v]) => `${k}: ${v}`).join(", ")} }`),
+    fc.array(fc.tuple(key, tie("expr")), { maxLength: 3 }).map((es) =>
+      `{ ${es.map(([k, v]) => `${k}: ${v}`).join(", ")} }`
+    ),
     fc.tuple(tie("expr"), fc.constantFrom(...binaryOps), tie("expr")).map(([l, op, r]) => `(${l} ${op} ${r})`),
     fc.tuple(fc.constantFrom("-", "!", "not "), tie("expr")).map(([op, e]) => `${op}${e}`),
     fc.tuple(fc.constantFrom(...builtinNames), fc.array(tie("expr"), { minLength: 1, maxLength: 3 })).map((
@@ -90,11 +110,21 @@ const { expr } = fc.letrec<{ expr: string }>((tie) => ({
 
 /** Statements that grow values towards the limits. */
 const growth = fc.oneof(
-  fc.tuple(name, fc.integer({ min: 1, max: 40 })).map(([v, n]) => `${v} = "ab"\nfor i in range(${n}) { ${v} = ${v} + ${v} }`),
-  fc.tuple(name, fc.integer({ min: 1, max: 40 })).map(([v, n]) => `${v} = [1]\nfor i in range(${n}) { ${v} = ${v} + ${v} }`),
-  fc.tuple(name, fc.integer({ min: 1, max: 400 })).map(([v, n]) => `${v} = {}\nfor i in range(${n}) { ${v}[to_string(i)] = [i, ${v}] }`),
-  fc.tuple(name, fc.integer({ min: 1, max: 40 })).map(([v, n]) => `${v} = []\nfor i in range(${n}) { ${v} = [${v}, ${v}] }`),
-  fc.tuple(name, fc.integer({ min: 1, max: 3000 })).map(([v, n]) => `${v} = []\nfor i in range(${n}) { ${v} = push(${v}, i) }`),
+  fc.tuple(name, fc.integer({ min: 1, max: 40 })).map(([v, n]) =>
+    `${v} = "ab"\nfor i in range(${n}) { ${v} = ${v} + ${v} }`
+  ),
+  fc.tuple(name, fc.integer({ min: 1, max: 40 })).map(([v, n]) =>
+    `${v} = [1]\nfor i in range(${n}) { ${v} = ${v} + ${v} }`
+  ),
+  fc.tuple(name, fc.integer({ min: 1, max: 400 })).map(([v, n]) =>
+    `${v} = {}\nfor i in range(${n}) { ${v}[to_string(i)] = [i, ${v}] }`
+  ),
+  fc.tuple(name, fc.integer({ min: 1, max: 40 })).map(([v, n]) =>
+    `${v} = []\nfor i in range(${n}) { ${v} = [${v}, ${v}] }`
+  ),
+  fc.tuple(name, fc.integer({ min: 1, max: 3000 })).map(([v, n]) =>
+    `${v} = []\nfor i in range(${n}) { ${v} = push(${v}, i) }`
+  ),
   fc.tuple(name, name).map(([v, w]) => `${v} = format("{}{}{}", ${w}, ${w}, ${w})`),
   fc.tuple(name, name).map(([v, w]) => `${v} = split(to_string(${w}), ",")`)
 )
@@ -236,7 +266,9 @@ const runBlocks = (blocks: ReadonlyArray<string>) =>
   })
 
 const describeOutcome = (o: ExecOutcome) =>
-  o._tag === "Errored" && !o.error.message.startsWith("execution timed out") ? `${o.error.kind}: ${o.error.message}` : o._tag
+  o._tag === "Errored" && !o.error.message.startsWith("execution timed out")
+    ? `${o.error.kind}: ${o.error.message}`
+    : o._tag
 
 describe("grammar-based fuzzing of Lashlang programs", () => {
   it("no crash, no hang, no limit bypass", { timeout: 3_600_000 }, async () => {

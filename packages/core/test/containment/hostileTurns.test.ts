@@ -30,10 +30,11 @@ const sqliteFile = Effect.map(
 
 type Storage = Layer.Layer<LashStorage | StorageSignals, unknown>
 /** The storage of one test: a fresh memory backend, or a fresh SQLite file (deleted when the test's scope closes). */
-const backends: ReadonlyArray<{ readonly name: string; readonly storage: Effect.Effect<Storage, never, Scope.Scope> }> = [
-  { name: "memory", storage: Effect.sync(() => MemoryBackend.layer()) },
-  { name: "sqlite", storage: Effect.map(sqliteFile, (filename): Storage => SqliteBackend.layer({ filename })) }
-]
+const backends: ReadonlyArray<{ readonly name: string; readonly storage: Effect.Effect<Storage, never, Scope.Scope> }> =
+  [
+    { name: "memory", storage: Effect.sync(() => MemoryBackend.layer()) },
+    { name: "sqlite", storage: Effect.map(sqliteFile, (filename): Storage => SqliteBackend.layer({ filename })) }
+  ]
 
 /** A sleep case needs a small total: the real clock runs in these tests. */
 const limitsFor = (name: string): Partial<ExecLimits> | undefined =>

@@ -101,8 +101,8 @@ export const resolveLimits = (
 export const WORK_PER_STEP = 100
 /** Units of work of one record entry built or copied (a hash-map insert). */
 export const RECORD_ENTRY_WORK = 4
-/** Units of work of one part visited by a structural comparison. */
-export const COMPARE_WORK = 4
+/** Units of work of one part visited by a structural comparison (a recursive call and a type dispatch). */
+export const COMPARE_WORK = 8
 /** How many steps pass between two reads of the clock. */
 const CLOCK_EVERY = 8192
 

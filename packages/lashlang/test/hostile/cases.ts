@@ -26,7 +26,9 @@ const sharing = (base: string, levels: number, twin = false): string => {
   const out: Array<string> = []
   for (const v of twin ? ["x", "y"] : ["x"]) {
     out.push(`${v}0 = ${base}`)
-    for (let k = 1; k <= levels; k++) out.push(`${v}${k} = [${Array.from({ length: 10 }, () => `${v}${k - 1}`).join(", ")}]`)
+    for (let k = 1; k <= levels; k++) {
+      out.push(`${v}${k} = [${Array.from({ length: 10 }, () => `${v}${k - 1}`).join(", ")}]`)
+    }
   }
   return out.join("\n")
 }

@@ -17,8 +17,11 @@ const main = Effect.gen(function*() {
   yield* run("x = [1, 2, 3]\nsubmit len(x)")
   const baselineMb = peakMb()
   const started = performance.now()
+  const cpuBefore = process.cpuUsage()
   const r = yield* Effect.either(run(c.source))
   const ms = performance.now() - started
+  const cpu = process.cpuUsage(cpuBefore)
+  const cpuMs = (cpu.user + cpu.system) / 1000
   const report = r._tag === "Left"
     ? { stage: "compile", kind: r.left.kind, message: r.left.message, prints: [] as Array<number> }
     : {
@@ -27,7 +30,7 @@ const main = Effect.gen(function*() {
       message: r.right.outcome._tag === "Errored" ? r.right.outcome.error.message : submitted(r.right),
       prints: r.right.prints.map((p) => p.length)
     }
-  return { ...report, ms, baselineMb, peakMb: peakMb() }
+  return { ...report, ms, cpuMs, baselineMb, peakMb: peakMb() }
 })
 
 Effect.runPromise(main).then(
