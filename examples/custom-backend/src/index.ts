@@ -1,63 +1,22 @@
 /**
- * lash-backend-laggy: an example third-party backend. It serves every storage port from a store of its own
- * (here the memory store) behind a simulated network hop: each call first waits a random few hundred
- * microseconds of real time, so concurrent callers interleave the way they do against a remote database. That is
- * exactly what the conformance kit's races are for.
+ * lash-backend-laggy: an example third-party backend written as a storage driver (docs/storage-drivers.md) over a
+ * key-value store with optimistic transactions, behind a simulated network hop. The storage engine of `@lash/core`
+ * turns the driver into every storage port; the conformance kit of `@lash/testing` verifies the result.
  *
  * @since 0.1.0
  */
-import { MemoryBackend } from "@lash/backend-memory"
-import {
-  ArtifactStore,
-  EffectJournal,
-  type LashStorage,
-  ProcessEnvStore,
-  ProcessRegistry,
-  SessionStore,
-  StorageInfo,
-  StorageSignals,
-  TriggerStore
-} from "@lash/core"
-import { Context, Effect, Layer } from "effect"
+import { type LashStorage, StorageEngine, type StorageSignals } from "@lash/core"
+import { Effect, type Layer } from "effect"
+import * as KeyValueDriver from "./KeyValueDriver.js"
 
-/** A real-time pause (not Clock: network latency does not stop when a test freezes time). */
-const hop = (maxMicros: number) =>
-  Effect.promise(() =>
-    new Promise<void>((resolve) => setTimeout(resolve, Math.floor(Math.random() * maxMicros) / 1000))
-  )
-
-/** Delays every method of a service that returns an Effect. */
-const laggy = <S extends object>(service: S, maxMicros: number): S =>
-  Object.fromEntries(
-    Object.entries(service).map(([key, value]) => [
-      key,
-      typeof value === "function"
-        ? (...args: Array<unknown>) =>
-          Effect.zipRight(hop(maxMicros), (value as (...a: Array<unknown>) => Effect.Effect<unknown>)(...args))
-        : value
-    ])
-  ) as S
+export type { KeyValueDriverOptions } from "./KeyValueDriver.js"
 
 /**
- * The backend layer: one private store per build, every port delayed.
+ * The backend layer: one private store per build.
  *
  * @since 0.1.0
  */
 export const LaggyBackend = {
-  layer: (options: { readonly maxMicros?: number } = {}): Layer.Layer<LashStorage | StorageSignals> =>
-    Layer.scopedContext(
-      Effect.map(Layer.build(MemoryBackend.layer()), (ctx) => {
-        const us = options.maxMicros ?? 500
-        return Context.empty().pipe(
-          Context.add(SessionStore, laggy(Context.get(ctx, SessionStore), us)),
-          Context.add(ProcessRegistry, laggy(Context.get(ctx, ProcessRegistry), us)),
-          Context.add(TriggerStore, laggy(Context.get(ctx, TriggerStore), us)),
-          Context.add(ProcessEnvStore, laggy(Context.get(ctx, ProcessEnvStore), us)),
-          Context.add(ArtifactStore, laggy(Context.get(ctx, ArtifactStore), us)),
-          Context.add(EffectJournal, laggy(Context.get(ctx, EffectJournal), us)),
-          Context.add(StorageInfo, { ...Context.get(ctx, StorageInfo), name: "laggy" }),
-          Context.add(StorageSignals, Context.get(ctx, StorageSignals))
-        )
-      })
-    )
+  layer: (options: KeyValueDriver.KeyValueDriverOptions = {}): Layer.Layer<LashStorage | StorageSignals> =>
+    StorageEngine.layer(Effect.sync(() => KeyValueDriver.make(options)))
 }
