@@ -23,6 +23,10 @@ export default defineConfig({
       })),
       { extends: true as const, test: { name: "scripts", include: ["scripts/test/**/*.test.ts"] } }
     ],
-    env: { LASH_CONFORMANCE_STRICT: "1", NODE_OPTIONS: nodeOptions }
+    env: { LASH_CONFORMANCE_STRICT: "1", NODE_OPTIONS: nodeOptions },
+    // Several tests do real work (big strings, child processes, many processes). CI may run on a busy 2-core
+    // machine, so the default 5 s per test is too tight a guard; speed goals live in `pnpm bench`, not here.
+    testTimeout: 30_000,
+    hookTimeout: 30_000
   }
 })
