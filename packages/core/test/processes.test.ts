@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { MemoryBackend } from "@lash/backend-memory"
+import { LashlangAbilities } from "@lash/lashlang"
 import { TestProvider } from "@lash/testing/provider"
 import { Context, Effect, Layer, Option, Ref, TestClock } from "effect"
 import {
@@ -347,6 +348,66 @@ describe("wakes and queued work", () => {
       )
       expect(again.messages.filter((m) => m.role === "event")).toHaveLength(1)
       expect(again.headRevision).toBe(view.headRevision)
+    }))
+})
+
+describe("atomic wake enqueue", () => {
+  /** A turn that starts a process whose run wakes the session once, then a drained Event turn. */
+  const wakeOnce = (registryOf: (real: ProcessRegistry["Type"]) => ProcessRegistry["Type"]) =>
+    Effect.gen(function*() {
+      const storage = yield* Layer.build(MemoryBackend.layer())
+      const store = Context.get(storage, SessionStore)
+      const enqueues = yield* Ref.make(0)
+      const counted = Context.add(
+        Context.add(storage, SessionStore, {
+          ...store,
+          enqueue: (draft) => Effect.zipRight(Ref.update(enqueues, (n) => n + 1), store.enqueue(draft))
+        }),
+        ProcessRegistry,
+        registryOf(Context.get(storage, ProcessRegistry))
+      )
+      const fence = (code: string) => "```lashlang\n" + code + "\n```"
+      const provider = TestProvider.builder()
+        .reply(
+          fence(
+            "process ping(n: int) {\n  wake format(\"pinged {}\", n)\n  finish n\n}\nh = start ping(n: 1)\nsubmit \"started\""
+          )
+        )
+        .complete(() => "noted")
+        .build()
+      const core = yield* buildCore(counted, provider, {
+        mode: "rlm",
+        rlm: { abilities: LashlangAbilities.all },
+        worker: { sweepEvery: "20 millis", leaseTtl: "1 second", renewEvery: "250 millis" }
+      })
+      const session = yield* core.openSession("pinged")
+      yield* session.turn(TurnInput.text("start it")).run
+      let events = 0
+      for (let i = 0; i < 200 && events === 0; i++) {
+        yield* Effect.sleep("20 millis")
+        events = (yield* core.openSession("pinged")).readView().messages.filter((m) => m.role === "event").length
+      }
+      yield* Effect.sleep("100 millis")
+      const view = (yield* core.openSession("pinged")).readView()
+      return {
+        events: view.messages.filter((m) => m.role === "event").length,
+        enqueues: yield* Ref.get(enqueues),
+        queued: (yield* store.listQueued("pinged" as SessionId)).length
+      }
+    })
+
+  it.scopedLive("a registry that enqueues the wake in the append's unit: the core enqueues nothing more", () =>
+    Effect.gen(function*() {
+      expect(yield* wakeOnce((real) => real)).toEqual({ events: 1, enqueues: 0, queued: 0 })
+    }))
+
+  it.scopedLive("a registry without it: the core enqueues the wake itself, once, and it is delivered once", () =>
+    Effect.gen(function*() {
+      expect(yield* wakeOnce((real) => ({ ...real, atomicWakeEnqueue: false }))).toEqual({
+        events: 1,
+        enqueues: 1,
+        queued: 0
+      })
     }))
 })
 
