@@ -45,9 +45,15 @@ export const subscriptions = (tx: KeyValueTransaction): Sync<Driver.Subscription
         )
         .sort((a, b) => a.handleNo - b.handleNo),
     insert: (row) => {
+      if (
+        read(row.subscriptionId) !== undefined || via(key("registration", row.registrantScopeId, row.registrationKey))
+      ) {
+        return false
+      }
       tx.put(key("subscription", row.subscriptionId), row)
       tx.put(key("registration", row.registrantScopeId, row.registrationKey), row.subscriptionId)
       tx.put(key("handle", row.handle), row.subscriptionId)
+      return true
     },
     setEnabled: (subscriptionId, enabled) => {
       const row = read(subscriptionId)

@@ -60,10 +60,13 @@ export const subscriptionTable = (store: MemoryStore): SubscriptionWrites => {
       }),
     insert: (row) =>
       Effect.sync(() => {
+        const registrationKey = pairKey(row.registrantScopeId, row.registrationKey)
+        if (subscriptions.has(row.subscriptionId) || subscriptionByRegistrationKey.has(registrationKey)) return false
         const log = writing(store)
         log.set(subscriptions, row.subscriptionId, row)
-        log.set(subscriptionByRegistrationKey, pairKey(row.registrantScopeId, row.registrationKey), row.subscriptionId)
+        log.set(subscriptionByRegistrationKey, registrationKey, row.subscriptionId)
         log.set(subscriptionByHandle, row.handle, row.subscriptionId)
+        return true
       }),
     setEnabled: (subscriptionId, enabled) =>
       Effect.sync(() => {

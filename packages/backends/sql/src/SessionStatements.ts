@@ -40,7 +40,7 @@ const NODE_COLUMNS = "session_id, seq, node_id, parent_node_id, node_json, recor
  */
 export const sessionStatements = (run: Runner, dialect: SqlDialect, lock: string): SessionWrites => {
   const q = {
-    exists: dialect.compile("SELECT 1 AS one FROM lash_sessions WHERE session_id = ?"),
+    exists: dialect.compile(`SELECT 1 AS one FROM lash_sessions WHERE session_id = ?${lock}`),
     read: dialect.compile(`SELECT ${SESSION_COLUMNS} FROM lash_sessions WHERE session_id = ?${lock}`),
     insert: dialect.compile(
       `INSERT INTO lash_sessions (${SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id) DO NOTHING RETURNING session_id`

@@ -75,7 +75,8 @@ export const subscriptionStatements = (run: Runner, dialect: SqlDialect, lock: s
       `${select} WHERE enabled = 1 AND source_type = ? AND source_key = ? AND handle_no <= ? ORDER BY handle_no`
     ),
     insert: dialect.compile(
-      `INSERT INTO lash_trigger_subscriptions (${SUBSCRIPTION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+      `INSERT INTO lash_trigger_subscriptions (${SUBSCRIPTION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT DO NOTHING RETURNING subscription_id`
     ),
     setEnabled: dialect.compile("UPDATE lash_trigger_subscriptions SET enabled = ? WHERE subscription_id = ?")
   }
@@ -88,7 +89,7 @@ export const subscriptionStatements = (run: Runner, dialect: SqlDialect, lock: s
     matching: (sourceType, sourceKey, maxHandleNo) =>
       run.all(q.matching, [sourceType, sourceKey, maxHandleNo], (r) => subscriptionOf(r)),
     insert: (row) =>
-      run.exec(q.insert, [
+      run.matched(q.insert, [
         row.subscriptionId,
         row.handle,
         row.handleNo,

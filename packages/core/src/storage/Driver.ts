@@ -213,7 +213,8 @@ export interface SubscriptionReads {
 }
 /** @since 0.1.0 */
 export interface SubscriptionWrites extends SubscriptionReads {
-  readonly insert: (row: Rows.SubscriptionRow) => Io<void>
+  /** If no subscription has this id or this (registrant scope id, registration key). */
+  readonly insert: (row: Rows.SubscriptionRow) => Io<boolean>
   readonly setEnabled: (subscriptionId: string, enabled: boolean) => Io<void>
 }
 

@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import { Effect, Either, Option, Schema } from "effect"
-import { LeaseHeld, LeaseLost, ProcessNotFound, ProcessRegistrationConflict } from "../Errors.js"
+import { type CorruptRecord, LeaseHeld, LeaseLost, ProcessNotFound, ProcessRegistrationConflict } from "../Errors.js"
 import type { ProcessId } from "../Identifiers.js"
 import { Ids } from "../Ids.js"
 import type { DurabilityTier } from "../Model.js"
@@ -145,13 +145,15 @@ export const make = (units: Units, tier: DurabilityTier): ProcessRegistryService
             onRight: () => Effect.void
           })
           const { tx } = unit
+          // A stored registration: the same one is a repeat, another one a conflict.
+          const registered = (
+            row: ProcessRow
+          ): Effect.Effect<{ record: ProcessRecord; created: boolean }, CorruptRecord | ProcessRegistrationConflict> =>
+            row.registrationHash === Ids.registrationHash(reg)
+              ? Effect.map(recordOf(row), (record) => ({ record, created: false }))
+              : Effect.fail(new ProcessRegistrationConflict({ processId: reg.id }))
           const existing = yield* tx.processes.read(reg.id)
-          if (existing !== undefined) {
-            if (existing.registrationHash !== Ids.registrationHash(reg)) {
-              return yield* Effect.fail(new ProcessRegistrationConflict({ processId: reg.id }))
-            }
-            return { record: yield* recordOf(existing), created: false }
-          }
+          if (existing !== undefined) return yield* registered(existing)
           const nowMs = yield* unit.now
           const record = EventAppend.newRecord(reg, nowMs)
           const inserted = yield* tx.processes.insert({
@@ -166,7 +168,8 @@ export const make = (units: Units, tier: DurabilityTier): ProcessRegistryService
             createdAtMs: nowMs,
             updatedAtMs: nowMs
           })
-          if (!inserted) return yield* Effect.dieMessage(`process ${reg.id}: the insert raced inside a write unit`)
+          // A shared store can lose the first-insert race to a unit that committed meanwhile: answer as its repeat.
+          if (!inserted) return yield* Effect.flatMap(tx.processes.read(reg.id), (row) => registered(row!))
           if (reg.input.type !== "external") unit.signal({ kind: "runnable", processId: reg.id })
           return { record, created: true }
         })),

@@ -113,6 +113,8 @@ export const make = (
       units.write(PORT, "claimReady", (unit) =>
         Effect.gen(function*() {
           const { tx } = unit
+          // The session row first: claimers of one session take turns (a shared store locks it), others never wait.
+          if (!(yield* tx.sessions.exists(req.sessionId))) return Option.none<QueuedWorkClaim>()
           const nowMs = yield* unit.now
           const rows = yield* tx.batches.claimable(req.sessionId, nowMs, req.maxBatches + QueueClaim.CANDIDATE_SLACK)
           const rowById = new Map(rows.map((row) => [row.batchId, row]))

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import { Effect, Either } from "effect"
+import type { CorruptRecord, TriggerIdempotencyConflict, TriggerRegistrationConflict } from "../Errors.js"
 import type { OccurrenceId, ProcessId } from "../Identifiers.js"
 import type { DurabilityTier } from "../Model.js"
 import { type TriggerDeliveryReservation, TriggerOccurrenceRecord, TriggerSubscriptionRecord } from "../Trigger.js"
@@ -54,16 +55,18 @@ export const make = (units: Units, tier: DurabilityTier): TriggerStoreService =>
       Effect.gen(function*() {
         const { tx } = unit
         const scopeId = TriggerReservation.registrantScopeId(draft)
-        const existing = yield* tx.subscriptions.byRegistrationKey(scopeId, draft.registrationKey)
-        if (existing !== undefined) {
-          const conflict = TriggerReservation.registrationConflict(draft, existing.draftHash)
-          if (conflict !== undefined) return yield* Effect.fail(conflict)
-          return yield* RecordCodec.orFail(subscriptionEither(existing))
+        // A stored registration under the key: the same draft is a repeat, another one a conflict.
+        const registered = (
+          row: SubscriptionRow
+        ): Effect.Effect<TriggerSubscriptionRecord, CorruptRecord | TriggerRegistrationConflict> => {
+          const conflict = TriggerReservation.registrationConflict(draft, row.draftHash)
+          return conflict === undefined ? RecordCodec.orFail(subscriptionEither(row)) : Effect.fail(conflict)
         }
+        const existing = yield* tx.subscriptions.byRegistrationKey(scopeId, draft.registrationKey)
+        if (existing !== undefined) return yield* registered(existing)
         const nowMs = yield* unit.now
         const record = TriggerReservation.newSubscription(draft, yield* tx.counters.read("trigger_handle"), nowMs)
-        yield* tx.counters.write("trigger_handle", record.handleNo)
-        yield* tx.subscriptions.insert({
+        const inserted = yield* tx.subscriptions.insert({
           subscriptionId: record.subscriptionId,
           handle: record.handle,
           handleNo: record.handleNo,
@@ -79,6 +82,14 @@ export const make = (units: Units, tier: DurabilityTier): TriggerStoreService =>
           recordVersion: RecordCodec.RECORD_VERSION,
           createdAtMs: nowMs
         })
+        // A shared store can lose the first-insert race: answer as a repeat; the handle number stays unused.
+        if (!inserted) {
+          return yield* Effect.flatMap(
+            tx.subscriptions.byRegistrationKey(scopeId, draft.registrationKey),
+            (row) => registered(row!)
+          )
+        }
+        yield* tx.counters.write("trigger_handle", record.handleNo)
         return record
       })),
 
@@ -112,17 +123,20 @@ export const make = (units: Units, tier: DurabilityTier): TriggerStoreService =>
       Effect.gen(function*() {
         const { tx } = unit
         const identity = TriggerReservation.occurrenceIdentity(req)
-        const existing = yield* tx.occurrences.read(identity.occurrenceId)
-        if (existing !== undefined) {
+        // A recorded occurrence: the same content is a repeat, other content a conflict.
+        const recorded = (
+          row: OccurrenceRow
+        ): Effect.Effect<TriggerOccurrenceRecord, CorruptRecord | TriggerIdempotencyConflict> => {
           const conflict = TriggerReservation.idempotencyConflict(
             req,
             identity.occurrenceId,
-            existing.contentHash,
+            row.contentHash,
             identity.contentHash
           )
-          if (conflict !== undefined) return yield* Effect.fail(conflict)
-          return yield* RecordCodec.orFail(occurrenceEither(existing))
+          return conflict === undefined ? RecordCodec.orFail(occurrenceEither(row)) : Effect.fail(conflict)
         }
+        const existing = yield* tx.occurrences.read(identity.occurrenceId)
+        if (existing !== undefined) return yield* recorded(existing)
         const nowMs = yield* unit.now
         const record = TriggerReservation.newOccurrence(req, identity, yield* tx.counters.read("trigger_handle"), nowMs)
         const inserted = yield* tx.occurrences.insert({
@@ -131,9 +145,8 @@ export const make = (units: Units, tier: DurabilityTier): TriggerStoreService =>
           recordJson: RecordCodec.encode(TriggerOccurrenceRecord, record),
           recordVersion: RecordCodec.RECORD_VERSION
         })
-        if (!inserted) {
-          return yield* Effect.dieMessage(`occurrence ${record.occurrenceId}: the insert raced inside a write unit`)
-        }
+        // A shared store can lose the first-insert race: answer as a repeat.
+        if (!inserted) return yield* Effect.flatMap(tx.occurrences.read(identity.occurrenceId), (row) => recorded(row!))
         return record
       })),
 
