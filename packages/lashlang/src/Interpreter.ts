@@ -26,7 +26,7 @@ import type { LinkedModule } from "./Linker.js"
 import type { TypeExpr } from "./TypeExpr.js"
 import { isList, isRecord, type Value } from "./Value.js"
 
-export { defaultExecLimits, type ExecLimits } from "./internal/Budget.js"
+export { defaultExecLimits, type ExecLimits, ExecLimitsOptions } from "./internal/Budget.js"
 
 /** The outcome of an execution, always with the final globals and the performed sites. @since 0.1.0 */
 export type ExecOutcome =

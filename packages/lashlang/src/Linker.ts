@@ -65,30 +65,39 @@ const strip = (x: unknown): unknown => {
   return typeof x === "number" && !Number.isFinite(x) ? String(x) : x
 }
 
-/** The static type of a runtime value (for globals from earlier blocks). @internal */
-export const typeOfValue = (v: Value, depth = 0): TypeExpr => {
-  if (v === null) return T.null
-  if (typeof v === "boolean") return T.bool
-  if (typeof v === "number") return Number.isInteger(v) ? T.int : T.float
-  if (typeof v === "string") return T.str
-  if (isList(v)) {
-    const items = v.slice(0, 50).map((x) => typeOfValue(x, depth + 1))
-    return T.list(unionOf(items))
+/** How many type nodes the static type of one value may have; beyond it, parts are typed `any`. */
+const VALUE_TYPE_NODES = 256
+
+/**
+ * The static type of a runtime value (for globals from earlier blocks): lists by their first 50 items, records by
+ * their fields down to depth 8, and at most 256 type nodes in all, so a large or widely shared value gets a small
+ * type (gradual typing makes `any` safe: the boundaries check values at run time). @internal
+ */
+export const typeOfValue = (value: Value): TypeExpr => {
+  let nodes = VALUE_TYPE_NODES
+  const go = (v: Value, depth: number): TypeExpr => {
+    if (--nodes < 0) return T.any
+    if (v === null) return T.null
+    if (typeof v === "boolean") return T.bool
+    if (typeof v === "number") return Number.isInteger(v) ? T.int : T.float
+    if (typeof v === "string") return T.str
+    if (isList(v)) return T.list(unionOf(v.slice(0, 50).map((x) => go(x, depth + 1))))
+    if (isRecord(v)) {
+      if (depth >= 8) return T.dict
+      return T.object([...v.entries].map(([name, x]) => ({ name, type: go(x, depth + 1), optional: false })))
+    }
+    switch (v._tag) {
+      case "Authority":
+        return T.ref(v.resourceType)
+      case "Descriptor":
+        return T.ref(v.typeName)
+      case "ProcessDef":
+        return T.process(T.any, T.any)
+      case "TypeValue":
+        return T.ref("type")
+    }
   }
-  if (isRecord(v)) {
-    if (depth >= 8) return T.dict
-    return T.object([...v.entries].map(([name, x]) => ({ name, type: typeOfValue(x, depth + 1), optional: false })))
-  }
-  switch (v._tag) {
-    case "Authority":
-      return T.ref(v.resourceType)
-    case "Descriptor":
-      return T.ref(v.typeName)
-    case "ProcessDef":
-      return T.process(T.any, T.any)
-    case "TypeValue":
-      return T.ref("type")
-  }
+  return go(value, 0)
 }
 
 const unionOf = (types: ReadonlyArray<TypeExpr>): TypeExpr => {

@@ -5,9 +5,21 @@
  * @since 0.1.0
  */
 import type { HostEnvironment } from "./HostCatalog.js"
+import { sizeOf } from "./internal/Sizes.js"
+import { jsonText, TextOverflow } from "./internal/Text.js"
 import { typeOfValue } from "./Linker.js"
 import { formatType } from "./TypeExpr.js"
-import { toJsonText, type Value } from "./Value.js"
+import type { Value } from "./Value.js"
+
+/** The JSON text of `v` up to `limit` characters, and whether it was longer. */
+const jsonPrefix = (v: Value, limit: number): { readonly text: string; readonly cut: boolean } => {
+  try {
+    return { text: jsonText(v, limit), cut: false }
+  } catch (e) {
+    if (!(e instanceof TextOverflow)) throw e
+    return { text: e.partial.slice(0, limit), cut: true }
+  }
+}
 
 /**
  * Renders the execution rules, the language summary for the enabled abilities and the host surface.
@@ -100,12 +112,13 @@ export const renderBoundVariables = (globals: ReadonlyMap<string, Value>): strin
   if (globals.size === 0) return "## Bound Variables\n(none)"
   const lines = ["## Bound Variables"]
   for (const [name, v] of globals) {
-    const json = toJsonText(v)
     const type = formatType(typeOfValue(v))
+    const json = jsonPrefix(v, 1024)
+    // A large value shows only its start, and its size (the value's own measure, about its JSON length).
     lines.push(
-      json.length <= 1024
-        ? `- ${name}: ${type} = ${json}`
-        : `- ${name}: ${type} (${json.length} chars) ${json.slice(0, 200)}…`
+      json.cut
+        ? `- ${name}: ${type} (about ${sizeOf(v)} chars) ${jsonPrefix(v, 200).text}…`
+        : `- ${name}: ${type} = ${json.text}`
     )
   }
   return lines.join("\n")

@@ -13,7 +13,14 @@ export * from "./Errors.js"
 export * from "./Fence.js"
 export * from "./Host.js"
 export * from "./HostCatalog.js"
-export { defaultExecLimits, type ExecLimits, type ExecOutcome, execute } from "./Interpreter.js"
+export {
+  defaultExecLimits,
+  type ExecLimits,
+  ExecLimitsOptions,
+  type ExecOptions,
+  type ExecOutcome,
+  execute
+} from "./Interpreter.js"
 export { checkTriggerCompatibility, link, type LinkedModule, loadArtifact, typeOfValue } from "./Linker.js"
 export { defaultParseLimits, parse, type ParseLimits } from "./Parser.js"
 export * from "./Prompt.js"

@@ -4,10 +4,13 @@ import {
   type ExecLimits,
   type ExecOutcome,
   execute,
+  formatType,
   HostFailure,
   type HostOperation,
   link,
   parse,
+  renderBoundVariables,
+  typeOfValue,
   Value
 } from "../src/index.js"
 import { env, run, submitted } from "./fixture.js"
@@ -327,6 +330,23 @@ describe("the host boundary", () => {
       expect(strange.out._tag === "Submitted" && Value.toJsonText(strange.out.value)).toBe(
         "[{\"k\uFFFD\":\"a\uFFFDb\"},[\"k\uFFFD\"]]"
       )
+    }))
+})
+
+describe("what the prompt shows of large globals is bounded", () => {
+  it.effect("Bound Variables show a prefix and the size; the static type of a wide, shared value stays small", () =>
+    Effect.gen(function*() {
+      const r = yield* run(src(
+        "row = {}",
+        "for i in range(60) { row[format(\"field{}\", i)] = i }",
+        "rows = []",
+        "for i in range(1000) { rows = push(rows, row) }",
+        "nested = { a: rows, b: rows, c: { d: rows } }"
+      ))
+      const text = renderBoundVariables(r.outcome.globals)
+      expect(text.length).toBeLessThan(20_000)
+      expect(text).toMatch(/- rows: .* \(about \d+ chars\) \[\{"field0":0,/)
+      expect(formatType(typeOfValue(r.outcome.globals.get("nested")!)).length).toBeLessThan(10_000)
     }))
 })
 

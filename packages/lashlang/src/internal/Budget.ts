@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import type { Clock } from "effect"
+import { type Clock, Either, ParseResult, Schema } from "effect"
 import { limitExceeded } from "./Fault.js"
 
 /** Execution limits (docs/lashlang.md, "Limits"). @since 0.1.0 */
@@ -68,8 +68,33 @@ const processDefaults: Partial<ExecLimits> = {
   maxSleepMillis: Number.POSITIVE_INFINITY
 }
 
-/** Limits that may be infinite (a deliberate "no cap"); every other limit is a positive integer. */
-const mayBeInfinite = new Set<keyof ExecLimits>(["maxSleepMillis", "maxBlockMillis"])
+const Limit = Schema.Int.pipe(Schema.positive())
+/** A limit that may also be `Infinity` (a deliberate "no cap"). */
+const Unbounded = Schema.Union(Limit, Schema.Literal(Number.POSITIVE_INFINITY))
+
+/**
+ * The Schema of execution-limit options (`Partial<ExecLimits>`): every limit a positive integer, the sleep and time
+ * limits also `Infinity`. Hosts decode their configuration with it; `execute` applies it to its options.
+ *
+ * @since 0.1.0
+ */
+export const ExecLimitsOptions = Schema.Struct({
+  maxSteps: Schema.optional(Limit),
+  maxStringLength: Schema.optional(Limit),
+  maxListLength: Schema.optional(Limit),
+  maxRecordEntries: Schema.optional(Limit),
+  maxValueDepth: Schema.optional(Limit),
+  maxValueSize: Schema.optional(Limit),
+  maxGlobalsSize: Schema.optional(Limit),
+  maxHostOperations: Schema.optional(Limit),
+  maxProcessStarts: Schema.optional(Limit),
+  maxPrints: Schema.optional(Limit),
+  maxPrintedChars: Schema.optional(Limit),
+  aggregateConcurrency: Schema.optional(Limit),
+  maxAggregateLeaves: Schema.optional(Limit),
+  maxSleepMillis: Schema.optional(Unbounded),
+  maxBlockMillis: Schema.optional(Unbounded)
+})
 
 /**
  * The limits of one run: the defaults of its mode overridden by `options`. A value that is not a positive integer
@@ -80,16 +105,14 @@ export const resolveLimits = (
   mode: "foreground" | "process",
   options: Partial<Record<keyof ExecLimits, unknown>>
 ): ExecLimits | { readonly invalid: string } => {
-  const out: Record<string, number> = { ...defaultExecLimits, ...(mode === "process" ? processDefaults : {}) }
-  for (const key of Object.keys(defaultExecLimits) as Array<keyof ExecLimits>) {
-    if (!(key in options) || options[key] === undefined) continue
-    const v = options[key]
-    const ok = typeof v === "number" &&
-      (Number.isInteger(v) && v > 0 || (v === Number.POSITIVE_INFINITY && mayBeInfinite.has(key)))
-    if (!ok) return { invalid: `execution limit \`${key}\` must be a positive integer, got ${String(v)}` }
-    out[key] = v
+  const decoded = Schema.decodeUnknownEither(ExecLimitsOptions)(options)
+  if (Either.isLeft(decoded)) {
+    const key = String(ParseResult.ArrayFormatter.formatErrorSync(decoded.left)[0]?.path[0] ?? "?")
+    const value = (options as Record<string, unknown>)[key]
+    return { invalid: `execution limit \`${key}\` must be a positive integer, got ${String(value)}` }
   }
-  return out as unknown as ExecLimits
+  const given = Object.fromEntries(Object.entries(decoded.right).filter(([, v]) => v !== undefined))
+  return { ...defaultExecLimits, ...(mode === "process" ? processDefaults : {}), ...given }
 }
 
 /**
@@ -108,7 +131,7 @@ const CLOCK_EVERY = 8192
 
 /** The counters of one run. Private: only the methods below change them. */
 export class Budget {
-  private steps = 0
+  private spent = 0
   /** Units of work charged but not yet a whole step. */
   private work = 0
   private nextCheck: number
@@ -128,7 +151,13 @@ export class Budget {
 
   /** One evaluated node. */
   step(): void {
-    if (++this.steps >= this.nextCheck) this.checkpoint()
+    if (++this.spent >= this.nextCheck) this.checkpoint()
+  }
+
+  /** `n` evaluated nodes at once (a straight subtree charged by its root). */
+  steps(n: number): void {
+    this.spent += n
+    if (this.spent >= this.nextCheck) this.checkpoint()
   }
 
   /** Work proportional to `units` (characters, items, entries visited or produced); small charges add up. */
@@ -137,17 +166,17 @@ export class Budget {
     if (this.work < WORK_PER_STEP) return
     const steps = Math.floor(this.work / WORK_PER_STEP)
     this.work -= steps * WORK_PER_STEP
-    this.steps += steps
-    if (this.steps >= this.nextCheck) this.checkpoint()
+    this.spent += steps
+    if (this.spent >= this.nextCheck) this.checkpoint()
   }
 
   private checkpoint(): void {
-    if (this.steps > this.limits.maxSteps) limitExceeded(`step budget exhausted (${this.limits.maxSteps} steps)`)
-    const spent = this.clock.unsafeCurrentTimeMillis() - this.startedAt - this.hostMillis
-    if (spent > this.limits.maxBlockMillis) {
+    if (this.spent > this.limits.maxSteps) limitExceeded(`step budget exhausted (${this.limits.maxSteps} steps)`)
+    const elapsed = this.clock.unsafeCurrentTimeMillis() - this.startedAt - this.hostMillis
+    if (elapsed > this.limits.maxBlockMillis) {
       limitExceeded(`execution timed out (limit ${this.limits.maxBlockMillis} ms of interpreter time)`)
     }
-    this.nextCheck = Math.min(this.limits.maxSteps + 1, this.steps + CLOCK_EVERY)
+    this.nextCheck = Math.min(this.limits.maxSteps + 1, this.spent + CLOCK_EVERY)
   }
 
   /** Counts a host operation against the per-block limits (`print` and terminations are free). */

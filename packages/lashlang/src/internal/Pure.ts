@@ -13,6 +13,7 @@
 import type { Expr, Stmt } from "../Ast.js"
 import type { CallResolution } from "../Linker.js"
 import { type Authority, type Descriptor, isList, type ProcessDefValue, truthy, type Value } from "../Value.js"
+import { fastBinary, type Operand } from "./Arithmetic.js"
 import { builtin, BUILTINS } from "./Builtins.js"
 import { toNumber } from "./Coerce.js"
 import { compare, equals } from "./Compare.js"
@@ -76,36 +77,141 @@ export const appendShape = (
   return undefined
 }
 
-/** Compiles pure code of one run. */
+/** A compiled expression together with the steps its caller must charge for it (see `PureCompiler.fused`). */
+export interface Fused {
+  readonly ev: Ev
+  readonly steps: number
+}
+
+/**
+ * Compiles pure code of one run. Every evaluated node costs one step; a *straight* subtree (one whose nodes are all
+ * evaluated whenever its root is: no ternary, `and` or `or` inside) is charged once, for all its nodes, by its root,
+ * so the closures inside it do not count.
+ */
 export class PureCompiler {
+  private readonly straightness = new WeakMap<Expr, number>()
+
   constructor(readonly run: Run) {}
 
-  /** A pure expression; `escape` = its value may be stored or returned (see the module comment). */
+  /** The number of nodes of `x` when it is straight, else 0. */
+  private straight(x: Expr): number {
+    const known = this.straightness.get(x)
+    if (known !== undefined) return known
+    const all = (ys: ReadonlyArray<Expr>): number => {
+      let n = 1
+      for (const y of ys) {
+        const m = this.straight(y)
+        if (m === 0) return 0
+        n += m
+      }
+      return n
+    }
+    let n: number
+    switch (x.k) {
+      case "lit":
+      case "name":
+      case "type":
+        n = 1
+        break
+      case "field":
+        n = this.run.linked.authorities.has(x) ? 1 : all([x.obj])
+        break
+      case "index":
+        n = all([x.obj, x.idx])
+        break
+      case "list":
+        n = all(x.items)
+        break
+      case "rec":
+        n = all(x.entries.map(([, y]) => y))
+        break
+      case "call":
+      case "mcall":
+        n = all(x.args)
+        break
+      case "unwrap":
+        n = all([x.e])
+        break
+      case "un":
+        n = x.op === "await" ? 0 : all([x.e])
+        break
+      case "bin":
+        n = x.op === "and" || x.op === "or" ? 0 : all([x.l, x.r])
+        break
+      default:
+        n = 0
+    }
+    this.straightness.set(x, n)
+    return n
+  }
+
+  /**
+   * `x` compiled without its own steps when it is straight, with the number of steps the caller charges for it (a
+   * statement adds them to its own); otherwise the counting closure and 0.
+   */
+  fused(x: Expr, escape: boolean): Fused {
+    const n = this.straight(x)
+    return n > 0 ? { ev: this.node(x, escape, false), steps: n } : { ev: this.node(x, escape, true), steps: 0 }
+  }
+
+  /** A pure expression that charges its own steps; `escape` = its value may be stored or returned. */
   expr(x: Expr, escape: boolean): Ev {
+    const { ev, steps } = this.fused(x, escape)
+    if (steps === 0) return ev
+    const budget = this.run.budget
+    return () => {
+      budget.steps(steps)
+      return ev()
+    }
+  }
+
+  /**
+   * One node. `counted`: the node charges its own step and compiles its children as counting expressions; otherwise
+   * it is inside a straight subtree whose root charged for it, and so are its children.
+   */
+  private node(x: Expr, escape: boolean, counted: boolean): Ev {
+    const f = this.uncounted(x, escape, counted)
+    if (!counted) return f
+    const budget = this.run.budget
+    return () => {
+      budget.step()
+      return f()
+    }
+  }
+
+  /** A child of a node (see {@link node}). */
+  private child(y: Expr, escape: boolean, counted: boolean): Ev {
+    return counted ? this.expr(y, escape) : this.node(y, escape, false)
+  }
+
+  /** The operand of a binary operator, with its cell or number when it is that simple. */
+  private operand(y: Expr, escape: boolean, counted: boolean): Operand {
+    const ev = this.child(y, escape, counted)
+    if (counted) return { ev }
+    if (y.k === "lit" && typeof y.v === "number") return { ev, number: y.v }
+    if (y.k === "name") return { ev, cell: this.run.vars.cell(y.name) }
+    return { ev }
+  }
+
+  private uncounted(x: Expr, escape: boolean, counted: boolean): Ev {
     const run = this.run
-    const budget = run.budget
     const vars = run.vars
     switch (x.k) {
       case "lit": {
         const v = x.v
-        return () => {
-          budget.step()
-          return v
-        }
+        return () => v
       }
       case "list": {
-        const items = x.items.map((y) => this.expr(y, true))
+        const items = x.items.map((y) => this.child(y, true, counted))
         return () => {
-          budget.step()
           const out = new Array<Value>(items.length)
           for (let i = 0; i < items.length; i++) out[i] = items[i]!()
           return run.shapes.list(out)
         }
       }
       case "rec": {
-        const entries = x.entries.map(([k, y]) => [k, this.expr(y, true)] as const)
+        const entries = x.entries.map(([k, y]) => [k, this.child(y, true, counted)] as const)
         return () => {
-          budget.step()
           const m = new Map<string, Value>()
           for (const [k, y] of entries) m.set(k, y())
           return run.shapes.record(m)
@@ -118,7 +224,6 @@ export class PureCompiler {
         const missing = (): Value => fallback ?? fault("UnknownName", `unknown name \`${name}\``)
         if (escape) {
           return () => {
-            budget.step()
             const v = cell.v
             if (v === undefined) return missing()
             cell.owned = undefined
@@ -126,7 +231,6 @@ export class PureCompiler {
           }
         }
         return () => {
-          budget.step()
           const v = cell.v
           return v === undefined ? missing() : v
         }
@@ -135,25 +239,20 @@ export class PureCompiler {
         const auth = run.linked.authorities.get(x)
         if (auth !== undefined) {
           const v = authority(auth)
-          return () => {
-            budget.step()
-            return v
-          }
+          return () => v
         }
-        const obj = this.expr(x.obj, false)
+        const obj = this.child(x.obj, false, counted)
         const key = x.key
         return () => {
-          budget.step()
           const v = field(obj(), key)
           if (escape) vars.disown(v)
           return v
         }
       }
       case "index": {
-        const obj = this.expr(x.obj, false)
-        const idx = this.expr(x.idx, false)
+        const obj = this.child(x.obj, false, counted)
+        const idx = this.child(x.idx, false, counted)
         return () => {
-          budget.step()
           const o = obj()
           const i = idx()
           const v = typeof i === "number" && isList(o) && Number.isInteger(i) && i >= 0
@@ -164,18 +263,13 @@ export class PureCompiler {
         }
       }
       case "call": {
-        const sig = BUILTINS[x.name]
         const impl = builtin(x.name)
-        const args = x.args.map((y) => this.expr(y, sig?.aliasesArguments ?? true))
+        const args = x.args.map((y) => this.child(y, BUILTINS[x.name]?.aliasesArguments ?? true, counted))
         if (args.length === 1) {
           const a0 = args[0]!
-          return () => {
-            budget.step()
-            return impl(run, [a0()])
-          }
+          return () => impl(run, [a0()])
         }
         return () => {
-          budget.step()
           const values = new Array<Value>(args.length)
           for (let i = 0; i < args.length; i++) values[i] = args[i]!()
           return impl(run, values)
@@ -184,30 +278,18 @@ export class PureCompiler {
       case "mcall": {
         const res = run.linked.calls.get(x)
         if (res?.kind !== "ctor") return () => fault("TypeError", "internal: effectful call evaluated synchronously")
-        const a0 = this.expr(x.args[0]!, true)
-        return () => {
-          budget.step()
-          return construct(run, res, a0())
-        }
+        const a0 = this.child(x.args[0]!, true, counted)
+        return () => construct(run, res, a0())
       }
       case "unwrap": {
-        const e = this.expr(x.e, true)
-        return () => {
-          budget.step()
-          return unwrap(e())
-        }
+        const e = this.child(x.e, true, counted)
+        return () => unwrap(e())
       }
       case "un": {
-        const e = this.expr(x.e, false)
-        if (x.op === "!") {
-          return () => {
-            budget.step()
-            return !truthy(e())
-          }
-        }
+        const e = this.child(x.e, false, counted)
+        if (x.op === "!") return () => !truthy(e())
         if (x.op === "-") {
           return () => {
-            budget.step()
             const v = e()
             return typeof v === "number" ? -v : -toNumber(v)
           }
@@ -215,82 +297,70 @@ export class PureCompiler {
         return () => fault("TypeError", "internal: `await` evaluated synchronously")
       }
       case "bin":
-        return this.binary(x, escape)
+        return this.binary(x, escape, counted)
       case "tern": {
         const c = this.expr(x.c, false)
         const a = this.expr(x.a, escape)
         const b = this.expr(x.b, escape)
-        return () => {
-          budget.step()
-          return truthy(c()) ? a() : b()
-        }
+        return () => (truthy(c()) ? a() : b())
       }
       case "type": {
         const t = x.t
         const variable = (name: string) => vars.cell(name).v
-        return () => {
-          budget.step()
-          return run.shapes.typeValue(schemaOf(t, variable))
-        }
+        return () => run.shapes.typeValue(schemaOf(t, variable))
       }
       default:
         return () => fault("TypeError", "internal: effectful node evaluated synchronously")
     }
   }
 
-  private binary(x: Extract<Expr, { k: "bin" }>, escape: boolean): Ev {
+  private binary(x: Extract<Expr, { k: "bin" }>, escape: boolean, counted: boolean): Ev {
     const run = this.run
-    const budget = run.budget
     const op = x.op
+    if (op === "and" || op === "or") {
+      const l = this.expr(x.l, false)
+      const r = this.expr(x.r, false)
+      return op === "and" ? () => truthy(l()) && truthy(r()) : () => truthy(l()) || truthy(r())
+    }
     // Only `+` can return (part of) an operand: a list concatenation.
-    const l = this.expr(x.l, op === "+" && escape)
-    const r = this.expr(x.r, op === "+" && escape)
+    const l = this.operand(x.l, op === "+" && escape, counted)
+    const r = this.operand(x.r, op === "+" && escape, counted)
+    const general = (a: Value, b: Value): Value => binary(run, op, a, b)
+    const fast = fastBinary(op, l, r, general)
+    if (fast !== undefined) return fast
+    const le = l.ev
+    const re = r.ev
     switch (op) {
-      case "and":
-        return () => {
-          budget.step()
-          return truthy(l()) && truthy(r())
-        }
-      case "or":
-        return () => {
-          budget.step()
-          return truthy(l()) || truthy(r())
-        }
       case "+":
         return () => {
-          budget.step()
-          const a = l()
-          const b = r()
+          const a = le()
+          const b = re()
           return typeof a === "number" && typeof b === "number" ? a + b : plus(run, a, b)
         }
       case "-":
         return () => {
-          budget.step()
-          const a = l()
-          const b = r()
+          const a = le()
+          const b = re()
           return typeof a === "number" && typeof b === "number" ? a - b : toNumber(a) - toNumber(b)
         }
       case "*":
         return () => {
-          budget.step()
-          const a = l()
-          const b = r()
+          const a = le()
+          const b = re()
           return typeof a === "number" && typeof b === "number" ? a * b : toNumber(a) * toNumber(b)
         }
       case "%":
         return () => {
-          budget.step()
-          const a = l()
-          const b = r()
+          const a = le()
+          const b = re()
           return typeof a === "number" && typeof b === "number" ? a % b : toNumber(a) % toNumber(b)
         }
       case "==":
       case "!=": {
         const negate = op === "!="
         return () => {
-          budget.step()
-          const a = l()
-          const b = r()
+          const a = le()
+          const b = re()
           const eq = typeof a === "number" && typeof b === "number" ? a === b : equals(a, b, run.charge)
           return negate ? !eq : eq
         }
@@ -300,19 +370,15 @@ export class PureCompiler {
       case ">":
       case ">=":
         return () => {
-          budget.step()
-          const a = l()
-          const b = r()
+          const a = le()
+          const b = re()
           if (typeof a === "number" && typeof b === "number") {
             return op === "<" ? a < b : op === "<=" ? a <= b : op === ">" ? a > b : a >= b
           }
           return compare(op, a, b)
         }
       default:
-        return () => {
-          budget.step()
-          return binary(run, op, l(), r())
-        }
+        return () => binary(run, op, le(), re())
     }
   }
 

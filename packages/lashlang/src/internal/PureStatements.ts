@@ -20,12 +20,14 @@ export const compilePureStatement = (c: PureCompiler, s: Stmt): Exec => {
   const vars = run.vars
   switch (s.k) {
     case "if": {
-      const cond = c.expr(s.c, false)
+      const cond = c.fused(s.c, false)
+      const ev = cond.ev
+      const steps = 1 + cond.steps
       const then = c.block(s.then)
       const otherwise = s.else === undefined ? undefined : c.block(s.else)
       return () => {
-        budget.step()
-        return truthy(cond()) ? then() : otherwise === undefined ? NORMAL : otherwise()
+        budget.steps(steps)
+        return truthy(ev()) ? then() : otherwise === undefined ? NORMAL : otherwise()
       }
     }
     case "for": {
@@ -51,12 +53,17 @@ export const compilePureStatement = (c: PureCompiler, s: Stmt): Exec => {
       }
     }
     case "while": {
-      const cond = c.expr(s.c, false)
+      const cond = c.fused(s.c, false)
+      const ev = cond.ev
+      // Each round charges its condition and itself; the last, failing condition charges one step more.
+      const round = cond.steps + 1
       const body = c.block(s.body)
       return () => {
         budget.step()
-        while (truthy(cond())) {
-          budget.step()
+        for (;;) {
+          budget.steps(round)
+          const v = ev()
+          if (v !== true && !truthy(v)) break
           if (body() === BREAK) break
         }
         return NORMAL
@@ -75,10 +82,10 @@ export const compilePureStatement = (c: PureCompiler, s: Stmt): Exec => {
     case "assign":
       return s.target.path.length === 0 ? assignVariable(c, s) : assignInto(c, s)
     case "expr": {
-      const e = c.expr(s.e, false)
+      const { ev, steps } = c.fused(s.e, false)
       return () => {
-        budget.step()
-        e()
+        budget.steps(1 + steps)
+        ev()
         return NORMAL
       }
     }
@@ -92,7 +99,7 @@ const assignVariable = (c: PureCompiler, s: Extract<Stmt, { k: "assign" }>): Exe
   const budget = run.budget
   const vars = run.vars
   const cell = vars.cell(s.target.root)
-  const value = c.expr(s.e, true)
+  const { ev: value, steps } = c.fused(s.e, true)
   const append = appendShape(run, s)
   if (append !== undefined) {
     // `xs = xs + [a, b]`: the literal's items are appended without building the literal as a list of its own.
@@ -112,6 +119,7 @@ const assignVariable = (c: PureCompiler, s: Extract<Stmt, { k: "assign" }>): Exe
       budget.step()
       const cur = cell.v
       if (!isList(cur)) {
+        budget.steps(steps)
         vars.set(cell, value())
         return NORMAL
       }
@@ -124,8 +132,9 @@ const assignVariable = (c: PureCompiler, s: Extract<Stmt, { k: "assign" }>): Exe
       return NORMAL
     }
   }
+  const total = 1 + steps
   return () => {
-    budget.step()
+    budget.steps(total)
     const v = value()
     if (typeof v === "number" && typeof cell.v === "number") cell.v = v
     else vars.set(cell, v)
