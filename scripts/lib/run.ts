@@ -30,14 +30,27 @@ export interface RunOptions {
   readonly allowFailure?: boolean
   /** Show the command's output as it runs (for long steps a developer watches). */
   readonly inherit?: boolean
+  /**
+   * A command for a project outside the workspace: the `npm_*` / `pnpm_*` variables the workspace's package manager
+   * set for this script are removed, so they cannot change how that project installs or runs.
+   */
+  readonly outside?: boolean
 }
 
 /**
  * The environment handed to every command: `NODE_OPTIONS` loses `--conditions=@lash/source`, so a command run from
  * inside the workspace tooling (vitest sets it for child processes) resolves packages exactly as a user's would.
  */
-export const cleanEnv = (extra: Readonly<Record<string, string | undefined>> = {}): NodeJS.ProcessEnv => {
+export const cleanEnv = (
+  extra: Readonly<Record<string, string | undefined>> = {},
+  outside = false
+): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extra }
+  if (outside) {
+    for (const key of Object.keys(env)) {
+      if (/^(npm|pnpm)_/i.test(key) && !(key in extra)) delete env[key]
+    }
+  }
   const nodeOptions = (env.NODE_OPTIONS ?? "").split(/\s+/).filter((o) => o !== "" && !o.includes("@lash/source"))
   if (nodeOptions.length === 0) delete env.NODE_OPTIONS
   else env.NODE_OPTIONS = nodeOptions.join(" ")
@@ -50,7 +63,7 @@ export const run = (command: string, args: ReadonlyArray<string>, options: RunOp
     const started = performance.now()
     const child = spawn(command, args, {
       cwd: options.cwd,
-      env: cleanEnv(options.env),
+      env: cleanEnv(options.env, options.outside === true),
       stdio: ["ignore", options.inherit === true ? "inherit" : "pipe", options.inherit === true ? "inherit" : "pipe"]
     })
     let stdout = ""

@@ -175,3 +175,48 @@ export const verifyTarball = async (
   const [publinted, attw] = await Promise.all([publintProblems(packed), attwProblems(tarball)])
   return { packed, problems: [...inspectPacked(packed), ...publinted, ...attw] }
 }
+
+/** The specifiers a JavaScript module imports or re-exports statically, and those it imports dynamically. */
+export const moduleSpecifiers = (source: string): Array<string> =>
+  [...source.matchAll(
+    /(?:^|[\s;}])(?:import|export)\s*(?:[\w*{}\s,$]+from\s*)?["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g
+  )]
+    .map((match) => (match[1] ?? match[2])!)
+
+/**
+ * The bare specifiers (other packages) reachable from one module of a package, following its relative imports
+ * through the package's own files. `files` maps package-relative paths to contents.
+ */
+export const packagesReachedFrom = (files: ReadonlyMap<string, Uint8Array>, entry: string): Set<string> => {
+  const reached = new Set<string>()
+  const seen = new Set<string>()
+  const visit = (file: string) => {
+    if (seen.has(file)) return
+    seen.add(file)
+    const bytes = files.get(file)
+    if (bytes === undefined) return
+    for (const specifier of moduleSpecifiers(Buffer.from(bytes).toString("utf8"))) {
+      if (specifier.startsWith(".")) visit(path.posix.normalize(path.posix.join(path.posix.dirname(file), specifier)))
+      else reached.add(specifier)
+    }
+  }
+  visit(path.posix.normalize(entry.replace(/^\.\//, "")))
+  return reached
+}
+
+/** A test runner's module: entry points that reach one are suite entry points, loadable only inside the runner. */
+export const isTestRunnerModule = (specifier: string): boolean => /^(vitest|@effect\/vitest)(\/|$)/.test(specifier)
+
+/** Every entry point of a packed package (`name/subpath`), split by whether it reaches a test runner. */
+export const entryPoints = (packed: Packed): { readonly plain: Array<string>; readonly suites: Array<string> } => {
+  const plain: Array<string> = []
+  const suites: Array<string> = []
+  for (const [subpath, value] of Object.entries(packed.manifest.exports as Record<string, unknown>)) {
+    if (subpath === "./package.json") continue
+    const specifier = `${packed.name}${subpath.slice(1)}`
+    const target = exportTargets(value).find(({ at }) => at.includes("import"))?.target
+    const reached = target === undefined ? new Set<string>() : packagesReachedFrom(packed.files, target)
+    ;([...reached].some(isTestRunnerModule) ? suites : plain).push(specifier)
+  }
+  return { plain, suites }
+}

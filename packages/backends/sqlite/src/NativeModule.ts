@@ -46,8 +46,11 @@ export class SqliteNativeModuleUnavailable extends Data.TaggedError("SqliteNativ
   }
 }
 
+/** The loader's message, first line only (`bindings` goes on to list every path it tried). */
 const describe = (cause: unknown): string =>
-  cause instanceof Error ? cause.message.split("\n")[0] ?? cause.name : String(cause)
+  cause instanceof Error
+    ? (cause.message.split("\n")[0] ?? cause.name).replace(/[.:]?\s*Tried:?\s*$/, "").replace(/\.$/, "")
+    : String(cause)
 
 /** Loads the addon the way `@effect/sql-sqlite-node` does, by opening an in-memory database. */
 export type NativeProbe = () => { readonly version: string | undefined }
