@@ -288,6 +288,11 @@ for (const specifier of ${JSON.stringify(suites)}) {
       )
     }
 
+    await step(
+      "examples/third-party-plugin builds with its own tsc config against the packed types (npm run build)",
+      () => run("npm", ["run", "build"], { cwd: path.join(project, "examples", "third-party-plugin"), outside: true })
+    )
+
     // 5. negative cases in the project
     await step("negative: a package the app cannot import is caught", async () => {
       const entry = path.join(project, "node_modules", "@lash", "lashlang", "dist", "index.js")

@@ -6,7 +6,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
 import { exampleBody, syncExample, tsBlocks } from "../lib/readmes.js"
-import { publicPackages, workspacePackages } from "../lib/workspace.js"
+import { publicPackages, root, workspacePackages } from "../lib/workspace.js"
 
 /**
  * Public packages whose README example is not a checked README.ts yet, with the stream that owns the README. Remove
@@ -35,6 +35,11 @@ describe("READMEs", () => {
       expect(fs.existsSync(path.join(pkg.dir, "README.ts"))).toBe(true)
     })
   }
+
+  it("docs/plugins.md shows the one-file plugin (examples/third-party-plugin/src/index.ts) verbatim", () => {
+    const plugin = fs.readFileSync(path.join(root, "examples", "third-party-plugin", "src", "index.ts"), "utf8")
+    expect(tsBlocks(fs.readFileSync(path.join(root, "docs", "plugins.md"), "utf8"))).toContain(plugin)
+  })
 
   it("finds the blocks it compares", () => {
     expect(tsBlocks("# x\n\n```ts\nconst a = 1\n```\n\n```sh\nls\n```\n```ts\nb\n```\n")).toEqual([

@@ -10,15 +10,7 @@
  *
  * @since 0.1.0
  */
-import {
-  definePlugin,
-  LashCore,
-  type LashPlugin,
-  ToolDefinition,
-  ToolProvider,
-  ToolResults,
-  TriggerKeys
-} from "@lash/core"
+import { definePlugin, defineTool, LashCore, type LashPlugin, TriggerKeys } from "@lash/core"
 import { HostCatalog, LashlangAbilities, NamedDataType, TypeExpr } from "@lash/lashlang"
 import { Effect, Either, Ref, Schema } from "effect"
 
@@ -69,22 +61,16 @@ export const InboxPlugin = (outbox: Ref.Ref<ReadonlyArray<Note>>): LashPlugin =>
       }
     ],
     tools: [
-      ToolProvider.fromDefinitions([
-        {
-          definition: ToolDefinition.fromSchema({
-            name: "send_note",
-            description: "Sends a short note to a person",
-            input: Schema.Struct({ to: Schema.String, text: Schema.String }),
-            output: Schema.Struct({ sent: Schema.Number })
-          }),
-          execute: (args) =>
-            Effect.map(Ref.updateAndGet(outbox, (notes) => [...notes, args as unknown as Note]), (notes) =>
-              ToolResults.ok({ sent: notes.length }))
-        }
-      ])
+      defineTool({
+        name: "send_note",
+        description: "Sends a short note to a person",
+        input: Schema.Struct({ to: Schema.String, text: Schema.String }),
+        output: Schema.Struct({ sent: Schema.Number }),
+        execute: (note) =>
+          Effect.map(Ref.updateAndGet(outbox, (notes) => [...notes, note]), (notes) => ({ sent: notes.length }))
+      })
     ],
-    build: () =>
-      Effect.succeed({ register: () => Effect.void })
+    build: () => Effect.succeed({ register: () => Effect.void })
   })
 
 /**

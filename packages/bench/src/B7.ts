@@ -7,6 +7,7 @@ import { execute, HostCatalog, type HostEnvironment, LashlangAbilities, link, pa
 import { Effect } from "effect"
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
+import { built, coldEnv } from "./ColdStart.js"
 import { type Result, summarize } from "./Stats.js"
 
 export const LOOP5 = `total = 0
@@ -67,13 +68,10 @@ const child = (
   capMs: number
 ): Promise<{ readonly ms?: number; readonly out?: string; readonly error?: string }> =>
   new Promise((resolve) => {
-    const proc = spawn(process.execPath, [
-      "--import",
-      "tsx",
-      fileURLToPath(new URL("./B7child.ts", import.meta.url)),
-      name
-    ], {
+    // The cold child runs the built B7child.js with plain node, so @lash/lashlang loads from dist/ (ColdStart.ts).
+    const proc = spawn(process.execPath, [built("B7child.js"), name], {
       cwd: fileURLToPath(new URL("..", import.meta.url)),
+      env: coldEnv(),
       stdio: ["ignore", "pipe", "pipe"]
     })
     let stdout = ""

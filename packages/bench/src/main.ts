@@ -13,6 +13,7 @@ import { b4 } from "./B4.js"
 import { b5 } from "./B5.js"
 import { b7 } from "./B7.js"
 import { b8 } from "./B8.js"
+import { b9 } from "./B9.js"
 import { writeDocs } from "./Docs.js"
 import { profile, profileLine, type ProfileReport } from "./Profile.js"
 import { writeResults } from "./Results.js"
@@ -269,6 +270,7 @@ const main = async () => {
   }
 
   if (wants("B7")) { for (const r of await b7(full ? 5 : 3, full ? 600_000 : 15_000)) report(r) }
+  if (wants("B9")) { for (const r of await b9(full ? 30 : 10)) report(r) }
 
   if (wants("B8")) {
     const floorFull = floor.full.summary.p50

@@ -1,5 +1,5 @@
 /**
- * Replay keys: the only place each key of an effect or process event is built (docs/architecture.md, "Effects").
+ * Replay keys: the only place each key of an effect or process event is built (docs/architecture.md, "Effects and replay").
  * A replay key names one effect within its execution scope, so a recovered run finds what its first attempt recorded;
  * the formats below are part of the stored data (journal rows, event rows) and change only with a migration plan.
  *
