@@ -88,7 +88,10 @@ export const conventionProblems = (
     m.sideEffects === false || Array.isArray(m.sideEffects),
     `"sideEffects" must be false (or the list of files with side effects)`
   )
-  expect(record(m.engines).node === ">=20", `"engines" must be { "node": ">=20" }`)
+  expect(
+    record(m.engines).node === ">=20.10",
+    `"engines" must be { "node": ">=20.10" } (import attributes, used for JSON imports, need 20.10)`
+  )
 
   // exports: sources in the workspace, dist when published
   const exportsField = record(m.exports)

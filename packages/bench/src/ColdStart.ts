@@ -5,7 +5,7 @@
  */
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
-import { type Summary, summarize } from "./Stats.js"
+import { summarize, type Summary } from "./Stats.js"
 
 /** The built file of a bench module (`packages/bench/dist/...`, from `tsc -b tsconfig.cold.json`). */
 export const built = (relative: string): string => fileURLToPath(new URL(`../dist/${relative}`, import.meta.url))

@@ -28,7 +28,11 @@ const storage = directory === undefined
   ? MemoryBackend.layer()
   : SqliteBackend.layer({ filename: path.join(directory, "b9.db") })
 
-const Runtime = LashCore.layer({ mode: "standard", model: { id: "b9", limits: { contextWindowTokens: 8192 } }, tools: [add] })
+const Runtime = LashCore.layer({
+  mode: "standard",
+  model: { id: "b9", limits: { contextWindowTokens: 8192 } },
+  tools: [add]
+})
   .pipe(Layer.provide(Layer.mergeAll(storage, InlineEffectController.layer, model.layer)))
 
 const program = Effect.gen(function*() {
