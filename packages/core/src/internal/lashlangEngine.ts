@@ -9,7 +9,7 @@ import { Effect, Either, Option, Schema } from "effect"
 import type { Json } from "../Json.js"
 import { LashlangProcessInput, type ProcessAwaitOutput } from "../Process.js"
 import { ReplayKeys } from "../ReplayKeys.js"
-import { buildHostEnvironment, makeBridge, unwrapInfra } from "./lashlangHost.js"
+import { buildHostEnvironment, makeBridge } from "./lashlangHost.js"
 import { type Drivers, type ProcessEngine, ProcessFailure } from "./worker.js"
 
 const sourceOf = (canonicalIr: unknown): string => {
@@ -74,9 +74,12 @@ export const lashlangEngine = (drivers: () => Drivers): ProcessEngine => ({
         prints,
         emit: ctx.appendEvent
       })
-      const outcome = yield* unwrapInfra(
-        execute(linked, args, bridge, { ...core.cfg.raw.rlm?.limits, mode: "process", entry: input.processRef })
-      )
+      // A store failure during the run fails it with that error (typed), as any other engine failure.
+      const outcome = yield* execute(linked, args, bridge, {
+        ...core.cfg.raw.rlm?.limits,
+        mode: "process",
+        entry: input.processRef
+      })
       for (const line of prints) yield* Effect.logDebug(`process ${record.id}: ${line}`)
       switch (outcome._tag) {
         case "Finished":
