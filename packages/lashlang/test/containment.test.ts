@@ -193,6 +193,18 @@ describe("every unit of work is charged", () => {
         ))
       ).toBe("20000")
     }))
+  it.effect("indexing a string with surrogate pairs by code point is constant time after one scan", () =>
+    Effect.gen(function*() {
+      expect(
+        yield* outcome(src(
+          "s = \"😀a\"",
+          "for i in range(15) { s = s + s }",
+          "n = 0",
+          "for i in range(len(s)) { if s[i] == \"a\" { n = n + 1 } }",
+          "submit [len(s), n, s[-1], slice(s, 1, 3), find(s, \"a😀\", 2)]"
+        ))
+      ).toBe("[65536,32768,\"a\",\"a😀\",3]")
+    }))
   it.effect("in-place changes are unobservable: every alias keeps its value", () =>
     Effect.gen(function*() {
       expect(

@@ -7,7 +7,8 @@
  *
  * @internal
  */
-import { isList, isRecord, RecordValue, typeName, type Value } from "../Value.js"
+import type { RecordValue } from "../Value.js"
+import { isList, isRecord, typeName, type Value } from "../Value.js"
 import { toInteger } from "./Coerce.js"
 import { fault } from "./Fault.js"
 import { depthOf, type Meta, type Shapes, sizeOf } from "./Sizes.js"
@@ -126,6 +127,3 @@ export const appendToList = (
   vars.set(cell, built)
   cell.owned = built
 }
-
-/** Whether a value is a container that `assignPath` can write into. */
-export const isContainer = (v: Value): v is Container => isList(v) || v instanceof RecordValue

@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import { isList, isRecord, typeName, type Value } from "../Value.js"
+import { typeName, type Value } from "../Value.js"
 import { fault } from "./Fault.js"
 
 const NUMBER_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/
@@ -51,6 +51,3 @@ export const isTextual = (v: Value): v is null | boolean | number | string => v 
 /** Fails unless `v` is textual. */
 export const requireText = (v: Value, who: string): null | boolean | number | string =>
   isTextual(v) ? v : fault("TypeError", `\`${who}\` expected text, got ${typeName(v)}`)
-
-/** Whether a value is a list or record (a container). */
-export const isContainer = (v: Value): boolean => isList(v) || isRecord(v)

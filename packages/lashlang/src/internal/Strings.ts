@@ -22,58 +22,93 @@ const SURROGATE = /[\uD800-\uDFFF]/
 
 const isHigh = (c: number) => c >= 0xd800 && c <= 0xdbff
 
+/** What is known of one string: whether it holds surrogate pairs, and where each code point starts. */
+interface Known {
+  readonly s: string
+  readonly pairs: boolean
+  /** `starts[k]` is the UTF-16 offset of code point `k`; the last entry is the length. Only for strings with pairs. */
+  starts: Uint32Array | undefined
+}
+
+/** How many strings the code-point cache keeps. */
+const KNOWN_STRINGS = 4
+
 /**
- * Code-point arithmetic with a one-string cache: a loop that indexes or measures the same string pays for the scan
- * once. The cache belongs to one run, so the work it saves (and charges) is the same on every replay.
+ * Code-point arithmetic with a small cache: a loop that indexes or measures the same few strings pays for scanning
+ * each once, and then every index, slice and length is constant time. Scans are charged as work. The cache belongs
+ * to one run, so the work it saves (and charges) is the same on every replay.
  */
 export class CodePoints {
-  private last: string | undefined = undefined
-  private lastHasPairs = false
+  private readonly known: Array<Known> = []
 
-  /** `charge` is told the units scanned when a string is seen for the first time. */
+  /** `charge` is told the units scanned. */
   constructor(private readonly charge: (units: number) => void) {}
+
+  private info(s: string): Known {
+    for (let i = 0; i < this.known.length; i++) {
+      const k = this.known[i]!
+      if (k.s === s) return k
+    }
+    this.charge(s.length)
+    const k: Known = { s, pairs: SURROGATE.test(s), starts: undefined }
+    if (this.known.length >= KNOWN_STRINGS) this.known.shift()
+    this.known.push(k)
+    return k
+  }
+
+  private starts(k: Known): Uint32Array {
+    if (k.starts !== undefined) return k.starts
+    const s = k.s
+    this.charge(s.length)
+    let n = 0
+    for (let i = 0; i < s.length; i++) if (!isHigh(s.charCodeAt(i))) n++
+    const starts = new Uint32Array(n + 1)
+    let cp = 0
+    for (let i = 0; i < s.length; i++) {
+      if (i > 0 && isHigh(s.charCodeAt(i - 1))) continue
+      starts[cp++] = i
+    }
+    starts[n] = s.length
+    k.starts = starts
+    return starts
+  }
 
   /** Whether `s` holds surrogate pairs (then code-point and UTF-16 offsets differ). */
   hasPairs(s: string): boolean {
-    if (s.length < 2) return false
-    if (s === this.last) return this.lastHasPairs
-    this.charge(s.length)
-    this.last = s
-    this.lastHasPairs = SURROGATE.test(s)
-    return this.lastHasPairs
+    return s.length >= 2 && this.info(s).pairs
   }
 
   /** The number of code points. */
   count(s: string): number {
     if (!this.hasPairs(s)) return s.length
-    let n = 0
-    for (let i = 0; i < s.length; i++) if (!isHigh(s.charCodeAt(i))) n++
-    return n
+    return this.starts(this.info(s)).length - 1
   }
 
   /** The UTF-16 offset of code point `cp` (0 ≤ cp ≤ count). */
   unitOffset(s: string, cp: number): number {
     if (!this.hasPairs(s)) return cp
-    let i = 0
-    for (let k = 0; k < cp && i < s.length; k++) i += isHigh(s.charCodeAt(i)) ? 2 : 1
-    return i
+    const starts = this.starts(this.info(s))
+    return starts[Math.min(cp, starts.length - 1)]!
   }
 
   /** The code-point index of UTF-16 offset `unit` (which starts a code point). */
   cpIndex(s: string, unit: number): number {
     if (!this.hasPairs(s)) return unit
-    let n = 0
-    for (let i = 0; i < unit; i++) if (!isHigh(s.charCodeAt(i))) n++
-    return n
+    const starts = this.starts(this.info(s))
+    let lo = 0
+    let hi = starts.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (starts[mid]! < unit) lo = mid + 1
+      else hi = mid
+    }
+    return lo
   }
 
   /** The code points of `s` from `start` to `end` (code-point indexes, 0 ≤ start ≤ end ≤ count). */
   slice(s: string, start: number, end: number): string {
     if (!this.hasPairs(s)) return s.slice(start, end)
-    const from = this.unitOffset(s, start)
-    let to = from
-    for (let k = start; k < end && to < s.length; k++) to += isHigh(s.charCodeAt(to)) ? 2 : 1
-    return s.slice(from, to)
+    return s.slice(this.unitOffset(s, start), this.unitOffset(s, end))
   }
 }
 

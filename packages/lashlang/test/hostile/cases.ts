@@ -186,6 +186,16 @@ export const hostileCases: ReadonlyArray<HostileCase> = [
     expect: LIMIT("step budget exhausted (1000000 steps)")
   },
   {
+    name: "indexing a long string with surrogate pairs by code point in a loop",
+    source: lines(
+      "s = \"😀a\"",
+      "for i in range(18) { s = s + s }",
+      "n = 0",
+      "for i in range(len(s)) { if s[i] == \"a\" { n = n + 1 } }"
+    ),
+    expect: LIMIT("step budget exhausted (1000000 steps)")
+  },
+  {
     name: "length of a long string read in a loop condition",
     source: lines(
       "s = \"ab\"",
