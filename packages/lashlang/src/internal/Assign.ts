@@ -23,10 +23,11 @@ export interface PathStep {
   readonly key: Value
 }
 
-const recordKey = (key: Value, field: boolean, limit: number): string => {
+const recordKey = (key: Value, field: boolean, shapes: Shapes): string => {
   if (field) return key as string
+  const limit = shapes.limits.maxStringLength
   try {
-    return toText(key, limit)
+    return toText(key, limit, shapes.charge)
   } catch (e) {
     if (e instanceof TextOverflow) return fault("LimitExceeded", `string too long (limit ${limit})`)
     throw e
@@ -55,7 +56,7 @@ export const assignPath = (
     let k: string | number
     let next: Value | undefined
     if (isRecord(current)) {
-      k = recordKey(key, field, shapes.limits.maxStringLength)
+      k = recordKey(key, field, shapes)
       next = current.get(k)
       if (!last && next === undefined) return fault("TypeError", `can't assign through missing field \`.${k}\``)
     } else if (isList(current) && !field) {

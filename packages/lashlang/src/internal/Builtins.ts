@@ -240,8 +240,18 @@ const IMPLS: Record<string, Impl> = {
     }
     return c.shapes.list(out)
   },
-  starts_with: (_c, a) => text(arg(a, 0), "starts_with").startsWith(text(arg(a, 1), "starts_with")),
-  ends_with: (_c, a) => text(arg(a, 0), "ends_with").endsWith(text(arg(a, 1), "ends_with")),
+  starts_with: (c, a) => {
+    const s = text(arg(a, 0), "starts_with")
+    const prefix = text(arg(a, 1), "starts_with")
+    c.charge(Math.min(s.length, prefix.length))
+    return s.startsWith(prefix)
+  },
+  ends_with: (c, a) => {
+    const s = text(arg(a, 0), "ends_with")
+    const suffix = text(arg(a, 1), "ends_with")
+    c.charge(Math.min(s.length, suffix.length))
+    return s.endsWith(suffix)
+  },
   contains: (c, a) => {
     const h = arg(a, 0)
     const x = arg(a, 1)

@@ -11,12 +11,16 @@ import { fault } from "./Fault.js"
 
 const NUMBER_TEXT = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/
 
+/** Text longer than this is never numeric (so converting it costs constant time, whatever its length). */
+const NUMBER_TEXT_MAX = 1000
+
 /** toNumber: numbers, booleans (1/0), null (0) and numeric text; anything else is a TypeError. */
 export const toNumber = (v: Value): number => {
   if (typeof v === "number") return v
   if (typeof v === "boolean") return v ? 1 : 0
   if (v === null) return 0
   if (typeof v === "string") {
+    if (v.length > NUMBER_TEXT_MAX) return fault("TypeError", "expected a number")
     const s = v.trim()
     if (s === "") return 0
     if (NUMBER_TEXT.test(s)) return Number(s)

@@ -50,11 +50,21 @@ export const equals = (a: Value, b: Value, charge: (units: number) => void): boo
   }
 }
 
-/** The ordering operators: code-point order for two strings, otherwise numeric (toNumber); NaN is unordered. */
-export const compare = (op: "<" | "<=" | ">" | ">=", l: Value, r: Value): boolean => {
+/**
+ * The ordering operators: code-point order for two strings (charged by the characters compared), otherwise numeric
+ * (toNumber); NaN is unordered.
+ */
+export const compare = (
+  op: "<" | "<=" | ">" | ">=",
+  l: Value,
+  r: Value,
+  charge: (units: number) => void
+): boolean => {
   let c: number
-  if (typeof l === "string" && typeof r === "string") c = l < r ? -1 : l > r ? 1 : 0
-  else {
+  if (typeof l === "string" && typeof r === "string") {
+    charge(Math.min(l.length, r.length))
+    c = l < r ? -1 : l > r ? 1 : 0
+  } else {
     const a = toNumber(l)
     const b = toNumber(r)
     if (Number.isNaN(a) || Number.isNaN(b)) return false

@@ -21,7 +21,10 @@ const shown = (v: Value): string => {
  * Milliseconds to sleep: `for` takes a non-negative number of milliseconds (rounded) or `<number>(ms|s|m|h)` text
  * (a bare number is milliseconds); `until` takes RFC 3339 text or epoch milliseconds, measured from `now`.
  */
-export const sleepMillis = (mode: "for" | "until", v: Value, now: number): number => {
+export const sleepMillis = (mode: "for" | "until", value: Value, now: number): number => {
+  let v = value
+  // Duration and time text is short; a long string is refused before any parsing.
+  if (typeof v === "string" && v.length > 100) v = `${v.slice(0, 100)}…`
   if (mode === "for") {
     if (typeof v === "number" && Number.isFinite(v) && v >= 0) return Math.round(v)
     const m = typeof v === "string" ? DURATION.exec(v) : null

@@ -101,7 +101,7 @@ export const binary = (c: OperationContext, op: string, l: Value, r: Value): Val
     case "!=":
       return !equals(l, r, c.charge)
     default:
-      return compare(op as "<" | "<=" | ">" | ">=", l, r)
+      return compare(op as "<" | "<=" | ">" | ">=", l, r, c.charge)
   }
 }
 

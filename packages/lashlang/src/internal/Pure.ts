@@ -375,7 +375,7 @@ export class PureCompiler {
           if (typeof a === "number" && typeof b === "number") {
             return op === "<" ? a < b : op === "<=" ? a <= b : op === ">" ? a > b : a >= b
           }
-          return compare(op, a, b)
+          return compare(op, a, b, run.charge)
         }
       default:
         return () => binary(run, op, le(), re())

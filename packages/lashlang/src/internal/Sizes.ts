@@ -123,7 +123,8 @@ const measureJson = (j: unknown, memo: WeakMap<object, Meta>): Meta => {
 export class Shapes {
   constructor(
     readonly limits: ExecLimits,
-    private readonly charge: (units: number) => void
+    /** Charges work to the run's budget. */
+    readonly charge: (units: number) => void
   ) {}
 
   private check(size: number, depth: number): void {
