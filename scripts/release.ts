@@ -1,5 +1,5 @@
 /**
- * `pnpm release [--publish]`: the release, as a dry run unless `--publish`.
+ * `pnpm release [--publish] [--skip-test]`: the release, as a dry run unless `--publish`.
  *
  * 1. `pnpm test`: type-check, lint, every test, and the consumer check (which builds, packs and installs every
  *    public package outside the workspace).
@@ -16,13 +16,19 @@ import { pack, verifyTarball } from "./lib/tarball.js"
 import { publicPackages, root } from "./lib/workspace.js"
 
 const publish = process.argv.includes("--publish")
+/** `--skip-test`: only for a dry run right after a green `pnpm test` of the same commit; refused with `--publish`. */
+const skipTest = process.argv.includes("--skip-test")
 
 const main = async () => {
   console.log(publish ? "release: PUBLISHING" : "release: dry run (nothing is published; --publish to publish)")
-  await step(
-    "pnpm test (check, lint, tests, consumer check)",
-    () => run("pnpm", ["test"], { cwd: root, inherit: true })
-  )
+  if (skipTest && publish) throw new Error("--skip-test is for dry runs only: a publish always runs pnpm test")
+  if (skipTest) console.log("• pnpm test skipped (--skip-test)")
+  else {
+    await step(
+      "pnpm test (check, lint, tests, consumer check)",
+      () => run("pnpm", ["test"], { cwd: root, inherit: true })
+    )
+  }
   await step("pnpm build", () => run("pnpm", ["build"], { cwd: root }))
   const destination = path.join(root, "release")
   fs.rmSync(destination, { recursive: true, force: true })
