@@ -16,6 +16,6 @@ const mine: StorageUnderTest = {
   fresh: Effect.map(Layer.build(MemoryBackend.layer()), Layer.succeedContext)
 }
 
-backendConformance(mine) // every storage suite and the backend-wide checks, each ending with a VERDICT test
+backendConformance(mine) // every storage suite, the model-based suite and the backend-wide checks, each with a VERDICT
 runtimeRebuildAndWorkerRecovery(mine) // RB-01..05 under both effect controllers, and X-RT-2
 mutationSuite(mine) // the kit's mutants, wrapped around this backend: each must be rejected by its scenario

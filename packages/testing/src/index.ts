@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 export * from "./conformance/index.js"
+export * from "./model/index.js"
 export * from "./mutants/index.js"
 export * from "./RebuildFixture.js"
 export * from "./RuntimeRebuild.js"

@@ -52,6 +52,7 @@ describe("memory › the JSON report", () => {
       ["EnvAndArtifact", "conformant"],
       ["EffectJournal", "conformant"],
       ["EffectController", "conformant"],
+      ["ModelBased", "conformant"],
       ["Backend", "conformant"]
     ])
     const byId = new Map(written.scenarios.map((s: { scenario: string }) => [s.scenario, s]))

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import { Effect } from "effect"
+import { modelScenarios } from "../model/index.js"
 import { runtimeRebuildScenarios } from "../RuntimeRebuild.js"
 import type { StorageUnderTest } from "../StorageUnderTest.js"
 import { backendScenarios } from "./BackendScenarios.js"
@@ -34,7 +35,8 @@ const all: ReadonlyArray<Scenario> = [
   ...reopenScenarios,
   ...backendScenarios,
   ...effectControllerScenarios,
-  ...runtimeRebuildScenarios
+  ...runtimeRebuildScenarios,
+  ...modelScenarios
 ]
 
 /** Every scenario of the kit, by id. @since 0.1.0 */

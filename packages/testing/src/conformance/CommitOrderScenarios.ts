@@ -265,5 +265,39 @@ export const commitOrderScenarios: ReadonlyArray<Scenario> = [
           ]
         )
       })
+  },
+  {
+    id: "X-CAS-3",
+    suite: "RuntimePersistence",
+    title: "an expected head AHEAD of the stored one conflicts too (a counterexample of MB-SS)",
+    clock: "test",
+    run: (ctx) =>
+      Effect.gen(function*() {
+        const s = store(ctx)
+        yield* s.create(createRequest("root"))
+        const first = yield* ctx.expectFailure(
+          "a first commit that expects revision 1 fails: the CAS is equality, not \"at most\"",
+          s.commit(commitOf("root", 1, "t-ahead")),
+          "HeadRevisionConflict"
+        )
+        yield* s.commit(commitOf("root", 0, "t1"))
+        const ahead = yield* ctx.expectFailure(
+          "expected 3 against head 1 fails",
+          s.commit(commitOf("root", 3, "t-far-ahead")),
+          "HeadRevisionConflict"
+        )
+        const details = [first, ahead].map((e) => {
+          const d = e as unknown as { readonly expected: number; readonly actual: number }
+          return { expected: d.expected, actual: d.actual }
+        })
+        yield* ctx.invariant(
+          "the conflicts name the expected and the stored head",
+          same(details, [{ expected: 1, actual: 0 }, { expected: 3, actual: 1 }]),
+          [{ expected: 1, actual: 0 }, { expected: 3, actual: 1 }],
+          details
+        )
+        const h = yield* head(ctx, "root")
+        yield* ctx.invariant("the rejected commits wrote nothing: the head is 1", h === 1, 1, h)
+      })
   }
 ]

@@ -379,5 +379,52 @@ export const eventScenarios: ReadonlyArray<Scenario> = [
           out
         )
       })
+  },
+  {
+    id: "X-VAL-2",
+    suite: "ProcessRegistry",
+    title:
+      "append validation: undeclared types, one terminal event, idempotent host completion (a counterexample of MB-PR)",
+    clock: "live",
+    run: (ctx) =>
+      Effect.gen(function*() {
+        const r = registry(ctx)
+        const id = pid("proc-val")
+        yield* r.register(reg("proc-val", { external: true, eventTypes: [plainType("model.line")] }))
+        yield* ctx.expectFailure(
+          "an undeclared event type is rejected",
+          r.appendEvent(id, { eventType: "model.undeclared", payload: {} }),
+          "ProcessEventRejected",
+          "undeclared_type"
+        )
+        const first = yield* r.completeAsHost(id, { type: "success", value: { v: 1 } })
+        yield* ctx.expectFailure(
+          "a terminal process takes no new event",
+          r.appendEvent(id, { eventType: "model.line", payload: { n: 1 } }),
+          "ProcessEventRejected",
+          "already_terminal"
+        )
+        yield* ctx.expectSuccess(
+          "completeAsHost again with an identical output succeeds and returns the same record",
+          r.completeAsHost(id, { type: "success", value: { v: 1 } }),
+          (record) => same(record.status, first.status),
+          first.status
+        )
+        yield* ctx.expectFailure(
+          "completeAsHost with another output fails",
+          r.completeAsHost(id, { type: "failure", code: "late", message: "too late" }),
+          "ProcessEventRejected",
+          ["already_terminal", "replay_conflict"]
+        )
+        const out = yield* ctx.within("awaitProcess returns at once", 1_000, r.awaitProcess(id))
+        yield* ctx.invariant(
+          "awaitProcess still returns the first output",
+          same(out, { type: "success", value: { v: 1 } }),
+          { type: "success", value: { v: 1 } },
+          out
+        )
+        const terminal = (yield* r.eventsAfter(id, 0)).filter((e) => e.eventType.startsWith("process."))
+        yield* ctx.invariant("exactly one terminal event is stored", terminal.length === 1, 1, terminal.length)
+      })
   }
 ]

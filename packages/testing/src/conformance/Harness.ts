@@ -37,6 +37,7 @@ export type SuiteName =
   | "EffectController"
   | "Backend"
   | "RuntimeRebuild"
+  | "ModelBased"
 
 /** What a scenario receives. @since 0.1.0 */
 export interface ScenarioContext {

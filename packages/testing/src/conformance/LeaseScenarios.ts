@@ -302,5 +302,25 @@ export const leaseScenarios: ReadonlyArray<Scenario> = [
         const still = yield* r.get(pid("p"))
         yield* ctx.invariant("the process stays running", still.status.state === "running", "running", still.status)
       })
+  },
+  {
+    id: "PR-26b",
+    suite: "ProcessRegistry",
+    title: "claimRunnable with limit 0 leases nothing (a counterexample of MB-PR)",
+    clock: "test",
+    run: (ctx) =>
+      Effect.gen(function*() {
+        const r = registry(ctx)
+        yield* r.register(reg("run-a"))
+        const none = yield* r.claimRunnable({ ownerId: "sweep-1", ttlMs: day, limit: 0 })
+        yield* ctx.invariant("limit 0 leases nothing", none.length === 0, [], none.map((l) => l.processId))
+        const one = yield* r.claimRunnable({ ownerId: "sweep-1", ttlMs: day, limit: 1 })
+        yield* ctx.invariant(
+          "the row was not leased by the limit-0 call: limit 1 leases it",
+          one.map((l) => l.processId).join() === "run-a",
+          ["run-a"],
+          one.map((l) => l.processId)
+        )
+      })
   }
 ]

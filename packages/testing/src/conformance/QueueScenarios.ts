@@ -467,5 +467,35 @@ export const queueScenarios: ReadonlyArray<Scenario> = [
           "QueuedWorkClaimExpired"
         )
       })
+  },
+  {
+    id: "RP-19b",
+    suite: "RuntimePersistence",
+    title:
+      "work that is not yet available is queued and pending, but its session has no pending work yet (a counterexample of MB-SS)",
+    clock: "test",
+    run: (ctx) =>
+      Effect.gen(function*() {
+        const s = store(ctx)
+        yield* s.create(createRequest("later"))
+        const now = yield* Effect.clockWith((c) => c.currentTimeMillis)
+        yield* s.enqueue(batchDraft("later", "in 20 ms", undefined, { availableAtMs: now + 20 }))
+        const sessions = yield* s.listSessionsWithPendingWork()
+        const pending = yield* s.listPending(sid("later"))
+        yield* ctx.invariant(
+          "before availableAtMs the session is not listed with pending work; the batch is open and unclaimed (listPending)",
+          sessions.length === 0 && pending.length === 1,
+          { sessionsWithPendingWork: [], pending: 1 },
+          { sessionsWithPendingWork: sessions, pending: pending.length }
+        )
+        yield* TestClock.adjust("20 millis")
+        const after = yield* s.listSessionsWithPendingWork()
+        yield* ctx.invariant(
+          "from availableAtMs on, the session has pending work",
+          JSON.stringify(after) === JSON.stringify(["later"]),
+          ["later"],
+          after
+        )
+      })
   }
 ]

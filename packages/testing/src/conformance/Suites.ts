@@ -159,7 +159,15 @@ export const effectControllerSuite = (backend: StorageUnderTest): void => regist
 export const runtimeRebuildAndWorkerRecovery = (backend: StorageUnderTest): void =>
   registerSuite("RuntimeRebuild", backend)
 
-/** Every storage suite plus the backend-wide checks (X-TIER-1..4). @since 0.1.0 */
+/**
+ * Model-based conformance: MB-PR, MB-SS and MB-TS check the ports against reference models under generated call
+ * sequences (budget and seed: `LASH_CONFORMANCE_RUNS`, `LASH_CONFORMANCE_SEED`).
+ *
+ * @since 0.1.0
+ */
+export const modelBasedConformance = (backend: StorageUnderTest): void => registerSuite("ModelBased", backend)
+
+/** Every storage suite, the model-based suite and the backend-wide checks (X-TIER-1..4). @since 0.1.0 */
 export const backendConformance = (backend: StorageUnderTest): void => {
   processRegistrySuite(backend)
   sessionStoreSuite(backend)
@@ -168,5 +176,6 @@ export const backendConformance = (backend: StorageUnderTest): void => {
   envAndArtifactSuite(backend)
   effectJournalSuite(backend)
   effectControllerSuite(backend)
+  modelBasedConformance(backend)
   registerSuite("Backend", backend)
 }

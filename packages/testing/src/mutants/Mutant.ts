@@ -30,6 +30,8 @@ export interface Mutant {
   readonly bug: string
   /** The scenarios that must reject it with a ConformanceViolation naming them. */
   readonly caughtBy: ReadonlyArray<string>
+  /** The model-based scenario that also finds it, without any hand-written scenario (default seed and budget). */
+  readonly foundByModel?: "MB-PR" | "MB-SS" | "MB-TS"
   /** The backend with the bug. */
   readonly apply: (backend: StorageUnderTest) => StorageUnderTest
 }

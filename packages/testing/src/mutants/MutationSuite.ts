@@ -10,6 +10,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { catalog, runScenarioById } from "../conformance/Catalog.js"
 import { timeoutOf } from "../conformance/Harness.js"
+import { DEFAULT_SEED, modelBudgetOverride } from "../model/ModelRun.js"
 import type { StorageUnderTest } from "../StorageUnderTest.js"
 import { mutants as all } from "./index.js"
 import type { Mutant } from "./Mutant.js"
@@ -50,6 +51,26 @@ export const mutationSuite = (
         const timeout = 2 * timeoutOf(scenario, backend)
         if (scenario.clock === "test") it.scoped(title, run, timeout)
         else it.scopedLive(title, run, timeout)
+      }
+      const model = mutant.foundByModel
+      if (model !== undefined) {
+        // The model finds the bug on its own: no hand-written scenario involved. The seed and budget are pinned, so
+        // what this shows does not depend on LASH_CONFORMANCE_SEED, and the first failing sequence is enough (no
+        // shrinking). The model's positive control is the conformance run of the same backend.
+        it.scoped(
+          `${model} finds ${mutant.name} without its hand-written scenario (${mutant.caughtBy.join(", ")})`,
+          () =>
+            Effect.gen(function*() {
+              const verdict = yield* Effect.flip(runScenarioById(model, mutant.apply(backend))).pipe(
+                Effect.locally(modelBudgetOverride, { seed: DEFAULT_SEED, numRuns: 100, noShrink: true })
+              )
+              expect(verdict._tag, `${model} must report ${mutant.name} as a violation:\n${verdict.message}`).toBe(
+                "ConformanceViolation"
+              )
+              expect(verdict.scenarioId).toBe(model)
+            }),
+          timeoutOf(catalog.get(model)!, backend)
+        )
       }
     }
   })

@@ -118,6 +118,7 @@ export const registryMutants: ReadonlyArray<Mutant> = [
     port: "ProcessRegistry",
     bug: "an expired lease may still renew while nobody else claimed the process",
     caughtBy: ["X-LEASE-4"],
+    foundByModel: "MB-PR",
     apply: registryMutant("renew-after-expiry", (real, leases) => ({
       renewLease: (lease, ttl) =>
         real.renewLease(lease, ttl).pipe(
@@ -133,6 +134,7 @@ export const registryMutants: ReadonlyArray<Mutant> = [
     port: "ProcessRegistry",
     bug: "a claim after an expired (not released) lease reuses the expired lease's fencing token",
     caughtBy: ["X-RT-2", "X-LEASE-4"],
+    foundByModel: "MB-PR",
     apply: wrapHandles("takeover-keeps-fencing", () => ({
       reported: new Map<string, ProcessLease>(),
       real: new Map<string, ProcessLease>(),
@@ -192,6 +194,7 @@ export const registryMutants: ReadonlyArray<Mutant> = [
     port: "ProcessRegistry",
     bug: "the event sequence is computed as count + 1 outside the write unit",
     caughtBy: ["X-RACE-3"],
+    foundByModel: "MB-PR",
     apply: registryMutant("sequence-outside-unit", (real) => ({
       appendEvent: (id, req) =>
         Effect.gen(function*() {
@@ -234,6 +237,7 @@ export const registryMutants: ReadonlyArray<Mutant> = [
     port: "ProcessRegistry",
     bug: "a conflicting registration returns the stored record",
     caughtBy: ["PR-02"],
+    foundByModel: "MB-PR",
     apply: registryMutant("register-swallows-conflict", (real) => ({
       register: (reg) =>
         real.register(reg).pipe(
@@ -246,7 +250,7 @@ export const registryMutants: ReadonlyArray<Mutant> = [
     name: "claim-runnable-limit",
     port: "ProcessRegistry",
     bug: "claimRunnable ignores its limit",
-    caughtBy: ["PR-26"],
+    caughtBy: ["PR-26", "PR-26b"],
     apply: registryMutant("claim-runnable-limit", (real) => ({
       claimRunnable: (req) => real.claimRunnable({ ...req, limit: req.limit + 1 })
     }))
@@ -389,7 +393,7 @@ export const registryMutants: ReadonlyArray<Mutant> = [
     name: "terminal-write-behind",
     port: "ProcessRegistry",
     bug: "terminal results are kept in the handle and never reach the store",
-    caughtBy: ["X-REOPEN-2"],
+    caughtBy: ["X-REOPEN-2", "X-VAL-2"],
     apply: wrapHandles("terminal-write-behind", () => undefined, (handle: Handle) => {
       const done = new Map<string, ProcessAwaitOutput>()
       return override(handle, ProcessRegistry, (real) => ({

@@ -49,7 +49,8 @@ export const sessionMutants: ReadonlyArray<Mutant> = [
     name: "commit-ignores-cas",
     port: "SessionStore",
     bug: "commit ignores expectedHeadRevision",
-    caughtBy: ["X-CAS-1", "X-RACE-8"],
+    caughtBy: ["X-CAS-1", "X-RACE-8", "X-CAS-3"],
+    foundByModel: "MB-SS",
     apply: simple("commit-ignores-cas", (real) => ({ commit: (c) => ignoringCas(real, c) }))
   },
   {
@@ -97,6 +98,7 @@ export const sessionMutants: ReadonlyArray<Mutant> = [
     port: "SessionStore",
     bug: "no turn-stamp dedupe: a retried final commit is a new commit",
     caughtBy: ["RP-18"],
+    foundByModel: "MB-SS",
     apply: simple("no-stamp-dedupe", (real) => ({
       commit: (c) => {
         const { turnStamp: _dropped, ...rest } = c
@@ -133,6 +135,7 @@ export const sessionMutants: ReadonlyArray<Mutant> = [
     port: "SessionStore",
     bug: "source keys are ignored: a replayed enqueue creates a second batch",
     caughtBy: ["RP-07"],
+    foundByModel: "MB-SS",
     apply: simple("enqueue-ignores-source-key", (real) => ({
       enqueue: (draft) => {
         const { sourceKey: _dropped, ...rest } = draft
@@ -211,7 +214,7 @@ export const sessionMutants: ReadonlyArray<Mutant> = [
     name: "pending-work-includes-claimed",
     port: "SessionStore",
     bug: "listSessionsWithPendingWork also lists sessions whose only work is under a live claim",
-    caughtBy: ["RP-19"],
+    caughtBy: ["RP-19", "RP-19b"],
     apply: storeMutant("pending-work-includes-claimed", () => new Set<SessionId>(), (real, sessions) => ({
       enqueue: (draft) => Effect.tap(real.enqueue(draft), () => void sessions.add(draft.sessionId)),
       listSessionsWithPendingWork: () =>

@@ -81,6 +81,7 @@ export const storeMutants: ReadonlyArray<Mutant> = [
     port: "TriggerStore",
     bug: "trigger reservations are not stored: every reserve re-delivers with isNew: true",
     caughtBy: ["TS-04"],
+    foundByModel: "MB-TS",
     apply: triggerMutant("reservations-not-stored", () => undefined, (real) => ({
       reserveDeliveries: (occ) =>
         Effect.map(real.reserveDeliveries(occ), (rs) => rs.map((r) => ({ ...r, isNew: true })))
@@ -91,6 +92,7 @@ export const storeMutants: ReadonlyArray<Mutant> = [
     port: "TriggerStore",
     bug: "reserveDeliveries ignores the occurrence's high-water mark: a later subscription gets a delivery",
     caughtBy: ["TS-04b"],
+    foundByModel: "MB-TS",
     apply: triggerMutant("high-water-ignored", subscriptions, (real, subs) => ({
       ...trackRegistrations(real, subs),
       reserveDeliveries: (occurrenceId) =>
@@ -158,6 +160,7 @@ export const storeMutants: ReadonlyArray<Mutant> = [
     port: "TriggerStore",
     bug: "recording a known idempotency key with another payload returns the stored occurrence",
     caughtBy: ["X-TRIG-1"],
+    foundByModel: "MB-TS",
     apply: triggerMutant(
       "idempotency-conflict-swallowed",
       () => new Map<string, TriggerOccurrenceRecord>(),
