@@ -115,6 +115,27 @@ p50s on the same machine (Intel Xeon × 2, databases in \`/tmp\`, B0a FULL 0.14 
 | B8 lash 3-step process | 15.0 ms | 7.8–9.7 ms | all of the above (Restate 3-step in the same runs: 8.8–9.6 ms) |
 `
 
+/** The first B9 figures, taken on a busy machine (a record, not regenerated). */
+const COLD_START = `## Cold start, B9 (a record, not regenerated)
+
+First figures of B9 (\`pnpm bench --only B9\`, quick: 10 runs after 2 warm-ups), on the 2-core AMD EPYC machine while
+other jobs kept its 1-minute load average at 12 to 17, so every absolute number is several times what an idle
+machine gives; the CPU column (user + system of the child, \`/usr/bin/time\`, median of 10) is steadier.
+
+| process | wall p50 | ratio to bare node | CPU p50 |
+|---|---|---|---|
+| \`node -e ""\` (floor) | 247 ms | 1.00 | 0.06 s |
+| import \`effect\`, run one effect | 1187 ms | 4.81 | 0.55 s |
+| one-turn app, memory backend, from \`dist/\` | 2685 ms | 10.9 | 1.06 s |
+| one-turn app, SQLite backend, from \`dist/\` | 3421 ms | 13.8 | 1.21 s |
+| B7's Lashlang cold child, \`list100k\`, from \`dist/\` | 1977 ms | 8.01 | 0.63 s |
+
+Where the one-turn app's start goes (in-process \`import()\` timings, same conditions, three runs): loading the
+\`effect\` barrel is the largest share (0.55 to 1.4 s), then \`@lash/core\` (0.24 to 0.40 s, with Ajv and its formats),
+\`@lash/backend-sqlite\` with the SQL driver and \`@effect/sql\` (0.18 to 0.28 s) and \`@lash/lashlang\` (0.06 to 0.19 s);
+the turn itself is small. To re-measure on an idle machine: \`pnpm bench --only B9 --full\`.
+`
+
 export const writeDocs = (input: DocsInput): string => {
   const path = fileURLToPath(new URL("../../../docs/performance.md", import.meta.url))
   const rows = input.results.map((r) => {
@@ -164,6 +185,7 @@ Gates marked *(reported)* are gates of docs/performance.md that this wave report
 gates are B1 FULL ≤ 1.5 × B0a, B2 ≤ 8 × B0a, B4 t(10⁴)/t(10²) ≤ 2, B5 ≤ 1.5 × persisted JSON, B7 ≤ 3 × Rust.
 
 ${HISTORY}
+${COLD_START}
 ${FLOORS}
 ${profileSection(input.profiles, input.results)}
 ## How each figure is taken
