@@ -18,6 +18,14 @@ import type { Sync } from "./Sync.js"
 export const sessions = (tx: KeyValueTransaction): Sync<SessionWrites> => ({
   exists: (sessionId) => tx.get(key("session", sessionId)) !== undefined,
   read: (sessionId) => tx.get<SessionRow>(key("session", sessionId)),
+  list: ({ after, limit }) => {
+    const newestFirst = (a: Pick<SessionRow, "updatedAtMs" | "sessionId">, b: typeof a) =>
+      b.updatedAtMs - a.updatedAtMs || StorageEngine.compareCodePoints(a.sessionId, b.sessionId)
+    return tx.scan<SessionRow>(below("session"))
+      .filter((row) => after === undefined || newestFirst(row, after) > 0)
+      .sort(newestFirst)
+      .slice(0, Math.max(0, limit))
+  },
   insert: (row) => {
     if (tx.get(key("session", row.sessionId)) !== undefined) return false
     tx.put(key("session", row.sessionId), row)

@@ -41,6 +41,30 @@ export interface LoadPathRequest {
   readonly beforeNodeId?: string
 }
 
+/** Where a page of `listSessions` continues: the last session of the previous page. @since 0.1.0 */
+export interface SessionListCursor {
+  readonly updatedAtMs: number
+  readonly sessionId: SessionId
+}
+
+/** A session as `listSessions` lists it: what its head row says, without decoding its state. @since 0.1.0 */
+export interface SessionSummary {
+  readonly sessionId: SessionId
+  readonly headRevision: number
+  readonly nodeCount: number
+  readonly createdAtMs: number
+  /** The time of its last commit (its creation if it has none). */
+  readonly updatedAtMs: number
+}
+
+/** A `listSessions` request. @since 0.1.0 */
+export interface ListSessionsRequest {
+  /** At most this many sessions (at least 1). */
+  readonly limit: number
+  /** Continue after this session (the `next` of the previous page). */
+  readonly after?: SessionListCursor
+}
+
 /** The service shape of {@link SessionStore}. @since 0.1.0 */
 export interface SessionStoreService {
   readonly tier: DurabilityTier
@@ -50,6 +74,16 @@ export interface SessionStoreService {
     readonly relation: SessionRelation
     readonly policy: SessionPolicy
   }): Effect.Effect<void, StoreError>
+  /**
+   * One page of every session, newest activity first (`updatedAtMs` descending, ties by session id); `next` is set
+   * when more sessions follow. Decodes no session state, so a corrupt head does not hide the others.
+   */
+  listSessions(
+    req: ListSessionsRequest
+  ): Effect.Effect<
+    { readonly sessions: ReadonlyArray<SessionSummary>; readonly next?: SessionListCursor },
+    StoreError
+  >
   /** Never creates. */
   exists(sessionId: SessionId): Effect.Effect<boolean, StoreError>
   /** `None` = never created; revision 0 = created, never committed. */

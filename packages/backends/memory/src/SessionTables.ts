@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import type { NodeWrites, SessionWrites, StampWrites } from "@lash/core"
+import { type NodeWrites, type SessionRow, type SessionWrites, type StampWrites, StorageEngine } from "@lash/core"
 import { Effect } from "effect"
 import { type MemoryStore, pairKey, writing } from "./MemoryStore.js"
 
@@ -17,6 +17,15 @@ export const sessionTable = (store: MemoryStore): SessionWrites => {
   return {
     exists: (sessionId) => Effect.sync(() => sessions.has(sessionId)),
     read: (sessionId) => Effect.sync(() => sessions.get(sessionId)),
+    list: ({ after, limit }) =>
+      Effect.sync(() => {
+        const newestFirst = (a: Pick<SessionRow, "updatedAtMs" | "sessionId">, b: typeof a) =>
+          b.updatedAtMs - a.updatedAtMs || StorageEngine.compareCodePoints(a.sessionId, b.sessionId)
+        return [...sessions.values()]
+          .filter((row) => after === undefined || newestFirst(row, after) > 0)
+          .sort(newestFirst)
+          .slice(0, Math.max(0, limit))
+      }),
     insert: (row) =>
       Effect.sync(() => {
         if (sessions.has(row.sessionId)) return false

@@ -42,6 +42,14 @@ export const sessionStatements = (run: Runner, dialect: SqlDialect, lock: string
   const q = {
     exists: dialect.compile(`SELECT 1 AS one FROM lash_sessions WHERE session_id = ?${lock}`),
     read: dialect.compile(`SELECT ${SESSION_COLUMNS} FROM lash_sessions WHERE session_id = ?${lock}`),
+    newest: dialect.compile(
+      `SELECT ${SESSION_COLUMNS} FROM lash_sessions ORDER BY updated_at_ms DESC, session_id LIMIT ?`
+    ),
+    newestAfter: dialect.compile(
+      `SELECT ${SESSION_COLUMNS} FROM lash_sessions
+       WHERE updated_at_ms < ? OR (updated_at_ms = ? AND session_id > ?)
+       ORDER BY updated_at_ms DESC, session_id LIMIT ?`
+    ),
     insert: dialect.compile(
       `INSERT INTO lash_sessions (${SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id) DO NOTHING RETURNING session_id`
     ),
@@ -54,6 +62,10 @@ export const sessionStatements = (run: Runner, dialect: SqlDialect, lock: string
   return {
     exists: (sessionId) => run.matched(q.exists, [sessionId]),
     read: (sessionId) => run.first(q.read, [sessionId], sessionOf),
+    list: ({ after, limit }) =>
+      after === undefined
+        ? run.all(q.newest, [limit], sessionOf)
+        : run.all(q.newestAfter, [after.updatedAtMs, after.updatedAtMs, after.sessionId, limit], sessionOf),
     insert: (row) =>
       run.matched(q.insert, [
         row.sessionId,

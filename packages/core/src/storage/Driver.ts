@@ -30,6 +30,14 @@ type Io<A> = Effect.Effect<A, StoreError>
 export interface SessionReads {
   readonly exists: (sessionId: string) => Io<boolean>
   readonly read: (sessionId: string) => Io<Rows.SessionRow | undefined>
+  /**
+   * One page of sessions, newest activity first: descending `updatedAtMs`, ties by ascending session id (code point);
+   * only rows after `after` in that order when given; at most `limit`.
+   */
+  readonly list: (request: {
+    readonly limit: number
+    readonly after?: { readonly updatedAtMs: number; readonly sessionId: string }
+  }) => Io<ReadonlyArray<Rows.SessionRow>>
 }
 /** @since 0.1.0 */
 export interface SessionWrites extends SessionReads {

@@ -9,7 +9,7 @@ import { SessionNotFound } from "../Errors.js"
 import type { SessionId } from "../Identifiers.js"
 import type { DurabilityTier } from "../Model.js"
 import { initialCheckpoint, type PersistedSession, RuntimeCommitResult, SessionHead, SessionNode } from "../Session.js"
-import type { SessionStoreService } from "../SessionStore.js"
+import type { SessionStoreService, SessionSummary } from "../SessionStore.js"
 import * as CommitOrder from "./CommitOrder.js"
 import type { ReadTransaction } from "./Driver.js"
 import type { BatchRow, NodeRow, SessionRow } from "./DriverRows.js"
@@ -77,6 +77,30 @@ export const make = (units: Units, tier: DurabilityTier): SessionStoreService =>
           updatedAtMs: nowMs
         })
       })),
+
+  listSessions: (req) =>
+    units.read(PORT, "listSessions", (unit) =>
+      Effect.map(
+        unit.tx.sessions.list({
+          limit: Math.max(1, Math.floor(req.limit)) + 1,
+          ...(req.after === undefined ? {} : { after: req.after })
+        }),
+        (rows) => {
+          const limit = Math.max(1, Math.floor(req.limit))
+          const sessions: Array<SessionSummary> = rows.slice(0, limit).map((row) => ({
+            sessionId: row.sessionId as SessionId,
+            headRevision: row.headRevision,
+            nodeCount: row.nodeCount,
+            createdAtMs: row.createdAtMs,
+            updatedAtMs: row.updatedAtMs
+          }))
+          const last = sessions[sessions.length - 1]
+          // One row past the limit tells whether another page follows.
+          return rows.length > limit && last !== undefined
+            ? { sessions, next: { updatedAtMs: last.updatedAtMs, sessionId: last.sessionId } }
+            : { sessions }
+        }
+      )),
 
   exists: (sessionId) => units.read(PORT, "exists", (unit) => unit.tx.sessions.exists(sessionId)),
 

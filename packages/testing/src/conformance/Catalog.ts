@@ -18,6 +18,7 @@ import { processRegistryScenarios } from "./ProcessRegistryScenarios.js"
 import { queueScenarios } from "./QueueScenarios.js"
 import { raceScenarios } from "./RaceScenarios.js"
 import { reopenScenarios } from "./ReopenScenarios.js"
+import { sessionListScenarios } from "./SessionListScenarios.js"
 import { sessionStoreScenarios } from "./SessionStoreScenarios.js"
 import { storeScenarios } from "./StoreScenarios.js"
 import { triggerScenarios } from "./TriggerScenarios.js"
@@ -28,6 +29,7 @@ const all: ReadonlyArray<Scenario> = [
   ...leaseScenarios,
   ...raceScenarios,
   ...sessionStoreScenarios,
+  ...sessionListScenarios,
   ...commitOrderScenarios,
   ...queueScenarios,
   ...triggerScenarios,
