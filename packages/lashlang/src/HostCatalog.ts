@@ -213,8 +213,92 @@ export const HostCatalog = Object.assign(HostCatalogSchema, {
     (c: HostCatalog, path: ReadonlyArray<string>, config: TypeExpr, event: NamedDataType): Result
   },
   /** Unions two catalogs; the same key with a different definition is a conflict. */
-  merge: dual(2, merge) as { (b: HostCatalog): (a: HostCatalog) => Result; (a: HostCatalog, b: HostCatalog): Result }
+  merge: dual(2, merge) as { (b: HostCatalog): (a: HostCatalog) => Result; (a: HostCatalog, b: HostCatalog): Result },
+  /**
+   * Adds the modules a runtime provides itself (docs/lashlang.md, "Host surface"): with `triggers`, module `triggers`
+   * (`register`, `list`, `cancel`); with `processes`, module `processes` (`list`).
+   */
+  addRuntimeModules: (
+    c: HostCatalog,
+    abilities: { readonly processes: boolean; readonly triggers: boolean }
+  ): Result => {
+    let out: Result = Either.right(c)
+    const add = (
+      path: string,
+      resourceType: string,
+      op: string,
+      input: TypeExpr,
+      output: TypeExpr,
+      doc: string | undefined
+    ) => {
+      out = Either.flatMap(
+        out,
+        (cc) => addModuleOperation(cc, [path], resourceType, op, `${path}.${op}`, input, output, doc)
+      )
+    }
+    if (abilities.triggers) {
+      add("triggers", "Triggers", "register", TypeExpr.any, TypeExpr.any, undefined)
+      add(
+        "triggers",
+        "Triggers",
+        "list",
+        RuntimeModuleTypes.triggerListInput,
+        TypeExpr.list(RuntimeModuleTypes.triggerEntry),
+        "this session's registrations"
+      )
+      add(
+        "triggers",
+        "Triggers",
+        "cancel",
+        RuntimeModuleTypes.triggerCancelInput,
+        TypeExpr.bool,
+        "disables one of this session's registrations; false when it is not one"
+      )
+    }
+    if (abilities.processes) {
+      add(
+        "processes",
+        "Processes",
+        "list",
+        RuntimeModuleTypes.processListInput,
+        TypeExpr.list(RuntimeModuleTypes.processEntry),
+        "the processes this caller may await; each entry is a handle"
+      )
+    }
+    return out
+  }
 })
+
+/**
+ * The types of the runtime's own modules (`triggers`, `processes`).
+ *
+ * @since 0.1.0
+ */
+export const RuntimeModuleTypes = {
+  triggerEntry: TypeExpr.object([
+    TypeExpr.field("type", TypeExpr.str),
+    TypeExpr.field("id", TypeExpr.str),
+    TypeExpr.field("name", TypeExpr.union([TypeExpr.str, TypeExpr.null])),
+    TypeExpr.field("source_type", TypeExpr.str),
+    TypeExpr.field("source_key", TypeExpr.str),
+    TypeExpr.field("enabled", TypeExpr.bool)
+  ]),
+  triggerListInput: TypeExpr.object([
+    TypeExpr.field("target", TypeExpr.any, { optional: true }),
+    TypeExpr.field("name", TypeExpr.str, { optional: true }),
+    TypeExpr.field("source_type", TypeExpr.str, { optional: true }),
+    TypeExpr.field("enabled", TypeExpr.bool, { optional: true })
+  ]),
+  triggerCancelInput: TypeExpr.object([TypeExpr.field("handle", TypeExpr.any)]),
+  processEntry: TypeExpr.object([
+    TypeExpr.field("id", TypeExpr.str),
+    TypeExpr.field("name", TypeExpr.str),
+    TypeExpr.field("status", TypeExpr.enum(["running", "completed", "failed", "cancelled"]))
+  ]),
+  processListInput: TypeExpr.object([
+    TypeExpr.field("status", TypeExpr.enum(["running", "terminal"]), { optional: true })
+  ])
+} as const
 
 const AbilitiesSchema = Schema.Struct({
   processes: Schema.Boolean,

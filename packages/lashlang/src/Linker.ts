@@ -606,6 +606,10 @@ class Linker {
         this.site(x, scope, path, "trigger_register")
         return true
       }
+      if (mod.resourceType === "Triggers" && (x.name === "list" || x.name === "cancel")) {
+        this.gate("triggers")
+        this.triggerQuery(x)
+      }
       const op = this.env.catalog.resourceTypes[mod.resourceType]?.[x.name]
       if (op === undefined) {
         this.fail("UnknownOperation", `resource type \`${mod.resourceType}\` does not expose operation \`${x.name}\``)
@@ -676,6 +680,22 @@ class Linker {
       return true
     }
     return this.fail("UnresolvedReceiver", `receiver for operation \`${x.name}\` is not a module authority`)
+  }
+
+  /** `triggers.list({ target?, name?, source_type?, enabled? })` and `triggers.cancel({ handle })`: the record shape. */
+  private triggerQuery(x: Extract<Expr, { k: "mcall" }>): void {
+    const arg = x.args[0]
+    const keys = x.args.length === 1 && arg?.k === "rec" ? arg.entries.map(([k]) => k) : undefined
+    if (x.name === "list") {
+      if (keys === undefined || keys.some((k) => !["target", "name", "source_type", "enabled"].includes(k))) {
+        this.fail(
+          "InvalidTriggerList",
+          "trigger listing requires one record literal with keys among target, name, source_type, enabled"
+        )
+      }
+    } else if (keys === undefined || keys.length !== 1 || keys[0] !== "handle") {
+      this.fail("InvalidTriggerCancel", "trigger cancellation requires { handle }")
+    }
   }
 
   private triggerRegister(x: Extract<Expr, { k: "mcall" }>, scope: Scope, path: string): void {

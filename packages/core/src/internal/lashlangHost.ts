@@ -40,6 +40,7 @@ import { ReplayKeys } from "../ReplayKeys.js"
 import type { CausalRef } from "../Session.js"
 import type { InputTemplateEntry } from "../Trigger.js"
 import type { NormalizedConfig } from "./config.js"
+import { performRuntimeModule, runtimeModuleOperations } from "./lashlangModules.js"
 import { makeProcessApi } from "./processes.js"
 import type { CoreRuntime } from "./runtime.js"
 import { runToolCall, type ToolCallObserver, type ToolCatalog } from "./toolCatalog.js"
@@ -74,15 +75,7 @@ export const buildHostEnvironment = (
     const extra = surface.catalog
     if (extra !== undefined) cat = Either.flatMap(cat, (c) => HostCatalog.merge(c, extra))
   }
-  if (abilities.triggers) {
-    cat = Either.flatMap(
-      cat,
-      (c) =>
-        HostCatalog.addModuleOperation(c, ["triggers"], "Triggers", "register", "triggers.register", { _tag: "Any" }, {
-          _tag: "Any"
-        })
-    )
-  }
+  cat = Either.flatMap(cat, (c) => HostCatalog.addRuntimeModules(c, abilities))
   return Either.match(cat, {
     onLeft: (e) => Either.left(new LashConfigError({ reason: "surface_conflict", detail: e.message })),
     onRight: (c) =>
@@ -168,6 +161,18 @@ export const makeBridge = (ctx: BridgeContext): LashlangHost<unknown> => {
   const perform = (op: HostOperation): Effect.Effect<Value.Value, unknown> => {
     switch (op._tag) {
       case "Call": {
+        if (runtimeModuleOperations.has(op.hostOperation)) {
+          return performRuntimeModule(
+            core,
+            {
+              grantee,
+              originator: ctx.originator,
+              processId: ctx.toolContext.processId
+            },
+            op.hostOperation,
+            op.args
+          )
+        }
         const toolName = op.hostOperation.startsWith("tools.")
           ? op.hostOperation.slice("tools.".length)
           : op.hostOperation
