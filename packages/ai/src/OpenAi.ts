@@ -8,6 +8,7 @@ import { FetchHttpClient } from "@effect/platform"
 import type { LanguageModelProvider } from "@lash/core"
 import { Config, type ConfigError, Context, Effect, Layer, Option, type Redacted } from "effect"
 import * as AiProvider from "./AiProvider.js"
+import { guardedFetch } from "./internal/sseGuard.js"
 
 /** Options of {@link layer}. @since 0.1.0 */
 export interface OpenAiOptions extends Omit<AiProvider.AiProviderOptions, "requestContext"> {
@@ -26,7 +27,8 @@ export interface OpenAiOptions extends Omit<AiProvider.AiProviderOptions, "reque
 }
 
 /**
- * lash's model provider over OpenAI's Responses API, with `fetch` as the HTTP client. Each request names the
+ * lash's model provider over OpenAI's Responses API, with `fetch` as the HTTP client (its event streams guarded:
+ * `internal/sseGuard.ts`). Each request names the
  * session's model (`LashCoreConfig.model.id`) and its output token limit (`limits.outputTokenCapacity`).
  *
  * @since 0.1.0
@@ -48,7 +50,14 @@ export const layer = (options: OpenAiOptions = {}): Layer.Layer<LanguageModelPro
   }).pipe(
     Layer.provide(OpenAiLanguageModel.layer({ model: "", config })),
     Layer.provide(OpenAiClient.layer({ apiKey, apiUrl, organizationId, projectId })),
-    Layer.provide(FetchHttpClient.layer)
+    // `fetch` with the event-stream guard: a frame broken in transit or a `response.failed` event is an error.
+    Layer.provide(
+      FetchHttpClient.layer.pipe(
+        Layer.provide(
+          Layer.succeed(FetchHttpClient.Fetch, guardedFetch((input, init) => globalThis.fetch(input, init)))
+        )
+      )
+    )
   )
 }
 

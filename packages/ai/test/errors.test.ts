@@ -170,6 +170,63 @@ for (const w of wires) {
           expect(server.requests()).toHaveLength(2)
         })))
 
+    it.scopedLive("streamed: a frame broken in transit is a retryable malformed reply, never a silent gap", () =>
+      withServer(
+        w,
+        {},
+        { providerRetry: { maxAttempts: 1, baseDelay: 0, maxDelay: 0 } },
+        (server) =>
+          Effect.gen(function*() {
+            // Delta 1 of "abcd|efgh|ijkl" is cut in half; the final event is intact.
+            server.reply(FakeReply.corruptFrame("abcdefghijkl", 1))
+            const { error, revision } = yield* attempt(server, { streamed: true })
+            expect(error).toBeInstanceOf(LlmTransportError)
+            expect(error).toMatchObject({ providerId: w.kind, retryable: true })
+            expect(error?.detail).toContain("malformed reply")
+            expect(server.requests()).toHaveLength(1)
+            expect(revision).toBe(0)
+          })
+      ))
+
+    it.scopedLive("streamed: after a broken frame the retry's reply arrives whole", () =>
+      withServer(w, {}, {}, (server) =>
+        Effect.gen(function*() {
+          server.reply(FakeReply.corruptFrame("abcdefghijkl", 1), FakeReply.text("abcdefghijkl"))
+          const session = yield* (yield* LashCore).openSession("gap")
+          const events = yield* drain(session.turn(TurnInput.text("hi")).stream)
+          expect(events.some((e) => e.type === "model_retry")).toBe(true)
+          const last = events[events.length - 1]!
+          expect(last.type === "turn_committed" && Option.getOrNull(last.output.assistantMessage)).toBe("abcdefghijkl")
+          expect(server.requests()).toHaveLength(2)
+        })))
+
+    it.scopedLive("streamed: a reply that ends as failed is an error with the provider's message", () =>
+      withServer(
+        w,
+        {},
+        { providerRetry: { maxAttempts: 1, baseDelay: 0, maxDelay: 0 } },
+        (server) =>
+          Effect.gen(function*() {
+            // OpenAI's `response.failed` codes; the other wires send their own error event with their own types.
+            const [transient, permanent] = w.wire === "openai-responses"
+              ? ["server_error", "invalid_prompt"]
+              : ["api_error", "invalid_request_error"]
+            server.reply(
+              FakeReply.failedResponse("partial", 1, { code: transient, message: "The model crashed" }),
+              FakeReply.failedResponse("partial", 1, { code: permanent, message: "Prompt flagged" })
+            )
+            const first = yield* attempt(server, { streamed: true })
+            expect(first.error).toMatchObject({ providerId: w.kind, retryable: true })
+            expect(first.error?.detail).toContain("The model crashed")
+            const second = yield* attempt(server, { streamed: true, session: "failed-2" })
+            expect(second.error?.detail).toContain("Prompt flagged")
+            // The request's own fault (`invalid_prompt`, `invalid_request_error`): retrying cannot fix it.
+            expect(second.error?.retryable).toBe(false)
+            expect(first.revision).toBe(0)
+            expect(second.revision).toBe(0)
+          })
+      ))
+
     it.scopedLive("streamed: a permanent error event mid-stream is not retried", () =>
       withServer(w, {}, {}, (server) =>
         Effect.gen(function*() {

@@ -8,6 +8,7 @@
  */
 import type { AiError } from "@effect/ai"
 import { LlmTransportError } from "@lash/core"
+import { MALFORMED_EVENT } from "./sseGuard.js"
 
 const DETAIL_LIMIT = 500
 
@@ -126,13 +127,14 @@ const PERMANENT = new Set([
   "not_found_error",
   "request_too_large",
   "invalid_api_key",
-  "context_length_exceeded"
+  "context_length_exceeded",
+  "invalid_prompt"
 ])
 
 /**
- * A provider's mid-stream `error` part (Anthropic's `{ type, message }`, OpenAI's `{ type: "error", code, message }`,
- * a chat-completions server's `{ error: { type, message } }`): retryable unless its type says the request itself
- * is wrong.
+ * A provider's mid-stream `error` part (Anthropic's `{ type, message }`, OpenAI's `{ type: "error", code, message }`
+ * and its `response.failed`, a chat-completions server's `{ error: { type, message } }`): retryable unless its type
+ * says the request itself is wrong.
  */
 export const fromStreamError = (providerId: string, payload: unknown): LlmTransportError => {
   const inner = field(payload, "error")
@@ -142,6 +144,10 @@ export const fromStreamError = (providerId: string, payload: unknown): LlmTransp
     (own === "error" ? undefined : own)
   const message = field(inner, "message") ?? field(payload, "message")
   const text = typeof message === "string" ? message : JSON.stringify(payload) ?? String(payload)
+  // A frame broken in transit, which the stream guard (`sseGuard.ts`) turned into an error event.
+  if (type === MALFORMED_EVENT) {
+    return new LlmTransportError({ providerId, retryable: true, detail: bounded(`malformed reply: ${text}`) })
+  }
   return new LlmTransportError({
     providerId,
     retryable: !(typeof type === "string" && PERMANENT.has(type)),

@@ -66,6 +66,13 @@ export type FakeReply =
     readonly afterChunks: number
     readonly errorType: string
     readonly message: string
+    /** OpenAI Responses only: the error is a `response.failed` event (other wires: their own error event). */
+    readonly failedResponse?: boolean
+  }
+  | {
+    readonly type: "corrupt_frame"
+    readonly reply: Extract<FakeReply, { readonly type: "reply" }>
+    readonly at: number
   }
 
 /** Constructors of {@link FakeReply}. @since 0.1.0 */
@@ -137,6 +144,39 @@ export const FakeReply = {
     afterChunks,
     errorType: error.type ?? "overloaded_error",
     message: error.message ?? "Overloaded"
+  }),
+  /**
+   * A stream that writes `afterChunks` pieces of `text`, then ends as failed: OpenAI's `response.failed` event with
+   * its `error: { code, message }` (the other wires write their own error event, as `streamError`).
+   */
+  failedResponse: (
+    text: string,
+    afterChunks: number,
+    error: { readonly code?: string; readonly message?: string } = {}
+  ): FakeReply => ({
+    type: "stream_error",
+    text,
+    afterChunks,
+    errorType: error.code ?? "server_error",
+    message: error.message ?? "The model failed to generate a response.",
+    failedResponse: true
+  }),
+  /**
+   * A streamed text reply whose text delta number `at` (from 0) is broken in transit (its data is cut, so it is
+   * not JSON); every other event, the final one included, is intact. A whole (non-streamed) request gets the reply.
+   */
+  corruptFrame: (text: string, at: number, chunkSize = 4): FakeReply => ({
+    type: "corrupt_frame",
+    reply: {
+      type: "reply",
+      text,
+      toolCalls: [],
+      usage: { input: 10, output: 5 },
+      finish: "stop",
+      chunkSize,
+      chunkDelayMs: 0
+    },
+    at
   })
 }
 
@@ -507,8 +547,26 @@ const errorBody = (wire: FakeWire, type: string, message: string): unknown =>
     ? { type: "error", error: { type, message } }
     : { error: { message, type, param: null, code: type } }
 
-const streamErrorEvent = (wire: FakeWire, type: string, message: string): SseEvent =>
-  wire === "anthropic-messages"
+const streamErrorEvent = (
+  wire: FakeWire,
+  type: string,
+  message: string,
+  failed: { readonly id: string; readonly model: string } | undefined
+): SseEvent =>
+  wire === "openai-responses" && failed !== undefined
+    ? {
+      event: "response.failed",
+      data: JSON.stringify({
+        type: "response.failed",
+        sequence_number: 999,
+        response: {
+          ...openAiResponse(failed.id, failed.model, undefined, "in_progress"),
+          status: "failed",
+          error: { code: type, message }
+        }
+      })
+    }
+    : wire === "anthropic-messages"
     ? { event: "error", data: JSON.stringify({ type: "error", error: { type, message } }) }
     : wire === "openai-responses"
     ? {
@@ -599,9 +657,9 @@ export const make: Effect.Effect<FakeModelServer, never, Scope.Scope> = Effect.a
         default:
           break
       }
-      if (scripted.type === "reply" && !request.stream) {
+      if ((scripted.type === "reply" || scripted.type === "corrupt_frame") && !request.stream) {
         res.writeHead(200, { "content-type": "application/json" })
-        res.end(JSON.stringify(jsonBody(wire, id, model, scripted)))
+        res.end(JSON.stringify(jsonBody(wire, id, model, scripted.type === "reply" ? scripted : scripted.reply)))
         return
       }
       res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" })
@@ -616,6 +674,18 @@ export const make: Effect.Effect<FakeModelServer, never, Scope.Scope> = Effect.a
           for (const event of deltas) {
             if (scripted.chunkDelayMs > 0) await sleep(scripted.chunkDelayMs)
             write(event)
+          }
+          for (const event of tail) write(event)
+          res.end()
+          return
+        }
+        case "corrupt_frame": {
+          const { deltas, head, tail } = sseEvents(wire, id, model, scripted.reply)
+          for (const event of head) write(event)
+          for (const [i, event] of deltas.entries()) {
+            write(
+              i === scripted.at ? { ...event, data: event.data.slice(0, Math.floor(event.data.length / 2)) } : event
+            )
           }
           for (const event of tail) write(event)
           res.end()
@@ -642,7 +712,16 @@ export const make: Effect.Effect<FakeModelServer, never, Scope.Scope> = Effect.a
             req.socket.destroy()
             return
           }
-          if (scripted.type === "stream_error") write(streamErrorEvent(wire, scripted.errorType, scripted.message))
+          if (scripted.type === "stream_error") {
+            write(
+              streamErrorEvent(
+                wire,
+                scripted.errorType,
+                scripted.message,
+                scripted.failedResponse === true ? { id, model } : undefined
+              )
+            )
+          }
           res.end()
           return
         }
