@@ -208,6 +208,12 @@ export interface CoreProcesses {
   get(id: ProcessId | string): Effect.Effect<ProcessRecord, StoreError | ProcessNotFound>
   await(id: ProcessId | string): Effect.Effect<ProcessAwaitOutput, StoreError | ProcessNotFound>
   list(filter: ProcessFilter): Effect.Effect<ReadonlyArray<ProcessRecord>, StoreError>
+  /**
+   * Processes started inside a turn that is not in its session's history: the turn is still running, or it never
+   * committed and was never re-driven. They run like any process (a re-drive of the turn id adopts them); an
+   * operator reviews them here and cancels what should not go on. Reads every process and each session concerned.
+   */
+  uncommitted(): Effect.Effect<ReadonlyArray<ProcessRecord>, StoreError>
   /** Appends `process.cancel_requested`; the running worker interrupts the run and writes `cancelled`. */
   cancel(
     id: ProcessId | string,

@@ -12,9 +12,12 @@
  * @since 0.1.0
  */
 export const ReplayKeys = {
-  /** The prefix of one protocol iteration of a turn: `<sessionId>:<turnId>:<turnIndex>:<iteration>`. */
-  iteration: (sessionId: string, turnId: string, turnIndex: number, iteration: number): string =>
-    `${sessionId}:${turnId}:${turnIndex}:${iteration}`,
+  /**
+   * The prefix of one protocol iteration of a turn: `<sessionId>:<turnId>:<iteration>`. It names the turn by its id
+   * and never by its index, which moves when another writer commits first: a turn re-driven under its id after a
+   * `HeadRevisionConflict` or a crash finds the keys (and so the processes) of its first attempt.
+   */
+  iteration: (sessionId: string, turnId: string, iteration: number): string => `${sessionId}:${turnId}:${iteration}`,
   /** The model call of an iteration: `<iteration>:llm_call:0`. */
   modelCall: (iterationKey: string): string => `${iterationKey}:llm_call:0`,
   /** The Lashlang block of an RLM iteration: `<iteration>:exec_code:0`. */

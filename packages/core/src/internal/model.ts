@@ -231,7 +231,10 @@ export const callModel = (p: {
         effectId: p.replayKey,
         kind: "llm_call",
         replayKey: p.replayKey,
-        command: { providerId: p.providerId, model: p.request.model.id, request: Canonical.sha256Hex(p.request) }
+        // The call is named by its site (turn id and iteration), not by its prompt: a turn re-driven after another
+        // writer committed asks with a longer history and must get the reply its first attempt acted on
+        // (docs/architecture.md, "Effects and replay").
+        command: { providerId: p.providerId, model: p.request.model.id }
       },
       llmCodec,
       local.pipe(Effect.withSpan("lash.effect.llm_call"))

@@ -3,14 +3,49 @@
  *
  * @internal
  */
-import { Effect } from "effect"
-import type { ProcessId } from "../Identifiers.js"
+import { Effect, Option } from "effect"
+import type { ProcessId, SessionId } from "../Identifiers.js"
 import { Ids } from "../Ids.js"
 import type { CoreProcesses } from "../LashCore.js"
+import type { ProcessRecord } from "../Process.js"
 import { ReplayKeys } from "../ReplayKeys.js"
 import type { CoreRuntime } from "./runtime.js"
 import { processStartCodec } from "./triggers.js"
 import type { Drivers } from "./worker.js"
+
+/** The turn ids a session's history holds (a turn's nodes are `node:<turnId>:<n>`, see `TurnDelta`). */
+const committedTurnIds = (core: CoreRuntime, sessionId: SessionId) =>
+  Effect.map(core.store.load(sessionId), (stored) => {
+    const ids = new Set<string>()
+    if (Option.isNone(stored)) return ids
+    for (const node of stored.value.graph.nodes) {
+      const id = node.nodeId
+      if (id.startsWith("node:")) ids.add(id.slice("node:".length, id.lastIndexOf(":")))
+    }
+    return ids
+  })
+
+/**
+ * Processes started inside a turn that its session's history does not hold: the turn is still running, or it never
+ * committed and was never re-driven (docs/architecture.md, "Effects and replay").
+ */
+const uncommitted = (core: CoreRuntime) =>
+  Effect.gen(function*() {
+    const bySession = new Map<SessionId, Array<{ readonly record: ProcessRecord; readonly turnId: string }>>()
+    for (const record of yield* core.registry.list({})) {
+      const cause = record.provenance.causedBy
+      if (cause?.type !== "turn") continue
+      const list = bySession.get(cause.sessionId) ?? []
+      list.push({ record, turnId: cause.turnId })
+      bySession.set(cause.sessionId, list)
+    }
+    const out: Array<ProcessRecord> = []
+    for (const [sessionId, started] of bySession) {
+      const committed = yield* committedTurnIds(core, sessionId)
+      for (const { record, turnId } of started) if (!committed.has(turnId)) out.push(record)
+    }
+    return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  })
 
 /** Builds the process API of a core. */
 export const makeProcessApi = (core: CoreRuntime, drivers: Drivers): CoreProcesses => ({
@@ -47,6 +82,7 @@ export const makeProcessApi = (core: CoreRuntime, drivers: Drivers): CoreProcess
   get: (id) => core.registry.get(id as ProcessId),
   await: (id) => core.registry.awaitProcess(id as ProcessId),
   list: (filter) => core.registry.list(filter),
+  uncommitted: () => uncommitted(core),
   cancel: (id, reason) =>
     Effect.asVoid(
       core.registry.appendEvent(id as ProcessId, {

@@ -27,7 +27,6 @@ export interface ProtocolInput {
   readonly core: CoreRuntime
   readonly state: SessionState
   readonly turnId: TurnId
-  readonly turnIndex: number
   readonly scoped: ScopedEffects
   readonly delta: TurnDelta
   /** The active-path messages before this turn. */
@@ -66,9 +65,9 @@ export interface ProtocolResult {
 /** A turn protocol. */
 export type Protocol = (input: ProtocolInput) => Effect.Effect<ProtocolResult, TurnError>
 
-/** The key prefix of iteration `iteration`: `<sid>:<tid>:<turnIndex>:<iter>`. */
+/** The key prefix of iteration `iteration`: `<sid>:<tid>:<iter>` (turn id, never turn index: `ReplayKeys.iteration`). */
 export const iterationKey = (input: ProtocolInput, iteration: number): string =>
-  ReplayKeys.iteration(input.state.sessionId, input.turnId, input.turnIndex, iteration)
+  ReplayKeys.iteration(input.state.sessionId, input.turnId, iteration)
 
 /**
  * The model call of iteration `iteration`: one `llm_call` effect keyed `<iteration key>:llm_call:0`, retried by

@@ -237,7 +237,6 @@ export const runTurn = (
               core,
               state,
               turnId,
-              turnIndex: state.checkpoint.turnIndex,
               scoped,
               delta,
               history,
