@@ -8,6 +8,7 @@ import { Effect, type Layer, type Scope } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import type { Scenario } from "./conformance/Harness.js"
 
 /**
  * The layer of one backend handle: every storage port. `StorageSignals` is optional; a layer that also provides it
@@ -50,6 +51,12 @@ export interface StorageUnderTest {
    * VERDICT test of this backend. Default: `<LASH_CONFORMANCE_REPORT_DIR>/<name>.json` when that variable is set.
    */
   readonly report?: string
+  /**
+   * The backend's own scenarios (rules below the ports, e.g. SQL-level ones), each in the suite it names: they run in
+   * that suite's block after the kit's scenarios, count in its VERDICT and report, and run by id with
+   * `runScenarioById`, so the backend's own mutants can name them in `caughtBy`. Ids must not clash with the kit's.
+   */
+  readonly scenarios?: ReadonlyArray<Scenario>
 }
 
 /**

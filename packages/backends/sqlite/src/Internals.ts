@@ -7,10 +7,21 @@
 import type { SqlClient } from "@effect/sql"
 import type { RowTampering, TamperableTable } from "@lash/core"
 import { Context, Effect } from "effect"
-import type { Transactions } from "./Transaction.js"
+import type { RetryPolicy, Transactions, WriteBegin } from "./Transaction.js"
 
 /** The tables `SqliteBackendInternals.corrupt` can overwrite a row of (the memory backend's names). @since 0.1.0 */
 export type SqliteTable = TamperableTable
+
+/**
+ * How a handle was opened: the resolved filename and the options and test seams it was opened with.
+ *
+ * @since 0.1.0
+ */
+export interface SqliteOpenedAs {
+  readonly filename: string
+  readonly options: { readonly synchronous?: "full" | "normal"; readonly busyTimeoutMs?: number }
+  readonly hooks: { readonly beginWrite?: WriteBegin; readonly retry?: RetryPolicy }
+}
 
 /**
  * Access to a built SQLite backend's rows, for tests that need to inject a corrupt row, and its client.
@@ -22,6 +33,8 @@ export class SqliteBackendInternals extends Context.Tag("@lash/backend-sqlite/Sq
   RowTampering & {
     /** The underlying client, for tests that inspect rows. */
     readonly sql: SqlClient.SqlClient
+    /** How this handle was opened (the resolved file, the options, the test seams): to open it again elsewhere. */
+    readonly opened: SqliteOpenedAs
   }
 >() {}
 
@@ -85,7 +98,11 @@ const targetOf = (table: SqliteTable, key: string): Target => {
  *
  * @since 0.1.0
  */
-export const make = (client: SqlClient.SqlClient, transactions: Transactions): SqliteBackendInternals["Type"] => {
+export const make = (
+  client: SqlClient.SqlClient,
+  transactions: Transactions,
+  opened: SqliteOpenedAs
+): SqliteBackendInternals["Type"] => {
   const overwrite = (table: SqliteTable, key: string, column: "json" | "record_version", value: string | number) =>
     Effect.gen(function*() {
       const target = targetOf(table, key)
@@ -104,6 +121,7 @@ export const make = (client: SqlClient.SqlClient, transactions: Transactions): S
   return {
     corrupt: (table, key, rawJson) => overwrite(table, key, "json", rawJson),
     setRecordVersion: (table, key, version) => overwrite(table, key, "record_version", version),
-    sql: client
+    sql: client,
+    opened
   }
 }

@@ -109,3 +109,15 @@ export const durabilityReport = (
       }
     })
   )
+
+/**
+ * A report that states `synchronous` as `level` whatever the connection reads: what a backend that reports its
+ * configuration instead of reading it back would say (a test seam: the kit's durability-report mutant).
+ *
+ * @since 0.1.0
+ */
+export const claiming = (report: DurabilityReport, level: "full" | "normal"): DurabilityReport => ({
+  ...report,
+  crashSafety: level === "full" ? "power-loss" : "process-crash",
+  details: { ...report.details, synchronous: level === "full" ? "FULL" : "NORMAL" }
+})

@@ -9,7 +9,13 @@
 import type { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import { SqlDialect, SqlDriver } from "@lash/backend-sql"
-import { type LashStorage, StorageEngine, type StorageSignals, type StoreUnavailable } from "@lash/core"
+import {
+  type LashStorage,
+  type StorageDriver,
+  StorageEngine,
+  type StorageSignals,
+  type StoreUnavailable
+} from "@lash/core"
 import type { Scope } from "effect"
 import { Context, Effect, Layer } from "effect"
 import * as fs from "node:fs"
@@ -19,11 +25,12 @@ import * as Internals from "./Internals.js"
 import * as Open from "./Open.js"
 import * as Pragmas from "./Pragmas.js"
 import * as SignalPoller from "./SignalPoller.js"
-import { acquireFileLock, makeTransactions, sqlUnits } from "./Transaction.js"
+import { acquireFileLock, makeTransactions, type RetryPolicy, sqlUnits, type WriteBegin } from "./Transaction.js"
 
-export { SqliteBackendInternals, type SqliteTable } from "./Internals.js"
+export { SqliteBackendInternals, type SqliteOpenedAs, type SqliteTable } from "./Internals.js"
 export { SqliteOpenRefused } from "./Open.js"
 export { SqlitePragmaMismatch } from "./Pragmas.js"
+export type { RetryPolicy, WriteBegin } from "./Transaction.js"
 
 /**
  * Options of {@link SqliteBackend.layer}.
@@ -49,6 +56,14 @@ export interface SqliteOpenHooks {
   readonly afterPragmas?: (sql: SqlClient.SqlClient) => Effect.Effect<void, SqlError>
   /** Hides the driver's fast paths (the single-statement claim, the windowed path read): the differential tests. */
   readonly withoutFastPaths?: boolean
+  /** How write units begin (default `BEGIN IMMEDIATE`; `BEGIN` is the kit's SQL-level mutant). */
+  readonly beginWrite?: WriteBegin
+  /** The retry budget of a write unit that stays busy past the busy timeout (default: 6 attempts). */
+  readonly retry?: RetryPolicy
+  /** Reports this `synchronous` level instead of the one read back (the kit's durability-report mutant). */
+  readonly reportSynchronousAs?: "full" | "normal"
+  /** Wraps the SQL driver before the storage engine is built over it (driver-level mutants). */
+  readonly wrapDriver?: (driver: StorageDriver) => StorageDriver
 }
 
 const make = (
@@ -65,27 +80,32 @@ const make = (
       { synchronous: options.synchronous ?? "full", busyTimeoutMs: options.busyTimeoutMs ?? 10_000 },
       hooks.afterPragmas
     )
-    const transactions = makeTransactions(client, yield* acquireFileLock(resolved))
+    const transactions = makeTransactions(client, yield* acquireFileLock(resolved), hooks.retry, hooks.beginWrite)
     yield* Open.migrate(client, transactions, resolved)
     const readValue = (operation: string, statement: string) =>
       transactions.read(Open.PORT, operation, client.unsafe<Record<string, unknown>>(statement))
-    const driver = SqlDriver.make({
+    const report = transactions.read(Open.PORT, "durabilityReport", Pragmas.durabilityReport(client, resolved))
+      .pipe(Effect.catchTag("StoreConflict", (e) => Effect.fail(Open.unavailable(e))))
+    const claimed = hooks.reportSynchronousAs
+    const sqlDriver = SqlDriver.make({
       name: "sqlite",
       tier: "durable",
       dialect: SqlDialect.sqlite,
       units: sqlUnits(transactions),
-      durabilityReport: transactions.read(Open.PORT, "durabilityReport", Pragmas.durabilityReport(client, resolved))
-        .pipe(
-          Effect.catchTag("StoreConflict", (e) => Effect.fail(Open.unavailable(e)))
-        ),
+      durabilityReport: claimed === undefined ? report : Effect.map(report, (r) => Pragmas.claiming(r, claimed)),
       changes: SignalPoller.changes(
         Effect.map(readValue("poll", "PRAGMA data_version"), (rows) => Number(Object.values(rows[0] ?? {})[0]))
       )
     })
+    const driver = hooks.wrapDriver === undefined ? sqlDriver : hooks.wrapDriver(sqlDriver)
     const storage = yield* StorageEngine.make(
       hooks.withoutFastPaths === true ? StorageEngine.withoutFastPaths(driver) : driver
     )
-    return Context.add(storage, Internals.SqliteBackendInternals, Internals.make(client, transactions))
+    return Context.add(
+      storage,
+      Internals.SqliteBackendInternals,
+      Internals.make(client, transactions, { filename: resolved, options, hooks })
+    )
   })
 
 /** A fresh temp directory for `testing`, removed with the scope. */

@@ -98,6 +98,16 @@ export interface RetryPolicy {
 export const defaultRetryPolicy: RetryPolicy = { maxAttempts: 6, baseDelayMs: 20, maxDelayMs: 500 }
 
 /**
+ * How a write unit begins. Only `BEGIN IMMEDIATE` is correct: it takes the write lock at `BEGIN`, where the busy
+ * timeout applies. A plain (deferred) `BEGIN` takes it at the first write, on a snapshot another process may have
+ * committed past, and fails `SQLITE_BUSY_SNAPSHOT` without waiting; it exists as a test seam (the kit's SQL-level
+ * mutant, packages/backends/sqlite/test/mutants.test.ts).
+ *
+ * @since 0.1.0
+ */
+export type WriteBegin = "BEGIN IMMEDIATE" | "BEGIN"
+
+/**
  * The connection of the running unit.
  *
  * @since 0.1.0
@@ -145,7 +155,8 @@ const isNoTransaction = (e: SqlError): boolean =>
 export const makeTransactions = (
   client: SqlClient.SqlClient,
   fileLock: Effect.Semaphore,
-  retry: RetryPolicy = defaultRetryPolicy
+  retry: RetryPolicy = defaultRetryPolicy,
+  beginWrite: WriteBegin = "BEGIN IMMEDIATE"
 ): Transactions => {
   // The connection object outlives the reservation: sqlite-node hands out its one connection, and the permit only
   // guards fetching it. Every unit, read or write, serialises on the file's in-process lock instead of reserving per
@@ -213,7 +224,7 @@ export const makeTransactions = (
     body: Effect.Effect<A, E | SqlError, R>
   ) => {
     type Out = Effect.Effect<A, Exclude<E, SqlError> | StoreUnavailable | StoreConflict, Exclude<R, UnitConnection>>
-    const once: Out = Effect.zipRight(nestedCheck, mapSqlErrors(port, operation)(unit("BEGIN IMMEDIATE", body))) as Out
+    const once: Out = Effect.zipRight(nestedCheck, mapSqlErrors(port, operation)(unit(beginWrite, body))) as Out
     const attempt = (n: number): Out =>
       Effect.catchIf(
         once,

@@ -8,16 +8,22 @@ import {
 import { Effect } from "effect"
 import * as path from "node:path"
 import { SqliteBackend } from "../src/index.js"
+import { reportMatchesPragmas, sqliteScenarios } from "./sqlScenarios.js"
 
-/** A new file per `fresh` (synchronous FULL); every build of the layer is a real second handle on that file. */
+/**
+ * A new file per `fresh` (synchronous FULL); every build of the layer is a real second handle on that file. Built with
+ * the internals so that this backend's own scenarios (SQ-01 two processes, SQ-02 the report against the pragmas) can
+ * reach the file and the connection.
+ */
 const sqlite: StorageUnderTest = {
   name: "sqlite",
   tier: "durable",
   expectCrashSafety: "power-loss",
   fresh: Effect.map(
     tempDirectory,
-    (dir) => SqliteBackend.layer({ filename: path.join(dir, "lash.db"), busyTimeoutMs: 500 })
-  )
+    (dir) => SqliteBackend.layerWithInternals({ filename: path.join(dir, "lash.db"), busyTimeoutMs: 500 })
+  ),
+  scenarios: sqliteScenarios
 }
 
 /** The same backend opened with `synchronous: "normal"`: it must report process-crash safety (X-TIER-3). */
@@ -27,8 +33,14 @@ const sqliteNormal: StorageUnderTest = {
   expectCrashSafety: "process-crash",
   fresh: Effect.map(
     tempDirectory,
-    (dir) => SqliteBackend.layer({ filename: path.join(dir, "lash.db"), synchronous: "normal", busyTimeoutMs: 500 })
-  )
+    (dir) =>
+      SqliteBackend.layerWithInternals({
+        filename: path.join(dir, "lash.db"),
+        synchronous: "normal",
+        busyTimeoutMs: 500
+      })
+  ),
+  scenarios: [reportMatchesPragmas]
 }
 
 runtimeRebuildAndWorkerRecovery(sqlite)

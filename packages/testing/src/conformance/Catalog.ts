@@ -52,9 +52,40 @@ if (catalog.size !== all.length) {
 /** The scenarios of one suite, in registration order. @since 0.1.0 */
 export const scenariosOf = (suite: SuiteName): ReadonlyArray<Scenario> => all.filter((s) => s.suite === suite)
 
-/** Runs one scenario by id (used by mutation tests and other runners); an unknown id is a defect. @since 0.1.0 */
+/**
+ * A scenario by id: the kit's, or one of the backend's own (`StorageUnderTest.scenarios`).
+ *
+ * @since 0.1.0
+ */
+export const scenarioById = (id: string, backend?: StorageUnderTest): Scenario | undefined =>
+  catalog.get(id) ?? backend?.scenarios?.find((s) => s.id === id)
+
+/**
+ * Runs one scenario by id, the kit's or the backend's own (used by mutation tests and other runners); an unknown id
+ * is a defect.
+ *
+ * @since 0.1.0
+ */
 export const runScenarioById = (id: string, backend: StorageUnderTest) => {
-  const scenario = catalog.get(id)
+  const scenario = scenarioById(id, backend)
   if (scenario === undefined) return Effect.dieMessage(`@lash/testing: unknown scenario ${id}`)
   return runScenario(scenario, backend)
+}
+
+/**
+ * Problems with a backend's own scenarios: an id the kit already uses, or used twice.
+ *
+ * @since 0.1.0
+ */
+export const ownScenarioProblems = (backend: StorageUnderTest): ReadonlyArray<string> => {
+  const seen = new Set<string>()
+  return (backend.scenarios ?? []).flatMap((s) => {
+    const problem = catalog.has(s.id)
+      ? [`the backend's own scenario ${s.id} reuses a kit scenario id`]
+      : seen.has(s.id)
+      ? [`the backend's own scenario id ${s.id} is used twice`]
+      : []
+    seen.add(s.id)
+    return problem
+  })
 }

@@ -9,7 +9,7 @@
 import { describe, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Option } from "effect"
 import type { StorageUnderTest } from "../StorageUnderTest.js"
-import { catalog, scenariosOf } from "./Catalog.js"
+import { catalog, ownScenarioProblems, scenariosOf } from "./Catalog.js"
 import { runScenario, type Scenario, type SuiteName, timeoutOf } from "./Harness.js"
 import { isolationAndReopen } from "./Precheck.js"
 import {
@@ -38,7 +38,8 @@ const stateOf = (backend: StorageUnderTest): BackendState => {
   return state
 }
 
-const knownIds: ReadonlySet<string> = new Set([...catalog.keys(), "PRECHECK"])
+const knownIdsOf = (backend: StorageUnderTest): ReadonlySet<string> =>
+  new Set([...catalog.keys(), ...(backend.scenarios ?? []).map((s) => s.id), "PRECHECK"])
 
 /** Runs `effect` and records its outcome under `scenario`. */
 const recorded = <E>(
@@ -74,14 +75,18 @@ const recorded = <E>(
   })
 
 /**
- * Registers one suite block for `backend`: the precheck, every scenario of `scenarios` and the VERDICT test.
+ * Registers one suite block for `backend`: the precheck, every scenario of `scenarios` (default: the kit's scenarios
+ * of the suite, then the backend's own scenarios of that suite) and the VERDICT test.
  *
  * @since 0.1.0
  */
 export const registerSuite = (
   suite: SuiteName,
   backend: StorageUnderTest,
-  scenarios: ReadonlyArray<Scenario> = scenariosOf(suite)
+  scenarios: ReadonlyArray<Scenario> = [
+    ...scenariosOf(suite),
+    ...(backend.scenarios ?? []).filter((s) => s.suite === suite)
+  ]
 ): void =>
   void describe.sequential(`${backend.name} › ${suite}`, () => {
     const state = stateOf(backend)
@@ -115,7 +120,7 @@ export const registerSuite = (
         expected,
         results: state.results.filter((r) => r.suite === suite),
         strict: isStrict(backend),
-        problems: configurationProblems(backend, knownIds)
+        problems: [...configurationProblems(backend, knownIdsOf(backend)), ...ownScenarioProblems(backend)]
       })
       state.verdicts.push(verdict)
       console.log(`[${backend.name}] ${suite}-VERDICT: ${verdict.text}`)

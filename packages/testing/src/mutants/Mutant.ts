@@ -11,7 +11,10 @@ import { Context, Effect, Layer } from "effect"
 import type { Handle } from "../conformance/Harness.js"
 import type { StorageUnderTest } from "../StorageUnderTest.js"
 
-/** The port (or configuration) a mutant breaks. @since 0.1.0 */
+/**
+ * The port (or configuration) a mutant breaks; `driver` is a rule below the ports (a storage driver's units, its SQL,
+ * its caches), as in a backend's own mutants. @since 0.1.0
+ */
 export type MutantPort =
   | "ProcessRegistry"
   | "SessionStore"
@@ -21,6 +24,7 @@ export type MutantPort =
   | "EffectJournal"
   | "StorageInfo"
   | "fresh"
+  | "driver"
 
 /** One broken backend. @since 0.1.0 */
 export interface Mutant {

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { catalog, runScenarioById } from "../conformance/Catalog.js"
+import { catalog, runScenarioById, scenarioById } from "../conformance/Catalog.js"
 import { timeoutOf } from "../conformance/Harness.js"
 import { DEFAULT_SEED, modelBudgetOverride } from "../model/ModelRun.js"
 import type { StorageUnderTest } from "../StorageUnderTest.js"
@@ -44,7 +44,7 @@ export const mutationSuite = (
   void describe(`${backend.name}: the kit rejects every mutant`, () => {
     for (const mutant of options.mutants ?? all) {
       for (const id of mutant.caughtBy) {
-        const scenario = catalog.get(id)
+        const scenario = scenarioById(id, backend)
         if (scenario === undefined) throw new Error(`mutant ${mutant.name} names an unknown scenario ${id}`)
         const title = `${id} rejects ${mutant.name} (${mutant.port}): ${mutant.bug}`
         const run = () => Effect.asVoid(expectCaught(mutant, id, backend))
