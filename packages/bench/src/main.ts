@@ -7,6 +7,7 @@ import { execSync } from "node:child_process"
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from "node:os"
 import { b0a, b0b, b0c } from "./B0.js"
 import { b1 } from "./B1.js"
+import { b10 } from "./B10.js"
 import { b2 } from "./B2.js"
 import { b3 } from "./B3.js"
 import { b4 } from "./B4.js"
@@ -271,6 +272,8 @@ const main = async () => {
 
   if (wants("B7")) { for (const r of await b7(full ? 5 : 3, full ? 600_000 : 15_000)) report(r) }
   if (wants("B9")) { for (const r of await b9(full ? 30 : 10)) report(r) }
+  // Not a prefix match: `--only B1` must not run B10.
+  if (only === undefined || only.includes("B10")) { for (const r of await b10(full ? 400 : 60)) report(r) }
 
   if (wants("B8")) {
     const floorFull = floor.full.summary.p50
