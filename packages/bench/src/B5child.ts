@@ -3,6 +3,7 @@ import { SqliteBackend } from "@lash/backend-sqlite"
 import { type LashSession, type SessionId, SessionStore } from "@lash/core"
 import { Context, Effect, Exit, Layer, Scope } from "effect"
 import { buildCore } from "./Core.js"
+import { HISTORY_WINDOW } from "./Fixtures.js"
 
 const [filename, sessionsArg, turnsArg] = process.argv.slice(2) as [string, string, string]
 const sessions = Number(sessionsArg)
@@ -29,8 +30,8 @@ const program = Effect.gen(function*() {
   for (let s = 0; s < sessions; s++) handles.push(yield* core.openSession(`b5-${s}`, { create: false }))
   const openMs = Number(process.hrtime.bigint() - t0) / 1e6
   const afterOpen = used()
-  // An opened session holds its recent active path only (at most 256 nodes; a turn loads the rest).
-  if (handles.some((h) => h.readView().messages.length !== Math.min(2 * turns, 256))) {
+  // An opened session holds its recent active path only (at most HISTORY_WINDOW nodes; a turn loads the rest).
+  if (handles.some((h) => h.readView().messages.length !== Math.min(2 * turns, HISTORY_WINDOW))) {
     throw new Error("B5: unexpected read view")
   }
   handles = []

@@ -13,6 +13,9 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 
+/** The active-path nodes an opened session holds (the core's window, packages/core/src/internal/sessionState.ts). */
+export const HISTORY_WINDOW = 128
+
 /** The model spec of every bench session. */
 export const benchModel = { id: "bench-model", limits: { contextWindowTokens: 128_000 } }
 export const benchPolicy = { providerId: "", model: benchModel }

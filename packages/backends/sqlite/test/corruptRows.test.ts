@@ -97,6 +97,30 @@ describe.each(backends)("%s: corrupt rows", (_name, open) => {
       })
     }))
 
+  it.scopedLive("a head this store just committed, then tampered with, still fails the next commit", () =>
+    Effect.gen(function*() {
+      const { corrupt, ctx, setRecordVersion } = yield* open
+      const store = Context.get(ctx, SessionStore)
+      const head = (s: string) => corruptAt("SessionStore", `session:${s}`)
+      for (const s of ["text", "version"]) {
+        yield* store.create(rootSession(s))
+        // The engine remembers the head each commit writes (packages/core/src/storage/CommitBase.ts).
+        yield* store.commit(appendCommit(s, 0, [{ id: "n1" }]))
+      }
+      const stored = Option.getOrThrow(yield* store.loadHead(sid("text")))
+      const json = JSON.stringify({ ...stored, relation: { type: "sideways" } })
+      yield* corrupt("sessions", "text", json)
+      expect(yield* Effect.flip(store.commit(appendCommit("text", 1, [{ id: "n2", parent: "n1" }])))).toMatchObject(
+        head("text")
+      )
+      yield* setRecordVersion("sessions", "version", 99)
+      expect(yield* Effect.flip(store.commit(appendCommit("version", 1, [{ id: "n2", parent: "n1" }]))))
+        .toMatchObject({ ...head("version"), issue: "unsupported record version 99" })
+      // Nothing was written by the refused commit.
+      yield* setRecordVersion("sessions", "version", 1)
+      expect((yield* store.loadPath(sid("version"), { limit: 5 })).nodes).toHaveLength(1)
+    }))
+
   it.scopedLive("queued batches: listings and claims skip the bad batch; a repeated enqueue names it", () =>
     Effect.gen(function*() {
       const { corrupt, ctx } = yield* open

@@ -39,8 +39,11 @@ export interface SessionState {
   readonly hasMoreHistory: boolean
 }
 
-/** Active-path nodes loaded when a session is opened or refreshed. */
-export const HISTORY_WINDOW = 256
+/**
+ * Active-path nodes loaded when a session is opened or refreshed: what an idle session holds, whatever its history
+ * (B5 in docs/performance.md: a 500-turn session holds no more than 1.5 times a 50-turn one).
+ */
+export const HISTORY_WINDOW = 128
 
 /** A stored session as opening sees it: its head plus the recent active path. */
 export type LoadedSession = PersistedSession & { readonly hasMoreHistory: boolean }

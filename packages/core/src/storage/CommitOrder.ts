@@ -85,7 +85,11 @@ export const check = <E>(
  *
  * @since 0.1.0
  */
-export const nextHead = (commit: RuntimeCommit, head: SessionHead, newRevision: number): SessionHead => {
+export const nextHead = (
+  commit: RuntimeCommit,
+  head: Pick<SessionHead, "relation" | "leafNodeId" | "nodeCount">,
+  newRevision: number
+): SessionHead => {
   const appended = commit.graph.type === "append" ? commit.graph.nodes.length : 0
   const leaf = commit.graph.leafNodeId ?? head.leafNodeId
   return {

@@ -34,13 +34,38 @@ export const RecordKeys = {
   occurrence: (occurrenceId: string) => `occurrence:${occurrenceId}`
 } as const
 
+// The encoder and decoder of each schema, built once (a record kind's schema is a module constant).
+const encoders = new WeakMap<Schema.Schema.Any, (value: unknown) => unknown>()
+const decoders = new WeakMap<
+  Schema.Schema.Any,
+  (value: unknown) => Either.Either<unknown, ParseResult.ParseError>
+>()
+
+const encoderOf = <A, I>(schema: Schema.Schema<A, I>): (value: A) => I => {
+  let found = encoders.get(schema)
+  if (found === undefined) {
+    found = Schema.encodeSync(schema as Schema.Schema<unknown, unknown>)
+    encoders.set(schema, found)
+  }
+  return found as (value: A) => I
+}
+
+const decoderOf = <A, I>(schema: Schema.Schema<A, I>): (value: unknown) => Either.Either<A, ParseResult.ParseError> => {
+  let found = decoders.get(schema)
+  if (found === undefined) {
+    found = Schema.decodeUnknownEither(schema as Schema.Schema<unknown, unknown>)
+    decoders.set(schema, found)
+  }
+  return found as (value: unknown) => Either.Either<A, ParseResult.ParseError>
+}
+
 /**
  * Encodes a domain value as the canonical JSON text a driver stores.
  *
  * @since 0.1.0
  */
 export const encode = <A, I>(schema: Schema.Schema<A, I>, value: A): string =>
-  Canonical.canonicalJsonUnsafe(Schema.encodeSync(schema)(value))
+  Canonical.canonicalJsonUnsafe(encoderOf(schema)(value))
 
 const ISSUE_LIMIT = 500
 
@@ -64,7 +89,7 @@ export const decodeEither = <A, I>(
   } catch (e) {
     return corrupt(`invalid JSON: ${(e as Error).message}`)
   }
-  const decoded = Schema.decodeUnknownEither(schema)(parsed)
+  const decoded = decoderOf(schema)(parsed)
   return Either.isRight(decoded)
     ? Either.right(decoded.right)
     : corrupt(ParseResult.TreeFormatter.formatErrorSync(decoded.left))

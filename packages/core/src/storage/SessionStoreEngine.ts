@@ -10,6 +10,7 @@ import type { SessionId } from "../Identifiers.js"
 import type { DurabilityTier } from "../Model.js"
 import { initialCheckpoint, type PersistedSession, RuntimeCommitResult, SessionHead, SessionNode } from "../Session.js"
 import type { SessionStoreService, SessionSummary } from "../SessionStore.js"
+import * as CommitBase from "./CommitBase.js"
 import * as CommitOrder from "./CommitOrder.js"
 import type { ReadTransaction } from "./Driver.js"
 import type { BatchRow, NodeRow, SessionRow } from "./DriverRows.js"
@@ -49,7 +50,11 @@ const ancestry = (tx: ReadTransaction, sessionId: string, start: string, limit: 
  *
  * @since 0.1.0
  */
-export const make = (units: Units, tier: DurabilityTier): SessionStoreService => ({
+export const make = (
+  units: Units,
+  tier: DurabilityTier,
+  bases: CommitBase.CommitBases = CommitBase.make()
+): SessionStoreService => ({
   tier,
   ...QueuedWorkEngine.make(units),
 
@@ -180,12 +185,13 @@ export const make = (units: Units, tier: DurabilityTier): SessionStoreService =>
         })
         if (decision.type === "replay") return decision.result
         const nowMs = yield* unit.now
-        const head = yield* headOf(row!)
+        const stored = row!
+        const base = bases.lookup(sessionId, stored.headJson, stored.recordVersion) ?? (yield* headOf(stored))
         const appended = commit.graph.type === "append" ? commit.graph.nodes : []
         for (const [i, node] of appended.entries()) {
           const inserted = yield* tx.nodes.insert({
             sessionId,
-            seq: head.nodeCount + i,
+            seq: stored.nodeCount + i,
             nodeId: node.nodeId,
             parentNodeId: node.parentNodeId ?? null,
             nodeJson: RecordCodec.encode(SessionNode, node),
@@ -193,16 +199,24 @@ export const make = (units: Units, tier: DurabilityTier): SessionStoreService =>
           })
           if (!inserted) return yield* Effect.dieMessage(`duplicate node id ${node.nodeId} in session ${sessionId}`)
         }
-        const next = CommitOrder.nextHead(commit, head, decision.newRevision)
+        const next = CommitOrder.nextHead(commit, { ...base, nodeCount: stored.nodeCount }, decision.newRevision)
+        const headJson = RecordCodec.encode(SessionHead, next)
         const updated = yield* tx.sessions.updateHead({
           sessionId,
-          headJson: RecordCodec.encode(SessionHead, next),
+          headJson,
           recordVersion: RecordCodec.RECORD_VERSION,
           headRevision: next.headRevision,
           nodeCount: next.nodeCount,
           updatedAtMs: nowMs
         }, commit.expectedHeadRevision)
         if (!updated) return yield* Effect.dieMessage(`session ${sessionId}: the guarded head update matched no row`)
+        const { leafNodeId, relation } = next
+        bases.remember(
+          sessionId,
+          headJson,
+          RecordCodec.RECORD_VERSION,
+          leafNodeId === undefined ? { relation } : { relation, leafNodeId }
+        )
         for (const batch of claimed.values()) {
           // Keyed batches stay as tombstones (a repeated enqueue of the key returns them); unkeyed ones go.
           if (batch.sourceKey === null) yield* tx.batches.delete(batch.batchId)
