@@ -7,7 +7,13 @@
 import { Schema } from "effect"
 import { Json } from "./Json.js"
 
-/** A `LashCore.layer` configuration problem. @since 0.1.0 */
+/**
+ * A configuration problem: a `LashCoreConfig` option, a backend layer's option, a tool definition, or an argument
+ * such as `openSession("")`. `field` names the option (`worker.maxConcurrent`, `tools[fetch].timeoutMs`,
+ * `synchronous`, `sessionId`) and `value` shows the bad value (`NaN`, `-5`, `"banana"`) when one value is at fault.
+ *
+ * @since 0.1.0
+ */
 export class LashConfigError extends Schema.TaggedError<LashConfigError>()("LashConfigError", {
   reason: Schema.Literal(
     "duplicate_plugin",
@@ -16,8 +22,12 @@ export class LashConfigError extends Schema.TaggedError<LashConfigError>()("Lash
     "durability_mismatch",
     "invalid_lease_timings",
     "invalid_tool_schema",
-    "invalid_limits"
+    "invalid_limits",
+    "invalid_option",
+    "invalid_argument"
   ),
+  field: Schema.optionalWith(Schema.String, { exact: true }),
+  value: Schema.optionalWith(Schema.String, { exact: true }),
   detail: Schema.String
 }) {
   override get message() {

@@ -120,8 +120,8 @@ export type TurnError =
   | PluginError
   | EffectReplayConflict
 
-/** What `openSession` may fail with. @since 0.1.0 */
-export type OpenSessionError = StoreError | SessionNotFound | PluginError | PluginConflict
+/** What `openSession` may fail with (`LashConfigError`: an empty or over-long session id, bad options). @since 0.1.0 */
+export type OpenSessionError = StoreError | SessionNotFound | PluginError | PluginConflict | LashConfigError
 
 /** A turn ready to run, whole or streamed. @since 0.1.0 */
 export interface TurnRequest {

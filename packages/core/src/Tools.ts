@@ -55,10 +55,16 @@ export interface ToolDefinitionOptions {
   readonly timeout?: Duration.DurationInput
 }
 
-const positiveMillis = (d: Duration.DurationInput, what: string): number => {
-  const ms = Duration.toMillis(Duration.decode(d))
-  if (!Number.isFinite(ms) || ms <= 0) throw new TypeError(`${what} must be a positive duration, got ${String(d)}`)
-  return Math.ceil(ms)
+/**
+ * The milliseconds of a duration option, or the value as given when it is not a usable duration: the manifest is
+ * decoded when a core is built, and a bad option then fails the layer with `LashConfigError` naming it.
+ */
+const millisOrGiven = (d: Duration.DurationInput, round: (ms: number) => number): number => {
+  const ms = typeof d === "number" && !Number.isFinite(d)
+    ? Number.NaN
+    : Option.match(Duration.decodeUnknown(d), { onNone: () => Number.NaN, onSome: Duration.toMillis })
+  const negative = (typeof d === "number" && d < 0) || (typeof d === "string" && d.trim().startsWith("-"))
+  return Number.isFinite(ms) && !negative ? round(ms) : (d as unknown as number)
 }
 
 const manifestOf = (
@@ -75,17 +81,12 @@ const manifestOf = (
   }
   if (options?.lashlang !== undefined) manifest.lashlang = options.lashlang
   if (options?.retry !== undefined) {
-    const { maxAttempts } = options.retry
-    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
-      throw new TypeError(`tool ${name}: retry.maxAttempts must be a positive integer, got ${maxAttempts}`)
+    manifest.retry = {
+      maxAttempts: options.retry.maxAttempts,
+      backoffMs: millisOrGiven(options.retry.backoff ?? "200 millis", Math.round)
     }
-    const backoffMs = Duration.toMillis(Duration.decode(options.retry.backoff ?? "200 millis"))
-    if (!Number.isFinite(backoffMs) || backoffMs < 0) {
-      throw new TypeError(`tool ${name}: retry.backoff must be a finite duration`)
-    }
-    manifest.retry = { maxAttempts, backoffMs: Math.round(backoffMs) }
   }
-  if (options?.timeout !== undefined) manifest.timeoutMs = positiveMillis(options.timeout, `tool ${name}: timeout`)
+  if (options?.timeout !== undefined) manifest.timeoutMs = millisOrGiven(options.timeout, Math.ceil)
   return manifest
 }
 

@@ -4,6 +4,8 @@
  * @since 0.1.0
  */
 export * from "./ArtifactStore.js"
+/** Decoding of configuration options into `LashConfigError`s. @since 0.1.0 */
+export * as ConfigOptions from "./ConfigOptions.js"
 export * from "./EffectController.js"
 export * from "./EffectControllers.js"
 export * from "./EffectJournal.js"

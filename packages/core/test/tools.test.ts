@@ -343,7 +343,7 @@ describe("rlm output", () => {
       for (const config of [{ rlm: { maxOutputChars: Number.NaN } }, { toolTimeout: "-5 seconds" as const }]) {
         const exit = yield* Effect.exit(Effect.scoped(Layer.build(rlmCore(TestProvider.script([]).layer, config))))
         const error = Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error : undefined
-        expect(error).toMatchObject({ _tag: "LashConfigError", reason: "invalid_limits" })
+        expect(error).toMatchObject({ _tag: "LashConfigError", reason: "invalid_option" })
       }
     }))
 })

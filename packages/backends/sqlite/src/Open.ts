@@ -11,7 +11,7 @@ import { SqliteClient } from "@effect/sql-sqlite-node"
 import type { SqlError } from "@effect/sql/SqlError"
 import { StoreUnavailable } from "@lash/core"
 import type { Scope } from "effect"
-import { Data, Duration, Effect, Schedule } from "effect"
+import { Data, Duration, Effect, Either, Schedule } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { FORMAT, LATEST_MIGRATION_ID, MIGRATIONS_TABLE, runMigrations } from "./Migrations.js"
@@ -66,7 +66,7 @@ const openClient = (filename: string): Effect.Effect<SqliteClient.SqliteClient, 
  */
 export const openFile = (
   filename: string,
-  settings: Pragmas.PragmaSettings,
+  settings: Pragmas.PragmaSettings & { readonly quickCheck: boolean },
   afterPragmas?: (client: SqlClient.SqlClient) => Effect.Effect<void, SqlError>
 ): Effect.Effect<
   { readonly client: SqliteClient.SqliteClient; readonly resolved: string },
@@ -84,9 +84,35 @@ export const openFile = (
     const resolved = path.resolve(filename)
     yield* Effect.try({ try: () => fs.mkdirSync(path.dirname(resolved), { recursive: true }), catch: unavailable })
     const client = yield* openClient(resolved)
+    // Before anything reads a table, so the check's report (not the first read's SQLITE_CORRUPT) explains a refusal.
+    if (settings.quickCheck) yield* quickCheck(client, resolved)
     yield* Effect.mapError(Pragmas.apply(client, settings, afterPragmas), unavailable)
     return { client, resolved }
   })
+
+/**
+ * `PRAGMA quick_check` (the `quickCheck` option): a file whose pages or indexes are damaged is refused at open with
+ * the first problems SQLite reports, instead of serving what it can still read.
+ *
+ * @since 0.1.0
+ */
+export const quickCheck = (client: SqlClient.SqlClient, resolved: string): Effect.Effect<void, StoreUnavailable> => {
+  const refuse = (problems: string) =>
+    Effect.fail(
+      unavailable(new SqliteOpenRefused({ filename: resolved, reason: `PRAGMA quick_check failed: ${problems}` }))
+    )
+  // SQLite may also answer a damaged page with SQLITE_CORRUPT instead of a report: a refusal all the same.
+  return Effect.flatMap(
+    Effect.either(client.unsafe<Record<string, unknown>>("PRAGMA quick_check(10)")),
+    Either.match({
+      onLeft: (error) => refuse(String(error.cause ?? error.message)),
+      onRight: (rows) => {
+        const lines = rows.map((row) => String(Object.values(row)[0]))
+        return lines.length === 1 && lines[0] === "ok" ? Effect.void : refuse(lines.join("; "))
+      }
+    })
+  )
+}
 
 const isMigrationError = (value: unknown): boolean =>
   typeof value === "object" && value !== null && "_tag" in value && value._tag === "MigrationError"

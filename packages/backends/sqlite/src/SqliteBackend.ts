@@ -10,6 +10,8 @@ import type { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import { SqlDialect, SqlDriver } from "@lash/backend-sql"
 import {
+  ConfigOptions,
+  type LashConfigError,
   type LashStorage,
   type StorageDriver,
   StorageEngine,
@@ -17,7 +19,7 @@ import {
   type StoreUnavailable
 } from "@lash/core"
 import type { Scope } from "effect"
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, Schema } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -40,11 +42,38 @@ export type { RetryPolicy, WriteBegin } from "./Transaction.js"
 export interface SqliteBackendOptions {
   /** The database file; its directory is created. `":memory:"` and `""` are refused (use the memory backend). */
   readonly filename: string
-  /** `"full"` (default) survives power loss; `"normal"` survives a process crash. Read back on every open. */
+  /**
+   * `"full"` (default) survives power loss; `"normal"` survives a process crash. Read back on every open. Anything
+   * else (`"off"` included: it can lose committed turns) fails the layer with `LashConfigError`.
+   */
   readonly synchronous?: "full" | "normal"
-  /** `PRAGMA busy_timeout` in ms (default 10 000). Keep it below the worker's `leaseTtl - renewEvery`. */
+  /** `PRAGMA busy_timeout` in ms, an integer from 0 to 2,147,483,647 (default 10 000). Keep it below the worker's `leaseTtl - renewEvery`. */
   readonly busyTimeoutMs?: number
+  /**
+   * Run `PRAGMA quick_check` when the file is opened (default false): a damaged file then fails the open with
+   * `StoreUnavailable` (cause `SqliteOpenRefused`) instead of serving what it can read. It reads the whole file:
+   * seconds on a large database.
+   */
+  readonly quickCheck?: boolean
 }
+
+/**
+ * The Schema of {@link SqliteBackendOptions}: the layer decodes its options with it, so a bad option fails the build
+ * with `LashConfigError` naming it (`filename: undefined`, `synchronous: "off"`, `busyTimeoutMs: NaN`).
+ *
+ * @since 0.1.0
+ */
+export const SqliteBackendOptionsSchema = Schema.Struct({
+  filename: Schema.String,
+  synchronous: Schema.optionalWith(Schema.Literal("full", "normal"), { exact: true }),
+  busyTimeoutMs: Schema.optionalWith(ConfigOptions.IntBetween(0, ConfigOptions.MAX_TIMER_MILLIS), { exact: true }),
+  quickCheck: Schema.optionalWith(Schema.Boolean, { exact: true })
+})
+
+const decodeOptions = (options: unknown): Effect.Effect<SqliteBackendOptions, LashConfigError> =>
+  typeof options !== "object" || options === null
+    ? Effect.fail(ConfigOptions.invalidOption("options", options, "must be an object with a filename"))
+    : ConfigOptions.decodeOptions(SqliteBackendOptionsSchema, "", options)
 
 /**
  * Test seams of the open sequence.
@@ -67,17 +96,22 @@ export interface SqliteOpenHooks {
 }
 
 const make = (
-  options: SqliteBackendOptions,
+  given: SqliteBackendOptions,
   hooks: SqliteOpenHooks = {}
 ): Effect.Effect<
   Context.Context<LashStorage | StorageSignals | Internals.SqliteBackendInternals>,
-  StoreUnavailable,
+  StoreUnavailable | LashConfigError,
   Scope.Scope
 > =>
   Effect.gen(function*() {
+    const options = yield* decodeOptions(given)
     const { client, resolved } = yield* Open.openFile(
       options.filename,
-      { synchronous: options.synchronous ?? "full", busyTimeoutMs: options.busyTimeoutMs ?? 10_000 },
+      {
+        synchronous: options.synchronous ?? "full",
+        busyTimeoutMs: options.busyTimeoutMs ?? 10_000,
+        quickCheck: options.quickCheck ?? false
+      },
       hooks.afterPragmas
     )
     const transactions = makeTransactions(client, yield* acquireFileLock(resolved), hooks.retry, hooks.beginWrite)
@@ -108,6 +142,10 @@ const make = (
     )
   })
 
+/** `make` over options known to be valid (the testing factories'): a config error there is a bug, a defect. */
+const makeChecked = (options: SqliteBackendOptions) =>
+  Effect.catchTag(make(options), "LashConfigError", (e) => Effect.die(e))
+
 /** A fresh temp directory for `testing`, removed with the scope. */
 const tempDatabase = Effect.acquireRelease(
   Effect.sync(() => fs.mkdtempSync(path.join(os.tmpdir(), "lash-sqlite-"))),
@@ -127,15 +165,18 @@ const storageOnly = Effect.map(
 export const SqliteBackend = {
   /**
    * Every storage port plus `StorageSignals`, over one SQLite file (WAL, `synchronous` FULL by default, read back).
-   * An open that cannot give the asked-for durability, or meets a foreign / newer file, fails with `StoreUnavailable`.
+   * An open that cannot give the asked-for durability, or meets a foreign / newer file, fails with `StoreUnavailable`;
+   * a bad option fails with `LashConfigError` naming it.
    */
-  layer: (options: SqliteBackendOptions): Layer.Layer<LashStorage | StorageSignals, StoreUnavailable> =>
+  layer: (
+    options: SqliteBackendOptions
+  ): Layer.Layer<LashStorage | StorageSignals, StoreUnavailable | LashConfigError> =>
     Layer.scopedContext(storageOnly(make(options))),
   /** Like `layer`, plus `SqliteBackendInternals` for tests that inject corrupt rows. */
   layerWithInternals: (
     options: SqliteBackendOptions,
     hooks: SqliteOpenHooks = {}
-  ): Layer.Layer<LashStorage | StorageSignals | Internals.SqliteBackendInternals, StoreUnavailable> =>
+  ): Layer.Layer<LashStorage | StorageSignals | Internals.SqliteBackendInternals, StoreUnavailable | LashConfigError> =>
     Layer.scopedContext(make(options, hooks)),
   /** Factories for tests: a fresh file per build, and handles that reopen one file. */
   testing: {
@@ -143,7 +184,7 @@ export const SqliteBackend = {
     make: (): Layer.Layer<LashStorage | StorageSignals, StoreUnavailable> =>
       Layer.scopedContext(
         Effect.flatMap(tempDatabase, (dir) =>
-          storageOnly(make({ filename: path.join(dir, "lash.db"), busyTimeoutMs: 500 })))
+          storageOnly(makeChecked({ filename: path.join(dir, "lash.db"), busyTimeoutMs: 500 })))
       ),
     /**
      * A temp file (deleted with the scope) and a layer factory over it: every `open()` build is a new handle on the
@@ -162,7 +203,7 @@ export const SqliteBackend = {
     > =>
       Effect.map(tempDatabase, (dir) => {
         const filename = path.join(dir, "lash.db")
-        return { filename, open: () => Layer.scopedContext(make({ filename, busyTimeoutMs: 500 })) }
+        return { filename, open: () => Layer.scopedContext(makeChecked({ filename, busyTimeoutMs: 500 })) }
       })
   }
 }

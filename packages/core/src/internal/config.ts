@@ -1,15 +1,25 @@
 /**
- * Normalises and validates `LashCoreConfig` (docs/architecture.md, "Building a core" step 1).
+ * Decodes `LashCoreConfig` (docs/configuration.md; docs/architecture.md, "Building a core" step 1). Every option is
+ * described once, by a Schema per section; the decoded value has its defaults applied and durations in milliseconds.
+ * A bad value (NaN, negative, infinite, an unknown literal, a missing required option, a zero that would make a loop
+ * spin, an unknown key) fails the layer build with `LashConfigError` naming the option and the value.
+ *
+ * To add an option: add it to `LashCoreConfig` (LashCore.ts), to its section's Struct here, and its defaulted value
+ * to `NormalizedConfig` in {@link normalize}; packages/core/test/config.test.ts fuzzes every option of its table.
  *
  * @internal
  */
-import { Duration, Effect } from "effect"
+import { ExecLimitsOptions, LashlangAbilities, LashlangLanguageFeatures } from "@lash/lashlang"
+import { Effect, Either, Schema } from "effect"
+import { decodeOptions, DurationMillis, IntBetween, invalidOption, showValue } from "../ConfigOptions.js"
 import { LashConfigError } from "../Errors.js"
 import type { LashCoreConfig } from "../LashCore.js"
+import { ModelSpec } from "../Model.js"
 
 /** A config with defaults applied and durations decoded to milliseconds. */
 export interface NormalizedConfig {
   readonly raw: LashCoreConfig<any>
+  readonly mode: "rlm" | "standard"
   readonly maxIterations: number
   readonly worker: {
     readonly enabled: boolean
@@ -28,77 +38,210 @@ export interface NormalizedConfig {
   readonly rlm: { readonly maxOutputChars: number }
 }
 
-/** The default of `LashCoreConfig.toolTimeout`. */
-export const DEFAULT_TOOL_TIMEOUT = "2 minutes"
+/** The default of `LashCoreConfig.toolTimeout`: 2 minutes. */
+export const DEFAULT_TOOL_TIMEOUT_MS = 120_000
 /** The default of `LashCoreConfig.rlm.maxOutputChars`. */
 export const DEFAULT_MAX_OUTPUT_CHARS = 20_000
 
-const ms = (d: Duration.DurationInput): number => {
-  try {
-    return Duration.toMillis(Duration.decode(d))
-  } catch {
-    return Number.NaN
+// ---------------------------------------------------------------------------------------------------------------
+// Option schemas
+// ---------------------------------------------------------------------------------------------------------------
+
+const opt = Schema.optional
+
+/** A value the layer only checks the shape of (plugins, tools: functions and Effects). */
+const Shaped = (what: string, is: (u: unknown) => boolean) =>
+  Schema.declare((u: unknown): u is unknown => is(u), { identifier: what, message: () => `not ${what}` })
+
+const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
+
+const Plugin = Shaped(
+  "a LashPlugin (an object with a string id and a build function)",
+  (u) => isObject(u) && typeof u["id"] === "string" && u["id"].length > 0 && typeof u["build"] === "function"
+)
+
+const ToolInput = Shaped(
+  "a tool (a ToolProvider, a typed tool, or an @effect/ai toolkit)",
+  (u) =>
+    Effect.isEffect(u) ||
+    (isObject(u) &&
+      ((Array.isArray(u["manifests"]) && typeof u["execute"] === "function" &&
+        typeof u["resolveContract"] === "function") ||
+        (isObject(u["tools"]) && typeof u["handle"] === "function")))
+)
+
+/** `worker`: the in-process worker that runs processes under leases. */
+export const WorkerOptions = Schema.Struct({
+  enabled: opt(Schema.Boolean),
+  leaseTtl: opt(DurationMillis(30)),
+  renewEvery: opt(DurationMillis(10)),
+  driveOnOpen: opt(Schema.Boolean),
+  startupSweep: opt(Schema.Boolean),
+  /** Zero would make the sweep loop spin: at least 10 ms. */
+  sweepEvery: opt(DurationMillis(10)),
+  maxConcurrent: opt(IntBetween(1))
+})
+
+/** `queuedWork`: durable ingress claims. */
+export const QueuedWorkOptions = Schema.Struct({
+  /** Renewed every third of itself while a turn runs: at least 30 ms. */
+  claimTtl: opt(DurationMillis(30)),
+  drainOnOpen: opt(Schema.Boolean)
+})
+
+/** `providerRetry`: retries of retryable provider failures. */
+export const ProviderRetryOptions = Schema.Struct({
+  maxAttempts: IntBetween(1, 100),
+  baseDelay: DurationMillis(0),
+  maxDelay: DurationMillis(0)
+})
+
+/** `rlm`: the Lashlang side of RLM mode. */
+export const RlmOptions = Schema.Struct({
+  abilities: opt(LashlangAbilities),
+  languageFeatures: opt(LashlangLanguageFeatures),
+  termination: opt(Schema.Literal("submit_required", "prose_or_submit")),
+  maxOutputChars: opt(IntBetween(100)),
+  limits: opt(ExecLimitsOptions)
+})
+
+/** Every option of `LashCoreConfig`. */
+export const CoreConfigOptions = Schema.Struct({
+  mode: Schema.Literal("rlm", "standard"),
+  model: ModelSpec,
+  plugins: opt(Schema.Array(Plugin)),
+  tools: opt(Schema.Array(ToolInput)),
+  toolTimeout: opt(DurationMillis(1)),
+  systemPrompt: opt(Schema.String),
+  rlm: opt(RlmOptions),
+  maxIterations: opt(IntBetween(1, 10_000)),
+  worker: opt(WorkerOptions),
+  queuedWork: opt(QueuedWorkOptions),
+  providerRetry: opt(ProviderRetryOptions)
+})
+
+/** The sections whose keys are checked for typos (a misspelt option would otherwise be silently ignored). */
+const sections: ReadonlyArray<readonly [string | undefined, Schema.Struct<any>]> = [
+  [undefined, CoreConfigOptions],
+  ["worker", WorkerOptions],
+  ["queuedWork", QueuedWorkOptions],
+  ["providerRetry", ProviderRetryOptions],
+  ["rlm", RlmOptions]
+]
+
+const unknownKey = (input: unknown): LashConfigError | undefined => {
+  for (const [name, schema] of sections) {
+    const value = name === undefined ? input : isObject(input) ? input[name] : undefined
+    if (!isObject(value)) continue
+    for (const key of Object.keys(value)) {
+      if (!(key in schema.fields)) {
+        const field = name === undefined ? key : `${name}.${key}`
+        return new LashConfigError({
+          reason: "invalid_option",
+          field,
+          value: showValue(value[key]),
+          detail: `${field} is not an option of LashCoreConfig${name === undefined ? "" : `.${name}`}, got ${
+            showValue(value[key])
+          } (options: ${Object.keys(schema.fields).join(", ")})`
+        })
+      }
+    }
   }
+  return undefined
 }
 
-/** Applies defaults and checks the lease timings. */
-export const normalize = (config: LashCoreConfig<any>): Effect.Effect<NormalizedConfig, LashConfigError> => {
-  const leaseTtlMs = ms(config.worker?.leaseTtl ?? "30 seconds")
-  const renewEveryMs = ms(config.worker?.renewEvery ?? "10 seconds")
-  if (!(leaseTtlMs >= 3 * renewEveryMs) || renewEveryMs <= 0) {
-    return Effect.fail(
-      new LashConfigError({
-        reason: "invalid_lease_timings",
-        detail: `leaseTtl (${leaseTtlMs} ms) must be at least 3 × renewEvery (${renewEveryMs} ms), and renewEvery > 0`
-      })
-    )
-  }
-  const maxIterations = config.maxIterations ?? 16
-  if (!Number.isInteger(maxIterations) || maxIterations < 1) {
-    return Effect.fail(
-      new LashConfigError({ reason: "invalid_limits", detail: "maxIterations must be a positive integer" })
-    )
-  }
-  const toolTimeoutMs = ms(config.toolTimeout ?? DEFAULT_TOOL_TIMEOUT)
-  if (!Number.isFinite(toolTimeoutMs) || toolTimeoutMs <= 0) {
-    return Effect.fail(
-      new LashConfigError({
-        reason: "invalid_limits",
-        detail: `toolTimeout must be a positive finite duration, got ${String(config.toolTimeout)}`
-      })
-    )
-  }
-  const maxOutputChars = config.rlm?.maxOutputChars ?? DEFAULT_MAX_OUTPUT_CHARS
-  if (!Number.isInteger(maxOutputChars) || maxOutputChars < 100) {
-    return Effect.fail(
-      new LashConfigError({
-        reason: "invalid_limits",
-        detail: `rlm.maxOutputChars must be an integer of at least 100, got ${String(config.rlm?.maxOutputChars)}`
-      })
-    )
-  }
-  return Effect.succeed({
-    raw: config,
-    maxIterations,
-    worker: {
-      enabled: config.worker?.enabled ?? true,
-      leaseTtlMs,
-      renewEveryMs,
-      driveOnOpen: config.worker?.driveOnOpen ?? true,
-      startupSweep: config.worker?.startupSweep ?? true,
-      sweepEveryMs: config.worker?.sweepEvery === undefined ? undefined : ms(config.worker.sweepEvery),
-      maxConcurrent: config.worker?.maxConcurrent
-    },
-    queuedWork: {
-      claimTtlMs: ms(config.queuedWork?.claimTtl ?? "30 seconds"),
-      drainOnOpen: config.queuedWork?.drainOnOpen ?? true
-    },
-    providerRetry: {
-      maxAttempts: config.providerRetry?.maxAttempts ?? 4,
-      baseDelayMs: ms(config.providerRetry?.baseDelay ?? "2 seconds"),
-      maxDelayMs: ms(config.providerRetry?.maxDelay ?? "10 seconds")
-    },
-    tools: { defaultTimeoutMs: Math.ceil(toolTimeoutMs) },
-    rlm: { maxOutputChars }
+// ---------------------------------------------------------------------------------------------------------------
+// normalize
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Decodes the config, applies the defaults and checks the relations between options (lease timings). */
+export const normalize = (config: LashCoreConfig<any>): Effect.Effect<NormalizedConfig, LashConfigError> =>
+  Effect.suspend(() => {
+    if (!isObject(config)) return Effect.fail(invalidOption("config", config, "must be an object"))
+    const typo = unknownKey(config)
+    if (typo !== undefined) return Effect.fail(typo)
+    const decoded = decodeOptions(CoreConfigOptions, "", config)
+    if (Either.isLeft(decoded)) return Effect.fail(decoded.left)
+    const c = decoded.right
+    const leaseTtlMs = c.worker?.leaseTtl ?? 30_000
+    const renewEveryMs = c.worker?.renewEvery ?? 10_000
+    if (leaseTtlMs < 3 * renewEveryMs) {
+      return Effect.fail(
+        new LashConfigError({
+          reason: "invalid_lease_timings",
+          field: "worker.leaseTtl",
+          value: showValue(config.worker?.leaseTtl ?? "30 seconds"),
+          detail: `worker.leaseTtl (${leaseTtlMs} ms) must be at least 3 × worker.renewEvery (${renewEveryMs} ms)`
+        })
+      )
+    }
+    return Effect.succeed<NormalizedConfig>({
+      raw: config,
+      mode: c.mode,
+      maxIterations: c.maxIterations ?? 16,
+      worker: {
+        enabled: c.worker?.enabled ?? true,
+        leaseTtlMs,
+        renewEveryMs,
+        driveOnOpen: c.worker?.driveOnOpen ?? true,
+        startupSweep: c.worker?.startupSweep ?? true,
+        sweepEveryMs: c.worker?.sweepEvery,
+        maxConcurrent: c.worker?.maxConcurrent
+      },
+      queuedWork: {
+        claimTtlMs: c.queuedWork?.claimTtl ?? 30_000,
+        drainOnOpen: c.queuedWork?.drainOnOpen ?? true
+      },
+      providerRetry: {
+        maxAttempts: c.providerRetry?.maxAttempts ?? 4,
+        baseDelayMs: c.providerRetry?.baseDelay ?? 2_000,
+        maxDelayMs: c.providerRetry?.maxDelay ?? 10_000
+      },
+      tools: { defaultTimeoutMs: Math.ceil(c.toolTimeout ?? DEFAULT_TOOL_TIMEOUT_MS) },
+      rlm: { maxOutputChars: c.rlm?.maxOutputChars ?? DEFAULT_MAX_OUTPUT_CHARS }
+    })
   })
+
+// ---------------------------------------------------------------------------------------------------------------
+// Run-time arguments
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The longest session id `openSession` accepts. */
+export const MAX_SESSION_ID_LENGTH = 1_024
+
+/** With the `u` flag a surrogate pair is one code point, so only a lone surrogate matches. */
+const LONE_SURROGATE = /\p{Cs}/u
+
+const SessionIdArgument = Schema.String.pipe(
+  Schema.filter((s) =>
+    s.length >= 1 && s.length <= MAX_SESSION_ID_LENGTH && !LONE_SURROGATE.test(s)
+      ? undefined
+      : `a non-empty, well-formed string of at most ${MAX_SESSION_ID_LENGTH} characters`
+  )
+)
+
+const OpenSessionArguments = Schema.Struct({
+  create: opt(Schema.Boolean),
+  pluginOptions: opt(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+})
+
+/** Checks `openSession`'s arguments: a bad one is a `LashConfigError` naming it (`sessionId`, `options.create`). */
+export const decodeOpenSessionArguments = (
+  sessionId: unknown,
+  options: unknown
+): Effect.Effect<void, LashConfigError> => {
+  const asArgument = (e: LashConfigError) =>
+    Effect.fail(
+      new LashConfigError({
+        reason: "invalid_argument",
+        detail: e.detail,
+        ...(e.field === undefined ? {} : { field: e.field }),
+        ...(e.value === undefined ? {} : { value: e.value })
+      })
+    )
+  const id = decodeOptions(SessionIdArgument, "sessionId", sessionId)
+  if (Either.isLeft(id)) return asArgument(id.left)
+  if (options === undefined) return Effect.void
+  const decoded = decodeOptions(OpenSessionArguments, "options", options)
+  return Either.isLeft(decoded) ? asArgument(decoded.left) : Effect.void
 }

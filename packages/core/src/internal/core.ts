@@ -7,6 +7,7 @@
 import { Duration, Effect, Either, FiberSet, Layer, Option, Schedule, Stream } from "effect"
 import { randomUUID } from "node:crypto"
 import { ArtifactStore } from "../ArtifactStore.js"
+import { showValue } from "../ConfigOptions.js"
 import { EffectController } from "../EffectController.js"
 import { EffectJournal } from "../EffectJournal.js"
 import { LashConfigError } from "../Errors.js"
@@ -21,7 +22,7 @@ import { SessionStore } from "../SessionStore.js"
 import { StorageInfo, StorageSignals } from "../StorageInfo.js"
 import { ToolProvider } from "../Tools.js"
 import { TriggerStore } from "../TriggerStore.js"
-import { normalize } from "./config.js"
+import { decodeOpenSessionArguments, normalize } from "./config.js"
 import { lashlangEngine } from "./lashlangEngine.js"
 import { buildHostEnvironment } from "./lashlangHost.js"
 import { makeProcessApi } from "./processes.js"
@@ -115,10 +116,14 @@ const make = <R>(config: LashCoreConfig<R>) =>
       )
     }
     if (staticTools._tag === "UnsupportedToolSchema") {
+      const field = staticTools.field === undefined ? undefined : `tools[${staticTools.name}].${staticTools.field}`
       return yield* Effect.fail(
         new LashConfigError({
           reason: "invalid_tool_schema",
-          detail: `tool ${staticTools.name}: ${staticTools.problems.join("; ")}`
+          detail: field === undefined
+            ? `tool ${staticTools.name}: ${staticTools.problems.join("; ")}`
+            : `tools[${staticTools.name}].${staticTools.problems.join("; ")}, got ${showValue(staticTools.value)}`,
+          ...(field === undefined ? {} : { field, value: showValue(staticTools.value) })
         })
       )
     }
@@ -190,6 +195,7 @@ const make = <R>(config: LashCoreConfig<R>) =>
 
     const openHandle = (sessionId: string, options: OpenSessionOptions | undefined) =>
       Effect.gen(function*() {
+        yield* decodeOpenSessionArguments(sessionId, options)
         const rt = yield* openRuntime(core, sessionId as SessionId, {
           create: options?.create ?? true,
           purpose: "session",

@@ -8,7 +8,7 @@
  *
  * @internal
  */
-import { Cause, Clock, Duration, Effect, Either, Exit, Option, Schedule, Schema } from "effect"
+import { Cause, Clock, Duration, Effect, Either, Exit, Option, ParseResult, Schedule, Schema } from "effect"
 import type { ScopedEffects } from "../EffectController.js"
 import type { EffectReplayConflict, StoreError } from "../Errors.js"
 import type { Json } from "../Json.js"
@@ -17,9 +17,9 @@ import { ReplayKeys } from "../ReplayKeys.js"
 import {
   type PreparedToolCall,
   type ToolContext,
-  type ToolContract,
+  ToolContract,
   ToolFailure,
-  type ToolManifest,
+  ToolManifest,
   ToolResult,
   ToolResults
 } from "../Tool.js"
@@ -43,11 +43,42 @@ export interface DuplicateTool {
   readonly name: string
 }
 
-/** A tool whose schema the validator cannot compile. */
+/** A tool whose definition does not decode (`field`, `value`) or whose schema the validator cannot compile. */
 export interface UnsupportedToolSchema {
   readonly _tag: "UnsupportedToolSchema"
   readonly name: string
   readonly problems: ReadonlyArray<string>
+  /** The option at fault, as the tool's author wrote it (`timeout`, `retry.maxAttempts`, `inputSchema`). */
+  readonly field?: string
+  readonly value?: unknown
+}
+
+const decodeManifest = Schema.decodeUnknownEither(ToolManifest)
+const decodeContract = Schema.decodeUnknownEither(ToolContract)
+
+/** Manifest fields by the option of `ToolDefinitionOptions` they come from. */
+const optionNames: Record<string, string> = { timeoutMs: "timeout", backoffMs: "backoff" }
+
+/** The first issue of a definition that does not decode, named by the option the author wrote. */
+const definitionProblem = (
+  name: string,
+  input: unknown,
+  error: ParseResult.ParseError
+): UnsupportedToolSchema => {
+  const issue = ParseResult.ArrayFormatter.formatErrorSync(error)[0]
+  const path = issue?.path ?? []
+  const value = path.reduce<unknown>(
+    (v, key) => (typeof v === "object" && v !== null ? (v as Record<PropertyKey, unknown>)[key] : undefined),
+    input
+  )
+  const field = path.map((k) => optionNames[String(k)] ?? String(k)).join(".")
+  return {
+    _tag: "UnsupportedToolSchema",
+    name,
+    field,
+    value,
+    problems: [`${field} ${issue?._tag === "Missing" ? "is required" : `is invalid (${issue?.message ?? "?"})`}`]
+  }
 }
 
 /** The tools of one runtime, by name. */
@@ -65,12 +96,24 @@ export const buildCatalog = (
 ): { readonly _tag: "Ok"; readonly catalog: ToolCatalog } | DuplicateTool | UnsupportedToolSchema => {
   const entries = new Map<string, CatalogEntry>()
   for (const provider of providers) {
-    for (const manifest of provider.manifests) {
+    for (const [index, given] of (Array.isArray(provider.manifests) ? provider.manifests : [undefined]).entries()) {
+      const named = typeof given?.name === "string" ? given.name : `#${index}`
+      const decoded = decodeManifest(given)
+      if (Either.isLeft(decoded)) return definitionProblem(named, given, decoded.left)
+      const manifest = decoded.right
       if (entries.has(manifest.name)) return { _tag: "DuplicateTool", name: manifest.name }
-      const contract = Option.getOrUndefined(provider.resolveContract(manifest.name))
-      if (contract === undefined) {
+      let resolved: ToolContract | undefined
+      try {
+        resolved = Option.getOrUndefined(provider.resolveContract(manifest.name))
+      } catch (error) {
+        return { _tag: "UnsupportedToolSchema", name: manifest.name, problems: [`resolveContract threw: ${error}`] }
+      }
+      if (resolved === undefined) {
         return { _tag: "UnsupportedToolSchema", name: manifest.name, problems: ["the provider has no contract for it"] }
       }
+      const checked = decodeContract(resolved)
+      if (Either.isLeft(checked)) return definitionProblem(manifest.name, resolved, checked.left)
+      const contract = checked.right
       const input = JsonSchema.compile(contract.inputSchema)
       const output = JsonSchema.compile(contract.outputSchema)
       const problems = [
