@@ -254,3 +254,22 @@ export class EffectReplayConflict extends Schema.TaggedError<EffectReplayConflic
   recordedHash: Schema.String,
   requestHash: Schema.String
 }) {}
+
+/**
+ * A signal that was not delivered: the process has ended, does not take signals, does not declare this one, or the
+ * payload does not match its declared type. The message names which.
+ *
+ * @since 0.1.0
+ */
+export class ProcessSignalRejected extends Schema.TaggedError<ProcessSignalRejected>()("ProcessSignalRejected", {
+  processId: Schema.String,
+  signal: Schema.String,
+  reason: Schema.Literal(
+    "process_ended",
+    "not_a_lashlang_process",
+    "module_missing",
+    "unknown_signal",
+    "invalid_payload"
+  ),
+  message: Schema.String
+}) {}

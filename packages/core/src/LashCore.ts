@@ -23,6 +23,7 @@ import type {
   ProcessEventRejected,
   ProcessNotFound,
   ProcessRegistrationConflict,
+  ProcessSignalRejected,
   ProviderNotFound,
   QueuedWorkClaimExpired,
   SessionBindingMismatch,
@@ -34,6 +35,7 @@ import type {
 } from "./Errors.js"
 import type { EnvRef, ProcessId, SessionId, TriggerHandle, TurnId } from "./Identifiers.js"
 import * as internal from "./internal/core.js"
+import type { Json } from "./Json.js"
 import type { LanguageModelProvider } from "./LanguageModel.js"
 import type { ModelSpec, SessionPolicy } from "./Model.js"
 import type { LashPlugin } from "./Plugin.js"
@@ -219,6 +221,17 @@ export interface CoreProcesses {
     id: ProcessId | string,
     reason?: string
   ): Effect.Effect<void, StoreError | ProcessNotFound | ProcessEventRejected>
+  /**
+   * Delivers signal `name` to a Lashlang process (docs/lashlang.md, "Sleep and signals"): checked against the
+   * process's declaration (the name, the payload's type) and kept until the process waits for it. With an
+   * `idempotencyKey`, a repeated call delivers nothing more.
+   */
+  signal(
+    id: ProcessId | string,
+    name: string,
+    payload: Json,
+    options?: { readonly idempotencyKey?: string }
+  ): Effect.Effect<void, StoreError | ProcessNotFound | ProcessSignalRejected>
 }
 
 /** Options of `openSession`. @since 0.1.0 */

@@ -298,12 +298,31 @@ const valueTextSchema = {
 } as const
 
 /**
- * The event types a Lashlang process adds: `process.yield` (no semantics) and `process.wake` (wakes its target with
- * the value's text).
+ * The event types a Lashlang process adds: `process.yield` (no semantics), `process.wake` (wakes its target with
+ * the value's text), `process.sleep` (a durable sleep's deadline: `for` from the event's time, or `until` an instant)
+ * and `process.signal` (one delivered signal, consumed by the process's `wait_signal`s in log order).
  *
  * @since 0.1.0
  */
 export const lashlangEventTypes: ReadonlyArray<ProcessEventType> = [
+  {
+    name: "process.signal",
+    payloadSchema: {
+      type: "object",
+      properties: { name: { type: "string" }, payload: {} },
+      required: ["name", "payload"]
+    },
+    semantics: {}
+  },
+  {
+    name: "process.sleep",
+    payloadSchema: {
+      type: "object",
+      properties: { mode: { enum: ["for", "until"] }, millis: { type: "integer" }, untilMs: { type: "integer" } },
+      required: ["mode"]
+    },
+    semantics: {}
+  },
   {
     name: "process.wake",
     payloadSchema: valueTextSchema,

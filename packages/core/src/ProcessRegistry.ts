@@ -85,6 +85,24 @@ export interface ProcessRegistryService {
     lease: ProcessLease,
     output: ProcessAwaitOutput
   ): Effect.Effect<ProcessRecord, StoreError | LeaseLost | ProcessEventRejected>
+  /**
+   * One unit: verify the live lease, then park the process (docs/architecture.md, "Processes and leases"): the lease
+   * is given up and no worker claims the process until `untilMs` (`null`: until a `process.signal` event). A signal
+   * appended later unparks a process waiting for one; a `process.cancel_requested` unparks any. When an event newer
+   * than `seenSequence` exists, or the deadline has passed, the process is released runnable instead
+   * (`parked: false`).
+   */
+  park(
+    lease: ProcessLease,
+    req: { readonly untilMs: number | null; readonly seenSequence: number; readonly reason: "sleep" | "signal" }
+  ): Effect.Effect<{ readonly parked: boolean }, StoreError | LeaseLost>
+  /** The parked processes, with their deadline (`null`: waiting for a signal). Ascending process id. */
+  listParked(): Effect.Effect<
+    ReadonlyArray<
+      { readonly processId: ProcessId; readonly reason: "sleep" | "signal"; readonly untilMs: number | null }
+    >,
+    StoreError
+  >
   /** Terminal write for `external` rows (no lease). */
   completeAsHost(
     id: ProcessId,

@@ -205,6 +205,7 @@ class Linker {
         for (const s of p.signals) {
           if (sig.has(s.name)) this.fail("DuplicateProcessSignal", `duplicate process signal \`${s.name}\``)
           sig.add(s.name)
+          this.resolveType(s.type)
         }
       }
       if (p.returns !== undefined) this.resolveType(p.returns)
@@ -495,11 +496,17 @@ class Linker {
         eff = true
         break
       }
-      case "wait":
+      case "wait": {
         this.gate("processSignals")
+        // The waiting process is the target: its declaration must name the signal.
+        const own = scope.inProcess ? this.processes.get(scope.entry) : undefined
+        if (own !== undefined && !(own.signals ?? []).some((s) => s.name === x.name)) {
+          this.fail("UnknownProcessSignal", `process \`${own.name}\` declares no signal \`${x.name}\``)
+        }
         this.site(x, scope, path, "wait_signal")
         eff = true
         break
+      }
       case "sigrun":
         this.gate("processSignals")
         sub(x.h, "h")

@@ -24,6 +24,7 @@ export {
 export { checkTriggerCompatibility, link, type LinkedModule, loadArtifact, typeOfValue } from "./Linker.js"
 export { defaultParseLimits, parse, type ParseLimits } from "./Parser.js"
 export * from "./Prompt.js"
+export * from "./Signals.js"
 export * from "./TypeExpr.js"
 /** Runtime values and their JSON mappings. @since 0.1.0 */
 export * as Value from "./Value.js"

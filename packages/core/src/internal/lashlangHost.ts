@@ -40,9 +40,11 @@ import { ReplayKeys } from "../ReplayKeys.js"
 import type { CausalRef } from "../Session.js"
 import type { InputTemplateEntry } from "../Trigger.js"
 import type { NormalizedConfig } from "./config.js"
+import { makeDurableWaits } from "./durableWaits.js"
 import { performRuntimeModule, runtimeModuleOperations } from "./lashlangModules.js"
 import { makeProcessApi } from "./processes.js"
 import type { CoreRuntime } from "./runtime.js"
+import { deliverSignal } from "./signals.js"
 import { runToolCall, type ToolCallObserver, type ToolCatalog } from "./toolCatalog.js"
 import type { Drivers } from "./worker.js"
 
@@ -149,6 +151,8 @@ const handleId = (handle: Value.Value): string | undefined => {
 export const makeBridge = (ctx: BridgeContext): LashlangHost<unknown> => {
   const { core } = ctx
   const grantee = ctx.wakeTarget
+  const processId = ctx.emit === undefined ? undefined : ctx.toolContext.processId
+  const waits = processId === undefined ? undefined : makeDurableWaits(core, processId)
   /** The process id of a handle this run may use: one granted to its session (a forged or foreign id fails). */
   const ownedHandle = (handle: Value.Value): Effect.Effect<ProcessId, HostFailure | StoreError> =>
     Effect.gen(function*() {
@@ -306,8 +310,11 @@ export const makeBridge = (ctx: BridgeContext): LashlangHost<unknown> => {
           return null
         })
       case "Sleep":
-        // The interpreter computed the duration and charged it against the block's total sleep allowance.
-        return Effect.as(Effect.sleep(Duration.millis(op.millis)), null)
+        // The interpreter computed the duration and charged it against the block's total sleep allowance. In a
+        // process the sleep is durable; in a turn it is a `Clock` sleep.
+        return waits === undefined
+          ? Effect.as(Effect.sleep(Duration.millis(op.millis)), null)
+          : waits.sleep(siteKey(ctx, op.site), op.mode, op.millis)
       case "Emit": {
         const emit = ctx.emit
         if (emit === undefined) {
@@ -319,8 +326,21 @@ export const makeBridge = (ctx: BridgeContext): LashlangHost<unknown> => {
         )
       }
       case "WaitSignal":
+        return waits === undefined
+          ? Effect.fail(new HostFailure({ message: "`wait_signal` is only available inside a process" }))
+          : waits.waitSignal(op.name)
       case "SignalRun":
-        return Effect.fail(new HostFailure({ message: "signals are not supported by this runtime" }))
+        return Effect.gen(function*() {
+          const id = yield* ownedHandle(op.handle)
+          yield* deliverSignal(core, ctx.drivers, id, op.name, Value.toJson(op.payload) as Json, siteKey(ctx, op.site))
+            .pipe(
+              Effect.catchTags({
+                ProcessNotFound: () => Effect.fail(new HostFailure({ message: "unknown process handle" })),
+                ProcessSignalRejected: (e) => Effect.fail(new HostFailure({ message: e.message }))
+              })
+            )
+          return null
+        })
       case "Terminate":
         return Effect.succeed(null)
     }

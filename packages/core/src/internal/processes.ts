@@ -10,6 +10,7 @@ import type { CoreProcesses } from "../LashCore.js"
 import type { ProcessRecord } from "../Process.js"
 import { ReplayKeys } from "../ReplayKeys.js"
 import type { CoreRuntime } from "./runtime.js"
+import { deliverSignal } from "./signals.js"
 import { processStartCodec } from "./triggers.js"
 import type { Drivers } from "./worker.js"
 
@@ -83,6 +84,15 @@ export const makeProcessApi = (core: CoreRuntime, drivers: Drivers): CoreProcess
   await: (id) => core.registry.awaitProcess(id as ProcessId),
   list: (filter) => core.registry.list(filter),
   uncommitted: () => uncommitted(core),
+  signal: (id, name, payload, options) =>
+    deliverSignal(
+      core,
+      drivers,
+      id as ProcessId,
+      name,
+      payload,
+      options?.idempotencyKey === undefined ? undefined : `host-signal:${options.idempotencyKey}`
+    ),
   cancel: (id, reason) =>
     Effect.asVoid(
       core.registry.appendEvent(id as ProcessId, {

@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { Cause, Duration, Effect, Exit, FiberSet, Ref, Schedule } from "effect"
+import { Cause, Clock, Duration, Effect, Exit, FiberSet, Ref, Schedule } from "effect"
 import type { ScopedEffects } from "../EffectController.js"
 import type { LeaseLost } from "../Errors.js"
 import { type ProcessEnvNotFound, type StoreError } from "../Errors.js"
@@ -59,6 +59,20 @@ export class ProcessFailure {
       ? { type: "failure", code: this.code, message: this.message }
       : { type: "failure", code: this.code, message: this.message, raw: this.raw }
   }
+}
+
+/**
+ * An engine's request to park its process (docs/architecture.md, "Processes and leases"): it stopped at a durable
+ * sleep (`untilMs`) or a `wait_signal` (`untilMs` null) after reading its log up to `seenSequence`. The worker gives
+ * the lease and the slot up; the process runs again (replaying) at the deadline or when a signal arrives.
+ */
+export class ProcessParked {
+  readonly _tag = "ProcessParked"
+  constructor(
+    readonly reason: "sleep" | "signal",
+    readonly untilMs: number | null,
+    readonly seenSequence: number
+  ) {}
 }
 
 /** A process engine (W1: `lashlang`). */
@@ -253,7 +267,33 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
       }
     })
 
-  const runLeased = (lease: ProcessLease): Effect.Effect<void> =>
+  /** Runs a leased process; a parked run then arms its alarm (or re-runs) after giving its slot up. */
+  const runLeased = (lease: ProcessLease): Effect.Effect<void> => {
+    let after: Effect.Effect<void> = Effect.void
+    return runLeasedOnce(lease, (next) => {
+      after = next
+    }).pipe(Effect.zipRight(Effect.suspend(() => after)))
+  }
+
+  /** A parked process's deadline: recover it then (a restart re-arms from `listParked`). */
+  const alarm = (processId: ProcessId, untilMs: number): Effect.Effect<void> =>
+    fork(
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        if (untilMs > now) yield* Effect.sleep(Duration.millis(untilMs - now))
+        yield* recover(processId)
+      })
+    )
+
+  /** Arms the alarm of every parked process with a deadline (once, at this worker's first sweep). */
+  let armed = false
+  const armParked = Effect.gen(function*() {
+    if (armed) return
+    armed = true
+    for (const p of yield* core.registry.listParked()) if (p.untilMs !== null) yield* alarm(p.processId, p.untilMs)
+  })
+
+  const runLeasedOnce = (lease: ProcessLease, setAfter: (next: Effect.Effect<void>) => void): Effect.Effect<void> =>
     Effect.gen(function*() {
       const found = yield* Effect.either(core.registry.get(lease.processId))
       if (found._tag === "Left") {
@@ -296,7 +336,9 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
         runProcess(record).pipe(
           Effect.catchAll((e) =>
             Effect.succeed(
-              e instanceof ProcessFailure
+              e instanceof ProcessParked
+                ? e
+                : e instanceof ProcessFailure
                 ? e.toOutput()
                 : ({
                   type: "failure",
@@ -306,7 +348,7 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
             )
           ),
           Effect.catchAllDefect((defect) =>
-            Effect.succeed<ProcessAwaitOutput>({
+            Effect.succeed<ProcessAwaitOutput | ProcessParked>({
               type: "failure",
               code: "process_recovery_failed",
               message: Cause.pretty(Cause.die(defect))
@@ -322,12 +364,31 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
         return
       }
       const current = yield* Ref.get(latest)
-      yield* core.registry.completeWithLease(current, exit.value).pipe(
-        Effect.catchTag("LeaseLost", () =>
-          Effect.logWarning(`process ${record.id}: lease lost before the terminal write`)),
-        Effect.catchAll((e) =>
-          Effect.logWarning(`process ${record.id}: terminal write failed`, e)
+      const outcome = exit.value
+      if (outcome instanceof ProcessParked) {
+        const { parked } = yield* core.registry.park(current, {
+          reason: outcome.reason,
+          untilMs: outcome.untilMs,
+          seenSequence: outcome.seenSequence
+        }).pipe(
+          Effect.catchAll((e) =>
+            Effect.as(Effect.logWarning(`process ${record.id}: parking failed; its lease will expire`, e), {
+              parked: true
+            })
+          )
         )
+        // Not parked: something arrived meanwhile; run again once this run has given its slot up.
+        setAfter(
+          parked ? (outcome.untilMs === null ? Effect.void : alarm(record.id, outcome.untilMs)) : recover(record.id)
+        )
+        return
+      }
+      yield* core.registry.completeWithLease(current, outcome).pipe(
+        Effect.catchTag(
+          "LeaseLost",
+          () => Effect.logWarning(`process ${record.id}: lease lost before the terminal write`)
+        ),
+        Effect.catchAll((e) => Effect.logWarning(`process ${record.id}: terminal write failed`, e))
       )
     }).pipe(
       Effect.ensuring(Effect.sync(() => running.delete(lease.processId))),
@@ -352,6 +413,7 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
   /** Unstarted deliveries first, then claim runnable processes while pages come back full. */
   const sweep = (startDelivery: (p: UnstartedDelivery) => Effect.Effect<void>) =>
     Effect.gen(function*() {
+      yield* armParked
       const unstarted = yield* core.triggers.listUnstartedDeliveries(64)
       for (const item of unstarted) yield* startDelivery(item)
       while (true) {

@@ -131,3 +131,49 @@ export const released = (stored: LeaseColumns): LeaseColumns => ({
   claimedAtMs: 0,
   expiresAtMs: 0
 })
+
+/**
+ * Why a process is parked: asleep until a deadline, or waiting for a signal (docs/architecture.md, "Processes and
+ * leases", parked processes).
+ *
+ * @since 0.1.0
+ */
+export type ParkReason = "sleep" | "signal"
+
+const PARKED_PREFIX = "parked:"
+
+/**
+ * The deadline that stands for "no deadline" (a process waiting for a signal only).
+ *
+ * @since 0.1.0
+ */
+export const NO_DEADLINE = Number.MAX_SAFE_INTEGER
+
+/**
+ * The columns of a parked process. Parking is stored in the lease columns, so every backend's claim predicate
+ * already honours it: the row looks held by the owner `parked:<reason>` until its deadline, so no worker claims it and
+ * no lease is live; at the deadline it is claimable like any expired lease. The fencing is kept.
+ *
+ * @since 0.1.0
+ */
+export const parked = (
+  stored: LeaseColumns,
+  reason: ParkReason,
+  untilMs: number | null,
+  nowMs: number
+): LeaseColumns => ({
+  ownerId: `${PARKED_PREFIX}${reason}`,
+  fencing: stored.fencing,
+  claimedAtMs: nowMs,
+  expiresAtMs: untilMs ?? NO_DEADLINE
+})
+
+/**
+ * The reason a row is parked for, when it is parked and its deadline has not passed.
+ *
+ * @since 0.1.0
+ */
+export const parkedReason = (stored: LeaseColumns, nowMs: number): ParkReason | undefined =>
+  stored.ownerId !== null && stored.ownerId.startsWith(PARKED_PREFIX) && isLive(stored.expiresAtMs, nowMs)
+    ? (stored.ownerId.slice(PARKED_PREFIX.length) as ParkReason)
+    : undefined

@@ -81,6 +81,15 @@ const appendIn = (unit: Unit<WriteTransaction>, row: ProcessRow, req: AppendEven
     }
     unit.signal({ kind: "process_event", processId: decision.event.processId, sequence: decision.event.sequence })
     if (terminal) unit.signal({ kind: "process_terminal", processId: decision.event.processId })
+    // A signal wakes a process parked waiting for one; a cancel request wakes any parked process (it then ends).
+    const reason = Lease.parkedReason(row.lease, nowMs)
+    if (
+      !terminal && reason !== undefined &&
+      (req.eventType === "process.cancel_requested" || (req.eventType === "process.signal" && reason === "signal"))
+    ) {
+      yield* tx.processes.setLease(row.processId, Lease.released(row.lease), row.lease.fencing)
+      unit.signal({ kind: "runnable", processId: decision.event.processId })
+    }
     return { decision, record: decision.record }
   })
 
@@ -291,6 +300,41 @@ export const make = (units: Units, tier: DurabilityTier): ProcessRegistryService
           const record = yield* terminalWrite(unit, row, output)
           yield* unit.tx.processes.setLease(lease.processId, Lease.released(row.lease), row.lease.fencing)
           return record
+        })),
+
+    park: (lease, req) =>
+      units.write(PORT, "park", (unit) =>
+        Effect.gen(function*() {
+          const row = yield* currentLeaseRow(unit, lease)
+          const nowMs = yield* unit.now
+          // Something arrived after the run last looked (a signal, a cancel): run again instead of parking.
+          const due = req.untilMs !== null && req.untilMs <= nowMs
+          if (row.lastEventSeq > req.seenSequence || due) {
+            yield* unit.tx.processes.setLease(lease.processId, Lease.released(row.lease), row.lease.fencing)
+            unit.signal({ kind: "runnable", processId: lease.processId })
+            return { parked: false }
+          }
+          yield* unit.tx.processes.setLease(
+            lease.processId,
+            Lease.parked(row.lease, req.reason, req.untilMs, nowMs),
+            row.lease.fencing
+          )
+          return { parked: true }
+        })),
+
+    listParked: () =>
+      units.read(PORT, "listParked", (unit) =>
+        Effect.gen(function*() {
+          const nowMs = yield* unit.now
+          const rows = yield* unit.tx.processes.list(false)
+          return rows.flatMap((row) => {
+            const reason = Lease.parkedReason(row.lease, nowMs)
+            return reason === undefined ? [] : [{
+              processId: row.processId as ProcessId,
+              reason,
+              untilMs: row.lease.expiresAtMs === Lease.NO_DEADLINE ? null : row.lease.expiresAtMs
+            }]
+          })
         })),
 
     completeAsHost: (id, output) =>

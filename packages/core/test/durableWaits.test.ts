@@ -1,0 +1,49 @@
+/** Durable sleep and signals on the memory backend (the same scenarios run on SQLite in @lash/backend-sqlite). */
+import { describe, expect, it } from "@effect/vitest"
+import { MemoryBackend } from "@lash/backend-memory"
+import { LashlangAbilities } from "@lash/lashlang"
+import { TestProvider } from "@lash/testing/provider"
+import { Effect, Layer, Option } from "effect"
+import { TurnInput } from "../src/index.js"
+import { sleepReleasesTheSlot, waitSignalThenSleepAcrossRestarts } from "./durableWaits.js"
+import { buildCore } from "./fixtures.js"
+
+describe("durable sleep and signals (memory)", () => {
+  it.scoped("a sleeping process gives its slot up and resumes once at its deadline, without sleeping again", () =>
+    Effect.flatMap(Layer.build(MemoryBackend.layer()), sleepReleasesTheSlot))
+
+  it.scoped("a process that waits for a signal and sleeps until tomorrow survives two restarts, resuming once per event", () =>
+    Effect.gen(function*() {
+      // One memory store outlives the runtimes built over it: each restart is a new core (new worker, no fibers).
+      const storage = yield* Layer.build(MemoryBackend.layer())
+      yield* waitSignalThenSleepAcrossRestarts(Effect.succeed(storage))
+    }))
+})
+
+describe("signal_run from Lashlang", () => {
+  it.scopedLive("a turn signals its own process through a listed handle; a bad payload is an error the model sees", () =>
+    Effect.gen(function*() {
+      const storage = yield* Layer.build(MemoryBackend.layer())
+      const fence = (code: string) => "```lashlang\n" + code + "\n```"
+      const provider = TestProvider.builder()
+        .reply(
+          fence(`process greet() signals { go: { who: str } } { s = wait_signal("go")\n finish s.who }
+h = start greet()
+submit "started"`),
+          fence(`ps = await processes.list({})?\nsignal_run(ps[0], "go", { who: 1 })`),
+          fence(`ps = await processes.list({})?\nsignal_run(ps[0], "go", { who: "bob" })\nsubmit (await ps[0])?`)
+        )
+        .build()
+      const core = yield* buildCore(storage, provider, {
+        mode: "rlm",
+        rlm: { abilities: LashlangAbilities.all },
+        worker: { leaseTtl: "1 second", renewEvery: "250 millis" }
+      })
+      const session = yield* core.openSession("signaller")
+      yield* session.turn(TurnInput.text("start")).run
+      const out = yield* session.turn(TurnInput.text("signal it")).run
+      expect(Option.getOrNull(out.submittedValue)).toBe("bob")
+      const transcript = JSON.stringify(session.readView().messages)
+      expect(transcript).toContain("signal_run failed: signal `go` of process `greet` has an invalid payload: $.who")
+    }))
+})
