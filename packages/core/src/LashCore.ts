@@ -35,7 +35,7 @@ import type {
 } from "./Errors.js"
 import type { EnvRef, ProcessId, SessionId, TriggerHandle, TurnId } from "./Identifiers.js"
 import * as internal from "./internal/core.js"
-import type { Json } from "./Json.js"
+import type { Json, JsonSchemaDoc } from "./Json.js"
 import type { LanguageModelProvider } from "./LanguageModel.js"
 import type { ModelSpec, SessionPolicy } from "./Model.js"
 import type { LashPlugin } from "./Plugin.js"
@@ -121,6 +121,20 @@ export type TurnError =
   | LlmTransportError
   | PluginError
   | EffectReplayConflict
+  | LashConfigError
+
+/**
+ * Options of one turn. `resultSchema` (RLM mode): the JSON Schema a submitted value must match; the model is told it,
+ * and a `submit` that does not match goes back to the model as an error while the turn goes on. A schema that does
+ * not compile fails the turn with `LashConfigError` (`field: "resultSchema"`) before any model call.
+ *
+ * @since 0.1.0
+ */
+export interface TurnOptions {
+  readonly turnId?: TurnId | string
+  readonly maxIterations?: number
+  readonly resultSchema?: JsonSchemaDoc
+}
 
 /** What `openSession` may fail with (`LashConfigError`: an empty or over-long session id, bad options). @since 0.1.0 */
 export type OpenSessionError = StoreError | SessionNotFound | PluginError | PluginConflict | LashConfigError
@@ -152,7 +166,7 @@ export interface SessionReadView {
 /** An open session. Several values may exist for one id; their writes are serialised. @since 0.1.0 */
 export interface LashSession {
   readonly sessionId: SessionId
-  turn(input: TurnInput, options?: { readonly turnId?: TurnId | string; readonly maxIterations?: number }): TurnRequest
+  turn(input: TurnInput, options?: TurnOptions): TurnRequest
   /** Synchronous: the last published snapshot. */
   readView(): SessionReadView
   /** Every open batch of the session's queue (claimed ones too). */

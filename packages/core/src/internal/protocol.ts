@@ -7,7 +7,7 @@
 import { Effect } from "effect"
 import type { ScopedEffects } from "../EffectController.js"
 import type { TurnId } from "../Identifiers.js"
-import type { Json } from "../Json.js"
+import type { Json, JsonSchemaDoc } from "../Json.js"
 import type { LlmProvider, LlmRequest } from "../LanguageModel.js"
 import type { LlmResponse } from "../LanguageModel.js"
 import type { TurnError } from "../LashCore.js"
@@ -36,6 +36,8 @@ export interface ProtocolInput {
   readonly provider: LlmProvider
   readonly policy: SessionPolicy
   readonly maxIterations: number
+  /** RLM: the JSON Schema a submitted value must match (checked, not enforced by the model). */
+  readonly resultSchema?: JsonSchemaDoc
   /** Where a streamed turn's events go (a no-op sink for `run`). */
   readonly events: TurnEvents
 }

@@ -21,7 +21,8 @@ import {
 } from "@lash/lashlang"
 import { Effect, Either, Schema } from "effect"
 import type { StoreError } from "../Errors.js"
-import { Json, opt } from "../Json.js"
+import { Json, type JsonSchemaDoc, opt } from "../Json.js"
+import * as JsonSchema from "../JsonSchema.js"
 import { type TokenUsage, TokenUsageOps } from "../Model.js"
 import { ReplayKeys } from "../ReplayKeys.js"
 import type { Part } from "../Session.js"
@@ -88,6 +89,41 @@ export const boundOutput = (text: string, max: number): string => {
   const head = Math.ceil(room * 0.6)
   const tail = room - head
   return text.slice(0, head) + marker(text.length - head - tail) + text.slice(text.length - tail)
+}
+
+/**
+ * The final user message of an iteration (docs/lashlang.md, "The RLM turn protocol"): where the turn stands, how to
+ * finish, the result schema when the turn has one, and the budget lines (iterations left, the output cut, the context
+ * the last request used).
+ */
+export const instruction = (p: {
+  readonly iteration: number
+  readonly maxIterations: number
+  readonly proseAllowed: boolean
+  readonly resultSchema: JsonSchemaDoc | undefined
+  readonly maxOutputChars: number
+  readonly contextWindowTokens: number
+  readonly lastPromptTokens: number | undefined
+}): string => {
+  const lines = [
+    `Iteration ${
+      p.iteration + 1
+    } of ${p.maxIterations}. Answer with one \`\`\`lashlang block; finish with \`submit <value>\`${
+      p.proseAllowed ? " or answer in prose" : ""
+    }.`
+  ]
+  if (p.resultSchema !== undefined) {
+    lines.push(`The submitted value must match this JSON Schema: ${Canonical.canonicalJsonUnsafe(p.resultSchema)}`)
+  }
+  const left = p.maxIterations - p.iteration - 1
+  lines.push(
+    `Budget: ${left} more iteration${
+      left === 1 ? "" : "s"
+    } after this one; each block's output is cut to ${p.maxOutputChars} characters; context window ${p.contextWindowTokens} tokens${
+      p.lastPromptTokens === undefined ? "" : `, the last request used ${p.lastPromptTokens}`
+    }.`
+  )
+  return lines.join("\n")
 }
 
 /** What the model reads after a block: its prints and error, within `rlm.maxOutputChars`. */
@@ -225,16 +261,23 @@ export const rlmProtocol = (drivers: () => Drivers): Protocol => (input) =>
         return response
       })
     const finishIteration = (iteration: number) => events.emit({ type: "iteration_finished", iteration })
+    /** The context the last request used (its input tokens), for the budget line. */
+    let lastPromptTokens: number | undefined
     for (let iteration = 0; iteration < input.maxIterations; iteration++) {
       const key = iterationKey(input, iteration)
       const response = yield* ask(
         iteration,
-        `Iteration ${
-          iteration + 1
-        } of ${input.maxIterations}. Answer with one \`\`\`lashlang block; finish with \`submit <value>\`${
-          termination === "prose_or_submit" ? " or answer in prose" : ""
-        }.`
+        instruction({
+          iteration,
+          maxIterations: input.maxIterations,
+          proseAllowed: termination === "prose_or_submit",
+          resultSchema: input.resultSchema,
+          maxOutputChars,
+          contextWindowTokens: input.policy.model.limits.contextWindowTokens,
+          lastPromptTokens
+        })
       )
+      lastPromptTokens = response.usage.input
       if (response.text.length === 0 && (response.reasoning ?? "").length === 0) {
         yield* finishIteration(iteration)
         return settle({ type: "stopped", stop: "provider_error" })
@@ -333,6 +376,17 @@ export const rlmProtocol = (drivers: () => Drivers): Protocol => (input) =>
       }
       if (result.submitted !== undefined) {
         const value = result.submitted.value
+        const mismatch = input.resultSchema === undefined ? [] : JsonSchema.validate(input.resultSchema, value)
+        if (mismatch.length > 0) {
+          // Not an answer: the model reads why and the turn goes on (the journaled block replays to the same check).
+          const error = `the submitted value does not match the required result schema: ${mismatch.join("; ")}`
+          delta.message({
+            role: "assistant",
+            parts: [{ kind: "tool_result", toolName: RLM_RESULT, content: `Error:\n${error}` }]
+          })
+          delta.protocol("rlm", { type: "step", iteration, error })
+          continue
+        }
         delta.message({ role: "assistant", parts: [{ kind: "text", content: settledText(value) }] })
         return settle({ type: "finished", finish: { type: "submitted_value", value } })
       }

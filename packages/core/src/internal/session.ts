@@ -4,12 +4,13 @@
  *
  * @internal
  */
-import { Clock, Deferred, Effect, Exit, Option, Queue, Ref, Schema, Stream } from "effect"
+import { Clock, Deferred, Effect, Either, Exit, Option, Queue, Ref, Schema, Stream } from "effect"
 import type { ExecutionScope } from "../Effects.js"
-import { MissingTurnId, PluginConflict, PluginError } from "../Errors.js"
+import { LashConfigError, MissingTurnId, PluginConflict, PluginError } from "../Errors.js"
 import type { SessionId, TriggerHandle, TurnId } from "../Identifiers.js"
 import { Ids } from "../Ids.js"
-import type { Json } from "../Json.js"
+import type { Json, JsonSchemaDoc } from "../Json.js"
+import * as JsonSchema from "../JsonSchema.js"
 import type { LashSession, OpenSessionError, SessionReadView, TurnError } from "../LashCore.js"
 import { type SessionPolicy, TokenUsage, TokenUsageOps } from "../Model.js"
 import type { PluginSessionContext } from "../Plugin.js"
@@ -55,6 +56,7 @@ export interface TurnPlan {
   readonly input: TurnInput
   readonly turnId?: string
   readonly maxIterations?: number
+  readonly resultSchema?: JsonSchemaDoc
   readonly causes?: ReadonlyArray<TurnCause>
   readonly completedClaims?: ReadonlyArray<CompletedClaim>
   readonly scope?: ExecutionScope
@@ -182,6 +184,14 @@ export const runTurn = (
     if (core.controller.kind === "journaled" && plan.turnId === undefined) {
       return yield* Effect.fail(new MissingTurnId({ sessionId: rt.sessionId }))
     }
+    if (plan.resultSchema !== undefined) {
+      const compiled = JsonSchema.compile(plan.resultSchema)
+      if (Either.isLeft(compiled)) {
+        return yield* Effect.fail(
+          new LashConfigError({ reason: "invalid_argument", field: "resultSchema", detail: compiled.left })
+        )
+      }
+    }
     const turnId = (plan.turnId ?? (yield* core.nextId("turn"))) as TurnId
     const locked = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       plan.lockHeld === true ? effect : core.withSessionLock(rt.sessionId, effect)
@@ -245,6 +255,7 @@ export const runTurn = (
               provider,
               policy,
               maxIterations: plan.maxIterations ?? policy.maxIterations ?? core.cfg.maxIterations,
+              ...(plan.resultSchema === undefined ? {} : { resultSchema: plan.resultSchema }),
               events
             })
           })
@@ -335,7 +346,8 @@ export const sessionHandle = (
     const plan: TurnPlan = {
       input,
       ...(options?.turnId === undefined ? {} : { turnId: options.turnId }),
-      ...(options?.maxIterations === undefined ? {} : { maxIterations: options.maxIterations })
+      ...(options?.maxIterations === undefined ? {} : { maxIterations: options.maxIterations }),
+      ...(options?.resultSchema === undefined ? {} : { resultSchema: options.resultSchema })
     }
     return {
       run: runTurn(core, rt, protocol, plan),
