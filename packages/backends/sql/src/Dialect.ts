@@ -12,6 +12,7 @@
  * | the clock of a unit | Effect `Clock` (the host's; one host shares a file) | `SELECT lash_now_ms()` (the database's) |
  * | contention a retry resolves | `SQLITE_BUSY*`, `SQLITE_LOCKED*` | SQLSTATE `40001`, `40P01`, `55P03` |
  * | telling other processes | nothing (a `data_version` poller sees commits) | `SELECT pg_notify(…)` inside the unit |
+ * | statements of a unit | one connection, `BEGIN IMMEDIATE` | a pooled connection, named prepared statements |
  *
  * Integers arrive as numbers from SQLite and `bigint` columns as strings from Postgres: the row readers convert every
  * integer column with `Number`, so no dialect entry is needed for them.
@@ -20,8 +21,9 @@
  */
 import type { SqlError } from "@effect/sql/SqlError"
 import type { StorageSignal, StoreError } from "@lash/core"
-import { Clock, type Effect } from "effect"
-import type { Runner } from "./Statements.js"
+import { Clock, Effect } from "effect"
+import * as SignalPayload from "./SignalPayload.js"
+import { int, type Runner } from "./Statements.js"
 
 /** How a statement error is classified. @since 0.1.0 */
 export type ErrorClass =
@@ -89,5 +91,86 @@ export const sqlite: SqlDialect = {
   classify: (error) => {
     const code = errorCode(error)
     return isSqliteBusyCode(code) ? { _tag: "Conflict", code: code! } : { _tag: "Unavailable" }
+  }
+}
+
+/**
+ * Compiles `?` placeholders to `$1, $2, …`, leaving quoted literals and identifiers alone.
+ *
+ * @since 0.1.0
+ */
+export const numberedPlaceholders = (text: string): string => {
+  let out = ""
+  let n = 0
+  let quote: string | undefined
+  for (const ch of text) {
+    if (quote !== undefined) {
+      if (ch === quote) quote = undefined
+      out += ch
+    } else if (ch === "'" || ch === "\"") {
+      quote = ch
+      out += ch
+    } else if (ch === "?") {
+      out += `$${++n}`
+    } else {
+      out += ch
+    }
+  }
+  return out
+}
+
+/**
+ * The SQLSTATEs a Postgres unit re-runs on: serialization failure, deadlock, `lock_timeout`, and a unique violation
+ * (every first insert is `ON CONFLICT`, so one means a concurrent unit won a race the re-run reads as a repeat).
+ *
+ * @since 0.1.0
+ */
+export const POSTGRES_RETRYABLE: ReadonlySet<string> = new Set(["40001", "40P01", "55P03", "23505"])
+
+/** Options of the Postgres dialect. @since 0.1.0 */
+export interface PostgresDialectOptions {
+  /**
+   * The `NOTIFY` channel units announce their changes on (`SignalPayload`), or `undefined` for none. `handle` names
+   * the announcing store handle, so its own listener can skip what it already published.
+   */
+  readonly notify?: { readonly channel: string; readonly handle: string } | undefined
+  /**
+   * Where `tx.now` comes from: `"database"` (default: `lash_now_ms()`, the server's clock, so workers on hosts with
+   * skewed clocks agree on lease expiry) or `"host"` (Effect's `Clock`: only for tests that move time with
+   * `TestClock`).
+   */
+  readonly clock?: "database" | "host"
+}
+
+/**
+ * The Postgres dialect (`@lash/backend-postgres`).
+ *
+ * @since 0.1.0
+ */
+export const postgres = (options: PostgresDialectOptions = {}): SqlDialect => {
+  const now = numberedPlaceholders("SELECT lash_now_ms() AS now")
+  const notify = numberedPlaceholders("SELECT pg_notify(?, ?)")
+  const channel = options.notify
+  const dialect: SqlDialect = {
+    name: "postgres",
+    compile: numberedPlaceholders,
+    lockRows: " FOR UPDATE",
+    lockRunnable: " FOR UPDATE SKIP LOCKED",
+    now: options.clock === "host"
+      ? () => Clock.currentTimeMillis
+      : (run) => Effect.map(run.first(now, [], (r) => int(r.now)), (ms) => ms ?? 0),
+    classify: (error) => {
+      const code = errorCode(error)
+      return code !== undefined && POSTGRES_RETRYABLE.has(code)
+        ? { _tag: "Conflict", code }
+        : { _tag: "Unavailable" }
+    }
+  }
+  return channel === undefined ? dialect : {
+    ...dialect,
+    announce: (run, signals) =>
+      signals.length === 0
+        ? Effect.void
+        : run.exec(notify, [channel.channel, SignalPayload.encode(channel.handle, signals)])
   }
 }
