@@ -1,22 +1,36 @@
 /**
- * The quickstart: a lash runtime composed from layers, on embedded SQLite, offline (the model is `TestProvider`,
- * a scripted model from @lash/testing).
+ * The quickstart: a lash runtime composed from layers, on embedded SQLite. Offline by default (the model is
+ * `TestProvider`, a scripted model from @lash/testing); with `LASH_PROVIDER` set, the same program runs on a real
+ * model through @lash/ai (OpenAI, Anthropic or an OpenAI-compatible server) and streams its text.
  *
  * 1. Runtime A, rlm mode: the model answers with Lashlang that registers a durable trigger on `clock.Alarm`.
  * 2. Runtime A is closed. Runtime B is built from the same database file (a restart).
  * 3. The alarm fires (an occurrence is emitted); B's worker rebuilds the process from storage alone and runs it.
  * 4. The process wakes the session; the wake is drained into a committed turn, and the transcript is printed.
  */
+import { Anthropic, OpenAi, OpenAiCompatible } from "@lash/ai"
 import { SqliteBackend } from "@lash/backend-sqlite"
-import { defineTool, InlineEffectController, LashCore, type Message, TurnInput } from "@lash/core"
+import {
+  defineTool,
+  InlineEffectController,
+  type LanguageModelProvider,
+  LashCore,
+  type Message,
+  TurnInput,
+  type TurnOutput
+} from "@lash/core"
 import { ClockPlugin } from "@lash/plugin-clock"
 import { TestProvider } from "@lash/testing/provider"
-import { Console, Effect, Layer, Schema } from "effect"
+import { Config, type ConfigError, Console, Effect, Layer, Option, Schema, Stream } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
+import * as url from "node:url"
 
-const filename = process.env["LASH_DB"] ?? path.join(os.tmpdir(), "lash-quickstart", "lash.db")
+/** Where the database goes: `LASH_DB`, or a folder of the OS's temporary directory. */
+const databaseFile = Config.string("LASH_DB").pipe(
+  Config.withDefault(path.join(os.tmpdir(), "lash-quickstart", "lash.db"))
+)
 
 const weather = defineTool({
   name: "weather",
@@ -29,7 +43,7 @@ const weather = defineTool({
 const fence = (code: string) => "```lashlang\n" + code + "\n```"
 
 /** What the scripted model writes: the registration when asked, an acknowledgement when woken. */
-const model = () =>
+const scriptedModel = () =>
   TestProvider.builder()
     .kind("demo")
     .complete((req) =>
@@ -47,14 +61,76 @@ submit format("Registered {} ({}).", handle.id, handle.name)`)
     )
     .build()
 
-/** The runtime: SQLite storage, the clock plugin, one tool, the scripted model. */
-const runtime = () =>
+/** The model: the scripted one, or a real one named by `LASH_PROVIDER` (keys and URLs read through Effect Config). */
+interface ModelChoice {
+  readonly label: string
+  readonly id: string
+  readonly contextWindowTokens: number
+  readonly layer: Layer.Layer<LanguageModelProvider, ConfigError.ConfigError>
+}
+
+const real = (provider: string, model: Option.Option<string>): Effect.Effect<ModelChoice, ConfigError.ConfigError> => {
+  const named = (fallback: string | undefined) =>
+    Option.isSome(model)
+      ? Effect.succeed(model.value)
+      : fallback !== undefined
+      ? Effect.succeed(fallback)
+      : Config.string("LASH_MODEL") // fails naming LASH_MODEL: a local server has no default model
+  switch (provider) {
+    case "openai":
+      return Effect.map(named("gpt-4.1-mini"), (id) => ({
+        label: `OpenAI ${id}`,
+        id,
+        contextWindowTokens: 128_000,
+        layer: OpenAi.layerConfig()
+      }))
+    case "anthropic":
+      return Effect.map(named("claude-sonnet-4-5"), (id) => ({
+        label: `Anthropic ${id}`,
+        id,
+        contextWindowTokens: 200_000,
+        layer: Anthropic.layerConfig()
+      }))
+    case "openai-compatible":
+      return Effect.map(named(undefined), (id) => ({
+        label: `${id} on an OpenAI-compatible server`,
+        id,
+        contextWindowTokens: 32_000,
+        layer: OpenAiCompatible.layerConfig()
+      }))
+    default:
+      return Effect.dieMessage(
+        `LASH_PROVIDER=${provider}: expected openai, anthropic or openai-compatible (or unset for the scripted model)`
+      )
+  }
+}
+
+const chooseModel: Effect.Effect<ModelChoice, ConfigError.ConfigError> = Effect.flatMap(
+  Config.all({
+    provider: Config.option(Config.string("LASH_PROVIDER")),
+    model: Config.option(Config.string("LASH_MODEL"))
+  }),
+  ({ model, provider }) =>
+    Option.isSome(provider)
+      ? real(provider.value, model)
+      : Effect.succeed({
+        label: "a scripted model",
+        id: "demo",
+        contextWindowTokens: 8192,
+        layer: scriptedModel().layer
+      })
+)
+
+/** The runtime: SQLite storage, the clock plugin, one tool, the model. */
+const runtime = (choice: ModelChoice, filename: string) =>
   LashCore.layer({
     mode: "rlm",
-    model: { id: "demo", limits: { contextWindowTokens: 8192 } },
+    model: { id: choice.id, limits: { contextWindowTokens: choice.contextWindowTokens, outputTokenCapacity: 2048 } },
     plugins: [ClockPlugin],
     tools: [weather]
-  }).pipe(Layer.provide(Layer.mergeAll(SqliteBackend.layer({ filename }), InlineEffectController.layer, model().layer)))
+  }).pipe(
+    Layer.provide(Layer.mergeAll(SqliteBackend.layer({ filename }), InlineEffectController.layer, choice.layer))
+  )
 
 const render = (m: Message): string =>
   m.parts
@@ -66,19 +142,59 @@ const render = (m: Message): string =>
     })
     .join("\n")
 
+const write = (text: string) => Effect.sync(() => process.stdout.write(text))
+
+/** The first turn, streamed: the model's prose and its Lashlang block are printed as they arrive. */
 const registerTurn = Effect.gen(function*() {
   const core = yield* LashCore
   const session = yield* core.openSession("quickstart")
-  const out = yield* session.turn(TurnInput.text("Tell me the weather in Lisbon every morning at 08:00.")).run
+  let out: TurnOutput | undefined
+  let inCode = false
+  yield* session.turn(TurnInput.text("Tell me the weather in Lisbon every morning at 08:00.")).stream.pipe(
+    Stream.runForEach((event) => {
+      switch (event.type) {
+        case "text_delta":
+          return write(event.text)
+        case "code_delta": {
+          const opening = inCode ? "" : "\n  ┌ lashlang (streaming)\n"
+          inCode = true
+          return write(opening + event.text)
+        }
+        case "code_print":
+          return write(`\n  │ print: ${event.text}`)
+        case "code_finished":
+          inCode = false
+          return write(
+            `\n  └ ${
+              event.error !== undefined
+                ? `failed: ${event.error}`
+                : event.submitted !== undefined
+                ? `submitted ${JSON.stringify(event.submitted)}`
+                : "ran"
+            }\n`
+          )
+        case "model_retry":
+          return write(`\n[the model call is retried: ${event.error}]\n`)
+        case "turn_committed":
+          out = event.output
+          return Effect.void
+        default:
+          return Effect.void
+      }
+    })
+  )
   if (process.env["LASH_DEBUG"]) { for (const m of session.readView().messages) yield* Console.log(render(m)) }
-  yield* Console.log(`[runtime A] turn committed at revision ${out.headRevision}; the trigger is stored in the file.`)
+  yield* Console.log(`\n[runtime A] turn committed at revision ${out?.headRevision}.`)
 })
 
 const afterRestart = Effect.gen(function*() {
   const core = yield* LashCore
   const session = yield* core.openSession("quickstart")
   const [registration] = yield* session.triggers().bySourceType("clock.Alarm")
-  if (registration === undefined) return yield* Effect.dieMessage("the registration did not survive the restart")
+  if (registration === undefined) {
+    // A real model may answer without registering the trigger; the scripted one always registers it.
+    return yield* Console.log("[runtime B] restarted from the file; the model registered no clock.Alarm trigger.")
+  }
   yield* Console.log(
     `[runtime B] restarted from the file; found trigger ${registration.handle} "${registration.name}".`
   )
@@ -108,16 +224,21 @@ const afterRestart = Effect.gen(function*() {
   for (const message of view.messages) yield* Console.log(render(message))
 })
 
-const main = Effect.gen(function*() {
+/** The whole quickstart; `src/main.ts` run as a program runs it. */
+export const quickstart = Effect.gen(function*() {
+  const choice = yield* chooseModel
+  const filename = yield* databaseFile
   fs.rmSync(path.dirname(filename), { recursive: true, force: true })
   fs.mkdirSync(path.dirname(filename), { recursive: true })
-  yield* Console.log(`lash quickstart — rlm mode, scripted model, SQLite at ${filename}\n`)
-  yield* registerTurn.pipe(Effect.provide(runtime()))
-  yield* afterRestart.pipe(Effect.provide(runtime()))
+  yield* Console.log(`lash quickstart — rlm mode, ${choice.label}, SQLite at ${filename}\n`)
+  yield* registerTurn.pipe(Effect.provide(runtime(choice, filename)))
+  yield* afterRestart.pipe(Effect.provide(runtime(choice, filename)))
   yield* Console.log(`\nEverything above is in ${filename}; run again to start fresh.`)
 })
 
-Effect.runPromise(main).catch((error) => {
-  console.error(error)
-  process.exitCode = 1
-})
+if (process.argv[1] !== undefined && import.meta.url === url.pathToFileURL(process.argv[1]).href) {
+  Effect.runPromise(quickstart).catch((error) => {
+    console.error(error)
+    process.exitCode = 1
+  })
+}
