@@ -4,12 +4,14 @@
  * configuration, timeouts scale. Kept here because @lash/testing may not depend on a backend.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { SessionStore } from "@lash/core"
+import { type SessionId, SessionStore } from "@lash/core"
 import {
   catalog,
   configurationProblems,
   type ConformanceViolation,
+  ownScenarioProblems,
   runScenarioById,
+  type Scenario,
   type StorageUnderTest,
   timeoutOf,
   verdictOf
@@ -184,5 +186,37 @@ describe("timeouts", () => {
     expect(timeoutOf(scenario, { ...memory, timeoutScale: 3 })).toBe(90_000)
     expect(timeoutOf(scenario, { ...memory, timeoutScale: 3, timeouts: { "PR-06": 5_000 } })).toBe(5_000)
     expect(timeoutOf(catalog.get("PR-24")!, { ...memory, timeoutScale: 0.5 })).toBe(5_000)
+  })
+})
+
+describe("a backend's own scenarios", () => {
+  const own: Scenario = {
+    id: "MEM-1",
+    suite: "Backend",
+    title: "a session created through one handle exists",
+    clock: "test",
+    run: (ctx) =>
+      Effect.gen(function*() {
+        const store = Context.get(ctx.handle, SessionStore)
+        const exists = yield* store.exists("never-created" as SessionId)
+        yield* ctx.invariant("an unknown session does not exist", !exists, false, exists)
+      })
+  }
+
+  it.scoped("run by id like the kit's, and a broken one fails with a ConformanceViolation naming it", () =>
+    Effect.gen(function*() {
+      yield* runScenarioById("MEM-1", { ...memory, scenarios: [own] })
+      const lying: Scenario = { ...own, run: (ctx) => ctx.invariant("always broken", false, "ok", "broken") }
+      const v = yield* violationOf("MEM-1", { ...memory, scenarios: [lying] })
+      expect(v.scenarioId).toBe("MEM-1")
+      expect(v.invariant).toBe("always broken")
+    }))
+
+  it("an id the kit already uses, or one used twice, is a configuration problem", () => {
+    expect(ownScenarioProblems({ ...memory, scenarios: [own] })).toEqual([])
+    expect(ownScenarioProblems({ ...memory, scenarios: [{ ...own, id: "PR-01" }, own, own] })).toEqual([
+      "the backend's own scenario PR-01 reuses a kit scenario id",
+      "the backend's own scenario id MEM-1 is used twice"
+    ])
   })
 })

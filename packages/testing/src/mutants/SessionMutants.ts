@@ -4,12 +4,15 @@
  * @since 0.1.0
  */
 import {
+  HeadRevisionConflict,
   type QueuedWorkClaim,
   QueuedWorkClaimExpired,
   type RuntimeCommit,
   type RuntimeCommitResult,
   type SessionId,
+  type SessionListCursor,
   SessionStore,
+  type SessionSummary,
   TurnCommitConflict
 } from "@lash/core"
 import { Clock, Effect, Option } from "effect"
@@ -300,5 +303,72 @@ export const sessionMutants: ReadonlyArray<Mutant> = [
         return real.loadPath(s, rest)
       }
     }))
+  },
+  {
+    name: "cas-before-stamp",
+    port: "SessionStore",
+    bug: "the head CAS runs before stamp dedupe: a retried final commit with its stale head conflicts",
+    caughtBy: ["X-ORDER-1"],
+    apply: simple("cas-before-stamp", (real) => ({
+      commit: (c) =>
+        c.turnStamp === undefined ?
+          real.commit(c) :
+          Effect.flatMap(real.loadHead(c.sessionId), (head) =>
+            Option.isSome(head) && head.value.headRevision !== c.expectedHeadRevision
+              ? Effect.fail(
+                new HeadRevisionConflict({
+                  sessionId: c.sessionId,
+                  expected: c.expectedHeadRevision,
+                  actual: head.value.headRevision
+                })
+              )
+              : real.commit(c))
+    }))
+  },
+  {
+    name: "list-sessions-by-creation",
+    port: "SessionStore",
+    bug: "listSessions orders a page by creation time: a commit does not make a session newer",
+    caughtBy: ["RP-30"],
+    apply: simple("list-sessions-by-creation", (real) => ({
+      listSessions: (req) =>
+        Effect.map(real.listSessions(req), (page) => ({
+          ...page,
+          sessions: [...page.sessions].sort((a, b) =>
+            b.createdAtMs - a.createdAtMs || (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0)
+          )
+        }))
+    }))
+  },
+  {
+    name: "list-sessions-cursor-offset",
+    port: "SessionStore",
+    bug: "a listSessions cursor is a position: a session created between pages shifts the next page",
+    caughtBy: ["RP-31"],
+    apply: storeMutant("list-sessions-cursor-offset", () => new Map<string, number>(), (real, offsets) => {
+      const keyOf = (c: SessionListCursor) => `${c.updatedAtMs}\u0000${c.sessionId}`
+      const everything = Effect.gen(function*() {
+        const all: Array<SessionSummary> = []
+        let after: SessionListCursor | undefined
+        do {
+          const page = yield* real.listSessions(after === undefined ? { limit: 100 } : { limit: 100, after })
+          all.push(...page.sessions)
+          after = page.next
+        } while (after !== undefined)
+        return all
+      })
+      return {
+        listSessions: (req) =>
+          Effect.map(everything, (all) => {
+            const from = req.after === undefined ? 0 : offsets.get(keyOf(req.after)) ?? 0
+            const sessions = all.slice(from, from + req.limit)
+            const last = sessions[sessions.length - 1]
+            if (last === undefined || from + req.limit >= all.length) return { sessions }
+            const next = { updatedAtMs: last.updatedAtMs, sessionId: last.sessionId }
+            offsets.set(keyOf(next), from + req.limit)
+            return { sessions, next }
+          })
+      }
+    })
   }
 ]

@@ -304,6 +304,50 @@ export const storeMutants: ReadonlyArray<Mutant> = [
       })))
   },
   {
+    name: "env-put-write-behind",
+    port: "ProcessEnvStore",
+    bug: "puts stay in the writing handle (a write-behind buffer never flushed)",
+    caughtBy: ["PE-R1"],
+    apply: wrapHandles("env-put-write-behind", () => undefined, (handle) => {
+      const buffered = new Map<string, ProcessExecutionEnvSpec>()
+      return override(handle, ProcessEnvStore, (real) => ({
+        put: (ref, spec) => Effect.sync(() => void (buffered.has(ref) || buffered.set(ref, spec))),
+        get: (ref) => (buffered.has(ref) ? Effect.succeed(Option.some(buffered.get(ref)!)) : real.get(ref))
+      }))
+    })
+  },
+  {
+    name: "journal-write-behind",
+    port: "EffectJournal",
+    bug: "journal entries stay in the writing handle (a write-behind buffer never flushed)",
+    caughtBy: ["EJ-R1"],
+    apply: wrapHandles("journal-write-behind", () => undefined, (handle) => {
+      const buffered = new Map<string, JournalEntry>()
+      const keyOf = (scopeId: string, replayKey: string) => `${scopeId}\u0000${replayKey}`
+      return override(handle, EffectJournal, (real) => ({
+        record: (entry) =>
+          Effect.sync(() => {
+            const key = keyOf(entry.scopeId, entry.replayKey)
+            if (!buffered.has(key)) buffered.set(key, entry)
+            return buffered.get(key)!
+          }),
+        lookup: (scopeId, replayKey) => {
+          const found = buffered.get(keyOf(scopeId, replayKey))
+          return found === undefined ? real.lookup(scopeId, replayKey) : Effect.succeed(Option.some(found))
+        }
+      }))
+    })
+  },
+  {
+    name: "unstarted-deliveries-unlisted",
+    port: "TriggerStore",
+    bug: "listUnstartedDeliveries lists nothing: a reservation whose process was never registered is lost",
+    caughtBy: ["TS-05"],
+    apply: triggerMutant("unstarted-deliveries-unlisted", () => undefined, () => ({
+      listUnstartedDeliveries: () => Effect.succeed([])
+    }))
+  },
+  {
     name: "fresh-rebuilds-store",
     port: "fresh",
     bug: "building the layer `fresh` returned again creates a new, empty store (no reopen)",
