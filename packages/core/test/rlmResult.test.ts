@@ -1,5 +1,6 @@
 /** RLM turns with a result schema, and the budget lines of the final user message. */
 import { describe, expect, it } from "@effect/vitest"
+import { LashlangAbilities } from "@lash/lashlang"
 import { TestProvider } from "@lash/testing"
 import { Effect, Option } from "effect"
 import { LashCore, TurnInput } from "../src/index.js"
@@ -75,6 +76,44 @@ describe("RLM result schema and budget lines", () => {
       expect(lastUser(requests[1]!.request.messages)).toContain(
         "context window 8192 tokens, the last request used 321."
       )
+    }).pipe(Effect.provide(rlmCore(provider.layer)))
+  })
+})
+
+describe("RLM history", () => {
+  it.effect("a long print is cut with its history[N].output[M] handle; the next block reads the whole text", () => {
+    const provider = TestProvider.builder()
+      .reply(
+        fence("big = join(range(0, 5000), \",\")\nprint big"),
+        fence("submit [len(history[0].output[0]), len(big), history[0].error, len(history)]")
+      )
+      .build()
+    return Effect.gen(function*() {
+      const core = yield* LashCore
+      const session = yield* core.openSession("history-1")
+      const out = yield* session.turn(TurnInput.text("go")).run
+      const whole = Array.from({ length: 5000 }, (_, i) => String(i)).join(",").length
+      expect(Option.getOrNull(out.submittedValue)).toEqual([whole, whole, null, 1])
+      const requests = yield* provider.requests
+      const second = requests[1]!.request.messages.map((m) => m.content).join("\n")
+      expect(second).toContain("characters omitted; the whole text is history[0].output[0]")
+      expect(requests[0]!.request.messages[0]!.content).toContain("`history` (read-only)")
+      // `history` is not a persisted variable: the next turn's Bound Variables do not list it.
+      expect(requests[1]!.request.messages[0]!.content).not.toContain("- history:")
+    }).pipe(
+      Effect.provide(rlmCore(provider.layer, { rlm: { abilities: LashlangAbilities.all, maxOutputChars: 50_000 } }))
+    )
+  })
+
+  it.effect("history cannot be assigned", () => {
+    const provider = TestProvider.builder().reply(fence("history = 1"), fence("submit len(history)")).build()
+    return Effect.gen(function*() {
+      const core = yield* LashCore
+      const session = yield* core.openSession("history-2")
+      const out = yield* session.turn(TurnInput.text("go")).run
+      expect(Option.getOrNull(out.submittedValue)).toBe(1)
+      const second = (yield* provider.requests)[1]!.request.messages.map((m) => m.content).join("\n")
+      expect(second).toContain("`history` is a read-only projected binding")
     }).pipe(Effect.provide(rlmCore(provider.layer)))
   })
 })

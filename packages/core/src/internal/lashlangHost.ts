@@ -17,6 +17,7 @@ import {
   type LashlangHost,
   type LashlangLanguageFeatures,
   toJsonSchema,
+  TypeExpr,
   Value
 } from "@lash/lashlang"
 import { Duration, Effect, Either, Option } from "effect"
@@ -81,9 +82,25 @@ export const buildHostEnvironment = (
   return Either.match(cat, {
     onLeft: (e) => Either.left(new LashConfigError({ reason: "surface_conflict", detail: e.message })),
     onRight: (c) =>
-      Either.right({ catalog: c, abilities: LashlangAbilities.plain(abilities), features, readOnlyBindings: {} })
+      Either.right({
+        catalog: c,
+        abilities: LashlangAbilities.plain(abilities),
+        features,
+        // RLM programs read the steps of their turn through `history` (rlm.ts); processes link against the same
+        // environment, so a module stored by an RLM block reproduces in a worker.
+        readOnlyBindings: cfg.raw.mode === "rlm" ? { history: HISTORY_TYPE } : {}
+      })
   })
 }
+
+/** The type of the `history` binding of an RLM turn: one entry per iteration of the turn so far. */
+export const HISTORY_TYPE = TypeExpr.list(
+  TypeExpr.object([
+    TypeExpr.field("code", TypeExpr.union([TypeExpr.str, TypeExpr.null])),
+    TypeExpr.field("output", TypeExpr.list(TypeExpr.str)),
+    TypeExpr.field("error", TypeExpr.union([TypeExpr.str, TypeExpr.null]))
+  ])
+)
 
 /** A control outcome a tool returned inside a Lashlang block. */
 export interface ToolControl {

@@ -126,13 +126,49 @@ export const instruction = (p: {
   return lines.join("\n")
 }
 
-/** What the model reads after a block: its prints and error, within `rlm.maxOutputChars`. */
-const feedback = (r: ExecResult, maxOutputChars: number): string => {
+/** What the system prompt says about `history`. */
+export const HISTORY_NOTE =
+  "`history` (read-only) holds the finished steps of this turn: `history[N]` is step N (from 0) as `{ code, output, error }`, `output` the list of its prints; a print shown cut is whole there."
+
+/** A print longer than this reaches the model as its head and tail, with the `history` handle of the whole text. */
+export const HISTORY_FIELD_CHARS = 10_000
+
+/** Cuts one print to its head and tail, naming where the whole text is. */
+const cutField = (text: string, handle: string): string => {
+  if (text.length <= HISTORY_FIELD_CHARS) return text
+  const marker = (omitted: number) => `\n[… ${omitted} characters omitted; the whole text is ${handle} …]\n`
+  const room = HISTORY_FIELD_CHARS - marker(text.length).length
+  const head = Math.ceil(room * 0.6)
+  const tail = room - head
+  return text.slice(0, head) + marker(text.length - head - tail) + text.slice(text.length - tail)
+}
+
+/**
+ * What the model reads after the block of `iteration`: its prints (each long one cut, with its
+ * `history[N].output[M]` handle) and error, within `rlm.maxOutputChars`.
+ */
+const feedback = (r: ExecResult, maxOutputChars: number, iteration: number): string => {
   const lines: Array<string> = []
-  if (r.prints.length > 0) lines.push("Output:", ...r.prints)
+  if (r.prints.length > 0) {
+    lines.push("Output:", ...r.prints.map((p, m) => cutField(p, `history[${iteration}].output[${m}]`)))
+  }
   if (r.error !== undefined) lines.push("Error:", r.error)
   if (lines.length === 0) lines.push("The block ran without output.")
   return boundOutput(lines.join("\n"), maxOutputChars)
+}
+
+/** One entry of the `history` binding: an iteration's code (null without a block), prints and error. */
+const historyEntry = (code: string | null, prints: ReadonlyArray<string>, error: string | undefined): Value.Value =>
+  Value.fromJson({ code, output: [...prints], error: error ?? null })
+
+/** The globals a block runs with: the persisted ones plus the read-only `history`, which is never persisted. */
+const withHistory = (globals: ReadonlyMap<string, Value.Value>, history: ReadonlyArray<Value.Value>) =>
+  new Map([...globals, ["history", [...history] as Value.Value]])
+
+const withoutHistory = (globals: ReadonlyMap<string, Value.Value>) => {
+  const out = new Map(globals)
+  out.delete("history")
+  return out
 }
 
 const runBlock = (
@@ -142,7 +178,8 @@ const runBlock = (
   globals: ReadonlyMap<string, Value.Value>,
   code: string,
   key: string,
-  iteration: number
+  iteration: number,
+  history: ReadonlyArray<Value.Value>
 ) =>
   Effect.gen(function*() {
     const { core, state, events } = input
@@ -190,11 +227,11 @@ const runBlock = (
         })
     }
     const outcome = yield* unwrapInfra(
-      execute(linked, globals, streamed, { mode: "foreground", ...core.cfg.raw.rlm?.limits })
+      execute(linked, withHistory(globals, history), streamed, { mode: "foreground", ...core.cfg.raw.rlm?.limits })
     )
     const base = {
       prints,
-      globalsAfter: encodeGlobals(outcome.globals),
+      globalsAfter: encodeGlobals(withoutHistory(outcome.globals)),
       ...(control.current === undefined
         ? {}
         : { control: { toolName: control.current.toolName, control: control.current.control as unknown as Json } })
@@ -221,7 +258,8 @@ export const rlmProtocol = (drivers: () => Drivers): Protocol => (input) =>
     let globals: ReadonlyMap<string, Value.Value> = decodeGlobals(currentFrame(input.state).executionState)
     const issues: Array<TurnIssue> = []
     let usage: TokenUsage = TokenUsageOps.zero
-    const system = [core.cfg.raw.systemPrompt, renderHostSurface(env)].filter((s) => s !== undefined).join("\n\n")
+    const system = [core.cfg.raw.systemPrompt, renderHostSurface(env), HISTORY_NOTE].filter((s) => s !== undefined)
+      .join("\n\n")
     /** The turn's result: the outcome plus this turn's usage, issues and globals. */
     const settle = (outcome: TurnOutcome): ProtocolResult => ({
       outcome,
@@ -263,6 +301,8 @@ export const rlmProtocol = (drivers: () => Drivers): Protocol => (input) =>
     const finishIteration = (iteration: number) => events.emit({ type: "iteration_finished", iteration })
     /** The context the last request used (its input tokens), for the budget line. */
     let lastPromptTokens: number | undefined
+    /** The `history` binding: entry N is iteration N of this turn, once it ran (without a block: no code). */
+    const history: Array<Value.Value> = []
     for (let iteration = 0; iteration < input.maxIterations; iteration++) {
       const key = iterationKey(input, iteration)
       const response = yield* ask(
@@ -301,6 +341,7 @@ export const rlmProtocol = (drivers: () => Drivers): Protocol => (input) =>
           parts: [...prose, { kind: "tool_result", toolName: RLM_RESULT, content: reminder }]
         })
         delta.protocol("rlm", { type: "step", iteration, error: "no_fence" })
+        history[iteration] = historyEntry(null, [], "no ```lashlang block")
         yield* finishIteration(iteration)
         continue
       }
@@ -315,6 +356,7 @@ export const rlmProtocol = (drivers: () => Drivers): Protocol => (input) =>
           parts: [...prose, { kind: "tool_result", toolName: RLM_RESULT, content: `Error:\n${error}` }]
         })
         delta.protocol("rlm", { type: "step", iteration, error })
+        history[iteration] = historyEntry(null, [], error)
         yield* finishIteration(iteration)
         continue
       }
@@ -331,7 +373,7 @@ export const rlmProtocol = (drivers: () => Drivers): Protocol => (input) =>
         execCodec,
         Effect.suspend(() => {
           ran = true
-          return runBlock(input, drivers(), env, globals, fence.code, execKey, iteration) as Effect.Effect<
+          return runBlock(input, drivers(), env, globals, fence.code, execKey, iteration, history) as Effect.Effect<
             ExecResult,
             StoreError
           >
@@ -346,12 +388,13 @@ export const rlmProtocol = (drivers: () => Drivers): Protocol => (input) =>
         ...(result.submitted === undefined ? {} : { submitted: result.submitted.value })
       })
       globals = new Map(Object.entries(result.globalsAfter).map(([k, v]) => [k, Value.decodeTrusted(v)] as const))
+      history[iteration] = historyEntry(fence.code, result.prints, result.error)
       delta.message({
         role: "assistant",
         parts: [
           ...prose,
           { kind: "code", language: "lashlang", content: fence.code },
-          { kind: "tool_result", toolName: RLM_RESULT, content: feedback(result, maxOutputChars) }
+          { kind: "tool_result", toolName: RLM_RESULT, content: feedback(result, maxOutputChars, iteration) }
         ]
       })
       delta.protocol("rlm", {
