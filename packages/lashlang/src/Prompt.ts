@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import type { HostEnvironment } from "./HostCatalog.js"
+import { BUILTINS } from "./internal/Builtins.js"
 import { sizeOf } from "./internal/Sizes.js"
 import { jsonText, TextOverflow } from "./internal/Text.js"
 import { typeOfValue } from "./Linker.js"
@@ -97,9 +98,8 @@ export const renderHostSurface = (env: HostEnvironment): string => {
   }
   if (lines[lines.length - 1] === "## Host surface") lines.push("- (no host operations)")
   lines.push("## Builtins")
-  lines.push(
-    "len empty keys values slice range ceil_div floor_div push split join trim find grep_text starts_with ends_with contains to_string to_int to_float json_parse format validate"
-  )
+  // The arity table's names, so the prompt never lists a builtin that does not link or misses one that does.
+  lines.push(Object.keys(BUILTINS).join(" "))
   return lines.join("\n")
 }
 
