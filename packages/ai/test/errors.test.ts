@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { LashCore, LlmTransportError, TurnInput } from "@lash/core"
-import { Chunk, Effect, Exit, Option, Stream } from "effect"
+import { Cause, Chunk, Effect, Exit, HashMap, Logger, LogLevel, Option, Stream } from "effect"
 import { fromAiError, providerMessage, retryAfterMs } from "../src/internal/errors.js"
 import { type FakeModelServer, FakeReply } from "../src/testing/index.js"
 import { headRevision, KEYS, wires, withServer } from "./harness.js"
@@ -44,6 +44,35 @@ for (const w of wires) {
             expect(out.headRevision).toBe(1)
           })))
     }
+
+    it.scopedLive("the API key never reaches a log line, whether the call fails or succeeds", () => {
+      const lines: Array<string> = []
+      const logger = Logger.make(({ annotations, cause, message }) => {
+        lines.push(
+          `${JSON.stringify(message)} ${JSON.stringify(HashMap.toEntries(annotations))} ${Cause.pretty(cause)}`
+        )
+      })
+      return withServer(
+        w,
+        {},
+        { providerRetry: { maxAttempts: 1, baseDelay: 0, maxDelay: 0 } },
+        (server) =>
+          Effect.gen(function*() {
+            server.reply(FakeReply.status(401, { message: "bad key" }), FakeReply.reset(), FakeReply.text("fine"))
+            const session = yield* (yield* LashCore).openSession("logged")
+            yield* Effect.exit(session.turn(TurnInput.text("a")).run)
+            yield* Effect.exit(drain(session.turn(TurnInput.text("b")).stream))
+            yield* session.turn(TurnInput.text("c")).run
+            expect(server.requests().map((r) => w.key(r.headers))).toEqual([w.secret, w.secret, w.secret])
+            // The failures were logged (with their causes), and no line shows a key.
+            expect(lines.length).toBeGreaterThan(0)
+            for (const key of Object.values(KEYS)) expect(lines.join("\n")).not.toContain(key)
+          }).pipe(
+            Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
+            Logger.withMinimumLogLevel(LogLevel.All)
+          )
+      )
+    })
 
     for (const status of [429, 500, 503, 529]) {
       it.scopedLive(`${status} is retried and the turn succeeds`, () =>

@@ -189,6 +189,46 @@ for (const w of wires) {
           })))
     }
 
+    for (const streamed of [false, true]) {
+      it.scopedLive(
+        `${
+          streamed ? "streamed" : "whole"
+        }: a reply cut at the token limit or filtered is kept and reported as a turn issue`,
+        () =>
+          withServer(w, {}, {}, (server) =>
+            Effect.gen(function*() {
+              server.reply(
+                FakeReply.text("cut sho", { finish: "length" }),
+                FakeReply.text("", { finish: "content_filter" })
+              )
+              const session = yield* (yield* LashCore).openSession("finish")
+              const turn = (text: string) =>
+                streamed
+                  ? Effect.map(
+                    collect(session.turn(TurnInput.text(text)).stream),
+                    (events) => {
+                      const last = events[events.length - 1]!
+                      if (last.type !== "turn_committed") throw new Error(`last event ${last.type}`)
+                      return {
+                        out: last.output,
+                        finish: events.flatMap((e) => (e.type === "model_replied" ? [e.finishReason] : []))
+                      }
+                    }
+                  )
+                  : Effect.map(session.turn(TurnInput.text(text)).run, (out) => ({ out, finish: [] }))
+              const cut = yield* turn("long answer please")
+              expect(Option.getOrNull(cut.out.assistantMessage)).toBe("cut sho")
+              expect(cut.out.issues.map((i) => i.code)).toEqual(["model_output_truncated"])
+              const filtered = yield* turn("something filtered")
+              expect(filtered.out.issues.map((i) => i.code)).toEqual(["model_content_filtered"])
+              if (streamed) {
+                expect(cut.finish).toEqual(["length"])
+                expect(filtered.finish).toEqual(["content_filter"])
+              }
+            }))
+      )
+    }
+
     it.scopedLive("a failed tool call reaches the model as an error result, and the turn goes on", () =>
       withServer(w, {}, {}, (server) =>
         Effect.gen(function*() {
