@@ -111,13 +111,14 @@ export const nodeStatements = (run: Runner, dialect: SqlDialect): NodeWrites => 
     newest: dialect.compile(
       `SELECT ${NODE_COLUMNS} FROM lash_graph_nodes WHERE session_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`
     ),
+    // A parent is always older than its child (`g.seq < p.seq`): a corrupt parent column cannot make the walk loop.
     walk: dialect.compile(
       `WITH RECURSIVE path(session_id, seq, node_id, parent_node_id, node_json, record_version, n) AS (
          SELECT ${NODE_COLUMNS}, 1 FROM lash_graph_nodes WHERE session_id = ? AND node_id = ? AND seq < ?
          UNION ALL
          SELECT g.session_id, g.seq, g.node_id, g.parent_node_id, g.node_json, g.record_version, p.n + 1
            FROM path p JOIN lash_graph_nodes g ON g.session_id = p.session_id AND g.node_id = p.parent_node_id
-          WHERE p.n < ? AND g.seq < ?)
+          WHERE p.n < ? AND g.seq < ? AND g.seq < p.seq)
        SELECT ${NODE_COLUMNS} FROM path ORDER BY n LIMIT ?`
     )
   }

@@ -5,7 +5,7 @@
  * @since 0.1.0
  */
 import { Effect, Option } from "effect"
-import { SessionNotFound } from "../Errors.js"
+import { CorruptRecord, SessionNotFound } from "../Errors.js"
 import type { SessionId } from "../Identifiers.js"
 import type { DurabilityTier } from "../Model.js"
 import { initialCheckpoint, type PersistedSession, RuntimeCommitResult, SessionHead, SessionNode } from "../Session.js"
@@ -37,12 +37,49 @@ const ancestry = (tx: ReadTransaction, sessionId: string, start: string, limit: 
     let cursor: string | null = start
     while (cursor !== null && rows.length < limit) {
       const row: NodeRow | undefined = yield* tx.nodes.byId(sessionId, cursor)
-      if (row === undefined || row.seq >= belowSeq) break
+      // A parent is always older than its child: a corrupt parent column cannot make the walk loop.
+      const previous = rows[rows.length - 1]
+      if (row === undefined || row.seq >= belowSeq || (previous !== undefined && row.seq >= previous.seq)) break
       rows.push(row)
       cursor = row.parentNodeId
     }
     return rows
   })
+}
+
+/**
+ * Checks a walked ancestry (docs/storage-contract.md, "Session store"): each row's decoded node agrees with its
+ * columns, and, unless the walk stopped at its limit, the chain ends at a root. A chain that stops at a missing or
+ * newer parent is a history cut by corruption: the read fails with `CorruptRecord` naming the row whose parent is
+ * gone, so no turn is ever committed on top of a cut history.
+ */
+const checkChain = (
+  sessionId: string,
+  rows: ReadonlyArray<NodeRow>,
+  nodes: ReadonlyArray<SessionNode>,
+  complete: boolean
+): Effect.Effect<void, CorruptRecord> => {
+  const corrupt = (row: NodeRow, issue: string) =>
+    Effect.fail(new CorruptRecord({ port: PORT, key: RecordKeys.node(sessionId, row.seq), issue }))
+  for (const [i, node] of nodes.entries()) {
+    const row = rows[i]!
+    if (node.nodeId !== row.nodeId || (node.parentNodeId ?? null) !== row.parentNodeId) {
+      return corrupt(
+        row,
+        `the node's record (id ${node.nodeId}, parent ${
+          node.parentNodeId ?? "none"
+        }) disagrees with its row (id ${row.nodeId}, parent ${row.parentNodeId ?? "none"})`
+      )
+    }
+  }
+  const last = rows[rows.length - 1]
+  if (complete && last !== undefined && last.parentNodeId !== null) {
+    return corrupt(
+      last,
+      `its parent node ${last.parentNodeId} is missing (or not older than it): the session's history does not reach its root`
+    )
+  }
+  return Effect.void
 }
 
 /**
@@ -138,15 +175,28 @@ export const make = (
         if (row === undefined) return yield* Effect.fail(new SessionNotFound({ sessionId }))
         const head = yield* headOf(row)
         let start: string | undefined = req.leafNodeId ?? head.leafNodeId
+        // The start is the stored head's leaf or a stored node's parent (not a caller's guess): it must exist.
+        let stored = req.leafNodeId === undefined
         if (req.beforeNodeId !== undefined) {
           const before = yield* tx.nodes.byId(sessionId, req.beforeNodeId)
           start = before === undefined || before.seq >= row.nodeCount ? undefined : before.parentNodeId ?? undefined
+          stored = true
         }
         if (start === undefined) return { nodes: [], hasMore: false }
         const limit = Math.max(0, req.limit)
         // One row past the limit answers `hasMore`.
         const rows = yield* ancestry(tx, sessionId, start, limit + 1, row.nodeCount)
+        if (rows.length === 0 && stored && limit > 0) {
+          return yield* Effect.fail(
+            new CorruptRecord({
+              port: PORT,
+              key: RecordKeys.session(sessionId),
+              issue: `node ${start} of the session's active path is missing: its history does not reach its root`
+            })
+          )
+        }
         const nodes = yield* Effect.forEach(rows.slice(0, limit), nodeOf)
+        yield* checkChain(sessionId, rows, nodes, rows.length <= limit)
         return { nodes: nodes.reverse(), hasMore: rows.length > limit }
       })),
 
