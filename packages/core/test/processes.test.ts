@@ -40,9 +40,11 @@ describe("processes and the worker", () => {
       const counter = yield* Ref.make(0)
       const provider = TestProvider.builder().build()
       const registry = Context.get(storage, ProcessRegistry)
+      // A long lease: this test is about two claimers racing, not about expiry; on an overloaded machine a 2 s lease
+      // could lapse between renewals, and with no sweep running nothing would take the process over.
       const config = {
         tools: [counterTool(counter, 50)],
-        worker: { startupSweep: false, leaseTtl: "2 seconds", renewEvery: "500 millis" }
+        worker: { startupSweep: false, leaseTtl: "30 seconds", renewEvery: "1 second" }
       } as const
       const coreA = yield* buildCore(storage, provider, config)
       const coreB = yield* buildCore(storage, provider, config)
