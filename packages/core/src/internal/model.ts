@@ -75,7 +75,9 @@ const guarded = <A>(providerId: string, what: string, thunk: () => Effect.Effect
         new LlmTransportError({
           providerId,
           retryable: false,
-          detail: `provider ${what} returned ${out === null ? "null" : typeof out} instead of an Effect`
+          detail: `provider ${what} returned ${
+            out === null ? "null" : out instanceof Promise ? "a Promise" : typeof out
+          } instead of an Effect`
         })
       )
   }).pipe(
