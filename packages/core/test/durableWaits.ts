@@ -25,7 +25,7 @@ const fence = (code: string) => "```lashlang\n" + code + "\n```"
 /** Lets real time pass (storage I/O) while the test clock stands still, until `done` holds. */
 export const settle = <E>(done: Effect.Effect<boolean, E>, what: string) =>
   Effect.gen(function*() {
-    for (let i = 0; i < 400; i++) {
+    for (let i = 0; i < 2000; i++) {
       if (yield* done) return
       yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 5)))
     }

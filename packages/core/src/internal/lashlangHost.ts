@@ -7,7 +7,6 @@
  * @internal
  */
 import {
-  checkTriggerCompatibility,
   HostCatalog,
   type HostCatalog as HostCatalogType,
   type HostEnvironment,
@@ -16,15 +15,14 @@ import {
   LashlangAbilities,
   type LashlangHost,
   type LashlangLanguageFeatures,
-  toJsonSchema,
   TypeExpr,
   Value
 } from "@lash/lashlang"
-import { Duration, Effect, Either, Option } from "effect"
+import { Duration, Effect, Either } from "effect"
 import type { ScopedEffects } from "../EffectController.js"
 import { LashConfigError, type StoreError } from "../Errors.js"
 import type { ProcessId, SessionId } from "../Identifiers.js"
-import { Ids, TriggerKeys } from "../Ids.js"
+import { Ids } from "../Ids.js"
 import type { Json } from "../Json.js"
 import type { LashPlugin } from "../Plugin.js"
 import {
@@ -39,10 +37,9 @@ import {
 import { persistProcessExecutionEnv, ProcessEnvStore } from "../ProcessEnvStore.js"
 import { ReplayKeys } from "../ReplayKeys.js"
 import type { CausalRef } from "../Session.js"
-import type { InputTemplateEntry } from "../Trigger.js"
 import type { NormalizedConfig } from "./config.js"
 import { makeDurableWaits } from "./durableWaits.js"
-import { performRuntimeModule, runtimeModuleOperations } from "./lashlangModules.js"
+import { performRuntimeModule, registerTrigger, runtimeModuleOperations } from "./lashlangModules.js"
 import { makeProcessApi } from "./processes.js"
 import type { CoreRuntime } from "./runtime.js"
 import { deliverSignal } from "./signals.js"
@@ -111,22 +108,13 @@ export interface ToolControl {
   }
 }
 
-/**
- * Infrastructure failures (storage, journal) are not the program's business: `perform` fails with them as they are,
- * the interpreter stops, and `execute` fails with them typed, so the turn or the run fails with its own error
- * (docs/lashlang.md, "The host boundary"). `infra` marks those call sites; it changes nothing.
- */
-const infra = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => effect
-
-/** A `HostFailure` is seen by the program; every other failure is infrastructure (see `infra`). */
-const hostOrInfra = infra
-
-/** The identity: `execute` no longer turns infrastructure failures into defects, so there is nothing to unwrap. */
-export const unwrapInfra = infra
+// Infrastructure failures (storage, journal) are not the program's business: `perform` fails with them as they are
+// (typed, never defects), the interpreter stops, and `execute` fails with them, so the turn or the run fails with its
+// own error (docs/lashlang.md, "The host boundary"). Only a `HostFailure` is seen by the program.
 
 /** Persists the run's env spec (content-addressed, so repeats are free) for processes and registrations it starts. */
 const capturedEnv = (ctx: BridgeContext) =>
-  infra(persistProcessExecutionEnv(ctx.envSpec).pipe(Effect.provideService(ProcessEnvStore, ctx.core.envs)))
+  persistProcessExecutionEnv(ctx.envSpec).pipe(Effect.provideService(ProcessEnvStore, ctx.core.envs))
 
 /** Who a program runs for. */
 export interface BridgeContext {
@@ -175,7 +163,7 @@ export const makeBridge = (ctx: BridgeContext): LashlangHost<unknown> => {
     Effect.gen(function*() {
       const id = handleId(handle) as ProcessId | undefined
       const granted = id !== undefined &&
-        (grantee === undefined || (yield* infra(core.registry.hasHandleGrant(grantee, id))))
+        (grantee === undefined || (yield* core.registry.hasHandleGrant(grantee, id)))
       if (!granted) return yield* Effect.fail(new HostFailure({ message: "unknown process handle" }))
       return id
     })
@@ -202,16 +190,14 @@ export const makeBridge = (ctx: BridgeContext): LashlangHost<unknown> => {
         }
         const key = siteKey(ctx, op.site)
         const args = op.args[0] === undefined ? {} : (Value.toJson(op.args[0]) as Json)
-        return infra(
-          runToolCall({
-            catalog: ctx.catalog,
-            scoped: ctx.scoped,
-            parentKey: key,
-            call: { callId: key, toolName, args },
-            context: ctx.toolContext,
-            ...(ctx.toolObserver === undefined ? {} : { observer: ctx.toolObserver })
-          })
-        ).pipe(
+        return runToolCall({
+          catalog: ctx.catalog,
+          scoped: ctx.scoped,
+          parentKey: key,
+          call: { callId: key, toolName, args },
+          context: ctx.toolContext,
+          ...(ctx.toolObserver === undefined ? {} : { observer: ctx.toolObserver })
+        }).pipe(
           Effect.tap((record) =>
             Effect.sync(() => {
               if (
@@ -237,7 +223,7 @@ export const makeBridge = (ctx: BridgeContext): LashlangHost<unknown> => {
           return null
         })
       case "TriggerRegister":
-        return registerTrigger(ctx, op)
+        return registerTrigger(ctx, op, siteKey(ctx, op.site), capturedEnv(ctx))
       case "StartProcess":
         return Effect.gen(function*() {
           const args = Value.toJson(op.args) as Json
@@ -286,8 +272,7 @@ export const makeBridge = (ctx: BridgeContext): LashlangHost<unknown> => {
                   Effect.fail(new HostFailure({ message: "process registration conflict" })),
                 InvalidProcessRegistration: (e) =>
                   Effect.fail(new HostFailure({ message: `invalid process registration: ${e.message}` }))
-              }),
-              hostOrInfra
+              })
             )
           return Value.RecordValue.of([
             ["__handle__", "process"],
@@ -301,8 +286,7 @@ export const makeBridge = (ctx: BridgeContext): LashlangHost<unknown> => {
             Effect.catchTag(
               "ProcessNotFound",
               () => Effect.fail(new HostFailure({ message: "unknown process handle" }))
-            ),
-            hostOrInfra
+            )
           )
           if (output.type === "success") return Value.fromJson(output.value)
           if (output.type === "failure") {
@@ -317,13 +301,11 @@ export const makeBridge = (ctx: BridgeContext): LashlangHost<unknown> => {
       case "Cancel":
         return Effect.gen(function*() {
           const id = yield* ownedHandle(op.handle)
-          yield* infra(
-            core.registry.appendEvent(id, {
-              eventType: "process.cancel_requested",
-              payload: {},
-              replayKey: siteKey(ctx, op.site)
-            })
-          )
+          yield* core.registry.appendEvent(id, {
+            eventType: "process.cancel_requested",
+            payload: {},
+            replayKey: siteKey(ctx, op.site)
+          })
           return null
         })
       case "Sleep":
@@ -338,7 +320,7 @@ export const makeBridge = (ctx: BridgeContext): LashlangHost<unknown> => {
           return Effect.fail(new HostFailure({ message: `\`${op.kind}\` is only available inside a process` }))
         }
         const payload = { value: Value.toJson(op.value) as Json, text: Value.toText(op.value) }
-        return infra(emit({ eventType: `process.${op.kind}`, payload, replayKey: siteKey(ctx, op.site) })).pipe(
+        return emit({ eventType: `process.${op.kind}`, payload, replayKey: siteKey(ctx, op.site) }).pipe(
           Effect.as(null)
         )
       }
@@ -364,78 +346,6 @@ export const makeBridge = (ctx: BridgeContext): LashlangHost<unknown> => {
   }
   return { perform }
 }
-
-const registerTrigger = (
-  ctx: BridgeContext,
-  op: Extract<HostOperation, { _tag: "TriggerRegister" }>
-): Effect.Effect<Value.Value, HostFailure | StoreError> =>
-  Effect.gen(function*() {
-    const { core, env } = ctx
-    const inputTemplate: Record<string, InputTemplateEntry> = {}
-    for (const input of op.inputs) {
-      inputTemplate[input.name] = input.binding.kind === "event"
-        ? { type: "event" }
-        : { type: "fixed", value: Value.toJson(input.binding.value) as Json }
-    }
-    const sourceType = op.source.typeName
-    const eventTypeName = env.catalog.triggerSources[sourceType]?.eventType
-    const eventType = eventTypeName === undefined ? undefined : env.catalog.namedDataTypes[eventTypeName]
-    if (eventTypeName === undefined || eventType === undefined) {
-      return yield* Effect.fail(new HostFailure({ message: `unknown trigger source ${sourceType}` }))
-    }
-    const artifact = yield* infra(core.artifacts.get(op.target.moduleRef))
-    const target = Option.getOrUndefined(artifact)?.exports.processes[op.target.processName]
-    if (target === undefined) {
-      return yield* Effect.fail(new HostFailure({ message: `trigger target ${op.target.processName} is not stored` }))
-    }
-    const incompatible = checkTriggerCompatibility(target, { name: eventTypeName, type: eventType }, op.inputs, env)
-    if (incompatible !== undefined) return yield* Effect.fail(new HostFailure({ message: incompatible.message }))
-    const resolveRef = (name: string): unknown => {
-      const t = env.catalog.namedDataTypes[name]
-      return t === undefined ? {} : toJsonSchema(t, { resolveRef, openObjects: true })
-    }
-    const payloadSchema = toJsonSchema(eventType, { resolveRef, openObjects: true }) as Json
-    const source = Value.toJson(op.source.value) as Json
-    const sourceKey = TriggerKeys.sourceKey(sourceType, source)
-    const envRef = yield* capturedEnv(ctx)
-    const definition = {
-      moduleRef: op.target.moduleRef,
-      processRef: op.target.processRef,
-      processName: op.target.processName
-    }
-    const record = yield* core.triggers
-      .register({
-        registrant: ctx.originator,
-        registrationKey: siteKey(ctx, op.site),
-        envRef,
-        ...(ctx.wakeTarget === undefined ? {} : { wakeTarget: ctx.wakeTarget }),
-        ...(op.name === undefined ? {} : { name: op.name }),
-        sourceType,
-        sourceKey,
-        source,
-        payloadSchema: payloadSchema as never,
-        target: {
-          type: "engine",
-          kind: "lashlang",
-          payload: { ...definition, hostRequirementsRef: op.target.hostRequirementsRef }
-        },
-        targetIdentity: { kind: "lashlang", ...(op.name === undefined ? {} : { label: op.name }), definition },
-        eventTypes: lashlangEventTypes,
-        inputTemplate
-      })
-      .pipe(
-        Effect.catchTag("TriggerRegistrationConflict", () =>
-          Effect.fail(new HostFailure({ message: "trigger registration conflict" }))),
-        hostOrInfra
-      )
-    return Value.RecordValue.of([
-      ["type", "trigger_handle"],
-      ["id", record.handle],
-      ["name", record.name ?? null],
-      ["source_type", record.sourceType],
-      ["source_key", record.sourceKey]
-    ])
-  })
 
 /** The session-side context pieces for a program run inside a turn. */
 export const sessionOriginator = (

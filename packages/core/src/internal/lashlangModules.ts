@@ -1,16 +1,25 @@
 /**
- * The runtime's own Lashlang modules (docs/lashlang.md, "Host surface"): `processes.list` (the processes the caller may
- * await: those granted to its session scope) and `triggers.list` / `triggers.cancel` (the registrations of the
- * caller's session). A program never sees another session's processes or registrations.
+ * The runtime's own Lashlang modules (docs/lashlang.md, "Host surface"): `triggers.register`, `processes.list` (the
+ * processes the caller may await: those granted to its session scope) and `triggers.list` / `triggers.cancel` (the
+ * registrations of the caller's session). A program never sees another session's processes or registrations.
  *
  * @internal
  */
-import { HostFailure, Value } from "@lash/lashlang"
-import { Effect } from "effect"
+import {
+  checkTriggerCompatibility,
+  type HostEnvironment,
+  HostFailure,
+  type HostOperation,
+  toJsonSchema,
+  Value
+} from "@lash/lashlang"
+import { Effect, Option } from "effect"
 import type { StoreError } from "../Errors.js"
-import type { ProcessId, TriggerHandle } from "../Identifiers.js"
-import type { ProcessOriginator, ProcessRecord, SessionScope } from "../Process.js"
-import type { TriggerSubscriptionRecord } from "../Trigger.js"
+import type { EnvRef, ProcessId, TriggerHandle } from "../Identifiers.js"
+import { TriggerKeys } from "../Ids.js"
+import type { Json } from "../Json.js"
+import { lashlangEventTypes, type ProcessOriginator, type ProcessRecord, type SessionScope } from "../Process.js"
+import type { InputTemplateEntry, TriggerSubscriptionRecord } from "../Trigger.js"
 import type { CoreRuntime } from "./runtime.js"
 
 /** Who is asking: the scope its handles are granted to, the originator its registrations carry, the process it is. */
@@ -121,6 +130,88 @@ const cancelTrigger = (core: CoreRuntime, caller: ModuleCaller, arg: Value.Recor
     // Only the registrant session may cancel; a host-started caller has no session and cancels nothing.
     if (sessionId === undefined) return false
     return yield* core.triggers.cancel(sessionId, id as TriggerHandle)
+  })
+
+/**
+ * `triggers.register` (docs/architecture.md, "Triggers"): re-checks the inputs against the target's stored artifact,
+ * then stores the subscription keyed by the call site, with the env the caller captures.
+ */
+export const registerTrigger = (
+  caller: {
+    readonly core: CoreRuntime
+    readonly env: HostEnvironment
+    readonly originator: ProcessOriginator
+    readonly wakeTarget: SessionScope | undefined
+  },
+  op: Extract<HostOperation, { _tag: "TriggerRegister" }>,
+  registrationKey: string,
+  capturedEnv: Effect.Effect<EnvRef, StoreError>
+): Effect.Effect<Value.Value, HostFailure | StoreError> =>
+  Effect.gen(function*() {
+    const { core, env } = caller
+    const inputTemplate: Record<string, InputTemplateEntry> = {}
+    for (const input of op.inputs) {
+      inputTemplate[input.name] = input.binding.kind === "event"
+        ? { type: "event" }
+        : { type: "fixed", value: Value.toJson(input.binding.value) as Json }
+    }
+    const sourceType = op.source.typeName
+    const eventTypeName = env.catalog.triggerSources[sourceType]?.eventType
+    const eventType = eventTypeName === undefined ? undefined : env.catalog.namedDataTypes[eventTypeName]
+    if (eventTypeName === undefined || eventType === undefined) {
+      return yield* Effect.fail(new HostFailure({ message: `unknown trigger source ${sourceType}` }))
+    }
+    const artifact = yield* core.artifacts.get(op.target.moduleRef)
+    const target = Option.getOrUndefined(artifact)?.exports.processes[op.target.processName]
+    if (target === undefined) {
+      return yield* Effect.fail(new HostFailure({ message: `trigger target ${op.target.processName} is not stored` }))
+    }
+    const incompatible = checkTriggerCompatibility(target, { name: eventTypeName, type: eventType }, op.inputs, env)
+    if (incompatible !== undefined) return yield* Effect.fail(new HostFailure({ message: incompatible.message }))
+    const resolveRef = (name: string): unknown => {
+      const t = env.catalog.namedDataTypes[name]
+      return t === undefined ? {} : toJsonSchema(t, { resolveRef, openObjects: true })
+    }
+    const payloadSchema = toJsonSchema(eventType, { resolveRef, openObjects: true }) as Json
+    const source = Value.toJson(op.source.value) as Json
+    const sourceKey = TriggerKeys.sourceKey(sourceType, source)
+    const envRef = yield* capturedEnv
+    const definition = {
+      moduleRef: op.target.moduleRef,
+      processRef: op.target.processRef,
+      processName: op.target.processName
+    }
+    const record = yield* core.triggers
+      .register({
+        registrant: caller.originator,
+        registrationKey,
+        envRef,
+        ...(caller.wakeTarget === undefined ? {} : { wakeTarget: caller.wakeTarget }),
+        ...(op.name === undefined ? {} : { name: op.name }),
+        sourceType,
+        sourceKey,
+        source,
+        payloadSchema: payloadSchema as never,
+        target: {
+          type: "engine",
+          kind: "lashlang",
+          payload: { ...definition, hostRequirementsRef: op.target.hostRequirementsRef }
+        },
+        targetIdentity: { kind: "lashlang", ...(op.name === undefined ? {} : { label: op.name }), definition },
+        eventTypes: lashlangEventTypes,
+        inputTemplate
+      })
+      .pipe(
+        Effect.catchTag("TriggerRegistrationConflict", () =>
+          Effect.fail(new HostFailure({ message: "trigger registration conflict" })))
+      )
+    return Value.RecordValue.of([
+      ["type", "trigger_handle"],
+      ["id", record.handle],
+      ["name", record.name ?? null],
+      ["source_type", record.sourceType],
+      ["source_key", record.sourceKey]
+    ])
   })
 
 /** Performs one of {@link runtimeModuleOperations}. */
