@@ -18,16 +18,20 @@ import { processRegistryScenarios } from "./ProcessRegistryScenarios.js"
 import { queueScenarios } from "./QueueScenarios.js"
 import { raceScenarios } from "./RaceScenarios.js"
 import { reopenScenarios } from "./ReopenScenarios.js"
+import { replayRaceScenarios } from "./ReplayRaceScenarios.js"
 import { sessionListScenarios } from "./SessionListScenarios.js"
 import { sessionStoreScenarios } from "./SessionStoreScenarios.js"
 import { storeScenarios } from "./StoreScenarios.js"
 import { triggerScenarios } from "./TriggerScenarios.js"
+import { waitScenarios } from "./WaitScenarios.js"
 
 const all: ReadonlyArray<Scenario> = [
   ...processRegistryScenarios,
   ...eventScenarios,
   ...leaseScenarios,
   ...raceScenarios,
+  ...replayRaceScenarios,
+  ...waitScenarios,
   ...sessionStoreScenarios,
   ...sessionListScenarios,
   ...commitOrderScenarios,

@@ -15,7 +15,7 @@ import {
   ProcessRegistry,
   type ProcessWakeDelivery
 } from "@lash/core"
-import { Clock, Effect, Option } from "effect"
+import { Clock, Deferred, Effect, FiberId, Option } from "effect"
 import type { Handle } from "../conformance/Harness.js"
 import { type Mutant, override, wrapHandles } from "./Mutant.js"
 
@@ -224,7 +224,7 @@ export const registryMutants: ReadonlyArray<Mutant> = [
     name: "append-ignores-key",
     port: "ProcessRegistry",
     bug: "append ignores the replay key: a replayed keyed event is a new row",
-    caughtBy: ["PR-08", "PR-05"],
+    caughtBy: ["PR-08", "PR-05", "X-RACE-4"],
     apply: registryMutant("append-ignores-key", (real) => ({
       appendEvent: (id, req) => {
         const { replayKey: _ignored, ...rest } = req
@@ -259,7 +259,7 @@ export const registryMutants: ReadonlyArray<Mutant> = [
     name: "claim-runnable-leased-rows",
     port: "ProcessRegistry",
     bug: "claimRunnable also returns rows under a live lease",
-    caughtBy: ["PR-26"],
+    caughtBy: ["PR-26", "X-RACE-12"],
     apply: registryMutant("claim-runnable-leased-rows", (real, leases) => ({
       claimRunnable: (req) =>
         Effect.gen(function*() {
@@ -322,10 +322,60 @@ export const registryMutants: ReadonlyArray<Mutant> = [
     name: "await-never-wakes",
     port: "ProcessRegistry",
     bug: "awaitProcess checks once and is never woken by a later terminal write (no notify, no poll)",
-    caughtBy: ["X-WAIT-1"],
+    caughtBy: ["X-WAIT-1", "X-WAIT-2"],
     apply: registryMutant("await-never-wakes", (real) => ({
       awaitProcess: (id) =>
         Effect.flatMap(real.get(id), (r) => (r.status.state === "running" ? Effect.never : real.awaitProcess(id)))
+    }))
+  },
+  {
+    name: "waits-see-own-handle-only",
+    port: "ProcessRegistry",
+    bug: "waitEventAfter and awaitProcess are woken only by writes through their own handle (no store signal, no poll)",
+    caughtBy: ["X-WAIT-2"],
+    apply: wrapHandles("waits-see-own-handle-only", () => undefined, (handle) => {
+      let written = Deferred.unsafeMake<void>(FiberId.none)
+      const announce = Effect.suspend(() => {
+        const done = written
+        written = Deferred.unsafeMake<void>(FiberId.none)
+        return Deferred.succeed(done, undefined)
+      })
+      /** Checks, and until `ready` answers, waits for the next write through this handle. */
+      const waitFor = <A, E>(ready: Effect.Effect<Option.Option<A>, E>): Effect.Effect<A, E> =>
+        Effect.suspend(() => {
+          const next = written
+          return Effect.flatMap(
+            ready,
+            Option.match({
+              onSome: Effect.succeed,
+              onNone: () => Effect.zipRight(Deferred.await(next), waitFor(ready))
+            })
+          )
+        })
+      return override(handle, ProcessRegistry, (real) => ({
+        appendEvent: (id, req) => Effect.tap(real.appendEvent(id, req), () => announce),
+        completeAsHost: (id, output) => Effect.tap(real.completeAsHost(id, output), () => announce),
+        waitEventAfter: (id, eventType, sequence) =>
+          waitFor(
+            Effect.map(real.eventsAfter(id, sequence), (events) =>
+              Option.fromNullable(events.find((e) => e.eventType === eventType)))
+          ),
+        awaitProcess: (id) =>
+          Effect.zipRight(
+            waitFor(Effect.map(real.get(id), (r) => (r.status.state === "running" ? Option.none() : Option.some(r)))),
+            real.awaitProcess(id)
+          )
+      }))
+    })
+  },
+  {
+    name: "complete-swallows-conflict",
+    port: "ProcessRegistry",
+    bug: "completeAsHost on a terminal process returns the stored record whatever the output",
+    caughtBy: ["X-RACE-10", "X-VAL-2"],
+    apply: registryMutant("complete-swallows-conflict", (real) => ({
+      completeAsHost: (id, output) =>
+        Effect.catchTag(real.completeAsHost(id, output), "ProcessEventRejected", () => real.get(id))
     }))
   },
   {

@@ -13,6 +13,7 @@ import {
   type SessionListCursor,
   SessionStore,
   type SessionSummary,
+  StoreConflict,
   TurnCommitConflict
 } from "@lash/core"
 import { Clock, Effect, Option } from "effect"
@@ -137,7 +138,7 @@ export const sessionMutants: ReadonlyArray<Mutant> = [
     name: "enqueue-ignores-source-key",
     port: "SessionStore",
     bug: "source keys are ignored: a replayed enqueue creates a second batch",
-    caughtBy: ["RP-07"],
+    caughtBy: ["RP-07", "X-RACE-6"],
     foundByModel: "MB-SS",
     apply: simple("enqueue-ignores-source-key", (real) => ({
       enqueue: (draft) => {
@@ -370,5 +371,26 @@ export const sessionMutants: ReadonlyArray<Mutant> = [
           })
       }
     })
+  },
+  {
+    name: "create-race-conflicts",
+    port: "SessionStore",
+    bug: "concurrent first creates of one session fail with StoreConflict (an insert race not answered as a repeat)",
+    caughtBy: ["X-RACE-9"],
+    apply: storeMutant("create-race-conflicts", () => new Map<string, number>(), (real, inFlight) => ({
+      create: (req) =>
+        Effect.gen(function*() {
+          const key: string = req.sessionId
+          inFlight.set(key, (inFlight.get(key) ?? 0) + 1)
+          yield* Effect.yieldNow()
+          const racing = (inFlight.get(key) ?? 0) > 1
+          if (racing) {
+            return yield* Effect.fail(
+              new StoreConflict({ port: "SessionStore", operation: "create", code: "unique", attempts: 1 })
+            )
+          }
+          return yield* real.create(req)
+        }).pipe(Effect.ensuring(Effect.sync(() => inFlight.set(req.sessionId, (inFlight.get(req.sessionId) ?? 1) - 1))))
+    }))
   }
 ]

@@ -244,7 +244,7 @@ export const storeMutants: ReadonlyArray<Mutant> = [
     name: "journal-last-writer-wins",
     port: "EffectJournal",
     bug: "EffectJournal.record overwrites an existing entry (last writer wins)",
-    caughtBy: ["EJ-03"],
+    caughtBy: ["EJ-03", "X-RACE-11"],
     apply: wrapHandles(
       "journal-last-writer-wins",
       () => new Map<string, JournalEntry>(),
