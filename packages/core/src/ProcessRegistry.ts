@@ -39,10 +39,17 @@ export interface ProcessRegistryService {
   readonly tier: DurabilityTier
   /** True: `appendEvent` also enqueues the wake batch in the same unit. */
   readonly atomicWakeEnqueue: boolean
+  /**
+   * Registers a process (a repeat of the same registration answers the stored record). With `claim`, the same unit
+   * also leases the process when it is runnable (running, not external, no live lease) and answers the `lease`: a
+   * worker with a free slot starts its run without a second write unit. A registry may ignore `claim` (no `lease`);
+   * the caller then pokes its worker as without it.
+   */
   register(
-    reg: ProcessRegistration
+    reg: ProcessRegistration,
+    options?: { readonly claim?: { readonly ownerId: string; readonly ttlMs: number } }
   ): Effect.Effect<
-    { readonly record: ProcessRecord; readonly created: boolean },
+    { readonly record: ProcessRecord; readonly created: boolean; readonly lease?: ProcessLease },
     StoreError | ProcessRegistrationConflict | InvalidProcessRegistration
   >
   get(id: ProcessId): Effect.Effect<ProcessRecord, StoreError | ProcessNotFound>
