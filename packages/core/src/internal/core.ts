@@ -185,6 +185,9 @@ const make = <R>(config: LashCoreConfig<R>) =>
       queued,
       drivePending,
       poke: (processId) => (cfg.worker.enabled ? fork(worker.recover(processId)) : Effect.void),
+      registerForRun: (reg) => (cfg.worker.enabled ? worker.registerForRun(reg) : registry.register(reg)),
+      launch: worker.launch,
+      abandon: worker.abandon,
       protocol
     }
     core.afterCommit = (sessionId) =>

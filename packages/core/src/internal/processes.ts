@@ -7,7 +7,7 @@ import { Effect, Option } from "effect"
 import type { ProcessId, SessionId } from "../Identifiers.js"
 import { Ids } from "../Ids.js"
 import type { CoreProcesses } from "../LashCore.js"
-import type { ProcessRecord } from "../Process.js"
+import type { ProcessLease, ProcessRecord } from "../Process.js"
 import { ReplayKeys } from "../ReplayKeys.js"
 import type { CoreRuntime } from "./runtime.js"
 import { deliverSignal } from "./signals.js"
@@ -55,6 +55,8 @@ export const makeProcessApi = (core: CoreRuntime, drivers: Drivers): CoreProcess
       const scoped = yield* core.controller.scoped(
         scope ?? { type: "runtime_operation", operationId: `process:${reg.id}` }
       )
+      // Set when the registering unit also leased the process for this worker (a free slot): no claim unit follows.
+      let lease: ProcessLease | undefined
       const record = yield* scoped.execute(
         {
           scope: scoped.scope,
@@ -65,7 +67,9 @@ export const makeProcessApi = (core: CoreRuntime, drivers: Drivers): CoreProcess
         },
         processStartCodec,
         Effect.gen(function*() {
-          const { record } = yield* core.registry.register(reg)
+          const registered = yield* drivers.registerForRun(reg)
+          lease = registered.lease
+          const { record } = registered
           const grantee = reg.wakeTarget ??
             (reg.provenance.originator.type === "session" ? reg.provenance.originator.scope : undefined)
           if (grantee !== undefined) {
@@ -76,8 +80,8 @@ export const makeProcessApi = (core: CoreRuntime, drivers: Drivers): CoreProcess
           }
           return record
         })
-      )
-      yield* drivers.poke(reg.id)
+      ).pipe(Effect.onError(() => (lease === undefined ? Effect.void : drivers.abandon(lease))))
+      yield* lease === undefined ? drivers.poke(reg.id) : drivers.launch(lease, record)
       return record
     }),
   get: (id) => core.registry.get(id as ProcessId),

@@ -4,10 +4,15 @@
  *
  * @internal
  */
-import { Cause, Clock, Duration, Effect, Exit, FiberSet, Ref, Schedule } from "effect"
+import { Cause, Clock, Duration, Effect, Either, Exit, FiberSet, Ref, Schedule } from "effect"
 import type { ScopedEffects } from "../EffectController.js"
 import type { LeaseLost } from "../Errors.js"
-import { type ProcessEnvNotFound, type StoreError } from "../Errors.js"
+import {
+  type InvalidProcessRegistration,
+  type ProcessEnvNotFound,
+  type ProcessRegistrationConflict,
+  type StoreError
+} from "../Errors.js"
 import type { ProcessId, SessionId, TurnId } from "../Identifiers.js"
 import type { Json } from "../Json.js"
 import {
@@ -16,7 +21,8 @@ import {
   type ProcessEvent,
   type ProcessExecutionEnvSpec,
   type ProcessLease,
-  type ProcessRecord
+  type ProcessRecord,
+  type ProcessRegistration
 } from "../Process.js"
 import { loadProcessExecutionEnv, ProcessEnvStore } from "../ProcessEnvStore.js"
 import { ReplayKeys } from "../ReplayKeys.js"
@@ -86,6 +92,18 @@ export interface Drivers {
   readonly queued: QueuedDriver
   /** Forks one worker sweep and one queued sweep into the core's fibers; returns at once. */
   readonly drivePending: (reason: string) => Effect.Effect<void>
+  /**
+   * Registers a process, leasing it in the same unit when this worker has a free slot (`lease` then set: hand it to
+   * `launch`, or to `abandon` if the start fails after the unit).
+   */
+  readonly registerForRun: (
+    reg: ProcessRegistration
+  ) => Effect.Effect<
+    { readonly record: ProcessRecord; readonly created: boolean; readonly lease?: ProcessLease },
+    StoreError | ProcessRegistrationConflict | InvalidProcessRegistration
+  >
+  readonly launch: (lease: ProcessLease, record: ProcessRecord) => Effect.Effect<void>
+  readonly abandon: (lease: ProcessLease) => Effect.Effect<void>
   /** Forks a targeted recovery of one process. */
   readonly poke: (processId: ProcessId) => Effect.Effect<void>
   /** Runs one `session_turn` child turn (used by the session_turn runner). */
@@ -267,12 +285,15 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
       }
     })
 
-  /** Runs a leased process; a parked run then arms its alarm (or re-runs) after giving its slot up. */
-  const runLeased = (lease: ProcessLease): Effect.Effect<void> => {
+  /**
+   * Runs a leased process (`known`: its record, when the unit that leased it read it); a parked run then arms its
+   * alarm (or re-runs) after giving its slot up.
+   */
+  const runLeased = (lease: ProcessLease, known?: ProcessRecord): Effect.Effect<void> => {
     let after: Effect.Effect<void> = Effect.void
     return runLeasedOnce(lease, (next) => {
       after = next
-    }).pipe(Effect.zipRight(Effect.suspend(() => after)))
+    }, known).pipe(Effect.zipRight(Effect.suspend(() => after)))
   }
 
   /** A parked process's deadline: recover it then (a restart re-arms from `listParked`). */
@@ -293,9 +314,13 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
     for (const p of yield* core.registry.listParked()) if (p.untilMs !== null) yield* alarm(p.processId, p.untilMs)
   })
 
-  const runLeasedOnce = (lease: ProcessLease, setAfter: (next: Effect.Effect<void>) => void): Effect.Effect<void> =>
+  const runLeasedOnce = (
+    lease: ProcessLease,
+    setAfter: (next: Effect.Effect<void>) => void,
+    known: ProcessRecord | undefined
+  ): Effect.Effect<void> =>
     Effect.gen(function*() {
-      const found = yield* Effect.either(core.registry.get(lease.processId))
+      const found = known === undefined ? yield* Effect.either(core.registry.get(lease.processId)) : Either.right(known)
       if (found._tag === "Left") {
         yield* Effect.logWarning(`process ${lease.processId} could not be read; its lease will expire`, found.left)
         return
@@ -332,32 +357,34 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
             return { type: "cancelled", message: typeof reason === "string" ? reason : "cancel requested" }
           })
         )
-      const work = Effect.raceFirst(
-        runProcess(record).pipe(
-          Effect.catchAll((e) =>
-            Effect.succeed(
-              e instanceof ProcessParked
-                ? e
-                : e instanceof ProcessFailure
-                ? e.toOutput()
-                : ({
-                  type: "failure",
-                  code: "process_recovery_failed",
-                  message: String((e as { message?: unknown })?.message ?? e)
-                } as ProcessAwaitOutput)
-            )
-          ),
-          Effect.catchAllDefect((defect) =>
-            Effect.succeed<ProcessAwaitOutput | ProcessParked>({
-              type: "failure",
-              code: "process_recovery_failed",
-              message: Cause.pretty(Cause.die(defect))
-            })
+      const work = runProcess(record).pipe(
+        Effect.catchAll((e) =>
+          Effect.succeed(
+            e instanceof ProcessParked
+              ? e
+              : e instanceof ProcessFailure
+              ? e.toOutput()
+              : ({
+                type: "failure",
+                code: "process_recovery_failed",
+                message: String((e as { message?: unknown })?.message ?? e)
+              } as ProcessAwaitOutput)
           )
         ),
-        cancelWatch
+        Effect.catchAllDefect((defect) =>
+          Effect.succeed<ProcessAwaitOutput | ProcessParked>({
+            type: "failure",
+            code: "process_recovery_failed",
+            message: Cause.pretty(Cause.die(defect))
+          })
+        )
       )
-      const exit = yield* Effect.exit(Effect.raceFirst(work, renewLoop as Effect.Effect<never, LeaseLost | StoreError>))
+      // One race of the three (the first to end, success or failure, decides; the others are interrupted).
+      const exit = yield* Effect.raceAll<Effect.Effect<Exit.Exit<ProcessAwaitOutput | ProcessParked, unknown>>>([
+        Effect.exit(work),
+        Effect.exit(cancelWatch),
+        Effect.exit(renewLoop as Effect.Effect<never, LeaseLost | StoreError>)
+      ])
       if (Exit.isFailure(exit)) {
         if (Cause.isInterruptedOnly(exit.cause)) return
         yield* Effect.logWarning(`process ${record.id}: lease lost while running; the new owner finishes it`)
@@ -410,6 +437,35 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
   const freeSlots = (): number =>
     core.cfg.worker.maxConcurrent === undefined ? 64 : Math.min(64, core.cfg.worker.maxConcurrent - running.size)
 
+  /**
+   * Registers a process and, when this worker has a free slot, leases it in the same write unit (one unit instead of
+   * register + claim): the slot is taken before the unit and given back when no lease comes back. A lease answered
+   * here must reach {@link launch} or {@link abandon}.
+   */
+  const registerForRun = (reg: ProcessRegistration) =>
+    Effect.suspend(() => {
+      if (running.has(reg.id) || freeSlots() <= 0) return core.registry.register(reg)
+      running.add(reg.id)
+      const release = Effect.sync(() => void running.delete(reg.id))
+      return Effect.flatMap(
+        ownerId(),
+        (owner) => core.registry.register(reg, { claim: { ownerId: owner, ttlMs: core.cfg.worker.leaseTtlMs } })
+      ).pipe(
+        Effect.tap((out) => (out.lease === undefined ? release : Effect.void)),
+        Effect.onError(() => release)
+      )
+    })
+
+  /** Runs a lease {@link registerForRun} answered, with the record its unit read. */
+  const launch = (lease: ProcessLease, record: ProcessRecord) => fork(runLeased(lease, record))
+
+  /** Gives back the slot and the lease of a registration that will not run here (its start failed after the unit). */
+  const abandon = (lease: ProcessLease) =>
+    Effect.zipRight(
+      Effect.sync(() => void running.delete(lease.processId)),
+      Effect.ignore(core.registry.releaseLease(lease))
+    )
+
   /** Unstarted deliveries first, then claim runnable processes while pages come back full. */
   const sweep = (startDelivery: (p: UnstartedDelivery) => Effect.Effect<void>) =>
     Effect.gen(function*() {
@@ -436,5 +492,5 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
       Effect.withSpan("lash.worker.sweep")
     )
 
-  return { recover, sweep, fork, running }
+  return { recover, sweep, fork, running, registerForRun, launch, abandon }
 }

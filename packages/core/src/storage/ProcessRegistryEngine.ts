@@ -5,7 +5,14 @@
  * @since 0.1.0
  */
 import { Effect, Either, Option, Schema } from "effect"
-import { type CorruptRecord, LeaseHeld, LeaseLost, ProcessNotFound, ProcessRegistrationConflict } from "../Errors.js"
+import {
+  type CorruptRecord,
+  LeaseHeld,
+  LeaseLost,
+  ProcessNotFound,
+  ProcessRegistrationConflict,
+  type StoreError
+} from "../Errors.js"
 import type { ProcessId } from "../Identifiers.js"
 import { Ids } from "../Ids.js"
 import type { DurabilityTier } from "../Model.js"
