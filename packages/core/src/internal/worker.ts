@@ -248,6 +248,9 @@ const runSessionTurnProcess = (ctx: EngineContext) =>
     } as ProcessAwaitOutput
   })
 
+/** How often a parked process's alarm tries its claim before leaving it to the next sweep. */
+const ALARM_ATTEMPTS = 20
+
 /** Builds the worker and its drive/poke operations. */
 export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, ProcessEngine>, drivers: () => Drivers) => {
   const envs: EnvCache = new Map()
@@ -296,13 +299,24 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
     }, known).pipe(Effect.zipRight(Effect.suspend(() => after)))
   }
 
-  /** A parked process's deadline: recover it then (a restart re-arms from `listParked`). */
+  /**
+   * A parked process's deadline: claim and run it then (a restart re-arms from `listParked`). The deadline is on the
+   * store's clock; when that clock is behind this one (a database clock), the row still looks held, so the claim is
+   * tried again a few times, half a second apart.
+   */
   const alarm = (processId: ProcessId, untilMs: number): Effect.Effect<void> =>
     fork(
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         if (untilMs > now) yield* Effect.sleep(Duration.millis(untilMs - now))
-        yield* recover(processId)
+        for (let attempt = 0; attempt < ALARM_ATTEMPTS; attempt++) {
+          const claimed = yield* Effect.either(
+            core.registry.claimLease(processId, yield* ownerId(), core.cfg.worker.leaseTtlMs)
+          )
+          if (claimed._tag === "Right") return yield* fork(runLeased(claimed.right))
+          if (claimed.left._tag !== "LeaseHeld") return
+          yield* Effect.sleep(Duration.millis(500))
+        }
       })
     )
 
