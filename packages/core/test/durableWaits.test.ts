@@ -3,8 +3,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { MemoryBackend } from "@lash/backend-memory"
 import { LashlangAbilities } from "@lash/lashlang"
 import { TestProvider } from "@lash/testing/provider"
-import { Effect, Layer, Option } from "effect"
-import { TurnInput } from "../src/index.js"
+import { Context, Effect, Layer, Option } from "effect"
+import { ProcessRegistry, TurnInput } from "../src/index.js"
 import { sleepReleasesTheSlot, waitSignalThenSleepAcrossRestarts } from "./durableWaits.js"
 import { buildCore } from "./fixtures.js"
 
@@ -45,5 +45,42 @@ submit "started"`),
       expect(Option.getOrNull(out.submittedValue)).toBe("bob")
       const transcript = JSON.stringify(session.readView().messages)
       expect(transcript).toContain("signal_run failed: signal `go` of process `greet` has an invalid payload: $.who")
+    }))
+})
+
+describe("cancelling a parked process", () => {
+  it.scopedLive("a process waiting for a signal is unparked by a cancel request and ends cancelled", () =>
+    Effect.gen(function*() {
+      const storage = yield* Layer.build(MemoryBackend.layer())
+      const fence = (code: string) => "```lashlang\n" + code + "\n```"
+      const provider = TestProvider.builder()
+        .reply(fence(`process idle() signals { go: int } { n = wait_signal("go")\n finish n }
+h = start idle()
+submit "started"`))
+        .build()
+      const core = yield* buildCore(storage, provider, {
+        mode: "rlm",
+        rlm: { abilities: LashlangAbilities.all },
+        worker: { leaseTtl: "1 second", renewEvery: "250 millis" }
+      })
+      const session = yield* core.openSession("cancel-parked")
+      yield* session.turn(TurnInput.text("start")).run
+      const registry = Context.get(storage, ProcessRegistry)
+      let parked: ReadonlyArray<{ readonly processId: string }> = []
+      for (let i = 0; i < 200 && parked.length === 0; i++) {
+        yield* Effect.sleep("20 millis")
+        parked = yield* registry.listParked()
+      }
+      expect(parked).toHaveLength(1)
+      const id = parked[0]!.processId
+      yield* core.processes().cancel(id, "no longer needed")
+      expect(yield* core.processes().await(id).pipe(Effect.timeout("5 seconds"))).toEqual({
+        type: "cancelled",
+        message: "no longer needed"
+      })
+      expect(yield* registry.listParked()).toEqual([])
+      // A signal to the ended process is refused and not kept.
+      const refused = yield* Effect.flip(core.processes().signal(id, "go", 1))
+      expect(refused).toMatchObject({ _tag: "ProcessSignalRejected", reason: "process_ended" })
     }))
 })

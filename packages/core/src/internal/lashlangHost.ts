@@ -306,6 +306,8 @@ export const makeBridge = (ctx: BridgeContext): LashlangHost<unknown> => {
             payload: {},
             replayKey: siteKey(ctx, op.site)
           })
+          // A parked process was unparked by the request: run it now so it ends cancelled.
+          yield* ctx.drivers.poke(id)
           return null
         })
       case "Sleep":

@@ -98,10 +98,11 @@ export const makeProcessApi = (core: CoreRuntime, drivers: Drivers): CoreProcess
       options?.idempotencyKey === undefined ? undefined : `host-signal:${options.idempotencyKey}`
     ),
   cancel: (id, reason) =>
-    Effect.asVoid(
-      core.registry.appendEvent(id as ProcessId, {
-        eventType: "process.cancel_requested",
-        payload: reason === undefined ? {} : { reason }
-      })
+    core.registry.appendEvent(id as ProcessId, {
+      eventType: "process.cancel_requested",
+      payload: reason === undefined ? {} : { reason }
+    }).pipe(
+      // A parked process was unparked by the request: the poke runs it now, and the run ends cancelled.
+      Effect.zipRight(drivers.poke(id as ProcessId))
     )
 })
