@@ -30,6 +30,8 @@ export * from "./Session.js"
 export * from "./SessionStore.js"
 export * from "./Storage.js"
 export * from "./StorageInfo.js"
+export * from "./StoreInspector.js"
+export * from "./Telemetry.js"
 /** The storage engine: every storage port over a `StorageDriver`. @since 0.1.0 */
 export type * from "./storage/Driver.js"
 export type * from "./storage/DriverRows.js"

@@ -4,5 +4,6 @@
  *
  * @since 0.1.0
  */
+export { FORMAT, LATEST_MIGRATION_ID, MIGRATIONS_TABLE } from "./Migrations.js"
 export { NATIVE_PACKAGE, SqliteNativeModuleUnavailable } from "./NativeModule.js"
 export * from "./SqliteBackend.js"

@@ -32,6 +32,7 @@ import { rlmProtocol } from "./rlm.js"
 import type { CoreRuntime } from "./runtime.js"
 import { openRuntime, sessionHandle } from "./session.js"
 import { standardProtocol } from "./standard.js"
+import * as Telemetry from "./telemetry.js"
 import { buildCatalog } from "./toolCatalog.js"
 import { emit, publicRegistration, startDelivery, type UnstartedDelivery } from "./triggers.js"
 import { type Drivers, makeWorker, type ProcessEngine } from "./worker.js"
@@ -184,15 +185,27 @@ const make = <R>(config: LashCoreConfig<R>) =>
     drivers = {
       queued,
       drivePending,
-      poke: (processId) => (cfg.worker.enabled ? fork(worker.recover(processId)) : Effect.void),
+      // The span that started the process (an emit, a start) is linked from the worker's run of it.
+      poke: (processId) =>
+        cfg.worker.enabled
+          ? Effect.flatMap(Telemetry.startingSpan, (span) => {
+            worker.noteStarter(processId, span)
+            return fork(worker.recover(processId))
+          })
+          : Effect.void,
       registerForRun: (reg) => (cfg.worker.enabled ? worker.registerForRun(reg) : registry.register(reg)),
-      launch: worker.launch,
+      launch: (lease, record) =>
+        Effect.flatMap(Telemetry.startingSpan, (span) => {
+          worker.noteStarter(lease.processId, span)
+          return worker.launch(lease, record)
+        }),
       abandon: worker.abandon,
       protocol
     }
     core.afterCommit = (sessionId) =>
       Effect.gen(function*() {
         const pending = yield* store.listPending(sessionId)
+        yield* Telemetry.queueDepth(pending.length)
         if (pending.length > 0) yield* fork(queued.drain(sessionId, "turn_committed"))
       }).pipe(Effect.catchAll(() => Effect.void))
 

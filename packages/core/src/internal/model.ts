@@ -24,6 +24,7 @@ import { type ToolCallRequest, ToolResult } from "../Tool.js"
 import type { TurnEvent } from "../Turn.js"
 import type { NormalizedConfig } from "./config.js"
 import { messageText } from "./delta.js"
+import * as Telemetry from "./telemetry.js"
 
 /** Journal codecs: model replies and transport errors are stored as JSON. */
 const llmCodec = {
@@ -239,7 +240,12 @@ export const callModel = (p: {
         command: { providerId: p.providerId, model: p.request.model.id }
       },
       llmCodec,
-      local.pipe(Effect.withSpan("lash.effect.llm_call"))
+      local.pipe(Telemetry.llmCallSpan({
+        providerId: p.providerId,
+        model: p.request.model.id,
+        replayKey: p.replayKey,
+        scope: p.scoped.scope
+      }))
     )
     if (observer !== undefined) {
       if (!delivered.reasoning && response.reasoning !== undefined && response.reasoning.length > 0) {

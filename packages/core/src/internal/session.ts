@@ -31,6 +31,7 @@ import {
   type SessionState,
   withFullHistory
 } from "./sessionState.js"
+import * as Telemetry from "./telemetry.js"
 import { buildCatalog, type ToolCatalog } from "./toolCatalog.js"
 import { publicRegistration } from "./triggers.js"
 
@@ -301,7 +302,7 @@ export const runTurn = (
         yield* events.beforeCommit
         const committed = yield* core.store.commit(commit).pipe(
           Effect.tapErrorTag("HeadRevisionConflict", () => refresh(core, rt)),
-          Effect.withSpan("lash.commit")
+          Telemetry.commitSpan(commit)
         )
         const next: SessionState = committed.headRevision === state.headRevision + 1
           ? {
@@ -326,10 +327,11 @@ export const runTurn = (
         })
         for (const hook of rt.plugins.afterTurn) yield* hook({ sessionId: rt.sessionId, output })
         yield* core.afterCommit(rt.sessionId)
+        yield* Telemetry.turnCommitted(output, policy.model.id)
         return output
       })
     ).pipe(
-      Effect.withSpan("lash.turn"),
+      Telemetry.turnSpan(rt.sessionId, turnId, core.cfg.raw.mode),
       Effect.annotateLogs({ sessionId: rt.sessionId, turnId })
     )
   })

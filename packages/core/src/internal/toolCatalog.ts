@@ -26,6 +26,7 @@ import {
 import { formatParseError, type ToolProvider } from "../Tools.js"
 import type { ToolCallRecord } from "../Turn.js"
 import type { NormalizedConfig } from "./config.js"
+import * as Telemetry from "./telemetry.js"
 
 /** One resolved tool. */
 export interface CatalogEntry {
@@ -412,7 +413,12 @@ export const runToolCall = (p: {
         },
         toolResultCodec,
         Effect.map(executePrepared(p.catalog, prepared.entry, prepared.call, ctx), (r) => r.result).pipe(
-          Effect.withSpan("lash.effect.tool_call", { attributes: { tool: p.call.toolName } })
+          Telemetry.toolCallSpan({
+            toolName: p.call.toolName,
+            callId: p.call.callId,
+            replayKey,
+            scope: p.scoped.scope
+          })
         )
       )
       const end = yield* Clock.currentTimeMillis

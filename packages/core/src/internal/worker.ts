@@ -31,6 +31,7 @@ import type { Protocol } from "./protocol.js"
 import type { QueuedDriver } from "./queued.js"
 import type { CoreRuntime } from "./runtime.js"
 import { openRuntime, runTurn } from "./session.js"
+import * as Telemetry from "./telemetry.js"
 import { buildCatalog, runToolCall, type ToolCatalog } from "./toolCatalog.js"
 import type { UnstartedDelivery } from "./triggers.js"
 
@@ -288,6 +289,8 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
       }
     })
 
+  const starters = Telemetry.makeStarterLinks()
+
   /**
    * Runs a leased process (`known`: its record, when the unit that leased it read it); a parked run then arms its
    * alarm (or re-runs) after giving its slot up.
@@ -345,6 +348,7 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
         return
       }
       running.add(record.id)
+      yield* Telemetry.workerRunStarted(record)
       const latest = yield* Ref.make(lease)
       // A transient store error (a busy database) must not give the lease up: retry until the lease is really lost.
       const renewOnce = Effect.gen(function*() {
@@ -401,11 +405,13 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
       ])
       if (Exit.isFailure(exit)) {
         if (Cause.isInterruptedOnly(exit.cause)) return
+        yield* Telemetry.leaseLost
         yield* Effect.logWarning(`process ${record.id}: lease lost while running; the new owner finishes it`)
         return
       }
       const current = yield* Ref.get(latest)
       const outcome = exit.value
+      yield* starters.link(record.id)
       if (outcome instanceof ProcessParked) {
         const { parked } = yield* core.registry.park(current, {
           reason: outcome.reason,
@@ -425,16 +431,18 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
         return
       }
       yield* core.registry.completeWithLease(current, outcome).pipe(
-        Effect.catchTag(
-          "LeaseLost",
-          () => Effect.logWarning(`process ${record.id}: lease lost before the terminal write`)
-        ),
+        Effect.zipRight(Telemetry.workerRunFinished(outcome)),
+        Effect.catchTag("LeaseLost", () =>
+          Effect.zipRight(
+            Telemetry.leaseLost,
+            Effect.logWarning(`process ${record.id}: lease lost before the terminal write`)
+          )),
         Effect.catchAll((e) => Effect.logWarning(`process ${record.id}: terminal write failed`, e))
       )
     }).pipe(
       Effect.ensuring(Effect.sync(() => running.delete(lease.processId))),
       Effect.annotateLogs({ processId: lease.processId }),
-      Effect.withSpan("lash.worker.run")
+      Telemetry.workerRunSpan(lease)
     )
 
   const ownerId = () => Effect.map(core.nextId("attempt"), (id) => `worker:${core.instanceId}:${id}`)
@@ -506,5 +514,5 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
       Effect.withSpan("lash.worker.sweep")
     )
 
-  return { recover, sweep, fork, running, registerForRun, launch, abandon }
+  return { recover, sweep, fork, running, registerForRun, launch, abandon, noteStarter: starters.note }
 }

@@ -1,6 +1,6 @@
 /**
  * The storage engine: every storage port, built once over a `StorageDriver`. A backend is a driver plus
- * `StorageEngine.layer(driver)`; its layer then provides `LashStorage` and `StorageSignals`.
+ * `StorageEngine.layer(driver)`; its layer then provides `LashStorage`, `StorageSignals` and `StoreInspector`.
  *
  * The engine owns the store's lifetime on the port side: when the layer's scope closes, every later port call fails
  * with `StoreUnavailable` caused by `StoreClosed` ("the store was closed"), and blocked waiters wake to see it.
@@ -15,22 +15,24 @@ import { ProcessRegistry } from "../ProcessRegistry.js"
 import { SessionStore } from "../SessionStore.js"
 import type { LashStorage } from "../Storage.js"
 import { StorageInfo, StorageSignals } from "../StorageInfo.js"
+import { StoreInspector } from "../StoreInspector.js"
 import { TriggerStore } from "../TriggerStore.js"
 import * as ContentStoresEngine from "./ContentStoresEngine.js"
 import type { NodeReads, ProcessWrites, ReadTransaction, StorageDriver, WriteTransaction } from "./Driver.js"
+import * as InspectorEngine from "./InspectorEngine.js"
 import * as ProcessRegistryEngine from "./ProcessRegistryEngine.js"
 import * as SessionStoreEngine from "./SessionStoreEngine.js"
 import * as TriggerStoreEngine from "./TriggerStoreEngine.js"
 import * as Unit from "./Unit.js"
 
 /**
- * Every storage port and `StorageSignals` over `driver`, for the current scope.
+ * Every storage port, `StorageSignals` and the operator's `StoreInspector` over `driver`, for the current scope.
  *
  * @since 0.1.0
  */
 export const make = (
   driver: StorageDriver
-): Effect.Effect<Context.Context<LashStorage | StorageSignals>, never, Scope.Scope> =>
+): Effect.Effect<Context.Context<LashStorage | StorageSignals | StoreInspector>, never, Scope.Scope> =>
   Effect.gen(function*() {
     const units = yield* Unit.make(driver)
     // Closed first, then a `poll`: blocked waiters re-check and fail with StoreClosed instead of hanging.
@@ -50,7 +52,8 @@ export const make = (
       Context.add(ArtifactStore, ContentStoresEngine.makeArtifactStore(units, tier)),
       Context.add(EffectJournal, ContentStoresEngine.makeJournal(units, tier)),
       Context.add(StorageInfo, { name: driver.name, tier, durabilityReport: driver.durabilityReport }),
-      Context.add(StorageSignals, { subscribe: Stream.fromPubSub(units.hub) })
+      Context.add(StorageSignals, { subscribe: Stream.fromPubSub(units.hub) }),
+      Context.add(StoreInspector, InspectorEngine.make(units))
     )
   })
 
@@ -61,7 +64,7 @@ export const make = (
  */
 export const layer = <E, R>(
   driver: Effect.Effect<StorageDriver, E, R>
-): Layer.Layer<LashStorage | StorageSignals, E, Exclude<R, Scope.Scope>> =>
+): Layer.Layer<LashStorage | StorageSignals | StoreInspector, E, Exclude<R, Scope.Scope>> =>
   Layer.scopedContext(Effect.flatMap(driver, make))
 
 /** A view of `table` whose optional fast path `name` reads as absent (the prototype keeps every other method). */

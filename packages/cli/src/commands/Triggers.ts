@@ -1,0 +1,80 @@
+/**
+ * `lash triggers list` and `lash queue SESSION`.
+ *
+ * @since 0.1.0
+ */
+import * as Args from "@effect/cli/Args"
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import { type SessionId, TriggerStore } from "@lash/core"
+import { Effect, Option } from "effect"
+import * as CliError from "../CliError.js"
+import * as Output from "../Output.js"
+import * as Common from "./Common.js"
+
+const list = Command.make("list", {
+  store: Common.store,
+  json: Common.json,
+  session: Options.text("session").pipe(Options.optional, Options.withDescription("only this session's triggers"))
+}, (args) =>
+  Effect.gen(function*() {
+    const records = yield* (yield* TriggerStore).list(
+      Option.isSome(args.session) ? { sessionId: args.session.value as SessionId } : {}
+    )
+    if (args.json) return yield* Output.json({ triggers: records })
+    if (records.length === 0) return yield* Output.print("no triggers")
+    yield* Output.print(Output.table(
+      ["HANDLE", "NAME", "SOURCE", "SOURCE KEY", "TARGET", "REGISTRANT", "STATE", "CREATED"],
+      records.map((record) => [
+        record.handle,
+        record.name ?? "",
+        record.sourceType,
+        Output.brief(record.sourceKey, 40),
+        record.targetIdentity.label ?? record.targetIdentity.kind,
+        record.registrant.type === "session" ? record.registrant.scope.sessionId : "(host)",
+        Output.status(record.enabled ? "enabled" : "disabled"),
+        Output.time(record.createdAtMs)
+      ])
+    ))
+  }).pipe(Common.withStore(args.store))).pipe(Command.withDescription("list trigger subscriptions"))
+
+/** `lash triggers`. @since 0.1.0 */
+export const triggers = Command.make("triggers").pipe(
+  Command.withDescription("durable trigger subscriptions"),
+  Command.withSubcommands([list])
+)
+
+/** `lash queue SESSION`. @since 0.1.0 */
+export const queue = Command.make("queue", {
+  store: Common.store,
+  json: Common.json,
+  sessionId: Args.text({ name: "session-id" })
+}, (args) =>
+  Effect.gen(function*() {
+    const { batches, readAtMs } = yield* (yield* Common.inspector).queue(args.sessionId as SessionId).pipe(
+      Effect.catchTag("SessionNotFound", () => Effect.fail(CliError.notFound(`no session ${args.sessionId}`)))
+    )
+    const claimState = (claim: (typeof batches)[number]["claim"]) =>
+      claim === null ? "unclaimed" : claim.expiresAtMs > readAtMs ? "claimed" : "expired"
+    if (args.json) {
+      return yield* Output.json({
+        sessionId: args.sessionId,
+        batches: batches.map((b) => ({ ...b, claimState: claimState(b.claim) }))
+      })
+    }
+    if (batches.length === 0) return yield* Output.print(`no queued work for session ${args.sessionId}`)
+    yield* Output.print(Output.table(
+      ["SEQ", "BATCH", "ITEMS", "SOURCE KEY", "AVAILABLE", "CLAIM", "CLAIM EXPIRES"],
+      batches.map(({ batch, claim }) => [
+        batch.enqueueSeq,
+        batch.batchId,
+        batch.items.length,
+        batch.sourceKey ?? "",
+        Output.time(batch.availableAtMs),
+        Output.status(claimState(claim)),
+        claim === null ? "" : Output.time(claim.expiresAtMs)
+      ])
+    ))
+  }).pipe(Common.withStore(args.store))).pipe(
+    Command.withDescription("a session's open queued batches and their claims")
+  )

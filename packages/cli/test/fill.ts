@@ -1,0 +1,110 @@
+/**
+ * Stores for the CLI tests, written through lash itself: sessions with real turns (standard mode, a scripted model),
+ * processes running and terminal (one leased by a worker), trigger subscriptions (one cancelled) and queued work (one
+ * batch under a claim); and a store with corrupt rows.
+ */
+import { SqliteBackend, SqliteBackendInternals } from "@lash/backend-sqlite"
+import {
+  InlineEffectController,
+  LashCore,
+  persistProcessExecutionEnv,
+  type ProcessId,
+  ProcessRegistry,
+  SessionStore,
+  TriggerStore,
+  TurnInput
+} from "@lash/core"
+import { batchDraft, buttonKey, envSpec, lineType, reg, sid, triggerDraft } from "@lash/testing/conformance"
+import { TestProvider } from "@lash/testing/provider"
+import { Effect, Layer } from "effect"
+
+const runtime = (filename: string, replies: ReadonlyArray<string>) => {
+  const provider = replies.reduce((builder, reply) => builder.reply(reply), TestProvider.builder()).build()
+  return LashCore.layer({ mode: "standard", model: { id: "cli-model", limits: { contextWindowTokens: 8192 } } }).pipe(
+    Layer.provide(Layer.mergeAll(SqliteBackend.layer({ filename }), InlineEffectController.layer, provider.layer))
+  )
+}
+
+/** `sessionId → user texts`: one turn per text, each answered "reply to <text>". */
+const turns = (filename: string, sessions: ReadonlyArray<readonly [string, ReadonlyArray<string>]>) =>
+  Effect.gen(function*() {
+    const core = yield* LashCore
+    for (const [sessionId, texts] of sessions) {
+      const session = yield* core.openSession(sessionId)
+      for (const text of texts) yield* session.turn(TurnInput.text(text)).run
+      // Distinct last-activity times make the listing order certain.
+      yield* Effect.sleep("5 millis")
+    }
+  }).pipe(
+    Effect.provide(runtime(filename, sessions.flatMap(([, texts]) => texts.map((text) => `reply to ${text}`))))
+  )
+
+const pid = (id: string) => id as ProcessId
+
+/** Processes, triggers and queued work, written through the ports (no worker runs). */
+const background = (filename: string) =>
+  Effect.gen(function*() {
+    const registry = yield* ProcessRegistry
+    yield* registry.register(
+      reg("proc-waiting", { external: true, originator: "alpha", eventTypes: [lineType("progress")] })
+    )
+    yield* registry.appendEvent(pid("proc-waiting"), { eventType: "progress", payload: { line: "step 1" } })
+    yield* registry.appendEvent(pid("proc-waiting"), { eventType: "progress", payload: { line: "step 2" } })
+    yield* registry.register(reg("proc-done", { external: true, originator: "alpha" }))
+    yield* registry.completeAsHost(pid("proc-done"), { type: "success", value: { answer: 42 } })
+    yield* registry.register(reg("proc-failed", { external: true, originator: "beta" }))
+    yield* registry.completeAsHost(pid("proc-failed"), {
+      type: "failure",
+      code: "tool_error",
+      message: "the tool broke"
+    })
+    const envRef = yield* persistProcessExecutionEnv(envSpec("cli"))
+    const leased = reg("proc-leased", { kind: "cli-test", originator: "gamma" })
+    yield* registry.register({ ...leased, envRef })
+    yield* registry.claimLease(leased.id, "worker-7", 3_600_000)
+
+    const triggers = yield* TriggerStore
+    yield* triggers.register(triggerDraft("alpha", buttonKey, "alpha button"))
+    const beta = yield* triggers.register(triggerDraft("beta", buttonKey, "beta button"))
+    yield* triggers.cancel(sid("beta"), beta.handle)
+
+    const sessions = yield* SessionStore
+    yield* sessions.enqueue(batchDraft("beta", "first queued", "source-1"))
+    yield* sessions.enqueue(batchDraft("beta", "second queued", "source-2"))
+    yield* sessions.claimReady({
+      sessionId: sid("beta"),
+      ownerId: "drainer-1",
+      boundary: "idle",
+      ttlMs: 3_600_000,
+      maxBatches: 1
+    })
+  }).pipe(Effect.provide(SqliteBackend.layer({ filename })))
+
+/**
+ * The test store: sessions alpha (2 turns), beta (1 turn), gamma (no turn; created last, so newest), four processes,
+ * two triggers, two queued batches of beta.
+ */
+export const fillStore = (filename: string) =>
+  Effect.runPromise(
+    Effect.zipRight(
+      turns(filename, [["alpha", ["hello alpha", "second alpha"]], ["beta", ["hello beta"]], ["gamma", []]]),
+      background(filename)
+    )
+  )
+
+/** A store whose session `broken` has a corrupt node, `broken-head` a corrupt head and `proc-corrupt` a corrupt record. */
+export const fillCorruptStore = (filename: string) =>
+  Effect.runPromise(
+    Effect.gen(function*() {
+      yield* turns(filename, [["fine", ["all good"]], ["broken", ["one", "two"]], ["broken-head", ["x"]]])
+      yield* Effect.gen(function*() {
+        const registry = yield* ProcessRegistry
+        yield* registry.register(reg("proc-corrupt", { external: true, originator: "fine" }))
+        yield* registry.register(reg("proc-fine", { external: true, originator: "fine" }))
+        const internals = yield* SqliteBackendInternals
+        yield* internals.corrupt("nodes", "broken#1", "{not json")
+        yield* internals.corrupt("sessions", "broken-head", JSON.stringify({ sessionId: "broken-head" }))
+        yield* internals.corrupt("processes", "proc-corrupt", JSON.stringify({ id: "proc-corrupt", status: 7 }))
+      }).pipe(Effect.provide(SqliteBackend.layerWithInternals({ filename })))
+    })
+  )
