@@ -98,6 +98,17 @@ export interface LashCoreConfig<R = never> {
     readonly sweepEvery?: Duration.DurationInput
     readonly maxConcurrent?: number
   }
+  /**
+   * Process limits, so model-written code cannot flood the host (docs/architecture.md, "Processes and leases"). A
+   * start past a limit fails in the program as `process start failed: …`; a start that adopts an existing process
+   * (a re-drive, a re-run) is never refused. Starts per block or process run: `rlm.limits.maxProcessStarts`.
+   */
+  readonly processes?: {
+    /** Most live (non-terminal) processes granted to one session scope (default 200). */
+    readonly maxLivePerSession?: number
+    /** Deepest process tree: a process started by a session block has depth 1, its children 2 (default 5). */
+    readonly maxTreeDepth?: number
+  }
   readonly queuedWork?: { readonly claimTtl?: Duration.DurationInput; readonly drainOnOpen?: boolean }
   /** Retries of retryable provider failures; default 4 attempts, 2 s base, 10 s cap, jittered. */
   readonly providerRetry?: {

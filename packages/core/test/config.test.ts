@@ -258,6 +258,8 @@ const options: ReadonlyArray<readonly [string, fc.Arbitrary<unknown>]> = [
   ["worker.startupSweep", fc.boolean()],
   ["worker.sweepEvery", duration],
   ["worker.maxConcurrent", fc.integer({ min: 1, max: 64 })],
+  ["processes.maxLivePerSession", positiveInt],
+  ["processes.maxTreeDepth", positiveInt],
   ["queuedWork.claimTtl", duration],
   ["queuedWork.drainOnOpen", fc.boolean()],
   ["providerRetry.maxAttempts", fc.integer({ min: 1, max: 100 })],
@@ -292,14 +294,16 @@ const configs = fc.tuple(
 
 describe("a config fuzz over every option", () => {
   it("the option table covers every option of the config schema", async () => {
-    const { CoreConfigOptions, WorkerOptions, QueuedWorkOptions, ProviderRetryOptions, RlmOptions } = await import(
-      "../src/internal/config.js"
-    )
+    const { CoreConfigOptions, ProcessOptions, ProviderRetryOptions, QueuedWorkOptions, RlmOptions, WorkerOptions } =
+      await import(
+        "../src/internal/config.js"
+      )
     const { ExecLimitsOptions } = await import("@lash/lashlang")
     const expected = [
       ...Object.keys(CoreConfigOptions.fields).filter((k) =>
-        !["worker", "queuedWork", "providerRetry", "rlm", "plugins", "tools"].includes(k)
+        !["worker", "queuedWork", "providerRetry", "rlm", "plugins", "tools", "processes"].includes(k)
       ),
+      ...Object.keys(ProcessOptions.fields).map((k) => `processes.${k}`),
       ...Object.keys(WorkerOptions.fields).map((k) => `worker.${k}`),
       ...Object.keys(QueuedWorkOptions.fields).map((k) => `queuedWork.${k}`),
       ...Object.keys(ProviderRetryOptions.fields).map((k) => `providerRetry.${k}`),

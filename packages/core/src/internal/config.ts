@@ -36,7 +36,15 @@ export interface NormalizedConfig {
   readonly tools: { readonly defaultTimeoutMs: number }
   /** RLM: the most characters of one step's output (prints and error) the model is shown. */
   readonly rlm: { readonly maxOutputChars: number }
+  /** Process limits (docs/architecture.md, "Processes and leases"). */
+  readonly processes: {
+    readonly maxLivePerSession: number
+    readonly maxTreeDepth: number
+  }
 }
+
+/** The defaults of `LashCoreConfig.processes`. */
+export const DEFAULT_PROCESS_LIMITS = { maxLivePerSession: 200, maxTreeDepth: 5 } as const
 
 /** The default of `LashCoreConfig.toolTimeout`: 2 minutes. */
 export const DEFAULT_TOOL_TIMEOUT_MS = 120_000
@@ -105,6 +113,12 @@ export const RlmOptions = Schema.Struct({
   limits: opt(ExecLimitsOptions)
 })
 
+/** `processes`: limits on the processes Lashlang code starts. */
+export const ProcessOptions = Schema.Struct({
+  maxLivePerSession: opt(IntBetween(1)),
+  maxTreeDepth: opt(IntBetween(1))
+})
+
 /** Every option of `LashCoreConfig`. */
 export const CoreConfigOptions = Schema.Struct({
   mode: Schema.Literal("rlm", "standard"),
@@ -116,6 +130,7 @@ export const CoreConfigOptions = Schema.Struct({
   rlm: opt(RlmOptions),
   maxIterations: opt(IntBetween(1, 10_000)),
   worker: opt(WorkerOptions),
+  processes: opt(ProcessOptions),
   queuedWork: opt(QueuedWorkOptions),
   providerRetry: opt(ProviderRetryOptions)
 })
@@ -126,7 +141,8 @@ const sections: ReadonlyArray<readonly [string | undefined, Schema.Struct<any>]>
   ["worker", WorkerOptions],
   ["queuedWork", QueuedWorkOptions],
   ["providerRetry", ProviderRetryOptions],
-  ["rlm", RlmOptions]
+  ["rlm", RlmOptions],
+  ["processes", ProcessOptions]
 ]
 
 const unknownKey = (input: unknown): LashConfigError | undefined => {
@@ -198,7 +214,11 @@ export const normalize = (config: LashCoreConfig<any>): Effect.Effect<Normalized
         maxDelayMs: c.providerRetry?.maxDelay ?? 10_000
       },
       tools: { defaultTimeoutMs: Math.ceil(c.toolTimeout ?? DEFAULT_TOOL_TIMEOUT_MS) },
-      rlm: { maxOutputChars: c.rlm?.maxOutputChars ?? DEFAULT_MAX_OUTPUT_CHARS }
+      rlm: { maxOutputChars: c.rlm?.maxOutputChars ?? DEFAULT_MAX_OUTPUT_CHARS },
+      processes: {
+        maxLivePerSession: c.processes?.maxLivePerSession ?? DEFAULT_PROCESS_LIMITS.maxLivePerSession,
+        maxTreeDepth: c.processes?.maxTreeDepth ?? DEFAULT_PROCESS_LIMITS.maxTreeDepth
+      }
     })
   })
 

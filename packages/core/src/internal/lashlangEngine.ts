@@ -10,6 +10,7 @@ import type { Json } from "../Json.js"
 import { LashlangProcessInput, type ProcessAwaitOutput } from "../Process.js"
 import { ReplayKeys } from "../ReplayKeys.js"
 import { buildHostEnvironment, makeBridge } from "./lashlangHost.js"
+import { processDepth } from "./processLimits.js"
 import { type Drivers, type ProcessEngine, ProcessFailure } from "./worker.js"
 
 const sourceOf = (canonicalIr: unknown): string => {
@@ -72,7 +73,9 @@ export const lashlangEngine = (drivers: () => Drivers): ProcessEngine => ({
         causedBy: { type: "process", processId: record.id },
         toolContext: { processId: record.id },
         prints,
-        emit: ctx.appendEvent
+        emit: ctx.appendEvent,
+        waiting: ctx.waiting,
+        depth: yield* Effect.cached(processDepth(core, record))
       })
       // A store failure during the run fails it with that error (typed), as any other engine failure.
       const outcome = yield* execute(linked, args, bridge, {

@@ -41,6 +41,7 @@ import type { NormalizedConfig } from "./config.js"
 import { makeDurableWaits } from "./durableWaits.js"
 import { performRuntimeModule, registerTrigger, runtimeModuleOperations } from "./lashlangModules.js"
 import { makeProcessApi } from "./processes.js"
+import { checkStart } from "./processLimits.js"
 import type { CoreRuntime } from "./runtime.js"
 import { deliverSignal } from "./signals.js"
 import { runToolCall, type ToolCallObserver, type ToolCatalog } from "./toolCatalog.js"
@@ -141,6 +142,10 @@ export interface BridgeContext {
   readonly toolObserver?: ToolCallObserver
   /** Process mode only: appends a `process.wake` / `process.yield` event. */
   readonly emit?: (req: AppendEventRequest) => Effect.Effect<unknown, unknown>
+  /** The depth of this run's process in its tree (1 for a process started by a session); absent: a session block. */
+  readonly depth?: Effect.Effect<number, StoreError>
+  /** Process mode only: runs a wait on another process without holding a worker slot. */
+  readonly waiting?: <A, E>(effect: Effect.Effect<A, E>) => Effect.Effect<A, E>
 }
 
 const siteKey = (ctx: BridgeContext, site: { readonly nodeId: string; readonly occurrence: number }) =>
@@ -237,6 +242,11 @@ export const makeBridge = (ctx: BridgeContext): LashlangHost<unknown> => {
             name: op.processName,
             args
           })
+          yield* checkStart(core, {
+            processId: id,
+            depth: (ctx.depth === undefined ? 0 : yield* ctx.depth) + 1,
+            scope: ctx.wakeTarget
+          })
           const envRef = yield* capturedEnv(ctx)
           const reg = ProcessRegistration.make({
             id,
@@ -282,7 +292,8 @@ export const makeBridge = (ctx: BridgeContext): LashlangHost<unknown> => {
       case "Await":
         return Effect.gen(function*() {
           const id = yield* ownedHandle(op.handle)
-          const output = yield* core.registry.awaitProcess(id).pipe(
+          const wait = core.registry.awaitProcess(id)
+          const output = yield* (ctx.waiting === undefined ? wait : ctx.waiting(wait)).pipe(
             Effect.catchTag(
               "ProcessNotFound",
               () => Effect.fail(new HostFailure({ message: "unknown process handle" }))

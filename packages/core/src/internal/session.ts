@@ -17,6 +17,7 @@ import type { PluginSessionContext } from "../Plugin.js"
 import type { CausalRef, CompletedClaim, Message, PluginOptions, RuntimeCommit, SessionRelation } from "../Session.js"
 import { ToolCallRecord, type TurnEvent, type TurnInput, TurnIssue, TurnOutcome, TurnOutput } from "../Turn.js"
 import { TurnDelta } from "./delta.js"
+import { yieldToEventLoop } from "./eventLoop.js"
 import { buildPlugins, type BuiltPlugins, snapshotPlugins } from "./pluginHost.js"
 import { type Protocol, silentEvents, type TurnEvents } from "./protocol.js"
 import type { QueuedDriver } from "./queued.js"
@@ -193,6 +194,8 @@ export const runTurn = (
         )
       }
     }
+    // One turn of the event loop first: a host running turns back to back never starves timers, I/O or the worker.
+    yield* yieldToEventLoop
     const turnId = (plan.turnId ?? (yield* core.nextId("turn"))) as TurnId
     const locked = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       plan.lockHeld === true ? effect : core.withSessionLock(rt.sessionId, effect)

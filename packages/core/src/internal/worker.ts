@@ -26,6 +26,7 @@ import {
 } from "../Process.js"
 import { loadProcessExecutionEnv, ProcessEnvStore } from "../ProcessEnvStore.js"
 import { ReplayKeys } from "../ReplayKeys.js"
+import { workerScheduler } from "./eventLoop.js"
 import { buildPlugins } from "./pluginHost.js"
 import type { Protocol } from "./protocol.js"
 import type { QueuedDriver } from "./queued.js"
@@ -45,6 +46,11 @@ export interface EngineContext {
   /** Loads the env and rebuilds the plugins and tool catalog for `purpose: "process"`. */
   readonly rebuild: Effect.Effect<ProcessRebuild, ProcessFailure | StoreError>
   readonly drivers: Drivers
+  /**
+   * Runs `effect` (a wait on another process) without holding a worker slot, so a parent awaiting its children
+   * never starves them under `maxConcurrent`; the slot is taken back when the wait ends.
+   */
+  readonly waiting: <A, E>(effect: Effect.Effect<A, E>) => Effect.Effect<A, E>
 }
 
 /** The rebuilt runtime pieces of a process. */
@@ -255,7 +261,13 @@ const ALARM_ATTEMPTS = 20
 /** Builds the worker and its drive/poke operations. */
 export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, ProcessEngine>, drivers: () => Drivers) => {
   const envs: EnvCache = new Map()
+  // Slots: `maxConcurrent` bounds every way a process reaches this worker (a sweep, a poke after `start`, `emit` or a
+  // Lashlang `start`, the register-and-lease unit). A slot is taken before a claim is sent; work turned away while
+  // every slot was taken is claimed as soon as one frees (`slotFreed`).
   const running = new Set<string>()
+  let turnedAway = false
+  const freeSlots = (): number =>
+    core.cfg.worker.maxConcurrent === undefined ? 64 : Math.min(64, core.cfg.worker.maxConcurrent - running.size)
 
   const runProcess = (record: ProcessRecord): Effect.Effect<ProcessAwaitOutput, unknown> =>
     Effect.gen(function*() {
@@ -266,7 +278,13 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
         scoped,
         appendEvent: (req) => drivers().queued.appendProcessEvent(record.id, req),
         rebuild: rebuildFor(core, envs, record),
-        drivers: drivers()
+        drivers: drivers(),
+        waiting: (effect) =>
+          Effect.acquireUseRelease(
+            Effect.suspend(() => slotFreed(record.id)),
+            () => effect,
+            () => Effect.sync(() => void running.add(record.id))
+          )
       }
       switch (record.input.type) {
         case "tool_call":
@@ -362,11 +380,16 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
           times: 10
         })
       )
-      const renewLoop = renewOnce.pipe(
-        Effect.delay(Duration.millis(core.cfg.worker.renewEveryMs)),
-        Effect.forever,
-        Effect.catchTag("LeaseLost", (e) => Effect.fail(e))
-      )
+      // Renewals are due `renewEvery` after the claim or the last renewal, not after the run got going (a busy
+      // worker may start a run a while after its claim).
+      const renewLoop = Effect.gen(function*() {
+        while (true) {
+          const current = yield* Ref.get(latest)
+          const due = current.expiresAtMs - core.cfg.worker.leaseTtlMs + core.cfg.worker.renewEveryMs
+          yield* Effect.sleep(Duration.millis(Math.max(0, due - (yield* Clock.currentTimeMillis))))
+          yield* renewOnce
+        }
+      })
       const cancelWatch = core.registry
         .waitEventAfter(record.id, "process.cancel_requested", 0)
         .pipe(
@@ -407,6 +430,8 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
         if (Cause.isInterruptedOnly(exit.cause)) return
         yield* Telemetry.leaseLost
         yield* Effect.logWarning(`process ${record.id}: lease lost while running; the new owner finishes it`)
+        // If nobody took it over (the lease only ran out), the claim after this run's slot frees takes it again.
+        turnedAway = true
         return
       }
       const current = yield* Ref.get(latest)
@@ -440,24 +465,40 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
         Effect.catchAll((e) => Effect.logWarning(`process ${record.id}: terminal write failed`, e))
       )
     }).pipe(
-      Effect.ensuring(Effect.sync(() => running.delete(lease.processId))),
+      Effect.ensuring(Effect.suspend(() => slotFreed(lease.processId))),
       Effect.annotateLogs({ processId: lease.processId }),
       Telemetry.workerRunSpan(lease)
     )
 
   const ownerId = () => Effect.map(core.nextId("attempt"), (id) => `worker:${core.instanceId}:${id}`)
 
-  const fork = <A, E>(effect: Effect.Effect<A, E>) => Effect.asVoid(FiberSet.run(core.fibers, effect))
+  /** Every fiber of the worker runs behind the event loop (`eventLoop.ts`): a flood of runs never stalls a timer. */
+  const fork = <A, E>(effect: Effect.Effect<A, E>) =>
+    Effect.asVoid(FiberSet.run(core.fibers, Effect.withScheduler(effect, workerScheduler)))
 
-  /** Targeted recovery of one known process; a live lease (anyone's) stops quietly. */
+  /** Gives `processId`'s slot back; if work was turned away meanwhile, claims it now. */
+  function slotFreed(processId: string): Effect.Effect<void> {
+    running.delete(processId)
+    if (!turnedAway) return Effect.void
+    turnedAway = false
+    // Often called from a run's finalizer, which is uninterruptible: the claim (and the runs it forks) must not be.
+    return fork(Effect.interruptible(claimMore))
+  }
+
+  /** Targeted recovery of one known process; a live lease (anyone's) stops quietly; no free slot defers it. */
   const recover = (processId: ProcessId): Effect.Effect<void> =>
-    Effect.gen(function*() {
-      const lease = yield* core.registry.claimLease(processId, yield* ownerId(), core.cfg.worker.leaseTtlMs)
-      yield* fork(runLeased(lease))
-    }).pipe(Effect.catchAll(() => Effect.void))
-
-  const freeSlots = (): number =>
-    core.cfg.worker.maxConcurrent === undefined ? 64 : Math.min(64, core.cfg.worker.maxConcurrent - running.size)
+    Effect.suspend(() => {
+      if (running.has(processId)) return Effect.void
+      if (freeSlots() <= 0) {
+        turnedAway = true
+        return Effect.void
+      }
+      running.add(processId)
+      return Effect.gen(function*() {
+        const lease = yield* core.registry.claimLease(processId, yield* ownerId(), core.cfg.worker.leaseTtlMs)
+        yield* fork(runLeased(lease))
+      }).pipe(Effect.catchAll(() => slotFreed(processId)))
+    })
 
   /**
    * Registers a process and, when this worker has a free slot, leases it in the same write unit (one unit instead of
@@ -466,9 +507,13 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
    */
   const registerForRun = (reg: ProcessRegistration) =>
     Effect.suspend(() => {
-      if (running.has(reg.id) || freeSlots() <= 0) return core.registry.register(reg)
+      if (running.has(reg.id) || freeSlots() <= 0) {
+        // Registered without a lease: a poke or the next free slot claims it.
+        if (freeSlots() <= 0) turnedAway = true
+        return core.registry.register(reg)
+      }
       running.add(reg.id)
-      const release = Effect.sync(() => void running.delete(reg.id))
+      const release = Effect.suspend(() => slotFreed(reg.id))
       return Effect.flatMap(
         ownerId(),
         (owner) => core.registry.register(reg, { claim: { ownerId: owner, ttlMs: core.cfg.worker.leaseTtlMs } })
@@ -484,9 +529,35 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
   /** Gives back the slot and the lease of a registration that will not run here (its start failed after the unit). */
   const abandon = (lease: ProcessLease) =>
     Effect.zipRight(
-      Effect.sync(() => void running.delete(lease.processId)),
+      Effect.suspend(() => slotFreed(lease.processId)),
       Effect.ignore(core.registry.releaseLease(lease))
     )
+
+  /** Claims runnable processes while slots are free and pages come back full. */
+  const claimLoop: Effect.Effect<void, StoreError> = Effect.gen(function*() {
+    while (true) {
+      const limit = freeSlots()
+      if (limit <= 0) {
+        turnedAway = true
+        return
+      }
+      const leases = yield* core.registry.claimRunnable({
+        ownerId: yield* ownerId(),
+        ttlMs: core.cfg.worker.leaseTtlMs,
+        limit
+      })
+      // Slots are taken before the fork, so overlapping sweeps never claim more than maxConcurrent.
+      for (const lease of leases) {
+        running.add(lease.processId)
+        yield* fork(runLeased(lease))
+      }
+      if (leases.length < limit) return
+    }
+  })
+
+  const claimMore: Effect.Effect<void> = claimLoop.pipe(
+    Effect.catchAll((e) => Effect.logWarning("worker claim failed; the next poke or sweep retries", e))
+  )
 
   /** Unstarted deliveries first, then claim runnable processes while pages come back full. */
   const sweep = (startDelivery: (p: UnstartedDelivery) => Effect.Effect<void>) =>
@@ -494,21 +565,7 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
       yield* armParked
       const unstarted = yield* core.triggers.listUnstartedDeliveries(64)
       for (const item of unstarted) yield* startDelivery(item)
-      while (true) {
-        const limit = freeSlots()
-        if (limit <= 0) return
-        const leases = yield* core.registry.claimRunnable({
-          ownerId: yield* ownerId(),
-          ttlMs: core.cfg.worker.leaseTtlMs,
-          limit
-        })
-        // Slots are taken before the fork, so overlapping sweeps never claim more than maxConcurrent.
-        for (const lease of leases) {
-          running.add(lease.processId)
-          yield* fork(runLeased(lease))
-        }
-        if (leases.length < limit) return
-      }
+      yield* claimLoop
     }).pipe(
       Effect.catchAll((e) => Effect.logWarning("worker sweep failed; the next poke or sweep retries", e)),
       Effect.withSpan("lash.worker.sweep")
