@@ -12,6 +12,9 @@ export const postgres: StorageUnderTest = {
   name: "postgres",
   tier: "durable",
   expectCrashSafety: "power-loss",
+  // A server round trip per statement and a migrated schema per scenario: RP-21's 200 commits and the rebuild
+  // scenarios' 10 s awaits ran out of time on a loaded 2-core machine. The kit's remedy for a remote store.
+  timeoutScale: 3,
   fresh: Effect.map(
     PostgresBackend.testing.schema(),
     (schema) =>

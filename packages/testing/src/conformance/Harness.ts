@@ -236,3 +236,13 @@ export const succeeded = <A, E>(exit: Exit.Exit<A, E>): exit is Exit.Success<A, 
 /** The `_tag` of an exit's failure (`undefined` for a success or a defect). @since 0.1.0 */
 export const failureTag = <A, E>(exit: Exit.Exit<A, E>): string | undefined =>
   Exit.isFailure(exit) ? Option.getOrUndefined(Option.map(Cause.failureOption(exit.cause), tagOf)) : undefined
+
+/** Counts race exits by outcome: `ok`, or the failure tag (`defect` for a defect). @since 0.1.0 */
+export const outcomes = <A, E>(exits: ReadonlyArray<Exit.Exit<A, E>>): Record<string, number> => {
+  const out: Record<string, number> = {}
+  for (const e of exits) {
+    const key = Exit.isSuccess(e) ? "ok" : (failureTag(e) ?? "defect")
+    out[key] = (out[key] ?? 0) + 1
+  }
+  return out
+}

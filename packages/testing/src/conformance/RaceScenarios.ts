@@ -21,20 +21,10 @@ import {
   triggerDraft,
   wakeType
 } from "./Fixtures.js"
-import { failureTag, type Scenario } from "./Harness.js"
+import { outcomes, type Scenario } from "./Harness.js"
 
 const day = 60_000
 const ROUNDS = 5
-
-/** Counts the exits by outcome: `ok`, or the failure tag. */
-const outcomes = <A, E>(exits: ReadonlyArray<Exit.Exit<A, E>>): Record<string, number> => {
-  const out: Record<string, number> = {}
-  for (const e of exits) {
-    const key = Exit.isSuccess(e) ? "ok" : (failureTag(e) ?? "defect")
-    out[key] = (out[key] ?? 0) + 1
-  }
-  return out
-}
 
 /** The race scenarios. @since 0.1.0 */
 export const raceScenarios: ReadonlyArray<Scenario> = [

@@ -9,21 +9,11 @@
 import { EffectJournal, ProcessRegistry, SessionStore } from "@lash/core"
 import { Context, Effect, Exit, Option } from "effect"
 import { batchDraft, createRequest, pid, reg, same, scope, sid, stableJson, wakeType } from "./Fixtures.js"
-import { failureTag, type Scenario } from "./Harness.js"
+import { failureTag, outcomes, type Scenario } from "./Harness.js"
 
 const day = 60_000
 const ROUNDS = 3
 const CONTENDERS = 8
-
-/** Counts the exits by outcome: `ok`, or the failure tag. */
-const outcomes = <A, E>(exits: ReadonlyArray<Exit.Exit<A, E>>): Record<string, number> => {
-  const out: Record<string, number> = {}
-  for (const e of exits) {
-    const key = Exit.isSuccess(e) ? "ok" : (failureTag(e) ?? "defect")
-    out[key] = (out[key] ?? 0) + 1
-  }
-  return out
-}
 
 const values = <A, E>(exits: ReadonlyArray<Exit.Exit<A, E>>): ReadonlyArray<A> =>
   exits.flatMap((e) => (Exit.isSuccess(e) ? [e.value] : []))
