@@ -2,7 +2,9 @@
  * Hostile programs (issue 20 and docs/lashlang.md, "Limits"): each once crashed, froze or bloated the host. Each
  * must now end within two seconds and 256 MB of heap above a trivial run, either with the typed error named here or
  * with the bounded result named here. Run one per child process with a heap cap by `hostile.process.test.ts`;
- * `representative` ones also run as an RLM turn through a real core (packages/core/test/containment/).
+ * `representative` ones (every program the issue lists) also run as the block of an RLM turn through a real core on
+ * memory and SQLite, each in a child process with a heap cap, next to a bystander session
+ * (packages/core/test/containment/hostileTurns.test.ts).
  */
 
 /** What a hostile program must end with. */
@@ -46,17 +48,29 @@ export const hostileCases: ReadonlyArray<HostileCase> = [
     expect: tooLarge,
     representative: true
   },
-  { name: "shared references: print x2", source: lines(sharing("range(1000000)", 2), "print x2"), expect: tooLarge },
-  { name: "shared references: submit x2", source: lines(sharing("range(1000000)", 2), "submit x2"), expect: tooLarge },
+  {
+    name: "shared references: print x2",
+    source: lines(sharing("range(1000000)", 2), "print x2"),
+    expect: tooLarge,
+    representative: true
+  },
+  {
+    name: "shared references: submit x2",
+    source: lines(sharing("range(1000000)", 2), "submit x2"),
+    expect: tooLarge,
+    representative: true
+  },
   {
     name: "shared references: len(to_string(x2))",
     source: lines(sharing("range(1000000)", 2), "n = len(to_string(x2))"),
-    expect: tooLarge
+    expect: tooLarge,
+    representative: true
   },
   {
     name: "shared references: x5 == y5",
     source: lines(sharing("range(1000000)", 5, true), "b = x5 == y5"),
-    expect: tooLarge
+    expect: tooLarge,
+    representative: true
   },
   {
     name: "shared references within the size limit: printing, encoding and comparing stay bounded",
@@ -91,12 +105,14 @@ export const hostileCases: ReadonlyArray<HostileCase> = [
   {
     name: "50,000 record keys assigned in a loop",
     source: lines("r = {}", "for i in range(50000) { r[to_string(i)] = i }", "submit len(r)"),
-    expect: { outcome: "Submitted", value: "50000" }
+    expect: { outcome: "Submitted", value: "50000" },
+    representative: true
   },
   {
     name: "1,000 item assignments into a million-item list",
     source: lines("l = range(1000000)", "for i in range(1000) { l[i] = 0 }", "submit [l[999], l[1000]]"),
-    expect: { outcome: "Submitted", value: "[0,1000]" }
+    expect: { outcome: "Submitted", value: "[0,1000]" },
+    representative: true
   },
   {
     name: "endless item assignments into a million-item list",
@@ -116,7 +132,8 @@ export const hostileCases: ReadonlyArray<HostileCase> = [
       "for i in range(120000) { parts = push(parts, format(\"\\\"k{}\\\": 1\", i)) }",
       "x = json_parse(\"{\" + join(parts, \",\") + \"}\")"
     ),
-    expect: LIMIT("record too large (limit 100000)")
+    expect: LIMIT("record too large (limit 100000)"),
+    representative: true
   },
   {
     name: "json_parse of 10,000 nested lists",
