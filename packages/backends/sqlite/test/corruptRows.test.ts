@@ -167,6 +167,10 @@ describe.each(backends)("%s: corrupt rows", (_name, open) => {
       expect(yield* Effect.flip(registry.awaitProcess(pid("p-done")).pipe(Effect.timeout("2 seconds")))).toMatchObject(
         corruptAt("ProcessRegistry", "process:p-done")
       )
+      // A running corrupt row: the await fails at once, naming it, instead of hanging.
+      expect(yield* Effect.flip(registry.awaitProcess(pid("p-bad")).pipe(Effect.timeout("2 seconds")))).toMatchObject(
+        process
+      )
       expect((yield* registry.list({})).map((r) => r.id)).toEqual(["p-good", "p-log"])
       expect((yield* registry.listNonTerminal()).map((r) => r.id)).toEqual(["p-good", "p-log"])
       expect(yield* registry.listNonTerminalIds()).toEqual(["p-bad", "p-good", "p-log"])

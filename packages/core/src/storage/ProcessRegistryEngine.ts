@@ -284,8 +284,10 @@ export const make = (units: Units, tier: DurabilityTier): ProcessRegistryService
         units.read(PORT, "awaitProcess", (unit) =>
           Effect.gen(function*() {
             const row = yield* found(id, yield* unit.tx.processes.read(id))
-            if (!row.terminal) return Option.none()
+            // Decoded while still running too: an await on a corrupt row fails with the CorruptRecord naming it,
+            // instead of waiting for an end that row can never show.
             const record = yield* recordOf(row)
+            if (!row.terminal) return Option.none()
             return record.status.state === "running" ? Option.none() : Option.some(record.status.awaitOutput)
           }))
       ),
