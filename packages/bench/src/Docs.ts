@@ -138,8 +138,8 @@ Trees: *before the engine* = \`378849a\` (the last commit without \`packages/cor
 | B2 sqlite/full start → await p50 | 0.96× (116 → 111 ms; per-block median 0.80×) | 0.70× (55 → 39 ms; per-block 0.76×) | A/B |
 | B1 / B0c at FULL (median of 3 runs) | 3.54 → 2.58 | — | within run |
 | B1 / B0c at NORMAL (median of 3 runs) | 5.33 → 4.08 | — | within run |
-| B4 t(10⁴)/t(10²) | 6.15 (one run, unpaired, load 17) | 1.15 (paired, median of 15 rounds, load ~20) | within run |
-| B5 growth 500/50 turns | 2.32 | 1.24 (an idle session holds at most 128 active-path nodes) | within run (heap, not time) |
+| B4 t(10⁴)/t(10²) | 6.15 (one run, unpaired, load 17) | 1.15 and 1.06 in two runs (paired, median of 15 rounds each, load 15–30) | within run |
+| B5 growth 500/50 turns | 2.32 | 1.24 in both runs (an idle session holds at most 128 active-path nodes) | within run (heap, not time) |
 
 Read with care: B1's before → engine ratio (+2 to +6 %) is inside the A/B noise of this machine (two identical
 trees measured 1.00 ± 0.05 the same way); B2 did not regress. The engine → now B1 gain is the commit no longer
