@@ -5,7 +5,9 @@
  * surfaces as a storage error (never a defect). Serialization failures, deadlocks, lock timeouts and unique
  * violations (`SqlDialect.POSTGRES_RETRYABLE`) re-run the whole unit with a jittered backoff; only past the budget
  * does the caller see a (retryable) `StoreConflict`. Everything else, a lost connection first of all, is
- * `StoreUnavailable` with the cause, and a connection that failed that way is destroyed, not returned to the pool.
+ * `StoreUnavailable` with the cause, and a connection that failed that way is destroyed, not returned to the pool. A
+ * connection lost before `COMMIT` was sent means the unit wrote nothing: it runs again on a new connection (twice at
+ * most) before the loss surfaces; a loss during `COMMIT` (outcome unknown) surfaces at once.
  *
  * Statements run as named prepared statements (one name per statement text, prepared once per connection): the
  * driver runs the same few dozen statements over and over.
@@ -48,6 +50,18 @@ const nameOf = (text: string): string => {
   }
   return name
 }
+
+/**
+ * The connection was lost before `COMMIT` was sent (or no connection could be had): the unit wrote nothing, so running
+ * it again on a new connection is safe. A loss during `COMMIT` is not this: its outcome is unknown, and it surfaces.
+ */
+class LostBeforeCommit {
+  readonly _tag = "LostBeforeCommit"
+  constructor(readonly error: StoreUnavailable) {}
+}
+
+/** Re-runs of a unit whose connection was lost before `COMMIT`, before the loss surfaces as `StoreUnavailable`. */
+const LOSS_RETRIES = 2
 
 /** True when an error means the connection itself is gone (no SQLSTATE, or a connection / shutdown class). */
 const isConnectionLoss = (cause: unknown): boolean => {
@@ -149,12 +163,19 @@ export const make = (
         : new StoreUnavailable({ port, cause: error.cause ?? error })
     }
     const exec = (lease: Lease, text: string) => Effect.mapError(query(lease, text, [], false), toStoreError)
+    /** A failure before `COMMIT` on a connection that is gone: retryable. */
+    const beforeCommit = (lease: Lease) => <X, Y>(self: Effect.Effect<X, Y>) =>
+      Effect.catchIf(
+        self,
+        (e): e is Y & StoreUnavailable => lease.broken && e instanceof StoreUnavailable,
+        (e) => Effect.fail(new LostBeforeCommit(e) as unknown as Y)
+      )
     return Effect.acquireUseRelease(
-      checkout(pool, port),
+      Effect.catchAll(checkout(pool, port), (e) => Effect.fail(new LostBeforeCommit(e) as unknown as StoreError)),
       (lease) =>
         Effect.uninterruptibleMask((restore) =>
           Effect.flatMap(
-            exec(lease, begin),
+            beforeCommit(lease)(exec(lease, begin)),
             () =>
               Effect.flatMap(
                 Effect.exit(restore(body(connectionOf(lease)))),
@@ -164,7 +185,7 @@ export const make = (
                       Effect.tapError(exec(lease, "COMMIT"), () => Effect.ignore(exec(lease, "ROLLBACK"))),
                       exit.value
                     )
-                    : Effect.zipRight(Effect.ignore(exec(lease, "ROLLBACK")), exit)
+                    : Effect.zipRight(Effect.ignore(exec(lease, "ROLLBACK")), beforeCommit(lease)(exit))
               )
           )
         ),
@@ -176,9 +197,18 @@ export const make = (
     operation: string,
     attempt: Effect.Effect<A, E | StoreError>
   ): Effect.Effect<A, E | StoreError> => {
-    const loop = (n: number): Effect.Effect<A, E | StoreError> =>
+    const loop = (n: number, losses = 0): Effect.Effect<A, E | StoreError> =>
       Effect.catchIf(
-        attempt,
+        Effect.catchIf(
+          attempt,
+          (e): e is E & StoreError => e instanceof LostBeforeCommit,
+          (e): Effect.Effect<A, E | StoreError> => {
+            const lost = e as unknown as LostBeforeCommit
+            return losses >= LOSS_RETRIES
+              ? Effect.fail(lost.error)
+              : Effect.zipRight(Effect.sleep(50 * (losses + 1)), loop(n, losses + 1))
+          }
+        ),
         (e): e is StoreConflict & (E | StoreError) => e instanceof StoreConflict,
         (e) => {
           if (n >= retry.maxAttempts) {
@@ -189,7 +219,7 @@ export const make = (
           const cap = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (n - 1))
           return Effect.flatMap(
             Random.nextIntBetween(Math.floor(cap / 2), cap + 1),
-            (ms) => Effect.zipRight(Effect.sleep(ms), loop(n + 1))
+            (ms) => Effect.zipRight(Effect.sleep(ms), loop(n + 1, losses))
           )
         }
       )

@@ -1,9 +1,9 @@
 /**
  * The Postgres backend's own behaviour: opening (concurrent first opens migrate once under the advisory lock; foreign
  * and newer schemas are refused; bad options are named), units under faults (a row lock held elsewhere past
- * `lock_timeout` is retried inside the unit and never surfaces; `statement_timeout` and a connection terminated by the
- * server fail the unit with `StoreUnavailable` carrying the SQLSTATE, write nothing, and the next unit works), and the
- * durability report.
+ * `lock_timeout` is retried inside the unit and never surfaces; a connection terminated by the server before `COMMIT`
+ * re-runs the unit on a new connection; `statement_timeout`, or a connection lost on every attempt, fails the unit with
+ * `StoreUnavailable` carrying the SQLSTATE, writes nothing, and the next unit works), and the durability report.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { SqlDialect } from "@lash/backend-sql"
@@ -114,27 +114,53 @@ describe("units under faults", () => {
       expect((yield* store.commit(appendCommit("s1", 0, [{ id: "a" }]))).headRevision).toBe(1)
     }))
 
-  it.scopedLive("a connection terminated by the server mid-unit: StoreUnavailable with the cause, then work goes on", () =>
+  /** Terminates the lash connection waiting on a lock (once one is), `times` times or until `done`. */
+  const terminateWaiting = (client: Pg.Client, times: number, done: () => boolean) =>
     Effect.gen(function*() {
-      const schema = yield* PostgresBackend.testing.schema()
-      const handle = yield* open(schema, { lockTimeoutMs: 20_000 })
-      const store = Context.get(handle, SessionStore)
-      yield* store.create(rootSession("s1"))
-      const lock = yield* lockedSession(schema, "s1")
-      const client = yield* outsider
-      const commit = yield* Effect.fork(Effect.exit(store.commit(appendCommit("s1", 0, [{ id: "a" }]))))
-      // Wait until the commit is blocked on the row lock, then terminate that backend.
-      let waiting: ReadonlyArray<{ readonly pid: number }> = []
-      while (waiting.length === 0) {
+      let killed = 0
+      while (killed < times && !done()) {
         yield* Effect.sleep("50 millis")
-        waiting = (yield* sql(
+        const waiting = (yield* sql(
           client,
           "SELECT pid FROM pg_stat_activity WHERE application_name = 'lash' AND wait_event_type = 'Lock'"
         )) as Array<{ pid: number }>
+        if (waiting[0] !== undefined) {
+          yield* sql(client, "SELECT pg_terminate_backend($1)", [waiting[0].pid])
+          killed++
+        }
       }
-      yield* sql(client, "SELECT pg_terminate_backend($1)", [waiting[0]!.pid])
+      return killed
+    })
+
+  it.scopedLive("a connection terminated before COMMIT: the unit runs again on a new connection and succeeds", () =>
+    Effect.gen(function*() {
+      const schema = yield* PostgresBackend.testing.schema()
+      const store = Context.get(yield* open(schema, { lockTimeoutMs: 20_000 }), SessionStore)
+      yield* store.create(rootSession("s1"))
+      const lock = yield* lockedSession(schema, "s1")
+      const commit = yield* Effect.fork(store.commit(appendCommit("s1", 0, [{ id: "a" }])))
+      expect(yield* terminateWaiting(yield* outsider, 1, () => false)).toBe(1)
+      yield* Effect.sleep("200 millis")
+      yield* lock.release
+      expect((yield* Fiber.join(commit)).headRevision, "committed once, on the new connection").toBe(1)
+    }))
+
+  it.scopedLive("a connection lost on every attempt: StoreUnavailable with the SQLSTATE, nothing half-committed", () =>
+    Effect.gen(function*() {
+      const schema = yield* PostgresBackend.testing.schema()
+      const store = Context.get(yield* open(schema, { lockTimeoutMs: 20_000 }), SessionStore)
+      yield* store.create(rootSession("s1"))
+      const lock = yield* lockedSession(schema, "s1")
+      let finished = false
+      const commit = yield* Effect.fork(
+        Effect.exit(store.commit(appendCommit("s1", 0, [{ id: "a" }]))).pipe(
+          Effect.ensuring(Effect.sync(() => (finished = true)))
+        )
+      )
+      const killed = yield* terminateWaiting(yield* outsider, 5, () => finished)
       const exit = yield* Fiber.join(commit)
       expect(codeOf(exit)).toBe("57P01")
+      expect(killed, "the first attempt and two re-runs").toBe(3)
       yield* lock.release
       expect(yield* revision(store), "nothing half-committed").toBe(0)
       expect((yield* store.commit(appendCommit("s1", 0, [{ id: "a" }]))).headRevision, "the pool reconnected").toBe(1)

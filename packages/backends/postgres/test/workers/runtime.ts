@@ -1,0 +1,100 @@
+/**
+ * The runtime the multi-worker tests (and bench B6) share between the parent and its worker OS processes: a LashCore
+ * over a Postgres schema with one tool, `mark`, that records each execution as a row of `lash_markers` (from its own
+ * connection, so a marker survives whatever happens to the process afterwards), waits `delayMs` (simulated I/O), and
+ * echoes its label.
+ */
+import {
+  InlineEffectController,
+  LanguageModelProvider,
+  LashCore,
+  type LashCoreConfig,
+  type LashStorage,
+  type ProcessId,
+  ProcessProvenance,
+  ProcessRegistration,
+  type StorageSignals,
+  ToolDefinition,
+  ToolProvider,
+  ToolResults
+} from "@lash/core"
+import { TestProvider } from "@lash/testing/provider"
+import { Effect, Layer, Schema } from "effect"
+import * as Pg from "pg"
+
+/** The model every core names (no model is ever called: `tool_call` processes run their tool directly). */
+export const model = { id: "workers-model", limits: { contextWindowTokens: 4096 } }
+
+/** The process env of every registered process. */
+export const emptyEnv = { pluginOptions: { plugins: {} }, policy: { model, providerId: "" } }
+
+/** The side table of tool executions. */
+export const MARKERS_DDL =
+  "CREATE TABLE IF NOT EXISTS lash_markers (process_id text COLLATE \"C\" NOT NULL, worker text NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())"
+
+/** A `tool_call` registration of `mark`. */
+export const markRegistration = (id: string, envRef: string) =>
+  ProcessRegistration.make({
+    id: id as ProcessId,
+    input: {
+      type: "tool_call",
+      call: {
+        callId: `${id}:call`,
+        toolId: "tool:mark" as never,
+        toolName: "mark",
+        args: { label: id },
+        preparedPayload: null
+      }
+    },
+    provenance: ProcessProvenance.host(),
+    envRef: envRef as never
+  })
+
+/** `mark({label})`: inserts a marker row for `label` as `worker`, waits `delayMs`, returns `{label}`. */
+export const markTool = (pool: Pg.Pool, worker: string, delayMs: number) =>
+  ToolProvider.fromDefinitions([
+    {
+      definition: ToolDefinition.fromSchema({
+        name: "mark",
+        description: "Records that it ran, then waits",
+        input: Schema.Struct({ label: Schema.String }),
+        output: Schema.Struct({ label: Schema.String })
+      }),
+      execute: (args) =>
+        Effect.gen(function*() {
+          const label = (args as { readonly label: string }).label
+          yield* Effect.promise(() =>
+            pool.query("INSERT INTO lash_markers (process_id, worker) VALUES ($1, $2)", [label, worker])
+          )
+          if (delayMs > 0) yield* Effect.sleep(delayMs)
+          return ToolResults.ok({ label })
+        })
+    }
+  ])
+
+/** A pool for the markers of one worker (its own connections, in the schema), ended with the scope. */
+export const markerPool = (url: string, schema: string) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const pool = new Pg.Pool({ connectionString: url, max: 2, options: `-c search_path=${schema}` })
+      pool.on("error", () => undefined)
+      return pool
+    }),
+    (pool) => Effect.promise(() => pool.end().catch(() => undefined))
+  )
+
+/** A core over `storage` with the `mark` tool; `worker` options as given (disabled when absent). */
+export const workersCore = (
+  storage: Layer.Layer<LashStorage | StorageSignals, unknown>,
+  tools: ReadonlyArray<ToolProvider>,
+  worker: LashCoreConfig["worker"] | undefined
+) =>
+  LashCore.layer({ mode: "standard", model, tools, worker: worker ?? { enabled: false } }).pipe(
+    Layer.provide(
+      Layer.mergeAll(
+        LanguageModelProvider.single(TestProvider.builder().build()),
+        InlineEffectController.layer,
+        storage
+      )
+    )
+  )
