@@ -55,6 +55,21 @@ const quoteKey = (key: string): string => {
   return quoted
 }
 
+/**
+ * A list of strings, booleans, nulls and finite numbers: `JSON.stringify` writes it exactly as the writer below would
+ * (same string escapes, same number text), in one flat string and several times faster; large lists of scalars are
+ * what model-written code stores, so this is the writer's hot path for big values.
+ */
+const scalarList = (value: ReadonlyArray<unknown>): boolean => {
+  for (let i = 0; i < value.length; i++) {
+    const x = value[i]
+    if (typeof x === "number") {
+      if (!Number.isFinite(x)) return false
+    } else if (typeof x !== "string" && typeof x !== "boolean" && x !== null) return false
+  }
+  return true
+}
+
 // String concatenation, not an array of parts: V8 builds ropes, and this writer runs on every stored record and
 // every content hash (measured ~3x faster than the parts array with eager pointers it replaces).
 const write = (value: unknown): string => {
@@ -69,6 +84,7 @@ const write = (value: unknown): string => {
     case "object": {
       if (value === null) return "null"
       if (Array.isArray(value)) {
+        if (value.length > 8 && scalarList(value)) return JSON.stringify(value)
         let out = "["
         for (let i = 0; i < value.length; i++) {
           if (i > 0) out += ","

@@ -118,7 +118,11 @@ export const toJson = (v: Value): JsonOut => {
   if (Array.isArray(v)) return v.map(toJson)
   if (v instanceof RecordValue) {
     const out: Record<string, JsonOut> = {}
-    for (const [k, x] of v.entries) defineData(out, k, toJson(x))
+    // Plain assignment except for the one key whose assignment would set the prototype instead.
+    for (const [k, x] of v.entries) {
+      if (k === "__proto__") defineData(out, k, toJson(x))
+      else out[k] = toJson(x)
+    }
     return out
   }
   const t = v as Authority | ProcessDefValue | Descriptor | TypeValue

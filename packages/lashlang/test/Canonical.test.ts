@@ -1,6 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
+import fc from "fast-check"
 import { Canonical } from "../src/index.js"
+import { jsonText, TextOverflow } from "../src/internal/Text.js"
 
 describe("Canonical", () => {
   it("sorts keys by UTF-16 code unit and writes no whitespace", () => {
@@ -28,5 +30,41 @@ describe("Canonical", () => {
   it("hashes the canonical form, independent of key order", () => {
     expect(Canonical.sha256Hex({ x: 1, y: 2 })).toBe(Canonical.sha256Hex({ y: 2, x: 1 }))
     expect(Canonical.sha256Hex("")).toMatch(/^[0-9a-f]{64}$/)
+  })
+  it("a long list of scalars (written by the engine's serializer) reads as item-by-item canonical JSON", () => {
+    const scalar = fc.oneof(
+      fc.string({ unit: "binary" }),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.constantFrom(-0, 1e21, 5e-324, true, false, null)
+    )
+    fc.assert(fc.property(fc.array(scalar, { minLength: 9, maxLength: 40 }), (xs) => {
+      const itemByItem = "[" + xs.map((x) => Either.getOrThrow(Canonical.canonicalJson(x))).join(",") + "]"
+      expect(Canonical.canonicalJson(xs)).toEqual(Either.right(itemByItem))
+    }))
+  })
+  it("a non-finite number or a hole in a long list is still named by its index", () => {
+    const list: Array<unknown> = Array.from({ length: 20 }, (_, i) => i)
+    list[13] = Number.POSITIVE_INFINITY
+    const r = Canonical.canonicalJson({ l: list })
+    expect(Either.isLeft(r) && r.left.path).toBe("/l/13")
+    const holed = [1, 2, 3, 4, 5, 6, 7, 8, 9, , 11]
+    const h = Canonical.canonicalJson(holed)
+    expect(Either.isLeft(h) && [h.left.path, h.left.reason]).toEqual(["/9", "undefined"])
+  })
+  it("JSON text with a limit writes only a prefix of a long list, the same prefix as the whole text", () => {
+    const list = Array.from({ length: 100_000 }, (_, i) => i)
+    const whole = jsonText(list)
+    for (const limit of [0, 1, 5, 100, 1024]) {
+      let partial = ""
+      try {
+        jsonText(list, limit)
+      } catch (e) {
+        if (!(e instanceof TextOverflow)) throw e
+        partial = e.partial
+      }
+      expect(partial.length).toBeGreaterThan(limit)
+      expect(partial.length).toBeLessThan(limit * 4 + 16)
+      expect(whole.startsWith(partial)).toBe(true)
+    }
   })
 })

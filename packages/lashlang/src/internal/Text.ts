@@ -107,7 +107,14 @@ class JsonWriter {
         return this.string(v)
     }
     if (Array.isArray(v)) {
-      if (plainScalars(v)) return this.put(JSON.stringify(v))
+      if (plainScalars(v)) {
+        // Every item writes at least one character and a comma: past `room` items the text overflows, so only
+        // that many are written (a prefix of the whole list's text, without its closing bracket).
+        const room = this.limit - this.out.length
+        if (v.length <= room) return this.put(JSON.stringify(v))
+        const prefix = JSON.stringify(v.slice(0, room + 1))
+        return this.put(prefix.slice(0, -1))
+      }
       this.put("[")
       for (let i = 0; i < v.length; i++) {
         if (i > 0) this.put(",")
