@@ -1,8 +1,8 @@
 /**
  * Opening the store a command names. A read command never creates or changes a store: before the backend opens the
- * file, a read-only look refuses a missing file, a file that is not a lash database, one written by a newer lash and
- * one that needs `lash store migrate`, each with one clear line. `lash store migrate` is the only command that
- * creates a file or applies migrations.
+ * file (or the Postgres schema, OpenPostgres.ts), a read-only look refuses a missing store, one that is not a lash
+ * database, one written by a newer lash and one that needs `lash store migrate`, each with one clear line.
+ * `lash store migrate` is the only command that creates a store or applies migrations.
  *
  * @since 0.1.0
  */
@@ -19,11 +19,50 @@ import type { StoreLocation } from "./StoreLocation.js"
 /** What a command does with the store: read it, or create / migrate it. @since 0.1.0 */
 export type OpenMode = "read" | "migrate"
 
-/** The schema a SQLite file is at: `0` for a file with no lash tables yet. @since 0.1.0 */
-export interface SqliteSchema {
-  readonly filename: string
+/**
+ * The schema a store is at: `0` for a store with no lash tables yet. `name` names the store in messages (a SQLite
+ * file's absolute path; a Postgres schema and its URL without the password).
+ *
+ * @since 0.1.0
+ */
+export interface StoreSchema {
+  readonly name: string
   readonly exists: boolean
   readonly migration: number
+}
+
+/** A SQLite file's schema. @since 0.1.0 */
+export interface SqliteSchema extends StoreSchema {
+  readonly filename: string
+}
+
+/**
+ * Refuses a store written by a newer lash, and (to a read) one behind this CLI's schema `latest`.
+ *
+ * @since 0.1.0
+ */
+export const checkVersion = <S extends StoreSchema>(
+  schema: S,
+  mode: OpenMode,
+  latest: number
+): Effect.Effect<S, CliError.CliError> => {
+  if (schema.migration > latest) {
+    return Effect.fail(
+      CliError.unavailable(
+        `${schema.name} was written by a newer lash (schema migration ${schema.migration}; ` +
+          `this CLI knows up to ${latest}): upgrade @lash/cli`
+      )
+    )
+  }
+  if (schema.exists && schema.migration < latest && mode === "read") {
+    return Effect.fail(
+      CliError.unavailable(
+        `${schema.name} is at schema migration ${schema.migration}, this CLI reads ${latest}: ` +
+          `run lash store migrate first`
+      )
+    )
+  }
+  return Effect.succeed(schema)
 }
 
 const SQLITE_HEADER = "SQLite format 3\u0000"
@@ -97,7 +136,7 @@ export const inspectSqlite = (
     const resolved = path.resolve(filename)
     const stat = fs.statSync(resolved, { throwIfNoEntry: false })
     if (stat === undefined) {
-      if (mode === "migrate") return { filename: resolved, exists: false, migration: 0 }
+      if (mode === "migrate") return { name: resolved, filename: resolved, exists: false, migration: 0 }
       return yield* Effect.fail(
         CliError.unavailable(`no store at ${resolved} (read commands never create one; lash store migrate does)`)
       )
@@ -105,7 +144,9 @@ export const inspectSqlite = (
     if (!stat.isFile()) return yield* Effect.fail(CliError.unavailable(`${resolved} is not a file`))
     const header = stat.size === 0 ? "" : yield* readHeader(resolved)
     if (header !== SQLITE_HEADER) {
-      if (mode === "migrate" && stat.size === 0) return { filename: resolved, exists: true, migration: 0 }
+      if (mode === "migrate" && stat.size === 0) {
+        return { name: resolved, filename: resolved, exists: true, migration: 0 }
+      }
       return yield* Effect.fail(
         CliError.unavailable(
           `${resolved} is not a lash database (${stat.size === 0 ? "an empty file" : "not a SQLite file"})`
@@ -116,24 +157,39 @@ export const inspectSqlite = (
     if (!schema.lash) {
       return yield* Effect.fail(CliError.unavailable(`${resolved} is ${schema.reason}`))
     }
-    if (schema.migration > LATEST_MIGRATION_ID) {
-      return yield* Effect.fail(
-        CliError.unavailable(
-          `${resolved} was written by a newer lash (schema migration ${schema.migration}; ` +
-            `this CLI knows up to ${LATEST_MIGRATION_ID}): upgrade @lash/cli`
-        )
-      )
-    }
-    if (schema.migration < LATEST_MIGRATION_ID && mode === "read") {
-      return yield* Effect.fail(
-        CliError.unavailable(
-          `${resolved} is at schema migration ${schema.migration}, this CLI reads ${LATEST_MIGRATION_ID}: ` +
-            `run lash store migrate first`
-        )
-      )
-    }
-    return { filename: resolved, exists: true, migration: schema.migration }
+    return yield* checkVersion(
+      { name: resolved, filename: resolved, exists: true, migration: schema.migration },
+      mode,
+      LATEST_MIGRATION_ID
+    )
   })
+
+/** The Postgres half (OpenPostgres.ts), loaded only for a `postgres://` store. */
+const postgres = Effect.tryPromise({
+  try: () => import("./OpenPostgres.js"),
+  catch: (cause) =>
+    CliError.unavailable(
+      `opening a postgres:// store needs @lash/backend-postgres and @effect/sql-pg installed next to @lash/cli ` +
+        `(${messageOf(cause)})`
+    )
+})
+
+/**
+ * Looks at a store without changing it: its schema, and the migration this CLI brings it to.
+ *
+ * @since 0.1.0
+ */
+export const inspectStore = (
+  location: StoreLocation,
+  mode: OpenMode
+): Effect.Effect<{ readonly schema: StoreSchema; readonly latest: number }, CliError.CliError> =>
+  location.kind === "sqlite"
+    ? Effect.map(inspectSqlite(location.filename, mode), (schema) => ({ schema, latest: LATEST_MIGRATION_ID }))
+    : Effect.flatMap(postgres, (module) =>
+      Effect.map(module.inspectPostgres(location, mode), (schema) => ({
+        schema,
+        latest: module.POSTGRES_LATEST_MIGRATION_ID
+      })))
 
 /**
  * The storage layer of a store; its build fails with a `CliError` naming the store.
@@ -145,11 +201,7 @@ export const storageLayer = (
   mode: OpenMode
 ): Layer.Layer<LashStorage | StorageSignals, CliError.CliError> => {
   if (location.kind === "postgres") {
-    return Layer.fail(
-      CliError.unavailable(
-        `${location.url}: this lash CLI opens SQLite stores only; the Postgres backend is not part of it yet`
-      )
-    )
+    return Layer.unwrapEffect(Effect.map(postgres, (module) => module.postgresStorage(location, mode)))
   }
   return Layer.unwrapEffect(
     Effect.map(

@@ -6,6 +6,14 @@
  */
 export { command, run } from "./Cli.js"
 export { CliError, ExitCode } from "./CliError.js"
-export { inspectSqlite, type OpenMode, type SqliteSchema, storageLayer } from "./OpenStore.js"
+export {
+  checkVersion,
+  inspectSqlite,
+  inspectStore,
+  type OpenMode,
+  type SqliteSchema,
+  storageLayer,
+  type StoreSchema
+} from "./OpenStore.js"
 export * as StoreLocation from "./StoreLocation.js"
 export * as Transcript from "./Transcript.js"

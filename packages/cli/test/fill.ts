@@ -3,14 +3,18 @@
  * processes running and terminal (one leased by a worker), trigger subscriptions (one cancelled) and queued work (one
  * batch under a claim); and a store with corrupt rows.
  */
+import { PostgresBackend, PostgresBackendInternals } from "@lash/backend-postgres"
 import { SqliteBackend, SqliteBackendInternals } from "@lash/backend-sqlite"
 import {
   InlineEffectController,
   LashCore,
+  type LashStorage,
   persistProcessExecutionEnv,
   type ProcessId,
   ProcessRegistry,
   SessionStore,
+  type StorageSignals,
+  type TamperableTable,
   TriggerStore,
   TurnInput
 } from "@lash/core"
@@ -18,15 +22,21 @@ import { batchDraft, buttonKey, envSpec, lineType, reg, sid, triggerDraft } from
 import { TestProvider } from "@lash/testing/provider"
 import { Effect, Layer } from "effect"
 
-const runtime = (filename: string, replies: ReadonlyArray<string>) => {
+/** A store under test: its storage (each call a new handle), and a way to overwrite a row's JSON. */
+export interface TestStore {
+  readonly storage: () => Layer.Layer<LashStorage | StorageSignals, unknown>
+  readonly corrupt: (table: TamperableTable, key: string, rawJson: string) => Effect.Effect<void, unknown>
+}
+
+const runtime = (store: TestStore, replies: ReadonlyArray<string>) => {
   const provider = replies.reduce((builder, reply) => builder.reply(reply), TestProvider.builder()).build()
   return LashCore.layer({ mode: "standard", model: { id: "cli-model", limits: { contextWindowTokens: 8192 } } }).pipe(
-    Layer.provide(Layer.mergeAll(SqliteBackend.layer({ filename }), InlineEffectController.layer, provider.layer))
+    Layer.provide(Layer.mergeAll(store.storage(), InlineEffectController.layer, provider.layer))
   )
 }
 
 /** `sessionId → user texts`: one turn per text, each answered "reply to <text>". */
-const turns = (filename: string, sessions: ReadonlyArray<readonly [string, ReadonlyArray<string>]>) =>
+const turns = (store: TestStore, sessions: ReadonlyArray<readonly [string, ReadonlyArray<string>]>) =>
   Effect.gen(function*() {
     const core = yield* LashCore
     for (const [sessionId, texts] of sessions) {
@@ -36,13 +46,13 @@ const turns = (filename: string, sessions: ReadonlyArray<readonly [string, Reado
       yield* Effect.sleep("5 millis")
     }
   }).pipe(
-    Effect.provide(runtime(filename, sessions.flatMap(([, texts]) => texts.map((text) => `reply to ${text}`))))
+    Effect.provide(runtime(store, sessions.flatMap(([, texts]) => texts.map((text) => `reply to ${text}`))))
   )
 
 const pid = (id: string) => id as ProcessId
 
 /** Processes, triggers and queued work, written through the ports (no worker runs). */
-const background = (filename: string) =>
+const background = (store: TestStore) =>
   Effect.gen(function*() {
     const registry = yield* ProcessRegistry
     yield* registry.register(
@@ -78,33 +88,50 @@ const background = (filename: string) =>
       ttlMs: 3_600_000,
       maxBatches: 1
     })
-  }).pipe(Effect.provide(SqliteBackend.layer({ filename })))
+  }).pipe(Effect.provide(store.storage()))
 
 /**
  * The test store: sessions alpha (2 turns), beta (1 turn), gamma (no turn; created last, so newest), four processes,
  * two triggers, two queued batches of beta.
  */
-export const fillStore = (filename: string) =>
+export const fillStore = (store: TestStore) =>
   Effect.runPromise(
     Effect.zipRight(
-      turns(filename, [["alpha", ["hello alpha", "second alpha"]], ["beta", ["hello beta"]], ["gamma", []]]),
-      background(filename)
+      turns(store, [["alpha", ["hello alpha", "second alpha"]], ["beta", ["hello beta"]], ["gamma", []]]),
+      background(store)
     )
   )
 
 /** A store whose session `broken` has a corrupt node, `broken-head` a corrupt head and `proc-corrupt` a corrupt record. */
-export const fillCorruptStore = (filename: string) =>
+export const fillCorruptStore = (store: TestStore) =>
   Effect.runPromise(
     Effect.gen(function*() {
-      yield* turns(filename, [["fine", ["all good"]], ["broken", ["one", "two"]], ["broken-head", ["x"]]])
+      yield* turns(store, [["fine", ["all good"]], ["broken", ["one", "two"]], ["broken-head", ["x"]]])
       yield* Effect.gen(function*() {
         const registry = yield* ProcessRegistry
         yield* registry.register(reg("proc-corrupt", { external: true, originator: "fine" }))
         yield* registry.register(reg("proc-fine", { external: true, originator: "fine" }))
-        const internals = yield* SqliteBackendInternals
-        yield* internals.corrupt("nodes", "broken#1", "{not json")
-        yield* internals.corrupt("sessions", "broken-head", JSON.stringify({ sessionId: "broken-head" }))
-        yield* internals.corrupt("processes", "proc-corrupt", JSON.stringify({ id: "proc-corrupt", status: 7 }))
-      }).pipe(Effect.provide(SqliteBackend.layerWithInternals({ filename })))
+      }).pipe(Effect.provide(store.storage()))
+      yield* store.corrupt("nodes", "broken#1", "{not json")
+      yield* store.corrupt("sessions", "broken-head", JSON.stringify({ sessionId: "broken-head" }))
+      yield* store.corrupt("processes", "proc-corrupt", JSON.stringify({ id: "proc-corrupt", status: 7 }))
     })
   )
+
+/** A SQLite file as a test store. */
+export const sqliteStore = (filename: string): TestStore => ({
+  storage: () => SqliteBackend.layer({ filename }),
+  corrupt: (table, key, rawJson) =>
+    Effect.flatMap(SqliteBackendInternals, (internals) => internals.corrupt(table, key, rawJson)).pipe(
+      Effect.provide(SqliteBackend.layerWithInternals({ filename }))
+    )
+})
+
+/** A Postgres schema as a test store (created by the first open). */
+export const postgresStore = (url: string, schema: string): TestStore => ({
+  storage: () => PostgresBackend.layer({ url, schema, poolSize: 2 }),
+  corrupt: (table, key, rawJson) =>
+    Effect.flatMap(PostgresBackendInternals, (internals) => internals.corrupt(table, key, rawJson)).pipe(
+      Effect.provide(PostgresBackend.layerWithInternals({ url, schema, poolSize: 2 }))
+    )
+})

@@ -168,6 +168,15 @@ const init: ReadonlyArray<string> = [
     PRIMARY KEY (scope_id, replay_key))`
 ]
 
+/**
+ * Sessions by last activity: `SessionStore.listSessions` pages newest first (`updated_at_ms DESC, session_id`) and
+ * continues after a cursor; the index serves both without a sort. Built inside the migration transaction (not
+ * `CONCURRENTLY`), so writes to `lash_sessions` wait for the build (docs/operations.md, "Migrations").
+ */
+const sessionsByActivity: ReadonlyArray<string> = [
+  `CREATE INDEX IF NOT EXISTS lash_sessions_activity ON lash_sessions (updated_at_ms DESC, session_id)`
+]
+
 /** A migration's DDL, sent as one multi-statement text (one round trip; creating a schema is on every test's path). */
 const statements = (ddl: ReadonlyArray<string>) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) => sql.unsafe(ddl.join(";\n")).unprepared)
@@ -178,7 +187,8 @@ const statements = (ddl: ReadonlyArray<string>) =>
  * @since 0.1.0
  */
 export const migrations = {
-  "0001_init": statements(init)
+  "0001_init": statements(init),
+  "0002_sessions_activity": statements(sessionsByActivity)
 }
 
 /**
@@ -187,7 +197,7 @@ export const migrations = {
  *
  * @since 0.1.0
  */
-export const LATEST_MIGRATION_ID = 1
+export const LATEST_MIGRATION_ID = 2
 
 /**
  * Runs the pending migrations. The caller runs it inside the locked migration unit.

@@ -4,4 +4,5 @@
  *
  * @since 0.1.0
  */
+export { FORMAT, LATEST_MIGRATION_ID, MIGRATIONS_TABLE } from "./Migrations.js"
 export * from "./PostgresBackend.js"

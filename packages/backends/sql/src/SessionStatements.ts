@@ -34,6 +34,21 @@ const SESSION_COLUMNS =
 const NODE_COLUMNS = "session_id, seq, node_id, parent_node_id, node_json, record_version"
 
 /**
+ * The statements of `listSessions` (`?` placeholders): the first page (`[limit]`) and the page after a cursor
+ * (`[updatedAtMs, updatedAtMs, sessionId, limit]`). Both read the index `lash_sessions_activity` (migration 0002) in
+ * order; the next page starts `updated_at_ms <= ?` so Postgres seeks the index to the cursor (with only the OR it
+ * walks the index from the newest row, filtering). The backends' sessionListing tests EXPLAIN these texts.
+ *
+ * @since 0.1.0
+ */
+export const SessionListing = {
+  first: `SELECT ${SESSION_COLUMNS} FROM lash_sessions ORDER BY updated_at_ms DESC, session_id LIMIT ?`,
+  next: `SELECT ${SESSION_COLUMNS} FROM lash_sessions
+       WHERE updated_at_ms <= ? AND (updated_at_ms < ? OR session_id > ?)
+       ORDER BY updated_at_ms DESC, session_id LIMIT ?`
+} as const
+
+/**
  * `lash_sessions`. `lock` is the dialect's row lock for reads inside a write unit ("" in read units).
  *
  * @since 0.1.0
@@ -42,14 +57,8 @@ export const sessionStatements = (run: Runner, dialect: SqlDialect, lock: string
   const q = {
     exists: dialect.compile(`SELECT 1 AS one FROM lash_sessions WHERE session_id = ?${lock}`),
     read: dialect.compile(`SELECT ${SESSION_COLUMNS} FROM lash_sessions WHERE session_id = ?${lock}`),
-    newest: dialect.compile(
-      `SELECT ${SESSION_COLUMNS} FROM lash_sessions ORDER BY updated_at_ms DESC, session_id LIMIT ?`
-    ),
-    newestAfter: dialect.compile(
-      `SELECT ${SESSION_COLUMNS} FROM lash_sessions
-       WHERE updated_at_ms < ? OR (updated_at_ms = ? AND session_id > ?)
-       ORDER BY updated_at_ms DESC, session_id LIMIT ?`
-    ),
+    newest: dialect.compile(SessionListing.first),
+    newestAfter: dialect.compile(SessionListing.next),
     insert: dialect.compile(
       `INSERT INTO lash_sessions (${SESSION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id) DO NOTHING RETURNING session_id`
     ),

@@ -11,6 +11,7 @@ export * as SqlDialect from "./Dialect.js"
 export * as SqlDriver from "./SqlDriver.js"
 export type { Runner, SqlParam, SqlRow } from "./Statements.js"
 /** The payload of a cross-process change notification. @since 0.1.0 */
+export { SessionListing } from "./SessionStatements.js"
 export * as SignalPayload from "./SignalPayload.js"
 /** Where a row lives in the SQL schema (test internals). @since 0.1.0 */
 export * as Tampering from "./Tampering.js"

@@ -153,6 +153,14 @@ const init: ReadonlyArray<string> = [
     PRIMARY KEY (scope_id, replay_key)) STRICT`
 ]
 
+/**
+ * Sessions by last activity: `lash sessions list` (`SessionStore.listSessions`) pages newest first, ordered by
+ * `updated_at_ms DESC, session_id`, and continues after a cursor; the index serves both without a sort.
+ */
+const sessionsByActivity: ReadonlyArray<string> = [
+  `CREATE INDEX IF NOT EXISTS lash_sessions_activity ON lash_sessions (updated_at_ms DESC, session_id)`
+]
+
 const statements = (ddl: ReadonlyArray<string>) =>
   Effect.flatMap(SqlClient.SqlClient, (sql) => Effect.forEach(ddl, (stmt) => sql.unsafe(stmt), { discard: true }))
 
@@ -162,7 +170,8 @@ const statements = (ddl: ReadonlyArray<string>) =>
  * @since 0.1.0
  */
 export const migrations = {
-  "0001_init": statements(init)
+  "0001_init": statements(init),
+  "0002_sessions_activity": statements(sessionsByActivity)
 }
 
 /**
@@ -171,7 +180,7 @@ export const migrations = {
  *
  * @since 0.1.0
  */
-export const LATEST_MIGRATION_ID = 1
+export const LATEST_MIGRATION_ID = 2
 
 /**
  * Runs the pending migrations. The caller runs it inside a `BEGIN IMMEDIATE` write unit.

@@ -5,11 +5,10 @@
  */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import { LATEST_MIGRATION_ID } from "@lash/backend-sqlite"
 import { type IntegrityProgress, StorageInfo } from "@lash/core"
 import { Effect, Either } from "effect"
 import * as CliError from "../CliError.js"
-import { inspectSqlite } from "../OpenStore.js"
+import { inspectStore } from "../OpenStore.js"
 import * as Output from "../Output.js"
 import * as StoreLocation from "../StoreLocation.js"
 import * as Common from "./Common.js"
@@ -96,25 +95,17 @@ const migrate = Command.make("migrate", { store: Common.store, json: Common.json
       onLeft: Effect.fail,
       onRight: Effect.succeed
     })
-    if (location.kind !== "sqlite") {
-      return yield* Effect.fail(CliError.unavailable(`${args.store}: this lash CLI migrates SQLite stores only`))
-    }
-    const before = yield* inspectSqlite(location.filename, "migrate")
+    const { latest, schema: before } = yield* inspectStore(location, "migrate")
     // Opening the backend applies every pending migration in one write unit.
     yield* Effect.asVoid(StorageInfo).pipe(Common.withStore(args.store, "migrate"))
-    const result = {
-      filename: before.filename,
-      created: !before.exists,
-      from: before.migration,
-      to: LATEST_MIGRATION_ID
-    }
+    const result = { store: before.name, created: !before.exists, from: before.migration, to: latest }
     if (args.json) return yield* Output.json(result)
     yield* Output.print(
       result.created
-        ? `created ${result.filename} at schema migration ${result.to}`
+        ? `created ${result.store} at schema migration ${result.to}`
         : result.from === result.to
-        ? `${result.filename} is at schema migration ${result.to}; nothing to do`
-        : `migrated ${result.filename} from schema migration ${result.from} to ${result.to}`
+        ? `${result.store} is at schema migration ${result.to}; nothing to do`
+        : `migrated ${result.store} from schema migration ${result.from} to ${result.to}`
     )
   })).pipe(Command.withDescription("create the store or bring its schema up to date (the only command that does)"))
 
