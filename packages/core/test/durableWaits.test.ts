@@ -48,6 +48,45 @@ submit "started"`),
     }))
 })
 
+describe("signal names at link time and at run time", () => {
+  it.scopedLive("a block signalling a process it starts is refused at link time; a listed handle is checked at run time", () =>
+    Effect.gen(function*() {
+      const storage = yield* Layer.build(MemoryBackend.layer())
+      const fence = (code: string) => "```lashlang\n" + code + "\n```"
+      const greet = `process greet() signals { go: { who: str } } { s = wait_signal("go")\n finish s.who }`
+      const provider = TestProvider.builder()
+        // Target known (h = start greet()): the whole block is refused before anything runs.
+        .reply(fence(`${greet}\nh = start greet()\nsignal_run(h, "stop", 1)\nsubmit "sent"`))
+        .reply(fence(`${greet}\nh = start greet()\nsubmit "started"`))
+        // Target unknown at link time (a listed handle): the host refuses the name; nothing is delivered.
+        .reply(fence(`ps = await processes.list({})?\nsignal_run(ps[0], "stop", 1)`))
+        .reply(fence(`ps = await processes.list({})?\nsubmit len(ps)`))
+        .reply(fence(`ps = await processes.list({})?\nsignal_run(ps[0], "go", { who: "ann" })\nsubmit (await ps[0])?`))
+        .build()
+      const core = yield* buildCore(storage, provider, {
+        mode: "rlm",
+        rlm: { abilities: LashlangAbilities.all },
+        worker: { leaseTtl: "1 second", renewEvery: "250 millis" }
+      })
+      const session = yield* core.openSession("signal-names")
+      const first = yield* session.turn(TurnInput.text("start and signal")).run
+      expect(Option.getOrNull(first.submittedValue)).toBe("started")
+      const transcript = () => JSON.stringify(session.readView().messages)
+      expect(transcript()).toContain("process `greet` declares no signal `stop`")
+      expect(transcript()).toContain("--> line 4, column 1")
+      const second = yield* session.turn(TurnInput.text("signal it")).run
+      expect(Option.getOrNull(second.submittedValue)).toBe(1)
+      expect(transcript()).toContain("signal_run failed: process `greet` declares no signal `stop`")
+      const events = yield* Context.get(storage, ProcessRegistry).eventsAfter(
+        (yield* core.processes().list({}))[0]!.id,
+        0
+      )
+      expect(events.filter((e) => e.eventType === "process.signal")).toEqual([])
+      const third = yield* session.turn(TurnInput.text("now properly")).run
+      expect(Option.getOrNull(third.submittedValue)).toBe("ann")
+    }))
+})
+
 describe("cancelling a parked process", () => {
   it.scopedLive("a process waiting for a signal is unparked by a cancel request and ends cancelled", () =>
     Effect.gen(function*() {

@@ -5,8 +5,9 @@
  *
  * Why one file of this size: the checks are one walk over the tree that shares its scope (names, static types, the
  * requirements being collected, the node paths that become site ids); the rules that stand on their own live in
- * `internal/Types.ts` (assignability), `internal/TriggerInputs.ts` (trigger inputs) and `internal/Builtins.ts`
- * (builtin arities and result types).
+ * `internal/Types.ts` (assignability), `internal/TriggerInputs.ts` (trigger inputs), `internal/StartedHandles.ts`
+ * (which names hold one process's handle, for `signal_run`) and `internal/Builtins.ts` (builtin arities and result
+ * types).
  *
  * @since 0.1.0
  */
@@ -17,6 +18,7 @@ import { canonicalJsonUnsafe, sha256Hex } from "./Canonical.js"
 import { LashlangLinkError, type Span } from "./Errors.js"
 import type { HostEnvironment } from "./HostCatalog.js"
 import { arityMessage, BUILTINS } from "./internal/Builtins.js"
+import { startedHandles } from "./internal/StartedHandles.js"
 import { triggerInputProblem } from "./internal/TriggerInputs.js"
 import { fits, isResourceType, resolveType, type TypeScope } from "./internal/Types.js"
 import { parseSync } from "./Parser.js"
@@ -218,13 +220,22 @@ class Linker {
     )
     const fgTypes = new Map<string, TypeExpr>([...this.globals].map(([k, v]) => [k, typeOfValue(v)] as const))
     for (const [k, t] of Object.entries(this.env.readOnlyBindings)) fgTypes.set(k, t)
-    this.stmts(this.program.body, { names: fgNames, types: fgTypes, entry: "main", path: "b", inProcess: false })
+    const fgHandles = startedHandles(this.program.body, new Set(fgTypes.keys()))
+    this.stmts(this.program.body, {
+      names: fgNames,
+      types: fgTypes,
+      handles: fgHandles,
+      entry: "main",
+      path: "b",
+      inProcess: false
+    })
     const exports: Record<string, ProcessExport> = {}
     const decls = [...this.program.processes]
     decls.forEach((p, pos) => {
       const scopeNames = this.assigned(p.body, new Set(p.params.map((x) => x.name)))
       const types = new Map(p.params.map((x) => [x.name, this.resolveType(x.type)] as const))
-      this.stmts(p.body, { names: scopeNames, types, entry: p.name, path: `p${pos}`, inProcess: true })
+      const handles = startedHandles(p.body, new Set(types.keys()))
+      this.stmts(p.body, { names: scopeNames, types, handles, entry: p.name, path: `p${pos}`, inProcess: true })
       exports[p.name] = {
         ref: { component: sha256Hex(strip(p)), pos },
         params: p.params.map((x) => ({ name: x.name, type: x.type })),
@@ -507,16 +518,42 @@ class Linker {
         eff = true
         break
       }
-      case "sigrun":
+      case "sigrun": {
         this.gate("processSignals")
         sub(x.h, "h")
         sub(x.payload, "p")
+        // The target is known when the handle is a `start` here or a name that only ever holds one process's handle.
+        const target = x.h.k === "start" ? x.h.name : x.h.k === "name" ? scope.handles.get(x.h.name) : undefined
+        if (target !== undefined) this.signalFits(x, target, scope)
         this.site(x, scope, path, "signal_run")
         eff = true
         break
+      }
     }
     if (eff) this.effectful.add(x)
     return eff
+  }
+
+  /**
+   * `signal_run` to a process declared here: the signal must be declared and the payload's type fit it (the same
+   * check `Signals.checkSignal` makes against the stored artifact at run time, for targets not known here).
+   */
+  private signalFits(x: Extract<Expr, { k: "sigrun" }>, target: string, scope: Scope): void {
+    const decl = this.processes.get(target)
+    if (decl === undefined) return
+    this.currentSpan = x.p
+    const declared = decl.signals?.find((s) => s.name === x.name)
+    if (declared === undefined) {
+      this.fail("UnknownProcessSignal", `process \`${decl.name}\` declares no signal \`${x.name}\``)
+    }
+    const expected = this.resolveType(declared.type)
+    const given = this.typeOf(x.payload, scope)
+    if (!fits(given, expected)) {
+      this.fail(
+        "IncompatibleSignalPayload",
+        `signal \`${x.name}\` of process \`${decl.name}\` expects ${formatType(expected)}, got ${formatType(given)}`
+      )
+    }
   }
 
   private resolveTypeLenient(t: TypeExpr): void {
@@ -859,6 +896,8 @@ const containsImprecise = (t: TypeExpr): boolean =>
 interface Scope {
   readonly names: Set<string>
   readonly types: Map<string, TypeExpr>
+  /** Names that only ever hold the handle of one process declared here (see {@link startedHandles}). */
+  readonly handles: ReadonlyMap<string, string>
   readonly entry: string
   readonly path: string
   readonly inProcess: boolean
