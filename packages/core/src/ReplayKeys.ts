@@ -28,6 +28,15 @@ export const ReplayKeys = {
   lashlangSite: (seed: string, nodeId: string, occurrence: number): string => `${seed}:${nodeId}:${occurrence}`,
   /** The parent key of the effects of one worker run of a process: `process:<pid>`. */
   processRun: (processId: string): string => `process:${processId}`,
+  /**
+   * Whether `key` is a `lashlangSite` key of a `processRun` of `processId`: the seed is exactly `process:<pid>` and
+   * the rest one `<nodeId>:<occurrence>`, a node id being `<kind>:<hash>` (packages/lashlang/src/Linker.ts). Counting
+   * the rest's separators pins the id, so a process whose id extends this one (`<pid>:x`) never matches.
+   */
+  isSiteOfProcessRun: (key: string, processId: string): boolean => {
+    const seed = `process:${processId}:`
+    return key.startsWith(seed) && /^[^:]+:[^:]+:\d+$/.test(key.slice(seed.length))
+  },
   /** A host's `processes().start`: `process:start:<pid>`. */
   processStart: (processId: string): string => `process:start:${processId}`,
   /** The start of a trigger delivery's process: `trigger:<occurrenceId>:<subscriptionId>`. */

@@ -100,6 +100,15 @@ export interface TriggerSubscriptionFilter {
   readonly enabled?: boolean
 }
 
+/**
+ * Who may cancel a registration: a session id cancels the registrations its session made; a process cancels the
+ * host registrations (registrant `host`) it made itself, i.e. those whose registration key is a Lashlang site of one
+ * of its runs (`ReplayKeys.isSiteOfProcessRun`). Nobody cancels another session's or another process's.
+ *
+ * @since 0.1.0
+ */
+export type TriggerOwner = SessionId | { readonly processId: ProcessId }
+
 /** A reserved delivery of an occurrence to one subscription. @since 0.1.0 */
 export interface TriggerDeliveryReservation {
   readonly occurrenceId: OccurrenceId

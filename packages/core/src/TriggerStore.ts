@@ -5,12 +5,13 @@
  */
 import { Context, type Effect } from "effect"
 import type { StoreError, TriggerIdempotencyConflict, TriggerRegistrationConflict } from "./Errors.js"
-import type { OccurrenceId, SessionId, TriggerHandle } from "./Identifiers.js"
+import type { OccurrenceId, TriggerHandle } from "./Identifiers.js"
 import type { DurabilityTier } from "./Model.js"
 import type {
   TriggerDeliveryReservation,
   TriggerOccurrenceRecord,
   TriggerOccurrenceRequest,
+  TriggerOwner,
   TriggerSubscriptionDraft,
   TriggerSubscriptionFilter,
   TriggerSubscriptionRecord
@@ -25,8 +26,8 @@ export interface TriggerStoreService {
   ): Effect.Effect<TriggerSubscriptionRecord, StoreError | TriggerRegistrationConflict>
   /** Sorted by (registrant scope id, handle number). */
   list(filter: TriggerSubscriptionFilter): Effect.Effect<ReadonlyArray<TriggerSubscriptionRecord>, StoreError>
-  /** True only if it was enabled; only the registrant session's own handles. */
-  cancel(sessionId: SessionId, handle: TriggerHandle): Effect.Effect<boolean, StoreError>
+  /** True only if it was enabled and `owner` may cancel it ({@link TriggerOwner}): its own handles only. */
+  cancel(owner: TriggerOwner, handle: TriggerHandle): Effect.Effect<boolean, StoreError>
   recordOccurrence(
     req: TriggerOccurrenceRequest
   ): Effect.Effect<TriggerOccurrenceRecord, StoreError | TriggerIdempotencyConflict>

@@ -1,7 +1,8 @@
 /**
  * The runtime's own Lashlang modules (docs/lashlang.md, "Host surface"): `triggers.register`, `processes.list` (the
  * processes the caller may await: those granted to its session scope) and `triggers.list` / `triggers.cancel` (the
- * registrations of the caller's session). A program never sees another session's processes or registrations.
+ * registrations of the caller's session; in a process started without a session, the ones that process made). A
+ * program never sees another session's or another process's processes or registrations.
  *
  * @internal
  */
@@ -19,7 +20,8 @@ import type { EnvRef, ProcessId, TriggerHandle } from "../Identifiers.js"
 import { TriggerKeys } from "../Ids.js"
 import type { Json } from "../Json.js"
 import { lashlangEventTypes, type ProcessOriginator, type ProcessRecord, type SessionScope } from "../Process.js"
-import type { InputTemplateEntry, TriggerSubscriptionRecord } from "../Trigger.js"
+import * as TriggerReservation from "../storage/TriggerReservation.js"
+import type { InputTemplateEntry, TriggerOwner, TriggerSubscriptionRecord } from "../Trigger.js"
 import type { CoreRuntime } from "./runtime.js"
 
 /** Who is asking: the scope its handles are granted to, the originator its registrations carry, the process it is. */
@@ -87,8 +89,22 @@ const listProcesses = (core: CoreRuntime, caller: ModuleCaller, status: Value.Va
     return records.filter(wanted).map(processEntry)
   })
 
-const sessionOf = (originator: ProcessOriginator) =>
-  originator.type === "session" ? originator.scope.sessionId : undefined
+/**
+ * Whose registrations the caller lists and cancels: its session's, or, in a process started without a session, the
+ * ones that process made itself (`TriggerOwner`); `undefined`: none.
+ */
+const ownerOf = (caller: ModuleCaller): TriggerOwner | undefined =>
+  caller.originator.type === "session"
+    ? caller.originator.scope.sessionId
+    : caller.processId === undefined
+    ? undefined
+    : { processId: caller.processId }
+
+const owns = (owner: TriggerOwner, sub: TriggerSubscriptionRecord): boolean =>
+  TriggerReservation.ownedBy(
+    { registrantSessionId: TriggerReservation.registrantSessionId(sub), registrationKey: sub.registrationKey },
+    owner
+  )
 
 const targetMatches = (sub: TriggerSubscriptionRecord, target: Value.Value | undefined): boolean => {
   if (target === undefined || target === null) return true
@@ -103,18 +119,19 @@ const targetMatches = (sub: TriggerSubscriptionRecord, target: Value.Value | und
 
 const listTriggers = (core: CoreRuntime, caller: ModuleCaller, filter: Value.RecordValue | undefined) =>
   Effect.gen(function*() {
-    const sessionId = sessionOf(caller.originator)
+    const owner = ownerOf(caller)
+    if (owner === undefined) return []
     const name = filter?.get("name")
     const sourceType = filter?.get("source_type")
     const enabled = filter?.get("enabled")
     const subs = yield* core.triggers.list({
-      ...(sessionId === undefined ? {} : { sessionId }),
+      ...(typeof owner === "string" ? { sessionId: owner } : {}),
       ...(typeof name === "string" ? { name } : {}),
       ...(typeof sourceType === "string" ? { sourceType } : {}),
       ...(typeof enabled === "boolean" ? { enabled } : {})
     })
     return subs
-      .filter((sub) => sessionId !== undefined || sub.registrant.type === "host")
+      .filter((sub) => owns(owner, sub))
       .filter((sub) => targetMatches(sub, filter?.get("target")))
       .map(triggerEntry)
   })
@@ -126,10 +143,9 @@ const cancelTrigger = (core: CoreRuntime, caller: ModuleCaller, arg: Value.Recor
     if (typeof id !== "string") {
       return yield* Effect.fail(new HostFailure({ message: "triggers.cancel needs a trigger handle or its id" }))
     }
-    const sessionId = sessionOf(caller.originator)
-    // Only the registrant session may cancel; a host-started caller has no session and cancels nothing.
-    if (sessionId === undefined) return false
-    return yield* core.triggers.cancel(sessionId, id as TriggerHandle)
+    const owner = ownerOf(caller)
+    if (owner === undefined) return false
+    return yield* core.triggers.cancel(owner, id as TriggerHandle)
   })
 
 /**

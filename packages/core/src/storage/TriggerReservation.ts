@@ -13,9 +13,11 @@ import { TriggerIdempotencyConflict, TriggerRegistrationConflict } from "../Erro
 import type { OccurrenceId, SubscriptionId } from "../Identifiers.js"
 import { Ids } from "../Ids.js"
 import { sessionScopeId } from "../Process.js"
+import { ReplayKeys } from "../ReplayKeys.js"
 import type {
   TriggerOccurrenceRecord,
   TriggerOccurrenceRequest,
+  TriggerOwner,
   TriggerSubscriptionDraft,
   TriggerSubscriptionRecord
 } from "../Trigger.js"
@@ -35,6 +37,20 @@ export const registrantScopeId = (draft: TriggerSubscriptionDraft): string =>
  */
 export const registrantSessionId = (draft: TriggerSubscriptionDraft): string | null =>
   draft.registrant.type === "session" ? draft.registrant.scope.sessionId : null
+
+/**
+ * Whether `owner` may cancel a subscription row ({@link TriggerOwner}): the registrant session, or, for a host
+ * registration, the process whose run made it.
+ *
+ * @since 0.1.0
+ */
+export const ownedBy = (
+  row: { readonly registrantSessionId: string | null; readonly registrationKey: string },
+  owner: TriggerOwner
+): boolean =>
+  typeof owner === "string"
+    ? row.registrantSessionId === owner
+    : row.registrantSessionId === null && ReplayKeys.isSiteOfProcessRun(row.registrationKey, owner.processId)
 
 /**
  * The conflict of a registration key reused with another draft, or `undefined` when the stored hash is the draft's.

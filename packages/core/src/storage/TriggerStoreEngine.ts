@@ -108,12 +108,12 @@ export const make = (units: Units, tier: DurabilityTier): TriggerStoreService =>
           subscriptionEither
         ))),
 
-  cancel: (sessionId, handle) =>
+  cancel: (owner, handle) =>
     units.write(PORT, "cancel", (unit) =>
       Effect.gen(function*() {
         const row = yield* unit.tx.subscriptions.byHandle(handle)
-        // Only the registrant session's own live handle.
-        if (row === undefined || row.registrantSessionId !== sessionId || !row.enabled) return false
+        // Only the owner's own live handle.
+        if (row === undefined || !TriggerReservation.ownedBy(row, owner) || !row.enabled) return false
         yield* unit.tx.subscriptions.setEnabled(row.subscriptionId, false)
         return true
       })),

@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Ids, ProcessRegistry, type SessionId, TriggerStore } from "@lash/core"
+import { Ids, type ProcessId, ProcessRegistry, ReplayKeys, type SessionId, TriggerStore } from "@lash/core"
 import { Context, Effect, TestClock } from "effect"
 import { button, BUTTON_SOURCE, buttonKey, reg, same, triggerDraft } from "./Fixtures.js"
 import type { Scenario, ScenarioContext } from "./Harness.js"
@@ -102,6 +102,60 @@ export const triggerScenarios: ReadonlyArray<Scenario> = [
           kept.length === 1 && kept[0]!.enabled === false,
           "enabled: false",
           kept.map((r) => r.enabled)
+        )
+      })
+  },
+  {
+    id: "TS-03b",
+    suite: "TriggerStore",
+    title: "cancel by a process: only the host registrations made at its own Lashlang sites",
+    clock: "test",
+    run: (ctx) =>
+      Effect.gen(function*() {
+        const t = triggers(ctx)
+        // Host registrations as a process run makes them: keyed `process:<pid>:<nodeId>:<occurrence>`.
+        const hostDraft = (name: string, processId: string) => ({
+          ...triggerDraft(
+            "session-a",
+            buttonKey,
+            name,
+            ReplayKeys.lashlangSite(
+              ReplayKeys.processRun(processId),
+              "trigger_register:0123456789abcdef01234567",
+              0
+            )
+          ),
+          registrant: { type: "host" as const }
+        })
+        const job = yield* t.register(hostDraft("job's", "job"))
+        const extended = yield* t.register(hostDraft("job:2's", "job:2"))
+        const session = yield* t.register(triggerDraft("session-a", buttonKey, "session's"))
+        const byOther = yield* t.cancel({ processId: "other" as ProcessId }, job.handle)
+        const byExtended = yield* t.cancel({ processId: "job:2" as ProcessId }, job.handle)
+        const bySession = yield* t.cancel("session-a" as SessionId, job.handle)
+        yield* ctx.invariant(
+          "another process (even one whose id extends it) and a session cannot cancel it",
+          !byOther && !byExtended && !bySession,
+          [false, false, false],
+          [byOther, byExtended, bySession]
+        )
+        const sessionByJob = yield* t.cancel({ processId: "job" as ProcessId }, session.handle)
+        yield* ctx.invariant("a process cannot cancel a session's registration", !sessionByJob, false, sessionByJob)
+        const own = yield* t.cancel({ processId: "job" as ProcessId }, job.handle)
+        const again = yield* t.cancel({ processId: "job" as ProcessId }, job.handle)
+        const extendedOwn = yield* t.cancel({ processId: "job:2" as ProcessId }, extended.handle)
+        yield* ctx.invariant(
+          "its own cancel is true once, then false; the other process cancels its own",
+          own && !again && extendedOwn,
+          [true, false, true],
+          [own, again, extendedOwn]
+        )
+        const enabled = yield* t.list({ enabled: true })
+        yield* ctx.invariant(
+          "only the session's registration stays enabled",
+          same(enabled.map((r) => r.name), ["session's"]),
+          ["session's"],
+          enabled.map((r) => r.name)
         )
       })
   },
