@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { SessionStore } from "@lash/core"
+import { type QueuedWorkClaim, SessionStore } from "@lash/core"
 import { Context, Effect, Option } from "effect"
 import { batchDraft, commitOf, completionOf, createRequest, same, sid } from "./Fixtures.js"
 import type { Scenario, ScenarioContext } from "./Harness.js"
@@ -23,6 +23,38 @@ const snapshot = (ctx: ScenarioContext, s: string) =>
       pending: yield* st.listPending(sid(s)),
       withPendingWork: yield* st.listSessionsWithPendingWork()
     }
+  })
+
+/** Claims the session's pending batch as `owner-a` (a granted claim is a precondition, checked). */
+const claimPending = (ctx: ScenarioContext, s: string, maxBatches: number) =>
+  Effect.flatMap(
+    store(ctx).claimReady({ sessionId: sid(s), ownerId: "owner-a", boundary: "idle", ttlMs: 60_000, maxBatches }),
+    (claim) => ctx.some("a claim of the pending batch is granted", claim)
+  )
+
+/** After rejected commits: the head is still `headRevision`, the batch still queued, and its claim still live. */
+const claimStillLive = (
+  ctx: ScenarioContext,
+  s: string,
+  claim: QueuedWorkClaim,
+  headRevision: number,
+  title: string
+) =>
+  Effect.gen(function*() {
+    const after = yield* snapshot(ctx, s)
+    const renewed = yield* Effect.either(store(ctx).renewClaim(claim, 60_000))
+    yield* ctx.invariant(
+      title,
+      after.session?.headRevision === headRevision && after.queued.length === 1 && after.pending.length === 0 &&
+        renewed._tag === "Right",
+      { headRevision, queued: 1, pending: 0, claim: "live" },
+      {
+        headRevision: after.session?.headRevision,
+        queued: after.queued.length,
+        pending: after.pending.length,
+        claim: renewed._tag === "Right" ? "live" : renewed.left
+      }
+    )
   })
 
 /** The commit-order scenarios. @since 0.1.0 */
@@ -109,16 +141,7 @@ export const commitOrderScenarios: ReadonlyArray<Scenario> = [
         const s = store(ctx)
         yield* s.create(createRequest("root"))
         yield* s.enqueue(batchDraft("root", "work"))
-        const claim = yield* ctx.some(
-          "a claim of the pending batch is granted",
-          yield* s.claimReady({
-            sessionId: sid("root"),
-            ownerId: "owner-a",
-            boundary: "idle",
-            ttlMs: 60_000,
-            maxBatches: 10
-          })
-        )
+        const claim = yield* claimPending(ctx, "root", 10)
         yield* s.commit(commitOf("root", 0, "t1"))
         yield* ctx.expectFailure(
           "a stale expected head and a stale completion fail with HeadRevisionConflict",
@@ -133,19 +156,12 @@ export const commitOrderScenarios: ReadonlyArray<Scenario> = [
           s.commit(commitOf("root", 0, "t-stale-head", { completing: [claim] })),
           "HeadRevisionConflict"
         )
-        const after = yield* snapshot(ctx, "root")
-        const renewed = yield* Effect.either(s.renewClaim(claim, 60_000))
-        yield* ctx.invariant(
-          "the rejected commits wrote nothing: head 1, the batch still queued and still claimed",
-          after.session?.headRevision === 1 && after.queued.length === 1 && after.pending.length === 0 &&
-            renewed._tag === "Right",
-          { headRevision: 1, queued: 1, pending: 0, claim: "live" },
-          {
-            headRevision: after.session?.headRevision,
-            queued: after.queued.length,
-            pending: after.pending.length,
-            claim: renewed._tag === "Right" ? "live" : renewed.left
-          }
+        yield* claimStillLive(
+          ctx,
+          "root",
+          claim,
+          1,
+          "the rejected commits wrote nothing: head 1, the batch still queued and still claimed"
         )
       })
   },
@@ -160,35 +176,13 @@ export const commitOrderScenarios: ReadonlyArray<Scenario> = [
         yield* s.create(createRequest("root"))
         yield* s.commit(commitOf("root", 0, "t1"))
         yield* s.enqueue(batchDraft("root", "work"))
-        const claim = yield* ctx.some(
-          "a claim of the pending batch is granted",
-          yield* s.claimReady({
-            sessionId: sid("root"),
-            ownerId: "owner-a",
-            boundary: "idle",
-            ttlMs: 60_000,
-            maxBatches: 10
-          })
-        )
+        const claim = yield* claimPending(ctx, "root", 10)
         yield* ctx.expectFailure(
           "reusing stamp t1 with changed content and a valid, fresh completion fails with TurnCommitConflict",
           s.commit(commitOf("root", 1, "t1", { text: "changed content", completing: [claim] })),
           "TurnCommitConflict"
         )
-        const after = yield* snapshot(ctx, "root")
-        const renewed = yield* Effect.either(s.renewClaim(claim, 60_000))
-        yield* ctx.invariant(
-          "the claim stays live and its batch queued; the head is still 1",
-          after.session?.headRevision === 1 && after.queued.length === 1 && after.pending.length === 0 &&
-            renewed._tag === "Right",
-          { headRevision: 1, queued: 1, pending: 0, claim: "live" },
-          {
-            headRevision: after.session?.headRevision,
-            queued: after.queued.length,
-            pending: after.pending.length,
-            claim: renewed._tag === "Right" ? "live" : renewed.left
-          }
-        )
+        yield* claimStillLive(ctx, "root", claim, 1, "the claim stays live and its batch queued; the head is still 1")
         yield* ctx.expectSuccess(
           "the claim can still be completed by a valid commit",
           s.commit(commitOf("root", 1, "t2", { completing: [claim] })),
@@ -209,16 +203,7 @@ export const commitOrderScenarios: ReadonlyArray<Scenario> = [
         yield* s.commit(commitOf("root", 0, "t1"))
         yield* s.enqueue(batchDraft("root", "work"))
         yield* s.enqueue(batchDraft("root", "later work", undefined, { slot: "exclusive" }))
-        const claim = yield* ctx.some(
-          "a claim of the pending batch is granted",
-          yield* s.claimReady({
-            sessionId: sid("root"),
-            ownerId: "owner-a",
-            boundary: "idle",
-            ttlMs: 60_000,
-            maxBatches: 1
-          })
-        )
+        const claim = yield* claimPending(ctx, "root", 1)
         const rejections = [
           [
             "a stamp conflict",
