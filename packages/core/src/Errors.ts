@@ -187,7 +187,8 @@ export class InvalidProcessRegistration extends Schema.TaggedError<InvalidProces
       "env_forbidden",
       "duplicate_event_type",
       "terminal_without_output",
-      "missing_core_event_types"
+      "missing_core_event_types",
+      "invalid_trace_context"
     )
   }
 ) {}

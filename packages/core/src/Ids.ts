@@ -93,8 +93,12 @@ export const Ids = {
   /** h([processId, ownerId, fencingToken]). */
   leaseToken: (processId: ProcessId, ownerId: string, fencingToken: number): string =>
     h([processId, ownerId, fencingToken]),
-  /** h(registration). */
-  registrationHash: (registration: ProcessRegistration): string => h(registration),
+  /** h(registration), without its `traceContext` (where it was started from is not what it runs). */
+  registrationHash: (registration: ProcessRegistration): string => {
+    if (registration.traceContext === undefined) return h(registration)
+    const { traceContext: _where, ...what } = registration
+    return h(what)
+  },
   /** h(draft). */
   draftHash: (draft: TriggerSubscriptionDraft): string => h(draft),
   /**

@@ -153,7 +153,29 @@ export const ProcessEventType = Schema.Struct({
 /** @since 0.1.0 */
 export interface ProcessEventType extends Schema.Schema.Type<typeof ProcessEventType> {}
 
-/** A registration: everything needed to run a process later, from storage alone. @since 0.1.0 */
+/**
+ * The W3C trace context of the span that started a process (`traceparent`, version 00): the worker's
+ * `lash.worker.run` links to it, in whichever OS process it runs (docs/observability.md, "Links").
+ *
+ * @since 0.1.0
+ */
+export const TraceContext = Schema.Struct({
+  traceparent: Schema.String.pipe(
+    Schema.pattern(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/, {
+      message: () => "a W3C traceparent: 00-<32 hex trace id>-<16 hex span id>-<2 hex flags>"
+    })
+  )
+})
+/** @since 0.1.0 */
+export interface TraceContext extends Schema.Schema.Type<typeof TraceContext> {}
+
+/**
+ * A registration: everything needed to run a process later, from storage alone. `traceContext` is where it was
+ * started from (set by the core when a tracer is installed); it is not part of the registration hash, so a repeated
+ * start from another trace is the same registration.
+ *
+ * @since 0.1.0
+ */
 export const ProcessRegistrationSchema = Schema.Struct({
   id: ProcessId,
   input: ProcessInput,
@@ -161,7 +183,8 @@ export const ProcessRegistrationSchema = Schema.Struct({
   eventTypes: Schema.Array(ProcessEventType),
   provenance: ProcessProvenance,
   envRef: opt(EnvRef),
-  wakeTarget: opt(SessionScope)
+  wakeTarget: opt(SessionScope),
+  traceContext: opt(TraceContext)
 })
 /** @since 0.1.0 */
 export interface ProcessRegistration extends Schema.Schema.Type<typeof ProcessRegistrationSchema> {}

@@ -57,8 +57,18 @@ export const Attributes = {
   leaseFencingToken: "lash.lease.fencing_token",
   headRevision: "lash.head_revision",
   triggerSourceType: "lash.trigger.source_type",
+  triggerSourceKey: "lash.trigger.source_key",
   occurrenceId: "lash.trigger.occurrence_id",
-  startedProcesses: "lash.trigger.started_processes"
+  /** Deliveries the occurrence reserved (one per matching subscription). */
+  deliveries: "lash.trigger.deliveries",
+  startedProcesses: "lash.trigger.started_processes",
+  failedDeliveries: "lash.trigger.failed_deliveries",
+  /** Why a drain ran: `turn_committed`, `sweep`, `process_event`, ... */
+  drainReason: "lash.queued.reason",
+  /** Queued batches a drain claimed and ran, over all its turns. */
+  drainedBatches: "lash.queued.batches",
+  /** Turns a drain ran (one per claim). */
+  drainedTurns: "lash.queued.turns"
 } as const
 
 const durationBoundaries = MetricBoundaries.exponential({ start: 1, factor: 2, count: 18 })

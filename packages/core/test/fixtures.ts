@@ -6,6 +6,7 @@ import { MemoryBackend } from "@lash/backend-memory"
 import { LashlangAbilities } from "@lash/lashlang"
 import { Context, Effect, Layer, Ref, Schema } from "effect"
 import {
+  Ids,
   InlineEffectController,
   LanguageModelProvider,
   LashCore,
@@ -15,6 +16,7 @@ import {
   type ProcessId,
   ProcessProvenance,
   ProcessRegistration,
+  type SessionId,
   type StorageSignals,
   ToolDefinition,
   ToolProvider,
@@ -134,3 +136,34 @@ export const toolCallRegistration = (id: string, envRef: string) =>
 
 /** An execution env with no plugin options. */
 export const emptyEnv = { pluginOptions: { plugins: {} }, policy: { model: testModel, providerId: "" } }
+
+/** A trigger subscription of session `owner`: every emit of `test.Ping` starts a `count` tool_call process. */
+export const pingSubscription = (envRef: string) => ({
+  registrant: { type: "session" as const, scope: { sessionId: "owner" as SessionId } },
+  registrationKey: "owner:turn:1:node:0",
+  envRef: envRef as never,
+  wakeTarget: { sessionId: "owner" as SessionId },
+  name: "count on ping",
+  sourceType: "test.Ping",
+  sourceKey: Ids.emptySourceKey("test.Ping"),
+  source: {},
+  payloadSchema: {
+    type: "object",
+    properties: { n: { type: "number" } },
+    required: ["n"],
+    additionalProperties: true
+  },
+  target: {
+    type: "tool_call" as const,
+    call: {
+      callId: "ping",
+      toolId: "tool:count" as never,
+      toolName: "count",
+      args: { label: "ping" },
+      preparedPayload: null
+    }
+  },
+  targetIdentity: { kind: "tool_call" },
+  eventTypes: [],
+  inputTemplate: {}
+})

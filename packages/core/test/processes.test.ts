@@ -17,7 +17,7 @@ import {
   TriggerStore,
   TurnInput
 } from "../src/index.js"
-import { buildCore, counterTool, emptyEnv, testModel, toolCallRegistration } from "./fixtures.js"
+import { buildCore, counterTool, emptyEnv, pingSubscription, testModel, toolCallRegistration } from "./fixtures.js"
 
 describe("processes and the worker", () => {
   it.scopedLive("a tool_call process started through the core runs on the worker and completes once", () =>
@@ -179,43 +179,13 @@ describe("leases", () => {
 })
 
 describe("triggers", () => {
-  const subscriptionDraft = (envRef: string) => ({
-    registrant: { type: "session" as const, scope: { sessionId: "owner" as SessionId } },
-    registrationKey: "owner:turn:1:node:0",
-    envRef: envRef as never,
-    wakeTarget: { sessionId: "owner" as SessionId },
-    name: "count on ping",
-    sourceType: "test.Ping",
-    sourceKey: Ids.emptySourceKey("test.Ping"),
-    source: {},
-    payloadSchema: {
-      type: "object",
-      properties: { n: { type: "number" } },
-      required: ["n"],
-      additionalProperties: true
-    },
-    target: {
-      type: "tool_call" as const,
-      call: {
-        callId: "ping",
-        toolId: "tool:count" as never,
-        toolName: "count",
-        args: { label: "ping" },
-        preparedPayload: null
-      }
-    },
-    targetIdentity: { kind: "tool_call" },
-    eventTypes: [],
-    inputTemplate: {}
-  })
-
   it.scopedLive("emitting twice with one idempotency key starts one process and returns the same report", () =>
     Effect.gen(function*() {
       const storage = yield* Layer.build(MemoryBackend.layer())
       const counter = yield* Ref.make(0)
       const core = yield* buildCore(storage, TestProvider.builder().build(), { tools: [counterTool(counter)] })
       const envRef = yield* core.processEnv.persist(emptyEnv)
-      yield* Context.get(storage, TriggerStore).register(subscriptionDraft(envRef))
+      yield* Context.get(storage, TriggerStore).register(pingSubscription(envRef))
       const request = {
         sourceType: "test.Ping",
         sourceKey: Ids.emptySourceKey("test.Ping"),
@@ -244,7 +214,7 @@ describe("triggers", () => {
       const counter = yield* Ref.make(0)
       const core = yield* buildCore(storage, TestProvider.builder().build(), { tools: [counterTool(counter)] })
       const envRef = yield* core.processEnv.persist(emptyEnv)
-      yield* Context.get(storage, TriggerStore).register(subscriptionDraft(envRef))
+      yield* Context.get(storage, TriggerStore).register(pingSubscription(envRef))
       const error = yield* Effect.flip(
         core.triggers().emit({
           sourceType: "test.Ping",

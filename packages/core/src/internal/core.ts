@@ -185,20 +185,9 @@ const make = <R>(config: LashCoreConfig<R>) =>
     drivers = {
       queued,
       drivePending,
-      // The span that started the process (an emit, a start) is linked from the worker's run of it.
-      poke: (processId) =>
-        cfg.worker.enabled
-          ? Effect.flatMap(Telemetry.startingSpan, (span) => {
-            worker.noteStarter(processId, span)
-            return fork(worker.recover(processId))
-          })
-          : Effect.void,
+      poke: (processId) => (cfg.worker.enabled ? fork(worker.recover(processId)) : Effect.void),
       registerForRun: (reg) => (cfg.worker.enabled ? worker.registerForRun(reg) : registry.register(reg)),
-      launch: (lease, record) =>
-        Effect.flatMap(Telemetry.startingSpan, (span) => {
-          worker.noteStarter(lease.processId, span)
-          return worker.launch(lease, record)
-        }),
+      launch: worker.launch,
       abandon: worker.abandon,
       protocol
     }

@@ -11,6 +11,7 @@ import type { ProcessLease, ProcessRecord } from "../Process.js"
 import { ReplayKeys } from "../ReplayKeys.js"
 import type { CoreRuntime } from "./runtime.js"
 import { deliverSignal } from "./signals.js"
+import * as Telemetry from "./telemetry.js"
 import { processStartCodec } from "./triggers.js"
 import type { Drivers } from "./worker.js"
 
@@ -67,7 +68,8 @@ export const makeProcessApi = (core: CoreRuntime, drivers: Drivers): CoreProcess
         },
         processStartCodec,
         Effect.gen(function*() {
-          const registered = yield* drivers.registerForRun(reg)
+          // The span current here (the turn, the tool call, the host's) is the one the worker run links to.
+          const registered = yield* drivers.registerForRun(yield* Telemetry.withTraceContext(reg))
           lease = registered.lease
           const { record } = registered
           const grantee = reg.wakeTarget ??

@@ -15,6 +15,7 @@ import type { TurnInput } from "../Turn.js"
 import type { Protocol } from "./protocol.js"
 import type { CoreRuntime } from "./runtime.js"
 import { openRuntime, runTurn, type TurnCause } from "./session.js"
+import * as Telemetry from "./telemetry.js"
 
 /** The Event message text of a wake. */
 export const wakeText = (wake: ProcessWakeDelivery): string =>
@@ -67,8 +68,11 @@ export interface QueuedDriver {
 
 /** Builds the queued-work driver. */
 export const makeQueuedDriver = (core: CoreRuntime, protocol: Protocol): QueuedDriver => {
-  /** One claim → one turn; the caller holds the session lock, so claims commit in queue order. */
-  const drainOnce = (sessionId: SessionId): Effect.Effect<boolean, unknown> =>
+  /**
+   * One claim → one turn; the caller holds the session lock, so claims commit in queue order. Answers the batches
+   * the turn ran (0: nothing was ready).
+   */
+  const drainOnce = (sessionId: SessionId): Effect.Effect<number, unknown> =>
     Effect.gen(function*() {
       const rt = yield* openRuntime(core, sessionId, { create: false, purpose: "queued_drain" })
       const ownerId = `drain:${core.instanceId}:${yield* core.nextId("drain")}`
@@ -79,7 +83,7 @@ export const makeQueuedDriver = (core: CoreRuntime, protocol: Protocol): QueuedD
         ttlMs: core.cfg.queuedWork.claimTtlMs,
         maxBatches: 64
       })
-      if (Option.isNone(claimed)) return false
+      if (Option.isNone(claimed)) return 0
       const claim = claimed.value
       const turnId = `queued:${claim.batches[0]!.batchId}`
       const { input, causes } = causesOf(claim)
@@ -103,7 +107,7 @@ export const makeQueuedDriver = (core: CoreRuntime, protocol: Protocol): QueuedD
       yield* Effect.scoped(Effect.zipRight(Effect.forkScoped(renew), turn)).pipe(
         Effect.tapError(() => core.store.abandonClaim(claim).pipe(Effect.ignore))
       )
-      return true
+      return claim.batches.length
     })
 
   const drainLoop = (
@@ -113,10 +117,15 @@ export const makeQueuedDriver = (core: CoreRuntime, protocol: Protocol): QueuedD
   ): Effect.Effect<void> =>
     Effect.gen(function*() {
       let retried = false
+      let turns = 0
+      let batches = 0
       while (true) {
         const result = yield* Effect.either(withLock(drainOnce(sessionId)))
         if (result._tag === "Right") {
-          if (!result.right) return
+          if (result.right === 0) return
+          turns += 1
+          batches += result.right
+          yield* Telemetry.queuedDrained(turns, batches)
           continue
         }
         const error = result.left as { readonly _tag?: string }
@@ -131,7 +140,7 @@ export const makeQueuedDriver = (core: CoreRuntime, protocol: Protocol): QueuedD
         yield* Effect.logWarning(`queued drain of ${sessionId} (${reason}) failed; left for the next poke`, result.left)
         return
       }
-    }).pipe(Effect.annotateLogs({ sessionId }), Effect.withSpan("lash.queued.drain"))
+    }).pipe(Effect.annotateLogs({ sessionId }), Telemetry.queuedDrainSpan(sessionId, reason))
 
   const drain = (sessionId: SessionId, reason: string) =>
     drainLoop(sessionId, reason, (effect) => core.withSessionLock(sessionId, effect))

@@ -4,10 +4,10 @@
  *
  * @internal
  */
-import { Duration, Effect, Metric, Option, type Tracer } from "effect"
+import { Duration, Effect, Metric, Option, Tracer } from "effect"
 import type { ExecutionScope } from "../Effects.js"
 import type { LlmResponse } from "../LanguageModel.js"
-import type { ProcessAwaitOutput, ProcessLease, ProcessRecord } from "../Process.js"
+import type { ProcessAwaitOutput, ProcessLease, ProcessRecord, ProcessRegistration, TraceContext } from "../Process.js"
 import type { RuntimeCommit, RuntimeCommitResult } from "../Session.js"
 import { Attributes, LashMetrics, SpanNames } from "../Telemetry.js"
 import type { TurnOutput } from "../Turn.js"
@@ -114,15 +114,41 @@ export const toolCallSpan = (p: {
     }
   })
 
-/** The span current where a process is started: the worker run links to it. */
-export const startingSpan: Effect.Effect<Tracer.AnySpan | undefined> = Effect.map(
-  Effect.option(Effect.currentSpan),
-  Option.getOrUndefined
-)
+/** The tracer Effect uses when none is installed: its spans go nowhere, so no trace context is persisted for them. */
+const builtInTracer = Effect.runSync(Effect.tracer)
+
+/** The W3C `traceparent` of a span. */
+const traceparentOf = (span: Tracer.AnySpan): string =>
+  `00-${span.traceId}-${span.spanId}-${span.sampled ? "01" : "00"}`
+
+/**
+ * `reg` with the trace context of the current span (the turn, tool call or emit starting it), so the worker run links
+ * to it from any OS process. Left as it is when a context is there already, when there is no span, or when no tracer
+ * is installed (the row stays what it was without tracing).
+ */
+export const withTraceContext = (reg: ProcessRegistration): Effect.Effect<ProcessRegistration> =>
+  reg.traceContext !== undefined
+    ? Effect.succeed(reg)
+    : Effect.flatMap(Effect.tracer, (tracer) =>
+      tracer === builtInTracer
+        ? Effect.succeed(reg)
+        : Effect.map(
+          Effect.option(Effect.currentSpan),
+          Option.match({
+            onNone: () => reg,
+            onSome: (span): ProcessRegistration => ({ ...reg, traceContext: { traceparent: traceparentOf(span) } })
+          })
+        ))
+
+/** The span a persisted `traceparent` names (decoded by `TraceContext`, so it is well formed). */
+const spanOf = (context: TraceContext): Tracer.ExternalSpan => {
+  const [, traceId, spanId, flags] = context.traceparent.split("-")
+  return Tracer.externalSpan({ traceId: traceId!, spanId: spanId!, sampled: (parseInt(flags!, 16) & 1) === 1 })
+}
 
 /**
  * `lash.worker.run`, a trace of its own: the process, the lease owner and fencing token. The span that started the
- * process is linked to it (`makeStarterLinks`).
+ * process is linked to it (`workerRunStarted`).
  */
 export const workerRunSpan = (lease: ProcessLease) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.withSpan(self, SpanNames.workerRun, {
@@ -134,37 +160,27 @@ export const workerRunSpan = (lease: ProcessLease) => <A, E, R>(self: Effect.Eff
     }
   })
 
-/** Starters remembered at most; a process started here but run by another worker leaves its entry behind. */
-const STARTERS_KEPT = 10_000
-
 /**
- * The spans that started processes in this core (noted where the start pokes the worker), linked from the process's
- * `lash.worker.run` by whichever path runs it here (the poke, or a sweep that claimed it first). A process run by
- * another OS process has no link: span contexts are not persisted.
+ * Inside `lash.worker.run`: the process kind, and a link (`lash.link` = `started_by`) to the span that started the
+ * process, from the trace context persisted with its registration.
  */
-export const makeStarterLinks = () => {
-  const starters = new Map<string, Tracer.AnySpan>()
-  return {
-    note: (processId: string, span: Tracer.AnySpan | undefined) => {
-      if (span === undefined) return
-      starters.set(processId, span)
-      if (starters.size > STARTERS_KEPT) starters.delete(starters.keys().next().value!)
-    },
-    /** Inside `lash.worker.run`: links the starter, if this core saw the start. */
-    link: (processId: string) =>
+export const workerRunStarted = (record: ProcessRecord) => {
+  const starter = record.traceContext
+  return Effect.zipRight(
+    Effect.annotateCurrentSpan(Attributes.processKind, record.identity.kind),
+    starter === undefined ?
+      Effect.void :
       Effect.flatMap(Effect.option(Effect.currentSpan), (current) =>
         Effect.sync(() => {
-          const starter = starters.get(processId)
-          if (starter === undefined || Option.isNone(current)) return
-          starters.delete(processId)
-          current.value.addLinks([{ _tag: "SpanLink", span: starter, attributes: { "lash.link": "started_by" } }])
+          if (Option.isNone(current)) return
+          current.value.addLinks([{
+            _tag: "SpanLink",
+            span: spanOf(starter),
+            attributes: { "lash.link": "started_by" }
+          }])
         }))
-  }
+  )
 }
-
-/** Inside `lash.worker.run`: the process kind. */
-export const workerRunStarted = (record: ProcessRecord) =>
-  Effect.annotateCurrentSpan(Attributes.processKind, record.identity.kind)
 
 /** Inside `lash.worker.run`, after the terminal write: the outcome on the span, the process counted. */
 export const workerRunFinished = (output: ProcessAwaitOutput) => {
@@ -183,3 +199,37 @@ export const leaseLost = Effect.zipRight(
 
 /** The open batches of a session a drain looked at. */
 export const queueDepth = (depth: number) => Metric.set(LashMetrics.queueDepth, depth)
+
+/** `lash.trigger.emit`: the source and the idempotency key; the occurrence and its deliveries once known. */
+export const triggerEmitSpan = (request: {
+  readonly sourceType: string
+  readonly sourceKey: string
+  readonly idempotencyKey: string
+}) =>
+<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.withSpan(self, SpanNames.triggerEmit, {
+    attributes: {
+      [Attributes.triggerSourceType]: request.sourceType,
+      [Attributes.triggerSourceKey]: request.sourceKey,
+      "lash.trigger.idempotency_key": request.idempotencyKey
+    }
+  })
+
+/** Inside `lash.trigger.emit`, once the occurrence is recorded and its deliveries reserved. */
+export const triggerReserved = (occurrenceId: string, deliveries: number) =>
+  Effect.annotateCurrentSpan({ [Attributes.occurrenceId]: occurrenceId, [Attributes.deliveries]: deliveries })
+
+/** Inside `lash.trigger.emit`, at its end: how many deliveries started a process and how many failed. */
+export const triggerDelivered = (started: number, failed: number) =>
+  Effect.annotateCurrentSpan({ [Attributes.startedProcesses]: started, [Attributes.failedDeliveries]: failed })
+
+/** `lash.queued.drain`: the session and why it drains. */
+export const queuedDrainSpan =
+  (sessionId: string, reason: string) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.withSpan(self, SpanNames.queuedDrain, {
+      attributes: { [Attributes.sessionId]: sessionId, [Attributes.drainReason]: reason }
+    })
+
+/** Inside `lash.queued.drain`, after each turn it ran: the totals so far. */
+export const queuedDrained = (turns: number, batches: number) =>
+  Effect.annotateCurrentSpan({ [Attributes.drainedTurns]: turns, [Attributes.drainedBatches]: batches })

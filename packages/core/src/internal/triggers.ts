@@ -32,6 +32,7 @@ import type {
   TriggerSubscriptionRecord
 } from "../Trigger.js"
 import type { CoreRuntime } from "./runtime.js"
+import * as Telemetry from "./telemetry.js"
 
 /** A reservation with its occurrence, as the sweep lists them. */
 export interface UnstartedDelivery {
@@ -160,7 +161,8 @@ export const startDelivery = (
         },
         processStartCodec,
         Effect.gen(function*() {
-          const { record } = yield* core.registry.register(reg)
+          // Inside `lash.trigger.emit` (or the sweep that starts a delivery left unstarted): the worker run links to it.
+          const { record } = yield* core.registry.register(yield* Telemetry.withTraceContext(reg))
           if (sub.wakeTarget !== undefined) {
             yield* core.registry.grantHandle(sub.wakeTarget, reg.id, {
               kind: reg.identity.kind,
@@ -242,6 +244,7 @@ export const emit = (
     )
     const occurrence = yield* core.triggers.recordOccurrence(request)
     const reservations = yield* core.triggers.reserveDeliveries(occurrence.occurrenceId)
+    yield* Telemetry.triggerReserved(occurrence.occurrenceId, reservations.length)
     const registered = new Set<ProcessId>()
     const conflicts = new Set<string>()
     for (const reservation of reservations) {
@@ -275,6 +278,7 @@ export const emit = (
         failures.push({ subscriptionId: reservation.subscription.subscriptionId, error: verdict })
       }
     }
+    yield* Telemetry.triggerDelivered(started.length, failures.length)
     if (reservations.length > 0 && started.length === 0) {
       return yield* Effect.fail(
         new TriggerDeliveryFailed({
@@ -284,4 +288,4 @@ export const emit = (
       )
     }
     return { occurrenceId: occurrence.occurrenceId, startedProcessIds: started, failures }
-  }).pipe(Effect.withSpan("lash.trigger.emit"))
+  }).pipe(Telemetry.triggerEmitSpan(request))

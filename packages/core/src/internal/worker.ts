@@ -307,8 +307,6 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
       }
     })
 
-  const starters = Telemetry.makeStarterLinks()
-
   /**
    * Runs a leased process (`known`: its record, when the unit that leased it read it); a parked run then arms its
    * alarm (or re-runs) after giving its slot up.
@@ -436,7 +434,6 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
       }
       const current = yield* Ref.get(latest)
       const outcome = exit.value
-      yield* starters.link(record.id)
       if (outcome instanceof ProcessParked) {
         const { parked } = yield* core.registry.park(current, {
           reason: outcome.reason,
@@ -571,5 +568,5 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
       Effect.withSpan("lash.worker.sweep")
     )
 
-  return { recover, sweep, fork, running, registerForRun, launch, abandon, noteStarter: starters.note }
+  return { recover, sweep, fork, running, registerForRun, launch, abandon }
 }

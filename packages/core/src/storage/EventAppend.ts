@@ -21,9 +21,12 @@ import {
   type ProcessRegistration,
   type ProcessStatus,
   type ProcessWakeDelivery,
-  terminalEventType
+  terminalEventType,
+  TraceContext
 } from "../Process.js"
 import { ReplayKeys } from "../ReplayKeys.js"
+
+const isTraceContext = Schema.is(TraceContext)
 import * as WakeDelivery from "./WakeDelivery.js"
 
 /**
@@ -43,6 +46,8 @@ export const validateRegistration = (reg: ProcessRegistration): Either.Either<vo
     names.add(t.name)
   }
   for (const core of coreEventTypes) if (!names.has(core.name)) return fail("missing_core_event_types")
+  // Checked here, not only when the row is read back: a bad traceparent would make the stored record corrupt.
+  if (reg.traceContext !== undefined && !isTraceContext(reg.traceContext)) return fail("invalid_trace_context")
   return Either.void
 }
 
