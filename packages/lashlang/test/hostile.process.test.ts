@@ -1,7 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { spawn } from "node:child_process"
 import * as os from "node:os"
-import { fileURLToPath } from "node:url"
+import { runCapped, twoAtATime } from "./hostile/cappedChild.js"
 import { hostileCases } from "./hostile/cases.js"
 
 // Each hostile program runs in its own Node process with a 512 MB heap cap, so a regression fails this test instead
@@ -20,48 +19,12 @@ interface Report {
   readonly peakMb: number
 }
 
-const child = (index: number): Promise<{ readonly code: number | null; readonly out: string; readonly err: string }> =>
-  new Promise((resolve) => {
-    const proc = spawn(
-      process.execPath,
-      [
-        "--max-old-space-size=512",
-        "--import",
-        "tsx",
-        fileURLToPath(new URL("./hostile/child.ts", import.meta.url)),
-        String(index)
-      ],
-      { cwd: fileURLToPath(new URL("..", import.meta.url)), stdio: ["ignore", "pipe", "pipe"] }
-    )
-    let out = ""
-    let err = ""
-    proc.stdout.on("data", (d: Buffer) => (out += d.toString()))
-    proc.stderr.on("data", (d: Buffer) => (err += d.toString()))
-    const cap = setTimeout(() => proc.kill("SIGKILL"), 60_000)
-    proc.on("exit", (code) => {
-      clearTimeout(cap)
-      resolve({ code, out, err })
-    })
-  })
-
-/**
- * Starts every case, two child processes at a time (the machine has two cores). Each test awaits only its own child,
- * so a test's timeout never covers the children of the cases before it (on a loaded machine they add up).
- */
-type ChildResult = { readonly code: number | null; readonly out: string; readonly err: string }
-const reports: ReadonlyArray<Promise<ChildResult>> = (() => {
-  const resolvers: Array<(result: ChildResult) => void> = []
-  const promises = hostileCases.map(() => new Promise<ChildResult>((resolve) => resolvers.push(resolve)))
-  let next = 0
-  const worker = async () => {
-    while (next < hostileCases.length) {
-      const i = next++
-      resolvers[i]!(await child(i))
-    }
-  }
-  void Promise.all([worker(), worker()])
-  return promises
-})()
+/** Every case's run, two child processes at a time; each test awaits only its own. */
+const reports = twoAtATime(
+  hostileCases.map((_, i) => () =>
+    runCapped(new URL("./hostile/child.ts", import.meta.url), [String(i)], new URL("..", import.meta.url), 60_000)
+  )
+)
 
 describe("hostile programs, each in a child process with a 512 MB heap cap", () => {
   hostileCases.forEach((c, i) => {

@@ -8,9 +8,8 @@
  * bystander session's turns before and after succeed. The child is `hostileTurn.child.ts`.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { spawn } from "node:child_process"
 import * as os from "node:os"
-import { fileURLToPath } from "node:url"
+import { runCapped, twoAtATime } from "../../../lashlang/test/hostile/cappedChild.js"
 import { hostileCases } from "../../../lashlang/test/hostile/cases.js"
 
 interface Report {
@@ -26,53 +25,21 @@ interface Report {
   readonly peakMb: number
 }
 
-interface Run {
-  readonly code: number | null
-  readonly out: string
-  readonly err: string
-}
-
-const child = (index: number, backend: string): Promise<Run> =>
-  new Promise((resolve) => {
-    const proc = spawn(
-      process.execPath,
-      [
-        "--max-old-space-size=512",
-        "--import",
-        "tsx",
-        fileURLToPath(new URL("./hostileTurn.child.ts", import.meta.url)),
-        String(index),
-        backend
-      ],
-      { cwd: fileURLToPath(new URL(".", import.meta.url)), stdio: ["ignore", "pipe", "pipe"] }
-    )
-    let out = ""
-    let err = ""
-    proc.stdout.on("data", (d: Buffer) => (out += d.toString()))
-    proc.stderr.on("data", (d: Buffer) => (err += d.toString()))
-    const cap = setTimeout(() => proc.kill("SIGKILL"), 120_000)
-    proc.on("exit", (code) => {
-      clearTimeout(cap)
-      resolve({ code, out, err })
-    })
-  })
-
 const cases = hostileCases.flatMap((c, index) =>
   c.representative === true ? (["memory", "sqlite"] as const).map((backend) => ({ c, index, backend })) : []
 )
 
-/** Every case's run, two child processes at a time (the machine has two cores); each test awaits only its own. */
-const runs: ReadonlyArray<Promise<Run>> = (() => {
-  const waiting: Array<() => void> = []
-  let free = 2
-  const slot = () => new Promise<void>((resolve) => (free > 0 ? (free--, resolve()) : waiting.push(resolve)))
-  const release = () => {
-    const next = waiting.shift()
-    if (next === undefined) free++
-    else next()
-  }
-  return cases.map(({ backend, index }) => slot().then(() => child(index, backend).finally(release)))
-})()
+/** Every case's run, two child processes at a time; each test awaits only its own. */
+const runs = twoAtATime(
+  cases.map(({ backend, index }) => () =>
+    runCapped(
+      new URL("./hostileTurn.child.ts", import.meta.url),
+      [String(index), backend],
+      new URL(".", import.meta.url),
+      120_000
+    )
+  )
+)
 
 /**
  * The CPU bound: 2 s. On a machine loaded past twice its cores (other test files, other jobs), CPU time itself
