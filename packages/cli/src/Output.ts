@@ -39,6 +39,7 @@ export const status = (text: string): Colored => {
       return { text, color: "green" }
     case "failed":
     case "corrupt":
+    case "quarantined":
       return { text, color: "red" }
     case "running":
     case "claimed":

@@ -200,6 +200,13 @@ describe("store", slow, () => {
     expect(show.stderr).toMatch(/^lash: corrupt row session:broken\/node:1: invalid JSON.*lash store check/)
     const processes = json(await lash(["processes", "list", "--json", "--store", corrupt]))
     expect(processes.processes.map((p: { id: string }) => p.id)).toEqual(["proc-fine"])
+    // The row that does not decode is named, with its key and reason, not silently left out.
+    expect(processes.unreadable).toMatchObject([
+      { processId: "proc-corrupt", key: "process:proc-corrupt", port: "ProcessRegistry", quarantined: false }
+    ])
+    const table = await lash(["processes", "list", "--store", corrupt])
+    expect(table.code).toBe(0)
+    expect(table.stdout).toMatch(/^proc-corrupt\s+\?\s+corrupt\s+\?\s+process:proc-corrupt: /m)
   })
 
   it("migrate: creates a new store, and brings an old one up to date; read commands refuse the old one", async () => {

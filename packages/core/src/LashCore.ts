@@ -43,6 +43,7 @@ import type {
   ProcessAwaitOutput,
   ProcessExecutionEnvSpec,
   ProcessFilter,
+  ProcessListing,
   ProcessRecord,
   ProcessRegistration
 } from "./Process.js"
@@ -234,7 +235,12 @@ export interface CoreProcesses {
   >
   get(id: ProcessId | string): Effect.Effect<ProcessRecord, StoreError | ProcessNotFound>
   await(id: ProcessId | string): Effect.Effect<ProcessAwaitOutput, StoreError | ProcessNotFound>
-  list(filter: ProcessFilter): Effect.Effect<ReadonlyArray<ProcessRecord>, StoreError>
+  /**
+   * The processes that match `filter` (ascending id), and the rows that do not decode, named by row key and reason
+   * (`quarantined` once a worker set one aside): one bad row never hides the others (docs/architecture.md,
+   * "Poison rows").
+   */
+  list(filter: ProcessFilter): Effect.Effect<ProcessListing, StoreError>
   /**
    * Processes started inside a turn that is not in its session's history: the turn is still running, or it never
    * committed and was never re-driven. They run like any process (a re-drive of the turn id adopts them); an

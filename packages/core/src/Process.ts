@@ -271,6 +271,36 @@ export interface AppendEventRequest {
   readonly wakeTargetScope?: SessionScope
 }
 
+/**
+ * A stored row a listing could not decode, named by its port and row key (the `CorruptRecord` it would fail a point
+ * read with). @since 0.1.0
+ */
+export interface UnreadableRecord {
+  readonly port: string
+  readonly key: string
+  readonly issue: string
+}
+
+/**
+ * An unreadable process row. `quarantined`: a worker set it aside (terminal, never claimed again, its reason in a
+ * `process.quarantined` event); otherwise no worker has leased it since it became unreadable (docs/architecture.md,
+ * "Poison rows"). @since 0.1.0
+ */
+export interface UnreadableProcess extends UnreadableRecord {
+  readonly processId: ProcessId
+  readonly quarantined: boolean
+}
+
+/**
+ * A process listing: the rows that decode and match the filter, and the rows that do not decode, named. An unreadable
+ * row matches a `status` filter by its stored state (quarantined rows are terminal); the `kind` and
+ * `originatorSessionId` filters cannot be checked on it, so it is named under every such filter. @since 0.1.0
+ */
+export interface ProcessListing {
+  readonly processes: ReadonlyArray<ProcessRecord>
+  readonly unreadable: ReadonlyArray<UnreadableProcess>
+}
+
 /** A filter for `ProcessRegistry.list`. @since 0.1.0 */
 export interface ProcessFilter {
   readonly status?: "running" | "terminal"

@@ -6,6 +6,7 @@
  */
 import { Context, type Effect, type Option } from "effect"
 import type {
+  CorruptRecord,
   InvalidProcessRegistration,
   LeaseHeld,
   LeaseLost,
@@ -22,6 +23,7 @@ import type {
   ProcessEvent,
   ProcessFilter,
   ProcessLease,
+  ProcessListing,
   ProcessRecord,
   ProcessRegistration,
   ProcessWakeDelivery,
@@ -53,7 +55,10 @@ export interface ProcessRegistryService {
     StoreError | ProcessRegistrationConflict | InvalidProcessRegistration
   >
   get(id: ProcessId): Effect.Effect<ProcessRecord, StoreError | ProcessNotFound>
+  /** The rows that decode and match the filter, ascending id (the unreadable ones are left out: {@link listing}). */
   list(filter: ProcessFilter): Effect.Effect<ReadonlyArray<ProcessRecord>, StoreError>
+  /** {@link list}, naming the rows that do not decode (`ProcessListing`), from one snapshot. */
+  listing(filter: ProcessFilter): Effect.Effect<ProcessListing, StoreError>
   /** Ascending id (code point) order. */
   listNonTerminalIds(): Effect.Effect<ReadonlyArray<ProcessId>, StoreError>
   listNonTerminal(): Effect.Effect<ReadonlyArray<ProcessRecord>, StoreError>
@@ -110,6 +115,13 @@ export interface ProcessRegistryService {
     >,
     StoreError
   >
+  /**
+   * One unit: verify the live lease; when the process row does not decode, quarantine it (docs/architecture.md,
+   * "Poison rows"): a `process.quarantined` event naming the row and the decode failure, the row terminal with its
+   * record text left as stored, the lease released. Answers the `CorruptRecord`, or `None` when the row decodes
+   * (nothing written).
+   */
+  quarantine(lease: ProcessLease): Effect.Effect<Option.Option<CorruptRecord>, StoreError | LeaseLost>
   /** Terminal write for `external` rows (no lease). */
   completeAsHost(
     id: ProcessId,

@@ -117,9 +117,32 @@ export interface TriggerDeliveryReservation {
   readonly isNew: boolean
 }
 
-/** Why one delivery failed. @since 0.1.0 */
+/**
+ * A reserved delivery whose subscription row does not decode, named by row key and reason (docs/architecture.md,
+ * "Poison rows"). @since 0.1.0
+ */
+export interface UnreadableDelivery {
+  readonly occurrenceId: OccurrenceId
+  readonly subscriptionId: SubscriptionId
+  readonly processId: ProcessId
+  readonly port: string
+  readonly key: string
+  readonly issue: string
+}
+
+/** The reservations of an occurrence: those whose subscription decodes, and those whose does not. @since 0.1.0 */
+export interface TriggerReservations {
+  readonly reserved: ReadonlyArray<TriggerDeliveryReservation>
+  readonly unreadable: ReadonlyArray<UnreadableDelivery>
+}
+
+/**
+ * Why one delivery failed. `subscription_unreadable`: the subscription's row does not decode (`key`, `issue`); the
+ * delivery is set aside as a failed process and the other subscriptions get theirs. @since 0.1.0
+ */
 export const TriggerDeliveryError = Schema.Union(
   Schema.Struct({ type: Schema.Literal("payload_invalid"), issues: Schema.Array(Schema.String) }),
+  Schema.Struct({ type: Schema.Literal("subscription_unreadable"), key: Schema.String, issue: Schema.String }),
   Schema.Struct({
     type: Schema.Literal("registration_rejected"),
     tag: Schema.Literal("ProcessRegistrationConflict", "InvalidProcessRegistration"),

@@ -12,6 +12,7 @@ import type {
   TriggerOccurrenceRecord,
   TriggerOccurrenceRequest,
   TriggerOwner,
+  TriggerReservations,
   TriggerSubscriptionDraft,
   TriggerSubscriptionFilter,
   TriggerSubscriptionRecord
@@ -33,6 +34,11 @@ export interface TriggerStoreService {
   ): Effect.Effect<TriggerOccurrenceRecord, StoreError | TriggerIdempotencyConflict>
   /** Reserves once per matching enabled subscription up to the occurrence's high-water mark; returns all, by handle. */
   reserveDeliveries(occurrenceId: OccurrenceId): Effect.Effect<ReadonlyArray<TriggerDeliveryReservation>, StoreError>
+  /**
+   * {@link reserveDeliveries}, also naming the reservations whose subscription row does not decode (reserved like the
+   * others, each with its process id), so an emit delivers to every readable subscription and reports the others.
+   */
+  reserveDeliveriesReport(occurrenceId: OccurrenceId): Effect.Effect<TriggerReservations, StoreError>
   /** Reservations whose process row does not exist yet, oldest first. */
   listUnstartedDeliveries(limit: number): Effect.Effect<
     ReadonlyArray<{ readonly reservation: TriggerDeliveryReservation; readonly occurrence: TriggerOccurrenceRecord }>,

@@ -78,7 +78,7 @@ describe("signal names at link time and at run time", () => {
       expect(Option.getOrNull(second.submittedValue)).toBe(1)
       expect(transcript()).toContain("signal_run failed: process `greet` declares no signal `stop`")
       const events = yield* Context.get(storage, ProcessRegistry).eventsAfter(
-        (yield* core.processes().list({}))[0]!.id,
+        (yield* core.processes().list({})).processes[0]!.id,
         0
       )
       expect(events.filter((e) => e.eventType === "process.signal")).toEqual([])

@@ -134,7 +134,7 @@ process canceller(label: str, foreign: str) {
         "owner",
         `${MODULE}\nh = start holder(label: "session-holder")\nsubmit (await h)?`
       )
-      const seed = (yield* core.processes().list({ kind: "lashlang" }))[0]!
+      const seed = (yield* core.processes().list({ kind: "lashlang" })).processes[0]!
       const input = LashlangProcessInput.make(
         seed.input.type === "engine" ? seed.input.payload as never : ({} as never)
       )

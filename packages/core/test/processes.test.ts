@@ -224,7 +224,7 @@ describe("triggers", () => {
         })
       )
       expect(error._tag).toBe("TriggerDeliveryFailed")
-      const failed = yield* core.processes().list({ status: "terminal" })
+      const failed = (yield* core.processes().list({ status: "terminal" })).processes
       expect(failed.map((p) => p.status)).toMatchObject([{
         state: "failed",
         awaitOutput: { code: "trigger_payload_invalid" }

@@ -3,8 +3,8 @@
  *
  * @since 0.1.0
  */
-import type { DurabilityTier, LashStorage } from "@lash/core"
-import { Effect, type Layer, type Scope } from "effect"
+import type { DurabilityTier, LashStorage, RowTampering } from "@lash/core"
+import { type Context, Effect, type Layer, type Scope } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -57,6 +57,12 @@ export interface StorageUnderTest {
    * `runScenarioById`, so the backend's own mutants can name them in `caughtBy`. Ids must not clash with the kit's.
    */
   readonly scenarios?: ReadonlyArray<Scenario>
+  /**
+   * The backend's row-tampering hook on a handle built from `fresh` (usually its test internals, e.g.
+   * `Context.get(handle, MemoryBackendInternals)`): the poison-row scenarios (X-POISON-*) overwrite rows with it.
+   * Without it they are n/a.
+   */
+  readonly tampering?: (handle: Context.Context<LashStorage>) => RowTampering
 }
 
 /**

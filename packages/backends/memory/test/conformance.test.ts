@@ -10,7 +10,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
-import { MemoryBackend } from "../src/index.js"
+import { MemoryBackend, MemoryBackendInternals } from "../src/index.js"
 
 const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lash-memory-report-")), "memory.json")
 
@@ -18,7 +18,8 @@ const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "lash-memory-repo
 const memory: StorageUnderTest = {
   name: "memory",
   tier: "inline",
-  fresh: Effect.map(Layer.build(MemoryBackend.layer()), Layer.succeedContext),
+  fresh: Effect.map(Layer.build(MemoryBackend.layerWithInternals()), Layer.succeedContext),
+  tampering: (handle) => Context.unsafeGet(handle, MemoryBackendInternals),
   report
 }
 

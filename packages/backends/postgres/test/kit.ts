@@ -5,8 +5,8 @@
  * tests (databaseClock.test.ts).
  */
 import type { StorageUnderTest } from "@lash/testing"
-import { Effect } from "effect"
-import { PostgresBackend } from "../src/index.js"
+import { Context, Effect } from "effect"
+import { PostgresBackend, PostgresBackendInternals } from "../src/index.js"
 
 export const postgres: StorageUnderTest = {
   name: "postgres",
@@ -22,5 +22,9 @@ export const postgres: StorageUnderTest = {
         { url: PostgresBackend.testing.url(), schema, poolSize: 4, pollIntervalMs: 100 },
         { clock: "host" }
       )
-  )
+  ),
+  tampering: (handle) => {
+    const internals = Context.unsafeGet(handle, PostgresBackendInternals)
+    return { corrupt: internals.corrupt, setRecordVersion: internals.setRecordVersion }
+  }
 }

@@ -5,9 +5,9 @@ import {
   type StorageUnderTest,
   tempDirectory
 } from "@lash/testing"
-import { Effect } from "effect"
+import { Context, Effect } from "effect"
 import * as path from "node:path"
-import { SqliteBackend } from "../src/index.js"
+import { SqliteBackend, SqliteBackendInternals } from "../src/index.js"
 import { reportMatchesPragmas, sqliteScenarios } from "./sqlScenarios.js"
 
 /**
@@ -23,6 +23,10 @@ const sqlite: StorageUnderTest = {
     tempDirectory,
     (dir) => SqliteBackend.layerWithInternals({ filename: path.join(dir, "lash.db"), busyTimeoutMs: 500 })
   ),
+  tampering: (handle) => {
+    const internals = Context.unsafeGet(handle, SqliteBackendInternals)
+    return { corrupt: internals.corrupt, setRecordVersion: internals.setRecordVersion }
+  },
   scenarios: sqliteScenarios
 }
 

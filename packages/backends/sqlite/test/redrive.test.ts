@@ -59,13 +59,13 @@ const conflictThenRedrive = (
     yield* Deferred.succeed(release, undefined)
     const failed = yield* Effect.flip(Fiber.join(first))
     expect(failed._tag).toBe("HeadRevisionConflict")
-    const afterFirst = (yield* core.processes().list({})).filter(causedByTurn("t-1"))
+    const afterFirst = (yield* core.processes().list({})).processes.filter(causedByTurn("t-1"))
     // Until the turn id commits, the operator sees its process as started by an uncommitted turn.
     expect((yield* core.processes().uncommitted()).map((p) => p.id)).toEqual(afterFirst.map((p) => p.id))
     const output = yield* turn.run
     expect(yield* core.processes().uncommitted()).toEqual([])
     expect(Option.getOrNull(output.submittedValue)).toBe("started")
-    const afterRedrive = (yield* core.processes().list({})).filter(causedByTurn("t-1"))
+    const afterRedrive = (yield* core.processes().list({})).processes.filter(causedByTurn("t-1"))
     // The adopted process runs to its end once.
     const ended = yield* core.processes().await(afterRedrive[0]!.id).pipe(Effect.timeout("10 seconds"))
     expect(ended).toEqual({ type: "success", value: 1 })

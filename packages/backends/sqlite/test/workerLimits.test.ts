@@ -41,8 +41,8 @@ const rlmCore = (storage: Storage, block: string, config: Parameters<typeof buil
 const settled = (core: Effect.Effect.Success<ReturnType<typeof buildCore>>, timeoutMs = 60_000) =>
   Effect.gen(function*() {
     for (let waited = 0; waited < timeoutMs; waited += 50) {
-      const running = yield* core.processes().list({ status: "running" })
-      if (running.length === 0) return yield* core.processes().list({})
+      const running = (yield* core.processes().list({ status: "running" })).processes
+      if (running.length === 0) return (yield* core.processes().list({})).processes
       yield* Effect.sleep("50 millis")
     }
     return yield* Effect.dieMessage("processes did not settle")
@@ -132,7 +132,7 @@ submit "started"`,
         { worker: { maxConcurrent: 1, leaseTtl: "3 seconds", renewEvery: "1 second" } }
       )
       yield* (yield* core.openSession("s")).turn(TurnInput.text("go")).run
-      const parent = (yield* core.processes().list({})).find((p) => p.identity.label === "parent")!
+      const parent = (yield* core.processes().list({})).processes.find((p) => p.identity.label === "parent")!
       expect(yield* core.processes().await(parent.id).pipe(Effect.timeout("20 seconds"))).toEqual({
         type: "success",
         value: 20

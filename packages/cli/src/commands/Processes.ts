@@ -57,22 +57,39 @@ const list = Command.make("list", {
       ...(Option.isSome(args.session) ? { originatorSessionId: args.session.value as SessionId } : {}),
       ...(Option.isSome(args.kind) ? { kind: args.kind.value } : {})
     }
-    const records = (yield* (yield* ProcessRegistry).list(filter)).filter((record) =>
+    const listed = yield* (yield* ProcessRegistry).listing(filter)
+    const records = listed.processes.filter((record) =>
       status === undefined || status === "running" || status === "terminal" || record.status.state === status
     )
-    if (args.json) return yield* Output.json({ processes: records })
-    if (records.length === 0) return yield* Output.print("no processes")
+    // A row that does not decode is named, with its reason: quarantined (failed, set aside by a worker) or unreadable
+    // (not leased since it broke). Under --status completed/cancelled it cannot match; under failed only quarantined.
+    const unreadable = listed.unreadable.filter((row) =>
+      status === undefined || status === "terminal" || (status === "running" ? !row.quarantined : status === "failed")
+    )
+    if (args.json) return yield* Output.json({ processes: records, unreadable })
+    if (records.length === 0 && unreadable.length === 0) return yield* Output.print("no processes")
     yield* Output.print(Output.table(
       ["PROCESS", "KIND", "LABEL", "STATUS", "SESSION", "UPDATED", "RESULT"],
-      records.map((record) => [
-        record.id,
-        record.identity.kind,
-        record.identity.label ?? "",
-        Output.status(record.status.state),
-        sessionOf(record) ?? "(host)",
-        Output.time(record.updatedAtMs),
-        Output.brief(resultOf(record), 40)
-      ])
+      [
+        ...records.map((record) => [
+          record.id,
+          record.identity.kind,
+          record.identity.label ?? "",
+          Output.status(record.status.state),
+          sessionOf(record) ?? "(host)",
+          Output.time(record.updatedAtMs),
+          Output.brief(resultOf(record), 40)
+        ]),
+        ...unreadable.map((row) => [
+          row.processId,
+          "?",
+          "",
+          Output.status(row.quarantined ? "quarantined" : "corrupt"),
+          "?",
+          "",
+          Output.brief(`${row.key}: ${row.issue}`, 60)
+        ])
+      ]
     ))
   }).pipe(Common.withStore(args.store))).pipe(
     Command.withDescription("list processes (filter by --status, --session, --kind)")

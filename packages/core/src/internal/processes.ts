@@ -88,7 +88,7 @@ export const makeProcessApi = (core: CoreRuntime, drivers: Drivers): CoreProcess
     }),
   get: (id) => core.registry.get(id as ProcessId),
   await: (id) => core.registry.awaitProcess(id as ProcessId),
-  list: (filter) => core.registry.list(filter),
+  list: (filter) => core.registry.listing(filter),
   uncommitted: () => uncommitted(core),
   signal: (id, name, payload, options) =>
     deliverSignal(

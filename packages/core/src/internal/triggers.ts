@@ -29,7 +29,8 @@ import type {
   TriggerOccurrenceRecord,
   TriggerOccurrenceRequest,
   TriggerRegistration,
-  TriggerSubscriptionRecord
+  TriggerSubscriptionRecord,
+  UnreadableDelivery
 } from "../Trigger.js"
 import type { CoreRuntime } from "./runtime.js"
 import * as Telemetry from "./telemetry.js"
@@ -80,21 +81,25 @@ const argsOf = (sub: TriggerSubscriptionRecord, payload: Json): Record<string, J
   return args
 }
 
+/** Records a delivery as a failed `external` process (nothing retries it; the report reads it back). */
 const failDelivery = (
   core: CoreRuntime,
-  reservation: TriggerDeliveryReservation,
-  occurrence: TriggerOccurrenceRecord,
+  delivery: {
+    readonly processId: ProcessId
+    readonly subscriptionId: string
+    readonly originator: ProcessRegistration["provenance"]["originator"]
+  },
+  occurrence: { readonly occurrenceId: TriggerOccurrenceRecord["occurrenceId"] },
   code: string,
   message: string,
   raw: Json
 ) =>
   Effect.gen(function*() {
-    const sub = reservation.subscription
     const reg = ProcessRegistration.make({
-      id: reservation.processId,
-      input: { type: "external", metadata: { subscriptionId: sub.subscriptionId } },
+      id: delivery.processId,
+      input: { type: "external", metadata: { subscriptionId: delivery.subscriptionId } },
       provenance: {
-        originator: sub.registrant,
+        originator: delivery.originator,
         causedBy: { type: "trigger_occurrence", occurrenceId: occurrence.occurrenceId }
       }
     })
@@ -105,9 +110,31 @@ const failDelivery = (
       })
     )
     yield* core.registry
-      .completeAsHost(reservation.processId, { type: "failure", code, message, raw })
+      .completeAsHost(delivery.processId, { type: "failure", code, message, raw })
       .pipe(Effect.catchTags({ ProcessEventRejected: () => Effect.void, ProcessNotFound: () => Effect.void }))
   })
+
+/** The failure a delivery was recorded with, as `failDelivery` wrote it for each reservation of `reservation`. */
+const reservationFailure = (reservation: TriggerDeliveryReservation) => ({
+  processId: reservation.processId,
+  subscriptionId: reservation.subscription.subscriptionId,
+  originator: reservation.subscription.registrant
+})
+
+/**
+ * Sets aside a delivery whose subscription row does not decode (docs/architecture.md, "Poison rows"): a failed
+ * `external` process, `trigger_subscription_unreadable`, started by the host (the registrant is in the row that does
+ * not decode), so it is never listed as unstarted again; the other deliveries of the occurrence go on.
+ */
+const setAsideDelivery = (core: CoreRuntime, unreadable: UnreadableDelivery) =>
+  failDelivery(
+    core,
+    { processId: unreadable.processId, subscriptionId: unreadable.subscriptionId, originator: { type: "host" } },
+    unreadable,
+    "trigger_subscription_unreadable",
+    `subscription row ${unreadable.key} does not decode: ${unreadable.issue}`,
+    { port: unreadable.port, key: unreadable.key, issue: unreadable.issue }
+  )
 
 /**
  * Starts one reserved delivery: validates the payload, builds the registration and runs the `process` start effect
@@ -125,7 +152,7 @@ export const startDelivery = (
     if (issues.length > 0) {
       yield* failDelivery(
         core,
-        reservation,
+        reservationFailure(reservation),
         occurrence,
         "trigger_payload_invalid",
         `payload does not match ${sub.sourceType}: ${issues.join("; ")}`,
@@ -178,7 +205,7 @@ export const startDelivery = (
     if (error._tag === "InvalidProcessRegistration") {
       yield* failDelivery(
         core,
-        reservation,
+        reservationFailure(reservation),
         occurrence,
         "trigger_registration_invalid",
         `registration rejected: ${error.reason}`,
@@ -191,7 +218,7 @@ export const startDelivery = (
   })
 
 /** The failure recorded for a delivery, read back from its process row. */
-const deliveryFailure = (core: CoreRuntime, reservation: TriggerDeliveryReservation) =>
+const deliveryFailure = (core: CoreRuntime, reservation: { readonly processId: ProcessId }) =>
   Effect.map(
     Effect.either(core.registry.get(reservation.processId)),
     (found): TriggerDeliveryError | "started" | "missing" => {
@@ -203,6 +230,14 @@ const deliveryFailure = (core: CoreRuntime, reservation: TriggerDeliveryReservat
       if (output.code === "trigger_payload_invalid") {
         const raw = Array.isArray(output.raw) ? output.raw.filter((x): x is string => typeof x === "string") : []
         return { type: "payload_invalid", issues: raw }
+      }
+      if (output.code === "trigger_subscription_unreadable") {
+        const raw = output.raw as { readonly key?: Json; readonly issue?: Json } | undefined
+        return {
+          type: "subscription_unreadable",
+          key: typeof raw?.key === "string" ? raw.key : "",
+          issue: typeof raw?.issue === "string" ? raw.issue : output.message
+        }
       }
       if (output.code === "trigger_registration_invalid") {
         const reason = (output.raw as { readonly reason?: Json } | undefined)?.reason
@@ -243,8 +278,18 @@ export const emit = (
       scope ?? { type: "runtime_operation", operationId: `trigger:${request.idempotencyKey}` }
     )
     const occurrence = yield* core.triggers.recordOccurrence(request)
-    const reservations = yield* core.triggers.reserveDeliveries(occurrence.occurrenceId)
-    yield* Telemetry.triggerReserved(occurrence.occurrenceId, reservations.length)
+    const { reserved: reservations, unreadable } = yield* core.triggers.reserveDeliveriesReport(
+      occurrence.occurrenceId
+    )
+    yield* Telemetry.triggerReserved(occurrence.occurrenceId, reservations.length + unreadable.length)
+    // A subscription that does not decode never blocks the others: its delivery is set aside and reported.
+    for (const delivery of unreadable) {
+      const exists = yield* Effect.either(core.registry.get(delivery.processId))
+      const unstarted = exists._tag === "Left"
+        ? exists.left._tag === "ProcessNotFound"
+        : exists.right.input.type === "external" && exists.right.status.state === "running"
+      if (unstarted) yield* setAsideDelivery(core, delivery)
+    }
     const registered = new Set<ProcessId>()
     const conflicts = new Set<string>()
     for (const reservation of reservations) {
@@ -278,8 +323,21 @@ export const emit = (
         failures.push({ subscriptionId: reservation.subscription.subscriptionId, error: verdict })
       }
     }
+    for (const delivery of unreadable) {
+      // Started before its subscription broke (a re-emit): still a started delivery.
+      const verdict = yield* deliveryFailure(core, delivery)
+      if (verdict === "started") started.push(delivery.processId)
+      else {
+        failures.push({
+          subscriptionId: delivery.subscriptionId,
+          error: verdict === "missing"
+            ? { type: "subscription_unreadable", key: delivery.key, issue: delivery.issue }
+            : verdict
+        })
+      }
+    }
     yield* Telemetry.triggerDelivered(started.length, failures.length)
-    if (reservations.length > 0 && started.length === 0) {
+    if (reservations.length + unreadable.length > 0 && started.length === 0) {
       return yield* Effect.fail(
         new TriggerDeliveryFailed({
           occurrenceId: occurrence.occurrenceId,

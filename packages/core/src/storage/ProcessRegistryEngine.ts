@@ -16,12 +16,20 @@ import {
 import type { ProcessId } from "../Identifiers.js"
 import { Ids } from "../Ids.js"
 import type { DurabilityTier } from "../Model.js"
-import { type AppendEventRequest, ProcessEvent, type ProcessLease, ProcessRecord, sessionScopeId } from "../Process.js"
+import {
+  type AppendEventRequest,
+  ProcessEvent,
+  type ProcessFilter,
+  type ProcessLease,
+  ProcessRecord,
+  sessionScopeId
+} from "../Process.js"
 import type { HandleDescriptor, ProcessRegistryService } from "../ProcessRegistry.js"
 import type { WriteTransaction } from "./Driver.js"
 import type { EventRow, ProcessRow } from "./DriverRows.js"
 import * as EventAppend from "./EventAppend.js"
 import * as Lease from "./Lease.js"
+import * as Quarantine from "./Quarantine.js"
 import * as QueuedWorkEngine from "./QueuedWorkEngine.js"
 import * as RecordCodec from "./RecordCodec.js"
 import * as Signals from "./Signals.js"
@@ -149,6 +157,26 @@ export const make = (units: Units, tier: DurabilityTier): ProcessRegistryService
     output: Parameters<ProcessRegistryService["completeAsHost"]>[1]
   ) => Effect.map(appendIn(unit, row, EventAppend.terminalRequest(row.processId, output)), (out) => out.record)
 
+  const listing = (filter: ProcessFilter) =>
+    units.read(PORT, "list", (unit) =>
+      Effect.gen(function*() {
+        const terminal = filter.status === undefined ? undefined : filter.status === "terminal"
+        const { readable, unreadable } = yield* RecordCodec.partitionListing(
+          yield* unit.tx.processes.list(terminal),
+          recordEither
+        )
+        const processes = readable.filter((record) =>
+          (filter.kind === undefined || record.identity.kind === filter.kind) &&
+          (filter.originatorSessionId === undefined ||
+            (record.provenance.originator.type === "session" &&
+              record.provenance.originator.scope.sessionId === filter.originatorSessionId))
+        )
+        return {
+          processes,
+          unreadable: unreadable.map(([row, corrupt]) => Quarantine.unreadableProcess(row, corrupt))
+        }
+      }))
+
   return {
     tier,
     atomicWakeEnqueue: true,
@@ -223,18 +251,9 @@ export const make = (units: Units, tier: DurabilityTier): ProcessRegistryService
         (unit) => Effect.flatMap(Effect.flatMap(unit.tx.processes.read(id), (row) => found(id, row)), recordOf)
       ),
 
-    list: (filter) =>
-      units.read(PORT, "list", (unit) =>
-        Effect.gen(function*() {
-          const terminal = filter.status === undefined ? undefined : filter.status === "terminal"
-          const records = yield* RecordCodec.decodeListing(yield* unit.tx.processes.list(terminal), recordEither)
-          return records.filter((record) =>
-            (filter.kind === undefined || record.identity.kind === filter.kind) &&
-            (filter.originatorSessionId === undefined ||
-              (record.provenance.originator.type === "session" &&
-                record.provenance.originator.scope.sessionId === filter.originatorSessionId))
-          )
-        })),
+    list: (filter) => Effect.map(listing(filter), (listed) => listed.processes),
+
+    listing: (filter) => listing(filter),
 
     listNonTerminalIds: () =>
       units.read(
@@ -371,6 +390,14 @@ export const make = (units: Units, tier: DurabilityTier): ProcessRegistryService
             }]
           })
         })),
+
+    quarantine: (lease) =>
+      units.write(
+        PORT,
+        "quarantine",
+        (unit) =>
+          Effect.flatMap(currentLeaseRow(unit, lease), (row) => Quarantine.quarantineIn(unit, row, recordEither))
+      ),
 
     completeAsHost: (id, output) =>
       units.write(PORT, "completeAsHost", (unit) =>

@@ -13,6 +13,7 @@ import type { SessionStoreService } from "../SessionStore.js"
 import type { WriteTransaction } from "./Driver.js"
 import type { BatchRow } from "./DriverRows.js"
 import * as Lease from "./Lease.js"
+import * as Quarantine from "./Quarantine.js"
 import * as QueueClaim from "./QueueClaim.js"
 import * as RecordCodec from "./RecordCodec.js"
 import type { Unit, Units } from "./Unit.js"
@@ -118,7 +119,12 @@ export const make = (
           const nowMs = yield* unit.now
           const rows = yield* tx.batches.claimable(req.sessionId, nowMs, req.maxBatches + QueueClaim.CANDIDATE_SLACK)
           const rowById = new Map(rows.map((row) => [row.batchId, row]))
-          const candidates = yield* RecordCodec.decodeListing(rows, batchOf)
+          const { readable: candidates, unreadable } = yield* RecordCodec.partitionListing(rows, batchOf)
+          // A batch that does not decode is set aside in this unit: never a candidate again (docs/architecture.md,
+          // "Poison rows"); the batches after it are claimed as if it were not there.
+          for (const [row] of unreadable) {
+            yield* tx.batches.setClaim(row.batchId, Quarantine.batchSetAside, row.claimFencing + 1)
+          }
           const chosen = QueueClaim.selectPrefix(candidates, req.boundary, req.maxBatches)
           if (chosen.length === 0) return Option.none<QueuedWorkClaim>()
           const claim = QueueClaim.make({

@@ -6,8 +6,9 @@
  *
  * Two ways to meet a corrupt row, decided here once:
  * - a point read, or a part of one record (a session's nodes, a process's events), fails with the `CorruptRecord`;
- * - a listing of independent records skips the row and logs `lash.storage.corrupt_record` (the others stay usable).
- *   `decodeListing` is that one place, so quarantining a row instead is a change here, not in every port.
+ * - a listing of independent records skips the row and logs `lash.storage.corrupt_record` (the others stay usable);
+ *   `partitionListing` keeps the skipped rows apart for the listings that name them (`ProcessListing`,
+ *   `TriggerListing`). Quarantining a process row a worker cannot decode is `Quarantine.ts`.
  *
  * @since 0.1.0
  */
@@ -119,6 +120,34 @@ export const orFail = <A>(decoded: Either.Either<A, CorruptRecord>): Effect.Effe
   Either.isRight(decoded) ? Effect.succeed(decoded.right) : Effect.fail(decoded.left)
 
 /**
+ * Decodes every row of a listing of independent records, keeping apart the rows that do not decode (each with its
+ * `CorruptRecord`, logged as `lash.storage.corrupt_record`), so one bad row never hides the others and a caller can
+ * name it.
+ *
+ * @since 0.1.0
+ */
+export const partitionListing = <Row, A>(
+  rows: ReadonlyArray<Row>,
+  decodeRow: (row: Row) => Either.Either<A, CorruptRecord>
+): Effect.Effect<{ readonly readable: Array<A>; readonly unreadable: Array<readonly [Row, CorruptRecord]> }> => {
+  const readable: Array<A> = []
+  const unreadable: Array<readonly [Row, CorruptRecord]> = []
+  for (const row of rows) {
+    const decoded = decodeRow(row)
+    if (Either.isRight(decoded)) readable.push(decoded.right)
+    else unreadable.push([row, decoded.left])
+  }
+  if (unreadable.length === 0) return Effect.succeed({ readable, unreadable })
+  return Effect.as(
+    Effect.forEach(unreadable, ([, corrupt]) =>
+      Effect.logWarning("lash.storage.corrupt_record").pipe(
+        Effect.annotateLogs({ port: corrupt.port, key: corrupt.key, issue: corrupt.issue })
+      )),
+    { readable, unreadable }
+  )
+}
+
+/**
  * Decodes every row of a listing of independent records; a row that does not decode is left out and logged
  * (`lash.storage.corrupt_record`), so one bad row never hides the others.
  *
@@ -127,20 +156,4 @@ export const orFail = <A>(decoded: Either.Either<A, CorruptRecord>): Effect.Effe
 export const decodeListing = <Row, A>(
   rows: ReadonlyArray<Row>,
   decodeRow: (row: Row) => Either.Either<A, CorruptRecord>
-): Effect.Effect<Array<A>> => {
-  const out: Array<A> = []
-  let skipped: Array<CorruptRecord> | undefined
-  for (const row of rows) {
-    const decoded = decodeRow(row)
-    if (Either.isRight(decoded)) out.push(decoded.right)
-    else (skipped ??= []).push(decoded.left)
-  }
-  if (skipped === undefined) return Effect.succeed(out)
-  return Effect.as(
-    Effect.forEach(skipped, (corrupt) =>
-      Effect.logWarning("lash.storage.corrupt_record").pipe(
-        Effect.annotateLogs({ port: corrupt.port, key: corrupt.key, issue: corrupt.issue })
-      )),
-    out
-  )
-}
+): Effect.Effect<Array<A>> => Effect.map(partitionListing(rows, decodeRow), (listing) => listing.readable)

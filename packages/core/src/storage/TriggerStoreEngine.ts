@@ -6,9 +6,14 @@
  */
 import { Effect, Either } from "effect"
 import type { CorruptRecord, TriggerIdempotencyConflict, TriggerRegistrationConflict } from "../Errors.js"
-import type { OccurrenceId, ProcessId } from "../Identifiers.js"
+import type { OccurrenceId, ProcessId, SubscriptionId } from "../Identifiers.js"
 import type { DurabilityTier } from "../Model.js"
-import { type TriggerDeliveryReservation, TriggerOccurrenceRecord, TriggerSubscriptionRecord } from "../Trigger.js"
+import {
+  type TriggerDeliveryReservation,
+  TriggerOccurrenceRecord,
+  TriggerSubscriptionRecord,
+  type UnreadableDelivery
+} from "../Trigger.js"
 import type { TriggerStoreService } from "../TriggerStore.js"
 import type { OccurrenceRow, SubscriptionRow } from "./DriverRows.js"
 import * as RecordCodec from "./RecordCodec.js"
@@ -41,6 +46,61 @@ const occurrenceEither = (row: OccurrenceRow) =>
     row.recordJson,
     row.recordVersion
   )
+
+/** Reserves the occurrence's deliveries; the reservations whose subscription does not decode are named. */
+const reserve = (units: Units, occurrenceId: OccurrenceId) =>
+  units.write(PORT, "reserveDeliveries", (unit) =>
+    Effect.gen(function*() {
+      const { tx } = unit
+      const stored = yield* tx.occurrences.read(occurrenceId)
+      if (stored === undefined) return { reserved: [], unreadable: [] }
+      const occurrence = yield* RecordCodec.orFail(occurrenceEither(stored))
+      const matching = yield* tx.subscriptions.matching(
+        occurrence.sourceType,
+        occurrence.sourceKey,
+        occurrence.subscriptionHighWater
+      )
+      const nowMs = yield* unit.now
+      const inserted = new Set<string>()
+      let seq = yield* tx.counters.read("reservation_seq")
+      for (const subscription of matching) {
+        const { processId, subscriptionId } = TriggerReservation.reservationOf(occurrenceId, subscription.handleNo)
+        const isNew = yield* tx.deliveries.insert({
+          occurrenceId,
+          subscriptionId,
+          processId,
+          handleNo: subscription.handleNo,
+          reservedAtMs: nowMs,
+          seq: seq + 1
+        })
+        if (isNew) {
+          seq++
+          inserted.add(subscriptionId)
+        }
+      }
+      if (inserted.size > 0) yield* tx.counters.write("reservation_seq", seq)
+      const { readable, unreadable } = yield* RecordCodec.partitionListing(
+        yield* tx.deliveries.ofOccurrence(occurrenceId),
+        ({ delivery, subscription }) =>
+          Either.map(subscriptionEither(subscription), (record): TriggerDeliveryReservation => ({
+            occurrenceId,
+            subscription: record,
+            processId: delivery.processId as ProcessId,
+            isNew: inserted.has(delivery.subscriptionId)
+          }))
+      )
+      return {
+        reserved: readable,
+        unreadable: unreadable.map(([{ delivery }, corrupt]): UnreadableDelivery => ({
+          occurrenceId,
+          subscriptionId: delivery.subscriptionId as SubscriptionId,
+          processId: delivery.processId as ProcessId,
+          port: corrupt.port,
+          key: corrupt.key,
+          issue: corrupt.issue
+        }))
+      }
+    }))
 
 /**
  * Builds the trigger store.
@@ -151,45 +211,9 @@ export const make = (units: Units, tier: DurabilityTier): TriggerStoreService =>
       })),
 
   reserveDeliveries: (occurrenceId) =>
-    units.write(PORT, "reserveDeliveries", (unit) =>
-      Effect.gen(function*() {
-        const { tx } = unit
-        const stored = yield* tx.occurrences.read(occurrenceId)
-        if (stored === undefined) return []
-        const occurrence = yield* RecordCodec.orFail(occurrenceEither(stored))
-        const matching = yield* tx.subscriptions.matching(
-          occurrence.sourceType,
-          occurrence.sourceKey,
-          occurrence.subscriptionHighWater
-        )
-        const nowMs = yield* unit.now
-        const inserted = new Set<string>()
-        let seq = yield* tx.counters.read("reservation_seq")
-        for (const subscription of matching) {
-          const { processId, subscriptionId } = TriggerReservation.reservationOf(occurrenceId, subscription.handleNo)
-          const isNew = yield* tx.deliveries.insert({
-            occurrenceId,
-            subscriptionId,
-            processId,
-            handleNo: subscription.handleNo,
-            reservedAtMs: nowMs,
-            seq: seq + 1
-          })
-          if (isNew) {
-            seq++
-            inserted.add(subscriptionId)
-          }
-        }
-        if (inserted.size > 0) yield* tx.counters.write("reservation_seq", seq)
-        const reserved = yield* tx.deliveries.ofOccurrence(occurrenceId)
-        return yield* RecordCodec.decodeListing(reserved, ({ delivery, subscription }) =>
-          Either.map(subscriptionEither(subscription), (record): TriggerDeliveryReservation => ({
-            occurrenceId: occurrenceId as OccurrenceId,
-            subscription: record,
-            processId: delivery.processId as ProcessId,
-            isNew: inserted.has(delivery.subscriptionId)
-          })))
-      })),
+    Effect.map(reserve(units, occurrenceId), (reservations) => reservations.reserved),
+
+  reserveDeliveriesReport: (occurrenceId) => reserve(units, occurrenceId),
 
   listUnstartedDeliveries: (limit) =>
     units.read(

@@ -90,7 +90,7 @@ const scenarios: Record<
     program: Effect.gen(function*() {
       const core = yield* LashCore
       yield* (yield* core.openSession("starter")).turn(TurnInput.text("start it")).run
-      const [record] = yield* core.processes().list({})
+      const [record] = (yield* core.processes().list({})).processes
       return yield* core.processes().await(record!.id).pipe(Effect.timeout("20 seconds"))
     })
   })

@@ -14,6 +14,7 @@ import { effectControllerScenarios } from "./EffectControllerScenarios.js"
 import { eventScenarios } from "./EventScenarios.js"
 import { runScenario, type Scenario, type SuiteName } from "./Harness.js"
 import { leaseScenarios } from "./LeaseScenarios.js"
+import { poisonRowScenarios } from "./PoisonRowScenarios.js"
 import { processRegistryScenarios } from "./ProcessRegistryScenarios.js"
 import { queueScenarios } from "./QueueScenarios.js"
 import { raceScenarios } from "./RaceScenarios.js"
@@ -40,6 +41,7 @@ const all: ReadonlyArray<Scenario> = [
   ...storeScenarios,
   ...reopenScenarios,
   ...backendScenarios,
+  ...poisonRowScenarios,
   ...effectControllerScenarios,
   ...runtimeRebuildScenarios,
   ...modelScenarios

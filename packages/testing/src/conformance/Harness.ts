@@ -103,6 +103,8 @@ export interface Scenario {
   readonly clock: "test" | "live"
   /** Only for these tiers (default both). */
   readonly tiers?: ReadonlyArray<DurabilityTier>
+  /** What the backend must offer besides its ports; n/a without it (`tampering`: `StorageUnderTest.tampering`). */
+  readonly needs?: ReadonlyArray<"tampering">
   /** The test timeout before `timeoutScale` (default 10 s under TestClock, 30 s live). */
   readonly timeoutMs?: number
   readonly run: (ctx: ScenarioContext) => Effect.Effect<void, unknown, Scope.Scope>

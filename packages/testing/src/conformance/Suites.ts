@@ -103,6 +103,10 @@ export const registerSuite = (
       if (reason !== undefined) {
         state.results.push({ scenario: s.id, suite, outcome: "skipped", reason, durationMs: 0 })
         it.skip(`${title} [skipped: ${reason}]`, () => {})
+      } else if (s.needs?.includes("tampering") === true && backend.tampering === undefined) {
+        const why = "needs the backend's row-tampering hook (StorageUnderTest.tampering)"
+        state.results.push({ scenario: s.id, suite, outcome: "n/a", reason: why, durationMs: 0 })
+        it.skip(`${title} [n/a: ${why}]`, () => {})
       } else if (s.tiers !== undefined && !s.tiers.includes(backend.tier)) {
         const why = `${s.tiers.join("/")} tier only`
         state.results.push({ scenario: s.id, suite, outcome: "n/a", reason: why, durationMs: 0 })

@@ -1,0 +1,188 @@
+/**
+ * The worker's slots and claims (docs/architecture.md, "The worker": Slots). `maxConcurrent` bounds every way a
+ * process reaches this worker (a sweep, a poke after `start`, `emit` or a Lashlang `start`, the register-and-lease
+ * unit, a parked process's alarm): a slot is taken before a claim is sent, and given back when the run ends or when no
+ * lease came back. Work turned away while every slot was taken is claimed as soon as one frees.
+ *
+ * @internal
+ */
+import { Clock, Duration, Effect } from "effect"
+import type { StoreError } from "../Errors.js"
+import type { ProcessId } from "../Identifiers.js"
+import type { ProcessLease, ProcessRecord, ProcessRegistration } from "../Process.js"
+import type { CoreRuntime } from "./runtime.js"
+
+/** How often a parked process's alarm tries its claim before leaving it to the next sweep. */
+const ALARM_ATTEMPTS = 20
+
+/** At most this many runs at once when `maxConcurrent` is not set. */
+const DEFAULT_SLOTS = 64
+
+/** Runs a leased process to its end (`known`: its record, when the unit that leased it read it). */
+export type RunLeased = (lease: ProcessLease, known?: ProcessRecord) => Effect.Effect<void>
+
+/** The slots and claims of one worker. */
+export interface WorkerSlots {
+  /** The ids of the processes holding a slot. */
+  readonly running: Set<string>
+  /** Gives `processId`'s slot back; if work was turned away meanwhile, claims it now. */
+  readonly slotFreed: (processId: string) => Effect.Effect<void>
+  /** Notes that runnable work is waiting for a slot (a lease lost or ran out): the next freed slot claims it. */
+  readonly turnAway: () => void
+  /** Runs `effect` (a wait on another process) without holding `processId`'s slot; takes it back after. */
+  readonly waiting: <A, E>(processId: string, effect: Effect.Effect<A, E>) => Effect.Effect<A, E>
+  /** Targeted recovery of one known process; a live lease (anyone's) stops quietly; no free slot defers it. */
+  readonly recover: (processId: ProcessId) => Effect.Effect<void>
+  /** A parked process's deadline: claim and run it then. */
+  readonly alarm: (processId: ProcessId, untilMs: number) => Effect.Effect<void>
+  /** Arms the alarm of every parked process with a deadline (once, at this worker's first sweep). */
+  readonly armParked: Effect.Effect<void, StoreError>
+  /** Registers a process, leasing it in the same unit when a slot is free (see `Drivers.registerForRun`). */
+  readonly registerForRun: (reg: ProcessRegistration) => ReturnType<CoreRuntime["registry"]["register"]>
+  /** Runs a lease {@link registerForRun} answered, with the record its unit read. */
+  readonly launch: (lease: ProcessLease, record: ProcessRecord) => Effect.Effect<void>
+  /** Gives back the slot and the lease of a registration that will not run here (its start failed after the unit). */
+  readonly abandon: (lease: ProcessLease) => Effect.Effect<void>
+  /** Claims runnable processes while slots are free and pages come back full. */
+  readonly claimLoop: Effect.Effect<void, StoreError>
+}
+
+/**
+ * Builds the slots of a worker. `fork` runs a worker fiber; `run` (late-bound: runs and slots refer to each other)
+ * runs a leased process and must give its slot back when it ends.
+ */
+export const makeWorkerSlots = (
+  core: CoreRuntime,
+  fork: <A, E>(effect: Effect.Effect<A, E>) => Effect.Effect<void>,
+  run: () => RunLeased
+): WorkerSlots => {
+  const running = new Set<string>()
+  let turnedAway = false
+  const freeSlots = (): number =>
+    core.cfg.worker.maxConcurrent === undefined
+      ? DEFAULT_SLOTS
+      : Math.min(DEFAULT_SLOTS, core.cfg.worker.maxConcurrent - running.size)
+
+  const ownerId = () => Effect.map(core.nextId("attempt"), (id) => `worker:${core.instanceId}:${id}`)
+
+  function slotFreed(processId: string): Effect.Effect<void> {
+    running.delete(processId)
+    if (!turnedAway) return Effect.void
+    turnedAway = false
+    // Often called from a run's finalizer, which is uninterruptible: the claim (and the runs it forks) must not be.
+    return fork(Effect.interruptible(claimMore))
+  }
+
+  const waiting = <A, E>(processId: string, effect: Effect.Effect<A, E>) =>
+    Effect.acquireUseRelease(
+      Effect.suspend(() => slotFreed(processId)),
+      () => effect,
+      () => Effect.sync(() => void running.add(processId))
+    )
+
+  const recover = (processId: ProcessId): Effect.Effect<void> =>
+    Effect.suspend(() => {
+      if (running.has(processId)) return Effect.void
+      if (freeSlots() <= 0) {
+        turnedAway = true
+        return Effect.void
+      }
+      running.add(processId)
+      return Effect.gen(function*() {
+        const lease = yield* core.registry.claimLease(processId, yield* ownerId(), core.cfg.worker.leaseTtlMs)
+        yield* fork(run()(lease))
+      }).pipe(Effect.catchAll(() => slotFreed(processId)))
+    })
+
+  /**
+   * The store's deadline may be behind this clock (a database clock): the row then still looks held, so the claim is
+   * tried again a few times, half a second apart.
+   */
+  const alarm = (processId: ProcessId, untilMs: number): Effect.Effect<void> =>
+    fork(
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        if (untilMs > now) yield* Effect.sleep(Duration.millis(untilMs - now))
+        for (let attempt = 0; attempt < ALARM_ATTEMPTS; attempt++) {
+          const claimed = yield* Effect.either(
+            core.registry.claimLease(processId, yield* ownerId(), core.cfg.worker.leaseTtlMs)
+          )
+          if (claimed._tag === "Right") return yield* fork(run()(claimed.right))
+          if (claimed.left._tag !== "LeaseHeld") return
+          yield* Effect.sleep(Duration.millis(500))
+        }
+      })
+    )
+
+  let armed = false
+  const armParked = Effect.gen(function*() {
+    if (armed) return
+    armed = true
+    for (const p of yield* core.registry.listParked()) if (p.untilMs !== null) yield* alarm(p.processId, p.untilMs)
+  })
+
+  const registerForRun = (reg: ProcessRegistration) =>
+    Effect.suspend(() => {
+      if (running.has(reg.id) || freeSlots() <= 0) {
+        // Registered without a lease: a poke or the next free slot claims it.
+        if (freeSlots() <= 0) turnedAway = true
+        return core.registry.register(reg)
+      }
+      running.add(reg.id)
+      const release = Effect.suspend(() => slotFreed(reg.id))
+      return Effect.flatMap(
+        ownerId(),
+        (owner) => core.registry.register(reg, { claim: { ownerId: owner, ttlMs: core.cfg.worker.leaseTtlMs } })
+      ).pipe(
+        Effect.tap((out) => (out.lease === undefined ? release : Effect.void)),
+        Effect.onError(() => release)
+      )
+    })
+
+  const launch = (lease: ProcessLease, record: ProcessRecord) => fork(run()(lease, record))
+
+  const abandon = (lease: ProcessLease) =>
+    Effect.zipRight(
+      Effect.suspend(() => slotFreed(lease.processId)),
+      Effect.ignore(core.registry.releaseLease(lease))
+    )
+
+  const claimLoop: Effect.Effect<void, StoreError> = Effect.gen(function*() {
+    while (true) {
+      const limit = freeSlots()
+      if (limit <= 0) {
+        turnedAway = true
+        return
+      }
+      const leases = yield* core.registry.claimRunnable({
+        ownerId: yield* ownerId(),
+        ttlMs: core.cfg.worker.leaseTtlMs,
+        limit
+      })
+      // Slots are taken before the fork, so overlapping sweeps never claim more than maxConcurrent.
+      for (const lease of leases) {
+        running.add(lease.processId)
+        yield* fork(run()(lease))
+      }
+      if (leases.length < limit) return
+    }
+  })
+
+  const claimMore: Effect.Effect<void> = claimLoop.pipe(
+    Effect.catchAll((e) => Effect.logWarning("worker claim failed; the next poke or sweep retries", e))
+  )
+
+  return {
+    running,
+    slotFreed,
+    turnAway: () => void (turnedAway = true),
+    waiting,
+    recover,
+    alarm,
+    armParked,
+    registerForRun,
+    launch,
+    abandon,
+    claimLoop
+  }
+}
