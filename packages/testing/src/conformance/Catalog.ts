@@ -14,6 +14,7 @@ import { effectControllerScenarios } from "./EffectControllerScenarios.js"
 import { eventScenarios } from "./EventScenarios.js"
 import { runScenario, type Scenario, type SuiteName } from "./Harness.js"
 import { leaseScenarios } from "./LeaseScenarios.js"
+import { parkScenarios } from "./ParkScenarios.js"
 import { poisonRowScenarios } from "./PoisonRowScenarios.js"
 import { processRegistryScenarios } from "./ProcessRegistryScenarios.js"
 import { queueScenarios } from "./QueueScenarios.js"
@@ -30,6 +31,7 @@ const all: ReadonlyArray<Scenario> = [
   ...processRegistryScenarios,
   ...eventScenarios,
   ...leaseScenarios,
+  ...parkScenarios,
   ...raceScenarios,
   ...replayRaceScenarios,
   ...waitScenarios,

@@ -476,5 +476,23 @@ export const registryMutants: ReadonlyArray<Mutant> = [
           })
       }))
     })
+  },
+  {
+    name: "park-keeps-lease",
+    port: "ProcessRegistry",
+    bug: "park answers parked but leaves the lease live and the row unparked",
+    caughtBy: ["PK-01", "PK-02", "PK-06"],
+    apply: registryMutant("park-keeps-lease", () => ({
+      park: () => Effect.succeed({ parked: true })
+    }))
+  },
+  {
+    name: "park-ignores-fence",
+    port: "ProcessRegistry",
+    bug: "park by a superseded lease parks the process under the live lease",
+    caughtBy: ["PK-05"],
+    apply: registryMutant("park-ignores-fence", (real, leases) => ({
+      park: (lease, req) => real.park(leases.get(lease.processId) ?? lease, req)
+    }))
   }
 ]
