@@ -130,6 +130,26 @@ export interface UnreadableDelivery {
   readonly issue: string
 }
 
+/**
+ * A subscription row a listing could not decode, named by row key and reason, with the columns stored beside the
+ * record (docs/architecture.md, "Poison rows"). @since 0.1.0
+ */
+export interface UnreadableSubscription {
+  readonly port: string
+  readonly key: string
+  readonly issue: string
+  readonly subscriptionId: SubscriptionId
+  readonly handle: TriggerHandle
+  readonly sourceType: string
+  readonly enabled: boolean
+}
+
+/** A subscription listing: the records that decode, and the matching rows that do not, named. @since 0.1.0 */
+export interface TriggerListing {
+  readonly subscriptions: ReadonlyArray<TriggerSubscriptionRecord>
+  readonly unreadable: ReadonlyArray<UnreadableSubscription>
+}
+
 /** The reservations of an occurrence: those whose subscription decodes, and those whose does not. @since 0.1.0 */
 export interface TriggerReservations {
   readonly reserved: ReadonlyArray<TriggerDeliveryReservation>

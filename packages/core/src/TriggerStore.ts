@@ -9,6 +9,7 @@ import type { OccurrenceId, TriggerHandle } from "./Identifiers.js"
 import type { DurabilityTier } from "./Model.js"
 import type {
   TriggerDeliveryReservation,
+  TriggerListing,
   TriggerOccurrenceRecord,
   TriggerOccurrenceRequest,
   TriggerOwner,
@@ -27,6 +28,11 @@ export interface TriggerStoreService {
   ): Effect.Effect<TriggerSubscriptionRecord, StoreError | TriggerRegistrationConflict>
   /** Sorted by (registrant scope id, handle number). */
   list(filter: TriggerSubscriptionFilter): Effect.Effect<ReadonlyArray<TriggerSubscriptionRecord>, StoreError>
+  /**
+   * {@link list}, naming the matching rows that do not decode (the filter applies to their stored columns), from one
+   * snapshot.
+   */
+  listing(filter: TriggerSubscriptionFilter): Effect.Effect<TriggerListing, StoreError>
   /** True only if it was enabled and `owner` may cancel it ({@link TriggerOwner}): its own handles only. */
   cancel(owner: TriggerOwner, handle: TriggerHandle): Effect.Effect<boolean, StoreError>
   recordOccurrence(

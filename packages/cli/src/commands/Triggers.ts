@@ -18,23 +18,36 @@ const list = Command.make("list", {
   session: Options.text("session").pipe(Options.optional, Options.withDescription("only this session's triggers"))
 }, (args) =>
   Effect.gen(function*() {
-    const records = yield* (yield* TriggerStore).list(
+    const { subscriptions: records, unreadable } = yield* (yield* TriggerStore).listing(
       Option.isSome(args.session) ? { sessionId: args.session.value as SessionId } : {}
     )
-    if (args.json) return yield* Output.json({ triggers: records })
-    if (records.length === 0) return yield* Output.print("no triggers")
+    // A subscription row that does not decode is named with its handle, row key and reason (state `corrupt`).
+    if (args.json) return yield* Output.json({ triggers: records, unreadable })
+    if (records.length === 0 && unreadable.length === 0) return yield* Output.print("no triggers")
     yield* Output.print(Output.table(
       ["HANDLE", "NAME", "SOURCE", "SOURCE KEY", "TARGET", "REGISTRANT", "STATE", "CREATED"],
-      records.map((record) => [
-        record.handle,
-        record.name ?? "",
-        record.sourceType,
-        Output.brief(record.sourceKey, 40),
-        record.targetIdentity.label ?? record.targetIdentity.kind,
-        record.registrant.type === "session" ? record.registrant.scope.sessionId : "(host)",
-        Output.status(record.enabled ? "enabled" : "disabled"),
-        Output.time(record.createdAtMs)
-      ])
+      [
+        ...records.map((record) => [
+          record.handle,
+          record.name ?? "",
+          record.sourceType,
+          Output.brief(record.sourceKey, 40),
+          record.targetIdentity.label ?? record.targetIdentity.kind,
+          record.registrant.type === "session" ? record.registrant.scope.sessionId : "(host)",
+          Output.status(record.enabled ? "enabled" : "disabled"),
+          Output.time(record.createdAtMs)
+        ]),
+        ...unreadable.map((row) => [
+          row.handle,
+          "?",
+          row.sourceType,
+          "?",
+          Output.brief(`${row.key}: ${row.issue}`, 60),
+          "?",
+          Output.status("corrupt"),
+          ""
+        ])
+      ]
     ))
   }).pipe(Common.withStore(args.store))).pipe(Command.withDescription("list trigger subscriptions"))
 

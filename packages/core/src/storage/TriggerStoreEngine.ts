@@ -6,13 +6,15 @@
  */
 import { Effect, Either } from "effect"
 import type { CorruptRecord, TriggerIdempotencyConflict, TriggerRegistrationConflict } from "../Errors.js"
-import type { OccurrenceId, ProcessId, SubscriptionId } from "../Identifiers.js"
+import type { OccurrenceId, ProcessId, SubscriptionId, TriggerHandle } from "../Identifiers.js"
 import type { DurabilityTier } from "../Model.js"
 import {
   type TriggerDeliveryReservation,
   TriggerOccurrenceRecord,
+  type TriggerSubscriptionFilter,
   TriggerSubscriptionRecord,
-  type UnreadableDelivery
+  type UnreadableDelivery,
+  type UnreadableSubscription
 } from "../Trigger.js"
 import type { TriggerStoreService } from "../TriggerStore.js"
 import type { OccurrenceRow, SubscriptionRow } from "./DriverRows.js"
@@ -46,6 +48,36 @@ const occurrenceEither = (row: OccurrenceRow) =>
     row.recordJson,
     row.recordVersion
   )
+
+/**
+ * The subscriptions that match `filter`, and the matching rows that do not decode, named. The filter is applied to the
+ * row's projected columns before decoding, so it holds for the unreadable rows too.
+ */
+const listing = (units: Units, filter: TriggerSubscriptionFilter) =>
+  units.read(PORT, "list", (unit) =>
+    Effect.gen(function*() {
+      const rows = (yield* unit.tx.subscriptions.list()).filter((row) =>
+        (filter.sessionId === undefined || row.registrantSessionId === filter.sessionId) &&
+        (filter.sourceType === undefined || row.sourceType === filter.sourceType) &&
+        (filter.sourceKey === undefined || row.sourceKey === filter.sourceKey) &&
+        (filter.name === undefined || row.name === filter.name) &&
+        (filter.handle === undefined || row.handle === filter.handle) &&
+        (filter.enabled === undefined || row.enabled === filter.enabled)
+      )
+      const { readable, unreadable } = yield* RecordCodec.partitionListing(rows, subscriptionEither)
+      return {
+        subscriptions: readable,
+        unreadable: unreadable.map(([row, corrupt]): UnreadableSubscription => ({
+          port: corrupt.port,
+          key: corrupt.key,
+          issue: corrupt.issue,
+          subscriptionId: row.subscriptionId as SubscriptionId,
+          handle: row.handle as TriggerHandle,
+          sourceType: row.sourceType,
+          enabled: row.enabled
+        }))
+      }
+    }))
 
 /** Reserves the occurrence's deliveries; the reservations whose subscription does not decode are named. */
 const reserve = (units: Units, occurrenceId: OccurrenceId) =>
@@ -153,20 +185,9 @@ export const make = (units: Units, tier: DurabilityTier): TriggerStoreService =>
         return record
       })),
 
-  list: (filter) =>
-    units.read(PORT, "list", (unit) =>
-      Effect.flatMap(unit.tx.subscriptions.list(), (rows) =>
-        RecordCodec.decodeListing(
-          rows.filter((row) =>
-            (filter.sessionId === undefined || row.registrantSessionId === filter.sessionId) &&
-            (filter.sourceType === undefined || row.sourceType === filter.sourceType) &&
-            (filter.sourceKey === undefined || row.sourceKey === filter.sourceKey) &&
-            (filter.name === undefined || row.name === filter.name) &&
-            (filter.handle === undefined || row.handle === filter.handle) &&
-            (filter.enabled === undefined || row.enabled === filter.enabled)
-          ),
-          subscriptionEither
-        ))),
+  list: (filter) => Effect.map(listing(units, filter), (listed) => listed.subscriptions),
+
+  listing: (filter) => listing(units, filter),
 
   cancel: (owner, handle) =>
     units.write(PORT, "cancel", (unit) =>

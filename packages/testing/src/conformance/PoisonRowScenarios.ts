@@ -1,7 +1,7 @@
 /**
  * Poison-row scenarios (packages/testing/README.md, "Poison rows"; docs/architecture.md, "Poison rows"): a process
  * row that does not decode is quarantined under its lease and never claimed again; listings return what they can
- * read and name what they cannot; a reservation whose subscription does not decode is named while the others are
+ * read and name what they cannot (processes, subscriptions); a reservation whose subscription does not decode is named while the others are
  * reserved; a queued batch that does not decode is set aside and the later batches are claimed. Each needs the
  * backend's row-tampering hook (`StorageUnderTest.tampering`) and is n/a without it.
  *
@@ -170,6 +170,44 @@ export const poisonRowScenarios: ReadonlyArray<Scenario> = [
           2,
           plain.length
         )
+      })
+  },
+  {
+    id: "X-POISON-5",
+    suite: "TriggerStore",
+    title: "a subscription listing returns the records it can read and names the matching rows it cannot",
+    clock: "test",
+    needs: ["tampering"],
+    run: (ctx) =>
+      Effect.gen(function*() {
+        const t = Context.get(ctx.handle, TriggerStore)
+        const a = yield* t.register(triggerDraft("session-a", buttonKey, "alpha"))
+        const b = yield* t.register(triggerDraft("session-b", buttonKey, "beta"))
+        yield* t.register(triggerDraft("session-c", buttonKey, "gamma"))
+        yield* tamper(ctx).corrupt("subscriptions", b.subscriptionId, "{}")
+        const all = yield* t.listing({})
+        yield* ctx.invariant(
+          "the readable records, and the unreadable row named by handle, id, key and reason",
+          all.subscriptions.length === 2 && all.unreadable.length === 1 &&
+            all.unreadable[0]!.handle === b.handle && all.unreadable[0]!.subscriptionId === b.subscriptionId &&
+            all.unreadable[0]!.key === `subscription:${b.subscriptionId}` && all.unreadable[0]!.issue.length > 0,
+          { subscriptions: 2, unreadable: [{ handle: b.handle, key: `subscription:${b.subscriptionId}` }] },
+          { subscriptions: all.subscriptions.length, unreadable: all.unreadable }
+        )
+        const ofB = yield* t.listing({ sessionId: sid("session-b") })
+        const ofA = yield* t.listing({ sessionId: sid("session-a") })
+        yield* ctx.invariant(
+          "the filter applies to the unreadable row's stored columns",
+          ofB.subscriptions.length === 0 && ofB.unreadable.length === 1 && ofA.unreadable.length === 0 &&
+            ofA.subscriptions.map((x) => x.handle).join(",") === a.handle,
+          { ofB: { subscriptions: 0, unreadable: 1 }, ofA: { subscriptions: [a.handle], unreadable: 0 } },
+          {
+            ofB: { subscriptions: ofB.subscriptions.length, unreadable: ofB.unreadable.length },
+            ofA: { subscriptions: ofA.subscriptions.map((x) => x.handle), unreadable: ofA.unreadable.length }
+          }
+        )
+        const list = yield* t.list({})
+        yield* ctx.invariant("list is the listing's readable records", list.length === 2, 2, list.length)
       })
   },
   {
