@@ -20,7 +20,7 @@ const slow = { timeout: 300_000 }
 const at = (...args: ReadonlyArray<string>) => lash([...args, "--store", store])
 
 beforeAll(async () => {
-  build()
+  await build()
   await fillStore(sqliteStore(store))
   await fillCorruptStore(sqliteStore(corrupt))
 }, 600_000)

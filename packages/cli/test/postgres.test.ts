@@ -51,7 +51,7 @@ const schemaExists = async (schema: string) =>
 
 beforeAll(async () => {
   await client.connect()
-  build()
+  await build()
   await fillStore(postgresStore(url, filled))
   await fillCorruptStore(postgresStore(url, corrupt))
 }, 600_000)
