@@ -184,13 +184,14 @@ describe("store", slow, () => {
     expect(check.stdout).toMatch(/^session:broken\/node:1\s+does not decode: invalid JSON/m)
     expect(check.stdout).toMatch(/^session:broken-head\s+does not decode/m)
     expect(check.stdout).toMatch(/^process:proc-corrupt\s+does not decode/m)
-    expect(check.stderr).toBe("lash: 3 problems found\n")
+    expect(check.stderr).toBe("lash: 4 problems found\n")
     const report = json(await lash(["store", "check", "--json", "--store", corrupt]))
     expect(report.ok).toBe(false)
     expect(report.problems.map((p: { key: string }) => p.key).sort()).toEqual([
       "process:proc-corrupt",
       "session:broken-head",
-      "session:broken/node:1"
+      "session:broken/node:1",
+      "subscription:subscription:1"
     ])
     const list = await lash(["sessions", "list", "--store", corrupt])
     expect(list.code).toBe(0)
@@ -207,6 +208,14 @@ describe("store", slow, () => {
     const table = await lash(["processes", "list", "--store", corrupt])
     expect(table.code).toBe(0)
     expect(table.stdout).toMatch(/^proc-corrupt\s+\?\s+corrupt\s+\?\s+process:proc-corrupt: /m)
+    const triggers = json(await lash(["triggers", "list", "--json", "--store", corrupt]))
+    expect(triggers.triggers).toEqual([])
+    expect(triggers.unreadable).toMatchObject([
+      { handle: expect.any(String), subscriptionId: "subscription:1", key: "subscription:subscription:1" }
+    ])
+    const triggerTable = await lash(["triggers", "list", "--store", corrupt])
+    expect(triggerTable.code).toBe(0)
+    expect(triggerTable.stdout).toMatch(/subscription:subscription:1: .*corrupt/)
   })
 
   it("migrate: creates a new store, and brings an old one up to date; read commands refuse the old one", async () => {

@@ -102,7 +102,10 @@ export const fillStore = (store: TestStore) =>
     )
   )
 
-/** A store whose session `broken` has a corrupt node, `broken-head` a corrupt head and `proc-corrupt` a corrupt record. */
+/**
+ * A store whose session `broken` has a corrupt node, `broken-head` a corrupt head, `proc-corrupt` a corrupt record and
+ * trigger `subscription:1` (of session `fine`) a corrupt subscription row.
+ */
 export const fillCorruptStore = (store: TestStore) =>
   Effect.runPromise(
     Effect.gen(function*() {
@@ -111,7 +114,9 @@ export const fillCorruptStore = (store: TestStore) =>
         const registry = yield* ProcessRegistry
         yield* registry.register(reg("proc-corrupt", { external: true, originator: "fine" }))
         yield* registry.register(reg("proc-fine", { external: true, originator: "fine" }))
+        yield* (yield* TriggerStore).register(triggerDraft("fine", buttonKey, "fine button"))
       }).pipe(Effect.provide(store.storage()))
+      yield* store.corrupt("subscriptions", "subscription:1", "{}")
       yield* store.corrupt("nodes", "broken#1", "{not json")
       yield* store.corrupt("sessions", "broken-head", JSON.stringify({ sessionId: "broken-head" }))
       yield* store.corrupt("processes", "proc-corrupt", JSON.stringify({ id: "proc-corrupt", status: 7 }))

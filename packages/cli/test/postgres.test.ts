@@ -120,7 +120,8 @@ describe("every read command on a Postgres store", slow, () => {
     expect(json(check).problems.map((p: { key: string }) => p.key).sort()).toEqual([
       "process:proc-corrupt",
       "session:broken-head",
-      "session:broken/node:1"
+      "session:broken/node:1",
+      "subscription:subscription:1"
     ])
     const show = await lash(["sessions", "show", "broken", "--store", storeOf(corrupt)])
     expect(show.code).toBe(5)
