@@ -16,7 +16,8 @@ import type {
   TriggerReservations,
   TriggerSubscriptionDraft,
   TriggerSubscriptionFilter,
-  TriggerSubscriptionRecord
+  TriggerSubscriptionRecord,
+  UnreadableDelivery
 } from "./Trigger.js"
 
 /** The service shape of {@link TriggerStore}. @since 0.1.0 */
@@ -48,6 +49,19 @@ export interface TriggerStoreService {
   /** Reservations whose process row does not exist yet, oldest first. */
   listUnstartedDeliveries(limit: number): Effect.Effect<
     ReadonlyArray<{ readonly reservation: TriggerDeliveryReservation; readonly occurrence: TriggerOccurrenceRecord }>,
+    StoreError
+  >
+  /**
+   * {@link listUnstartedDeliveries}, also naming the unstarted reservations whose subscription or occurrence row does
+   * not decode (counted in `limit`), so a sweep can set them aside instead of meeting them forever.
+   */
+  listUnstartedDeliveriesReport(limit: number): Effect.Effect<
+    {
+      readonly deliveries: ReadonlyArray<
+        { readonly reservation: TriggerDeliveryReservation; readonly occurrence: TriggerOccurrenceRecord }
+      >
+      readonly unreadable: ReadonlyArray<UnreadableDelivery>
+    },
     StoreError
   >
 }

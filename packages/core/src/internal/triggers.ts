@@ -126,7 +126,7 @@ const reservationFailure = (reservation: TriggerDeliveryReservation) => ({
  * `external` process, `trigger_subscription_unreadable`, started by the host (the registrant is in the row that does
  * not decode), so it is never listed as unstarted again; the other deliveries of the occurrence go on.
  */
-const setAsideDelivery = (core: CoreRuntime, unreadable: UnreadableDelivery) =>
+export const setAsideDelivery = (core: CoreRuntime, unreadable: UnreadableDelivery) =>
   failDelivery(
     core,
     { processId: unreadable.processId, subscriptionId: unreadable.subscriptionId, originator: { type: "host" } },

@@ -13,7 +13,7 @@ import { workerScheduler } from "./eventLoop.js"
 import type { Drivers, EngineContext, ProcessEngine } from "./processEngine.js"
 import { makeRunLeased } from "./processRun.js"
 import type { CoreRuntime } from "./runtime.js"
-import type { UnstartedDelivery } from "./triggers.js"
+import { setAsideDelivery, type UnstartedDelivery } from "./triggers.js"
 import { makeWorkerSlots } from "./workerSlots.js"
 
 export {
@@ -71,12 +71,20 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
 
   const runLeased = makeRunLeased({ core, slots, runProcess })
 
-  /** Unstarted deliveries first, then claim runnable processes while pages come back full. */
+  /**
+   * Unstarted deliveries first (one whose subscription or occurrence does not decode is set aside, so it never fills
+   * the window again), then claim runnable processes while pages come back full.
+   */
   const sweep = (startDelivery: (p: UnstartedDelivery) => Effect.Effect<void>) =>
     Effect.gen(function*() {
       yield* slots.armParked
-      const unstarted = yield* core.triggers.listUnstartedDeliveries(64)
-      for (const item of unstarted) yield* startDelivery(item)
+      const unstarted = yield* core.triggers.listUnstartedDeliveriesReport(64)
+      for (const item of unstarted.unreadable) {
+        yield* setAsideDelivery(core, item).pipe(
+          Effect.catchAll((e) => Effect.logWarning(`unreadable delivery ${item.processId} not set aside`, e))
+        )
+      }
+      for (const item of unstarted.deliveries) yield* startDelivery(item)
       yield* slots.claimLoop
     }).pipe(
       Effect.catchAll((e) => Effect.logWarning("worker sweep failed; the next poke or sweep retries", e)),

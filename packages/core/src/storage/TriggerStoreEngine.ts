@@ -79,6 +79,37 @@ const listing = (units: Units, filter: TriggerSubscriptionFilter) =>
       }
     }))
 
+/** The unstarted reservations, oldest first; those whose subscription or occurrence does not decode are named. */
+const unstarted = (units: Units, limit: number) =>
+  units.read(PORT, "listUnstartedDeliveries", (unit) =>
+    Effect.gen(function*() {
+      const { readable, unreadable } = yield* RecordCodec.partitionListing(
+        yield* unit.tx.deliveries.unstarted(Math.max(0, limit)),
+        ({ delivery, occurrence, subscription }) =>
+          Either.flatMap(occurrenceEither(occurrence), (decodedOccurrence) =>
+            Either.map(subscriptionEither(subscription), (record) => ({
+              reservation: {
+                occurrenceId: decodedOccurrence.occurrenceId,
+                subscription: record,
+                processId: delivery.processId as ProcessId,
+                isNew: false
+              },
+              occurrence: decodedOccurrence
+            })))
+      )
+      return {
+        deliveries: readable,
+        unreadable: unreadable.map(([{ delivery }, corrupt]): UnreadableDelivery => ({
+          occurrenceId: delivery.occurrenceId as OccurrenceId,
+          subscriptionId: delivery.subscriptionId as SubscriptionId,
+          processId: delivery.processId as ProcessId,
+          port: corrupt.port,
+          key: corrupt.key,
+          issue: corrupt.issue
+        }))
+      }
+    }))
+
 /** Reserves the occurrence's deliveries; the reservations whose subscription does not decode are named. */
 const reserve = (units: Units, occurrenceId: OccurrenceId) =>
   units.write(PORT, "reserveDeliveries", (unit) =>
@@ -236,22 +267,7 @@ export const make = (units: Units, tier: DurabilityTier): TriggerStoreService =>
 
   reserveDeliveriesReport: (occurrenceId) => reserve(units, occurrenceId),
 
-  listUnstartedDeliveries: (limit) =>
-    units.read(
-      PORT,
-      "listUnstartedDeliveries",
-      (unit) =>
-        Effect.flatMap(unit.tx.deliveries.unstarted(Math.max(0, limit)), (rows) =>
-          RecordCodec.decodeListing(rows, ({ delivery, occurrence, subscription }) =>
-            Either.flatMap(occurrenceEither(occurrence), (decodedOccurrence) =>
-              Either.map(subscriptionEither(subscription), (record) => ({
-                reservation: {
-                  occurrenceId: decodedOccurrence.occurrenceId,
-                  subscription: record,
-                  processId: delivery.processId as ProcessId,
-                  isNew: false
-                },
-                occurrence: decodedOccurrence
-              })))))
-    )
+  listUnstartedDeliveries: (limit) => Effect.map(unstarted(units, limit), (listed) => listed.deliveries),
+
+  listUnstartedDeliveriesReport: (limit) => unstarted(units, limit)
 })

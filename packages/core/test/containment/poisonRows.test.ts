@@ -217,4 +217,38 @@ describe.each(corruptibleBackends)("%s: poison process rows", (_name, open) => {
       expect(next.failures.map((f) => f.error.type)).toEqual(["subscription_unreadable"])
       expect(a.handle).not.toEqual(c.handle)
     }))
+
+  it.scopedLive("the sweep sets aside an unstarted delivery whose subscription does not decode; it starts the others", () =>
+    Effect.gen(function*() {
+      const { corrupt, storage } = yield* open
+      const triggers = Context.get(storage, TriggerStore)
+      const envRef = Ids.envRef(emptyEnv)
+      yield* Context.get(storage, ProcessEnvStore).put(envRef, emptyEnv)
+      yield* triggers.register(pingSubscription("owner-a", envRef))
+      const b = yield* triggers.register(pingSubscription("owner-b", envRef))
+      yield* corrupt("subscriptions", b.subscriptionId, "{}")
+      // An emit that crashed after reserving: both deliveries reserved, neither started.
+      const occurrence = yield* triggers.recordOccurrence({
+        sourceType: "test.Ping",
+        sourceKey: Ids.emptySourceKey("test.Ping"),
+        payload: {},
+        idempotencyKey: "crashed"
+      })
+      const reserved = yield* triggers.reserveDeliveriesReport(occurrence.occurrenceId)
+      expect(reserved.unreadable).toHaveLength(1)
+
+      const counter = yield* Ref.make(0)
+      const core = yield* buildCore(storage, provider, { tools: [counterTool(counter)], worker })
+      const aside = Ids.deliveryProcessId(occurrence.occurrenceId, b.subscriptionId)
+      const started = reserved.reserved[0]!.processId
+      expect(yield* core.processes().await(started).pipe(Effect.timeout("20 seconds"))).toMatchObject({
+        type: "success"
+      })
+      const output = yield* eventually(
+        Effect.either(core.processes().await(aside).pipe(Effect.timeout("100 millis"))),
+        (either) => either._tag === "Right"
+      )
+      expect(output).toMatchObject({ right: { type: "failure", code: "trigger_subscription_unreadable" } })
+      expect(yield* triggers.listUnstartedDeliveriesReport(64)).toEqual({ deliveries: [], unreadable: [] })
+    }))
 })
