@@ -36,4 +36,20 @@ describe("uniquely-owned list appends", () => {
     Effect.map(run(src("xs = []", "while true { xs = xs + [1] }")), (r) => {
       expect(r.outcome._tag === "Errored" && r.outcome.error.message).toMatch(/list too long|step budget exhausted/)
     }))
+  it.effect("one appended item (`xs + [x]`) is sized and limited as `push` and as the two-item literal are", () =>
+    Effect.gen(function*() {
+      // The same list, grown three ways, has the same size: a memory limit stops each at the same round.
+      const grow = (append: string) =>
+        run(src("xs = []", "i = 0", `while i < 100000 { ${append}\n i = i + 1 }`, "submit i"), {})
+      const one = yield* grow("xs = xs + [[i, \"abc\"]]")
+      const pushed = yield* grow("xs = push(xs, [i, \"abc\"])")
+      expect(one.outcome._tag).toBe(pushed.outcome._tag)
+      if (one.outcome._tag === "Errored" && pushed.outcome._tag === "Errored") {
+        expect(one.outcome.error.message).toBe(pushed.outcome.error.message)
+      }
+      // Depth: a nested item deepens the list, the list itself appended is a copy (no cycle).
+      expect(submitted(yield* run(src("xs = [1]", "xs = xs + [[[2]]]", "xs = xs + [xs]", "submit xs")))).toBe(
+        "[1,[[2]],[1,[[2]]]]"
+      )
+    }))
 })

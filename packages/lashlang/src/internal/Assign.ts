@@ -106,8 +106,28 @@ export const assignPath = (
 }
 
 /**
- * `cell = cell + added` / `cell = push(cell, item)` for a list `cell` holds: in place when the variable owns the
- * list, otherwise one copy that the variable then owns.
+ * `cell = cell + [item]` / `cell = push(cell, item)` for a list `cell` holds: {@link appendToList} of one item, with no
+ * array around it.
+ */
+export const appendOneToList = (
+  vars: Variables,
+  shapes: Shapes,
+  cell: Cell,
+  list: ReadonlyArray<Value>,
+  item: Value
+) => {
+  if (cell.owned === list && item !== list) {
+    const planned = shapes.planAppendOne(list, item)
+    vars.resize(planned.size - sizeOf(list))
+    shapes.applyAppendOne(list, item, planned)
+  } else {
+    appendToList(vars, shapes, cell, list, [item])
+  }
+}
+
+/**
+ * `cell = cell + added` for a list `cell` holds: in place when the variable owns the list, otherwise one copy that
+ * the variable then owns.
  */
 export const appendToList = (
   vars: Variables,

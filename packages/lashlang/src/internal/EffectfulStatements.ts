@@ -8,7 +8,7 @@
 import type { Stmt } from "../Ast.js"
 import { formatType } from "../TypeExpr.js"
 import { isList, truthy, type Value } from "../Value.js"
-import { appendToList, assignPath, type PathStep } from "./Assign.js"
+import { appendOneToList, appendToList, assignPath, type PathStep } from "./Assign.js"
 import type { EffectfulCompiler } from "./Effectful.js"
 import { fault } from "./Fault.js"
 import { plus } from "./Operations.js"
@@ -177,7 +177,7 @@ const compileAssign = (c: EffectfulCompiler, s: Extract<Stmt, { k: "assign" }>):
         return NORMAL
       }
       const v = yield* extra!()
-      if (append.single) appendToList(vars, run.shapes, cell, cur, [v])
+      if (append.single) appendOneToList(vars, run.shapes, cell, cur, v)
       else if (isList(v)) appendToList(vars, run.shapes, cell, cur, v)
       else vars.set(cell, plus(run, cur, v))
       return NORMAL

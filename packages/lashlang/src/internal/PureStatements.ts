@@ -7,7 +7,7 @@
  */
 import type { Expr, Stmt } from "../Ast.js"
 import { isList, truthy, type Value } from "../Value.js"
-import { appendToList, assignPath, type PathStep } from "./Assign.js"
+import { appendOneToList, appendToList, assignPath, type PathStep } from "./Assign.js"
 import { fault } from "./Fault.js"
 import { plus } from "./Operations.js"
 import { appendShape, type PureCompiler } from "./Pure.js"
@@ -102,19 +102,26 @@ const assignVariable = (c: PureCompiler, s: Extract<Stmt, { k: "assign" }>): Exe
   const { ev: value, steps } = c.fused(s.e, true)
   const append = appendShape(run, s)
   if (append !== undefined) {
-    // `xs = xs + [a, b]`: the literal's items are appended without building the literal as a list of its own.
+    // `xs = xs + [a, b]`: the literal's items are appended without building the literal as a list of its own; one
+    // item (`xs = xs + [a]`, the loop of docs/lashlang.md, "Performance") is appended as `push` appends it.
     const literal = !append.single && append.extra.k === "list"
       ? (append.extra as Extract<Expr, { k: "list" }>).items.map((y) => c.expr(y, true))
       : undefined
+    const one = literal?.length === 1 ? literal[0]! : undefined
     const extra = literal === undefined
       ? c.expr(append.extra, true)
+      : one !== undefined
+      ? () => {
+        budget.step()
+        return one()
+      }
       : () => {
         budget.step()
         const out = new Array<Value>(literal.length)
         for (let i = 0; i < literal.length; i++) out[i] = literal[i]!()
         return out
       }
-    const single = append.single
+    const single = append.single || one !== undefined
     return () => {
       budget.step()
       const cur = cell.v
@@ -126,7 +133,7 @@ const assignVariable = (c: PureCompiler, s: Extract<Stmt, { k: "assign" }>): Exe
       budget.step()
       budget.step()
       const v = extra()
-      if (single) appendToList(vars, run.shapes, cell, cur, [v])
+      if (single) appendOneToList(vars, run.shapes, cell, cur, v)
       else if (isList(v)) appendToList(vars, run.shapes, cell, cur, v)
       else vars.set(cell, plus(run, cur, v))
       return NORMAL

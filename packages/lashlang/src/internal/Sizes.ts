@@ -254,6 +254,32 @@ export class Shapes {
     setMeta(list, planned)
   }
 
+  /** The plan of {@link planAppendOne}, one object reused by every call. */
+  private readonly onePlan: { size: number; depth: number } = { size: 0, depth: 0 }
+
+  /**
+   * {@link planAppend} of the one item `item`, without an array around it and without a new plan object (the
+   * `xs = xs + [x]` / `push(xs, x)` of a loop allocates nothing per round): valid until the next call.
+   */
+  planAppendOne(list: ReadonlyArray<Value>, item: Value): Meta {
+    if (list.length + 1 > this.limits.maxListLength) {
+      limitExceeded(`list too long (limit ${this.limits.maxListLength})`)
+    }
+    const m = metaOf(list)
+    const plan = this.onePlan
+    plan.size = m.size + 1 + sizeOf(item)
+    plan.depth = Math.max(m.depth, depthOf(item) + 1)
+    this.check(plan.size, plan.depth)
+    this.charge(1)
+    return plan
+  }
+
+  /** Appends one item to an owned list as planned by {@link planAppendOne}. */
+  applyAppendOne(list: ReadonlyArray<Value>, item: Value, planned: Meta): void {
+    ;(list as Array<Value>).push(item)
+    setMeta(list, planned)
+  }
+
   /**
    * The shape `c` would have with a part of size `partSize` and depth `partDepth` at `key` (a record key, or the
    * index of an existing list item); checked against the limits.
