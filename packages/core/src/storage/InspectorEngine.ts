@@ -22,21 +22,37 @@ const { RecordKeys } = RecordCodec
 const PAGE = 200
 const EVERY_SEQ = Number.MAX_SAFE_INTEGER
 
-/** Every session row, one page per read unit. */
+/**
+ * Every session row, one page per read unit. The pages run newest activity first, so a session written while the walk
+ * runs moves ahead of it: a second walk from the front, down to the newest activity the first walk saw, picks those
+ * up. Each session once (its latest row seen).
+ */
 const allSessions = (units: Units) =>
   Effect.gen(function*() {
-    const rows: Array<SessionRow> = []
-    let after: { readonly updatedAtMs: number; readonly sessionId: string } | undefined
-    for (;;) {
-      const page: ReadonlyArray<SessionRow> = yield* units.read(PORT, "check.sessions", (unit) =>
-        unit.tx.sessions.list(after === undefined ? { limit: PAGE } : { limit: PAGE, after }))
-      rows.push(...page)
-      const last = page[page.length - 1]
-      if (page.length < PAGE || last === undefined) {
-        return rows
-      }
-      after = { updatedAtMs: last.updatedAtMs, sessionId: last.sessionId }
-    }
+    const rows = new Map<string, SessionRow>()
+    const walk = (stopBelowMs: number) =>
+      Effect.gen(function*() {
+        let newest = -1
+        let after: { readonly updatedAtMs: number; readonly sessionId: string } | undefined
+        for (;;) {
+          const page: ReadonlyArray<SessionRow> = yield* units.read(
+            PORT,
+            "check.sessions",
+            (unit) => unit.tx.sessions.list(after === undefined ? { limit: PAGE } : { limit: PAGE, after })
+          )
+          for (const row of page) {
+            if (row.updatedAtMs < stopBelowMs) return newest
+            newest = Math.max(newest, row.updatedAtMs)
+            rows.set(row.sessionId, row)
+          }
+          const last = page[page.length - 1]
+          if (page.length < PAGE || last === undefined) return newest
+          after = { updatedAtMs: last.updatedAtMs, sessionId: last.sessionId }
+        }
+      })
+    const newest = yield* walk(Number.NEGATIVE_INFINITY)
+    if (newest >= 0) yield* walk(newest)
+    return [...rows.values()]
   })
 
 const decoded = <A>(problems: Array<IntegrityProblem>, either: Either.Either<A, CorruptRecord>): A | undefined => {
@@ -45,10 +61,16 @@ const decoded = <A>(problems: Array<IntegrityProblem>, either: Either.Either<A, 
   return undefined
 }
 
-/** The problems of one session: its head, its graph, its open batches. */
-const checkSession = (tx: ReadTransaction, row: SessionRow) =>
+/**
+ * The problems of one session: its head, its graph, its open batches. The row is read in the same unit (snapshot) as
+ * the graph: a row read earlier would disagree with a graph a writer extended meanwhile.
+ */
+const checkSession = (tx: ReadTransaction, sessionId: string) =>
   Effect.gen(function*() {
     const problems: Array<IntegrityProblem> = []
+    const row = yield* tx.sessions.read(sessionId)
+    // Deleted since the listing: nothing to check.
+    if (row === undefined) return { problems, nodes: 0, batches: 0 }
     const key = RecordKeys.session(row.sessionId)
     const head = decoded(
       problems,
@@ -259,8 +281,8 @@ export const make = (units: Units): StoreInspectorService => ({
         : Effect.suspend(() => options.onProgress!({ done: ++done, total }))
       const problems: Array<IntegrityProblem> = []
       const checked = { sessions: 0, graphNodes: 0, queuedBatches: 0, processes: 0, processEvents: 0 }
-      for (const row of sessions) {
-        const found = yield* units.read(PORT, "check.session", (unit) => checkSession(unit.tx, row))
+      for (const { sessionId } of sessions) {
+        const found = yield* units.read(PORT, "check.session", (unit) => checkSession(unit.tx, sessionId))
         problems.push(...found.problems)
         checked.sessions++
         checked.graphNodes += found.nodes
