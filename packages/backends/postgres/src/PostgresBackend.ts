@@ -1,24 +1,38 @@
 /**
  * The Postgres backend (durable tier, many workers on many machines sharing one database): the storage engine of
- * `@lash/core` over the SQL driver of `@lash/backend-sql` in its Postgres dialect. This module checks the options and
- * migrates the schema (`Open.ts`), runs units on a connection pool (`Units.ts`), hears other processes' commits
+ * `@lash/core` over the SQL driver of `@lash/backend-sql` in its Postgres dialect. This module decodes the options
+ * (`Options.ts`), migrates the schema (`Open.ts`), runs units on a connection pool (`Units.ts`), hears other processes' commits
  * (`Signals.ts`) and assembles the layers.
  *
  * @since 0.1.0
  */
 import { SqlDialect, SqlDriver } from "@lash/backend-sql"
-import { type LashStorage, StorageEngine, type StorageSignals, type StoreUnavailable } from "@lash/core"
+import {
+  type LashConfigError,
+  type LashStorage,
+  StorageEngine,
+  type StorageSignals,
+  type StoreUnavailable
+} from "@lash/core"
 import type { Scope } from "effect"
 import { Context, Effect, Layer } from "effect"
 import { randomBytes } from "node:crypto"
 import * as Pg from "pg"
 import * as Internals from "./Internals.js"
 import * as Open from "./Open.js"
+import * as Options from "./Options.js"
 import * as Signals from "./Signals.js"
 import * as Units from "./Units.js"
 
 export { PostgresBackendInternals } from "./Internals.js"
-export { type PostgresBackendOptions, type PostgresConnectionOptions, PostgresOpenRefused } from "./Open.js"
+export { PostgresOpenRefused } from "./Open.js"
+export {
+  type PostgresBackendOptions,
+  PostgresBackendOptionsSchema,
+  type PostgresConnectionOptions,
+  PostgresConnectionOptionsSchema
+} from "./Options.js"
+export { PostgresFailure } from "./PostgresFailure.js"
 
 /**
  * Test seams of a handle.
@@ -36,15 +50,15 @@ export interface PostgresOpenHooks {
 }
 
 const make = (
-  options: Open.PostgresBackendOptions,
+  options: Options.PostgresBackendOptions,
   hooks: PostgresOpenHooks = {}
 ): Effect.Effect<
   Context.Context<LashStorage | StorageSignals | Internals.PostgresBackendInternals>,
-  StoreUnavailable,
+  StoreUnavailable | LashConfigError,
   Scope.Scope
 > =>
   Effect.gen(function*() {
-    const resolved = yield* Open.resolve(options)
+    const resolved = yield* Options.resolve(options)
     const pool = yield* Open.makePool(resolved.pool)
     const internals = Internals.make(pool, resolved.schema)
     yield* Open.migrate(pool, resolved.schema)
@@ -54,7 +68,10 @@ const make = (
       notify: resolved.notify ? { channel, handle } : undefined,
       clock: hooks.clock ?? "database"
     })
-    const units = Units.make(pool, dialect)
+    const units = Units.make(
+      { pool, poolSize: resolved.poolSize, connectTimeoutMs: resolved.connectTimeoutMs },
+      dialect
+    )
     const durabilityReport = units.read(
       { port: Open.PORT, operation: "durabilityReport" },
       (connection) =>
@@ -144,16 +161,21 @@ const dropSchema = (url: string, schema: string): Effect.Effect<void> =>
 export const PostgresBackend = {
   /**
    * Every storage port plus `StorageSignals`, over one schema of a Postgres database (created and migrated on open).
-   * An open that cannot reach the server, or meets a foreign or newer schema, fails with `StoreUnavailable`.
+   * A bad option fails the build with `LashConfigError` naming it; an open that cannot reach the server, or meets a
+   * foreign or newer schema, fails with `StoreUnavailable`.
    */
-  layer: (options: Open.PostgresBackendOptions): Layer.Layer<LashStorage | StorageSignals, StoreUnavailable> =>
+  layer: (
+    options: Options.PostgresBackendOptions
+  ): Layer.Layer<LashStorage | StorageSignals, StoreUnavailable | LashConfigError> =>
     Layer.scopedContext(storageOnly(make(options))),
   /** Like `layer`, plus `PostgresBackendInternals` for tests. */
   layerWithInternals: (
-    options: Open.PostgresBackendOptions,
+    options: Options.PostgresBackendOptions,
     hooks: PostgresOpenHooks = {}
-  ): Layer.Layer<LashStorage | StorageSignals | Internals.PostgresBackendInternals, StoreUnavailable> =>
-    Layer.scopedContext(make(options, hooks)),
+  ): Layer.Layer<
+    LashStorage | StorageSignals | Internals.PostgresBackendInternals,
+    StoreUnavailable | LashConfigError
+  > => Layer.scopedContext(make(options, hooks)),
   /** Factories for tests, on `LASH_PG_URL` (default `postgres://postgres@127.0.0.1:5432/test`). */
   testing: {
     /** The database URL tests use. */
@@ -162,8 +184,8 @@ export const PostgresBackend = {
     schema: (): Effect.Effect<string, never, Scope.Scope> => testSchema(testUrl()),
     /** A backend over a new schema, dropped when the layer is released. */
     make: (
-      options: Omit<Open.PostgresBackendOptions, "url" | "schema"> = {}
-    ): Layer.Layer<LashStorage | StorageSignals, StoreUnavailable> =>
+      options: Omit<Options.PostgresBackendOptions, "url" | "schema"> = {}
+    ): Layer.Layer<LashStorage | StorageSignals, StoreUnavailable | LashConfigError> =>
       Layer.scopedContext(
         Effect.flatMap(testSchema(testUrl()), (schema) =>
           storageOnly(make({ poolSize: 4, pollIntervalMs: 100, ...options, url: testUrl(), schema })))
@@ -173,14 +195,14 @@ export const PostgresBackend = {
      * same schema, so closing one and opening the next simulates a restart, and two open at once are two machines.
      */
     reopenable: (
-      options: Omit<Open.PostgresBackendOptions, "url" | "schema"> = {},
+      options: Omit<Options.PostgresBackendOptions, "url" | "schema"> = {},
       hooks: PostgresOpenHooks = {}
     ): Effect.Effect<
       {
         readonly schema: string
         readonly open: () => Layer.Layer<
           LashStorage | StorageSignals | Internals.PostgresBackendInternals,
-          StoreUnavailable
+          StoreUnavailable | LashConfigError
         >
       },
       never,

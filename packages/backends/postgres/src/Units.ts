@@ -7,7 +7,13 @@
  * does the caller see a (retryable) `StoreConflict`. Everything else, a lost connection first of all, is
  * `StoreUnavailable` with the cause, and a connection that failed that way is destroyed, not returned to the pool. A
  * connection lost before `COMMIT` was sent means the unit wrote nothing: it runs again on a new connection (twice at
- * most) before the loss surfaces; a loss during `COMMIT` (outcome unknown) surfaces at once.
+ * most) before the loss surfaces. A write unit whose connection was lost during `COMMIT` asks the server what became
+ * of its transaction (`CommitOutcome.ts`): committed, its answer stands; aborted, it runs again like a loss before
+ * `COMMIT`; unknown, `StoreUnavailable`.
+ *
+ * Units wait for a connection at the handle's `ConnectionGate`: the units that keep a lease (`URGENT_OPERATIONS`) get
+ * the next free connection before any other, and a unit that gets none within `connectTimeoutMs` fails with
+ * `StoreUnavailable`. Causes are `PostgresFailure`s (SQLSTATE and message as fields, so a log shows them).
  *
  * Statements run as named prepared statements (one name per statement text, prepared once per connection): the
  * driver runs the same few dozen statements over and over.
@@ -23,6 +29,9 @@ import { SqlDialect, type SqlDriver } from "@lash/backend-sql"
 import { StoreConflict, type StoreError, StoreUnavailable } from "@lash/core"
 import { Effect, Exit, Random, Stream } from "effect"
 import type * as Pg from "pg"
+import * as CommitOutcome from "./CommitOutcome.js"
+import * as ConnectionGate from "./ConnectionGate.js"
+import { describe, failureOf } from "./PostgresFailure.js"
 
 /** Retry budget of a unit that keeps meeting contention. @since 0.1.0 */
 export interface RetryPolicy {
@@ -33,6 +42,20 @@ export interface RetryPolicy {
   /** Cap of one backoff step. */
   readonly maxDelayMs: number
 }
+
+/**
+ * The units that keep or end a lease a run holds (the lease and queue-claim renewals, the terminal write, parking,
+ * releasing): they go first at the connection gate, so a busy pool does not let a lease expire while its run is done.
+ *
+ * @since 0.1.0
+ */
+export const URGENT_OPERATIONS: ReadonlySet<string> = new Set([
+  "renewLease",
+  "renewClaim",
+  "completeWithLease",
+  "park",
+  "releaseLease"
+])
 
 /**
  * The default retry policy: 10 attempts, 5 ms doubling to a 250 ms cap, jittered.
@@ -60,6 +83,9 @@ class LostBeforeCommit {
   constructor(readonly error: StoreUnavailable) {}
 }
 
+/** The begin statement of a read unit: one snapshot. */
+const BEGIN_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+
 /** Re-runs of a unit whose connection was lost before `COMMIT`, before the loss surfaces as `StoreUnavailable`. */
 const LOSS_RETRIES = 2
 
@@ -85,9 +111,12 @@ const query = (lease: Lease, text: string, params: ReadonlyArray<unknown>, prepa
     lease.client.query(config, (error: Error | undefined, result: Pg.QueryResult | undefined) => {
       if (error !== undefined && error !== null) {
         if (isConnectionLoss(error)) lease.broken = true
-        resume(Effect.fail(new SqlError({ cause: error, message: "Failed to execute statement" })))
+        const failure = failureOf(error)
+        resume(Effect.fail(new SqlError({ cause: failure, message: failure.message })))
       } else {
-        resume(Effect.succeed(result?.rows ?? []))
+        // A text of several statements (the simple protocol) answers one result each: the last one's rows.
+        const last = Array.isArray(result) ? (result as Array<Pg.QueryResult>).at(-1) : result
+        resume(Effect.succeed(last?.rows ?? []))
       }
     })
   })
@@ -118,9 +147,11 @@ export const checkout = (pool: Pg.Pool, port: string): Effect.Effect<Lease, Stor
         return
       }
       if (error !== undefined && error !== null) {
-        return resume(Effect.fail(new StoreUnavailable({ port, cause: error })))
+        return resume(Effect.fail(new StoreUnavailable({ port, cause: describe(error) })))
       }
-      if (client === undefined) return resume(Effect.fail(new StoreUnavailable({ port, cause: "no client returned" })))
+      if (client === undefined) {
+        return resume(Effect.fail(new StoreUnavailable({ port, cause: describe("the pool returned no connection") })))
+      }
       const onError = () => {
         lease.broken = true
       }
@@ -140,27 +171,51 @@ export const checkout = (pool: Pg.Pool, port: string): Effect.Effect<Lease, Stor
     })
   })
 
+/** The pool a handle's units run on. @since 0.1.0 */
+export interface UnitPool {
+  readonly pool: Pg.Pool
+  /** The pool's `max`: the gate's permits. */
+  readonly poolSize: number
+  /** How long a unit may wait for a connection. */
+  readonly connectTimeoutMs: number
+}
+
 /**
  * The units of one pool, as the SQL driver's unit runner.
  *
  * @since 0.1.0
  */
 export const make = (
-  pool: Pg.Pool,
+  { connectTimeoutMs, pool, poolSize }: UnitPool,
   dialect: SqlDialect.SqlDialect,
   retry: RetryPolicy = defaultRetryPolicy
 ): SqlDriver.SqlUnits => {
+  const gate = ConnectionGate.make(poolSize, connectTimeoutMs)
+  /** The server's word on a transaction, asked on a connection of its own. */
+  const xactStatus = (port: string, xid: string) =>
+    Effect.acquireUseRelease(
+      checkout(pool, port),
+      (lease) =>
+        Effect.tryPromise({
+          try: () => CommitOutcome.statusOf(lease.client, xid),
+          catch: (error) => {
+            lease.broken = true
+            return new StoreUnavailable({ port, cause: describe(error) })
+          }
+        }),
+      (lease) => Effect.sync(lease.release)
+    )
   const once = <A, E>(
     port: string,
     operation: string,
-    begin: string,
+    write: boolean,
     body: (connection: Connection) => Effect.Effect<A, E>
   ): Effect.Effect<A, E | StoreError> => {
     const toStoreError = (error: SqlError): StoreError => {
       const kind = dialect.classify(error)
       return kind._tag === "Conflict"
         ? new StoreConflict({ port, operation, code: kind.code, attempts: 1 })
-        : new StoreUnavailable({ port, cause: error.cause ?? error })
+        : new StoreUnavailable({ port, cause: describe(error) })
     }
     const exec = (lease: Lease, text: string) => Effect.mapError(query(lease, text, [], false), toStoreError)
     /** A failure before `COMMIT` on a connection that is gone: retryable. */
@@ -170,26 +225,64 @@ export const make = (
         (e): e is Y & StoreUnavailable => lease.broken && e instanceof StoreUnavailable,
         (e) => Effect.fail(new LostBeforeCommit(e) as unknown as Y)
       )
-    return Effect.acquireUseRelease(
+    /** `COMMIT`; a connection lost meanwhile leaves the outcome in doubt (resolved below, on a new connection). */
+    const commit = (lease: Lease, xid: string | undefined, value: A): Effect.Effect<A, E | StoreError> =>
+      Effect.as(
+        Effect.catchAll(exec(lease, "COMMIT"), (error) =>
+          lease.broken && xid !== undefined && error instanceof StoreUnavailable
+            ? Effect.fail(new CommitOutcome.CommitInDoubt(xid, value, error) as unknown as StoreError)
+            : Effect.zipRight(Effect.ignore(exec(lease, "ROLLBACK")), Effect.fail(error))),
+        value
+      )
+    const unit = Effect.acquireUseRelease(
       Effect.catchAll(checkout(pool, port), (e) => Effect.fail(new LostBeforeCommit(e) as unknown as StoreError)),
       (lease) =>
         Effect.uninterruptibleMask((restore) =>
           Effect.flatMap(
-            beforeCommit(lease)(exec(lease, begin)),
-            () =>
+            beforeCommit(lease)(
+              write
+                ? Effect.map(
+                  query(lease, CommitOutcome.BEGIN_WRITE, [], false),
+                  (rows) => String((rows[0] as { readonly xid?: unknown } | undefined)?.xid)
+                )
+                  .pipe(Effect.mapError(toStoreError))
+                : Effect.as(exec(lease, BEGIN_READ), undefined)
+            ),
+            (xid) =>
               Effect.flatMap(
                 Effect.exit(restore(body(connectionOf(lease)))),
                 (exit): Effect.Effect<A, E | StoreError> =>
                   Exit.isSuccess(exit)
-                    ? Effect.as(
-                      Effect.tapError(exec(lease, "COMMIT"), () => Effect.ignore(exec(lease, "ROLLBACK"))),
-                      exit.value
-                    )
+                    ? commit(lease, xid, exit.value)
                     : Effect.zipRight(Effect.ignore(exec(lease, "ROLLBACK")), beforeCommit(lease)(exit))
               )
           )
         ),
       (lease) => Effect.sync(lease.release)
+    )
+    // After the lost connection went back to the pool (destroyed): committed stands, aborted runs again.
+    const settled = Effect.catchIf(
+      unit,
+      (e): e is E & StoreError => e instanceof CommitOutcome.CommitInDoubt,
+      (e) => {
+        const doubt = e as unknown as CommitOutcome.CommitInDoubt<A>
+        return Effect.flatMap(
+          CommitOutcome.resolve(doubt, (xid) => xactStatus(port, xid)),
+          (outcome): Effect.Effect<A, E | StoreError> =>
+            outcome === "aborted"
+              ? Effect.fail(new LostBeforeCommit(doubt.error) as unknown as StoreError)
+              : Effect.succeed(outcome as A)
+        )
+      }
+    )
+    // The wait at the gate is interruptible; once a permit is held, it is given back whatever happens.
+    return Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(
+        Effect.mapError(restore(gate.acquire(URGENT_OPERATIONS.has(operation))), (cause) =>
+          new StoreUnavailable({ port, cause })),
+        () =>
+          Effect.ensuring(restore(settled), gate.release)
+      )
     )
   }
   const withRetry = <A, E>(
@@ -226,12 +319,7 @@ export const make = (
     return loop(1)
   }
   return {
-    write: (unit, body) => withRetry(unit.port, unit.operation, once(unit.port, unit.operation, "BEGIN", body)),
-    read: (unit, body) =>
-      withRetry(
-        unit.port,
-        unit.operation,
-        once(unit.port, unit.operation, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
-      )
+    write: (unit, body) => withRetry(unit.port, unit.operation, once(unit.port, unit.operation, true, body)),
+    read: (unit, body) => withRetry(unit.port, unit.operation, once(unit.port, unit.operation, false, body))
   }
 }

@@ -22,6 +22,7 @@ import { SessionStore } from "../SessionStore.js"
 import { StorageInfo, StorageSignals } from "../StorageInfo.js"
 import { ToolProvider } from "../Tools.js"
 import { TriggerStore } from "../TriggerStore.js"
+import { coalesced } from "./coalesced.js"
 import { decodeOpenSessionArguments, normalize } from "./config.js"
 import { lashlangEngine } from "./lashlangEngine.js"
 import { buildHostEnvironment } from "./lashlangHost.js"
@@ -178,10 +179,11 @@ const make = <R>(config: LashCoreConfig<R>) =>
       const sessions = yield* store.listSessionsWithPendingWork()
       for (const sessionId of sessions) yield* fork(queued.drain(sessionId, "sweep"))
     }).pipe(Effect.catchAll((e) => Effect.logWarning("queued sweep failed", e)))
+    // Coalesced (coalesced.ts): every tick and every storage signal asks for a sweep; at most one runs at a time.
+    const workerSweep = coalesced(worker.sweep(startUnstarted), fork)
+    const queuedSweepOnce = coalesced(queuedSweep, fork)
     const drivePending = (_reason: string) =>
-      cfg.worker.enabled
-        ? Effect.zipRight(fork(worker.sweep(startUnstarted)), fork(queuedSweep))
-        : fork(queuedSweep)
+      cfg.worker.enabled ? Effect.zipRight(workerSweep, queuedSweepOnce) : queuedSweepOnce
     drivers = {
       queued,
       drivePending,
@@ -206,7 +208,7 @@ const make = <R>(config: LashCoreConfig<R>) =>
           purpose: "session",
           ...(options?.pluginOptions === undefined ? {} : { pluginOptions: options.pluginOptions })
         })
-        if (cfg.worker.driveOnOpen && cfg.worker.enabled) yield* fork(worker.sweep(startUnstarted))
+        if (cfg.worker.driveOnOpen && cfg.worker.enabled) yield* workerSweep
         if (cfg.queuedWork.drainOnOpen) yield* core.afterCommit(rt.sessionId)
         return sessionHandle(core, rt, protocol, queued)
       })

@@ -1,13 +1,13 @@
 /**
  * A worker OS process on a Postgres schema: `tsx worker.ts`, configured by the environment (`LASH_PG_URL`,
  * `WORKER_SCHEMA`, `WORKER_TAG`, `WORKER_DELAY_MS`, `WORKER_NOTIFY`, `WORKER_LEASE_TTL_MS`, `WORKER_MAX_CONCURRENT`).
- * Prints `READY <tag>` once its core runs, and runs until killed.
+ * Prints `READY <tag> <core instance id>` once its core runs, and runs until killed.
  *
  * The failpoint `worker.before-complete` (always armed here): a process whose id contains `-stall-` is held, on its
  * first lease only (fencing 1), before its terminal write until another worker has finished it; then the write goes
  * through with the stale lease and the worker prints `LATE <id> <outcome>`: fencing must reject it (`LeaseLost`).
  */
-import { ProcessRegistry } from "@lash/core"
+import { LashCore, ProcessRegistry } from "@lash/core"
 import { Context, Effect, Layer } from "effect"
 import { PostgresBackend } from "../../src/index.js"
 import { markerPool, markTool, workersCore } from "./runtime.js"
@@ -38,7 +38,7 @@ const storage = PostgresBackend.layer({
       lease.processId.includes("-stall-") && lease.fencingToken === 1
     const waitTerminal = (id: Parameters<typeof registry.get>[0]) =>
       Effect.gen(function*() {
-        for (let waited = 0; waited < 30_000; waited += 100) {
+        for (let waited = 0; waited < 120_000; waited += 100) {
           const record = yield* Effect.either(registry.get(id))
           if (record._tag === "Right" && record.right.status.state !== "running") return
           yield* Effect.sleep("100 millis")
@@ -64,14 +64,15 @@ const storage = PostgresBackend.layer({
 const program = Effect.gen(function*() {
   const pool = yield* markerPool(url, schema)
   const tools = [markTool(pool, tag, Number(env("WORKER_DELAY_MS", "20")))]
-  yield* Layer.build(workersCore(storage, tools, {
+  const core = yield* Layer.build(workersCore(storage, tools, {
     enabled: true,
     leaseTtl: leaseTtlMs,
     renewEvery: Math.floor(leaseTtlMs / 3),
     sweepEvery: "200 millis",
     maxConcurrent: Number(env("WORKER_MAX_CONCURRENT", "8"))
   }))
-  yield* print(`READY ${tag}`)
+  // The instance id is in every lease owner id of this worker (`worker:<instance>:<attempt>`).
+  yield* print(`READY ${tag} ${Context.get(core, LashCore).instanceId}`)
   return yield* Effect.never
 })
 
