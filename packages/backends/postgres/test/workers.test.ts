@@ -15,145 +15,10 @@
  * how long each takes on a busy 2-core machine). Workers use a 10 s lease, so the takeovers wait that long.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { type LashStorage, persistProcessExecutionEnv, ProcessRegistry, type StorageSignals } from "@lash/core"
-import { Context, Effect, Layer } from "effect"
-import { type ChildProcess, spawn } from "node:child_process"
-import * as fs from "node:fs"
-import * as path from "node:path"
-import { fileURLToPath } from "node:url"
-import { PostgresBackend, PostgresBackendInternals } from "../src/index.js"
-import { emptyEnv, MARKERS_DDL, markRegistration } from "./workers/runtime.js"
+import { Effect } from "effect"
+import { ids, instanceOf, kill, setup, spawnReady, until } from "./workers/harness.js"
 
-const here = path.dirname(fileURLToPath(import.meta.url))
-const workerScript = path.join(here, "workers", "worker.ts")
 const TOTAL = Number(process.env.LASH_PG_WORKERS_PROCESSES ?? 400)
-
-interface Worker {
-  readonly tag: string
-  readonly child: ChildProcess
-  readonly lines: Array<string>
-  readonly stderr: Array<string>
-}
-
-/** Spawns a worker OS process on `schema`; SIGKILLed when the scope closes if still alive. */
-const spawnWorker = (schema: string, tag: string) =>
-  Effect.acquireRelease(
-    Effect.sync((): Worker => {
-      const child = spawn(process.execPath, ["--import", "tsx", workerScript], {
-        cwd: here,
-        stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, LASH_PG_URL: PostgresBackend.testing.url(), WORKER_SCHEMA: schema, WORKER_TAG: tag }
-      })
-      const lines: Array<string> = []
-      const stderr: Array<string> = []
-      let buffer = ""
-      child.stdout!.on("data", (chunk: Buffer) => {
-        buffer += chunk.toString()
-        const parts = buffer.split("\n")
-        buffer = parts.pop() ?? ""
-        lines.push(...parts)
-      })
-      child.stderr!.on("data", (chunk: Buffer) => void stderr.push(chunk.toString()))
-      // LASH_PG_WORKERS_LOG=<dir>: each worker's whole output in <dir>/<tag>.log, for a failure's post-mortem.
-      const logDir = process.env.LASH_PG_WORKERS_LOG
-      if (logDir !== undefined) {
-        const file = path.join(logDir, `${tag}.log`)
-        fs.writeFileSync(file, "")
-        for (const stream of [child.stdout!, child.stderr!]) {
-          stream.on("data", (chunk: Buffer) => fs.appendFileSync(file, chunk))
-        }
-      }
-      return { tag, child, lines, stderr }
-    }),
-    (w) => Effect.sync(() => void (w.child.exitCode === null && w.child.kill("SIGKILL")))
-  )
-
-const kill = (w: Worker) =>
-  Effect.async<void>((resume) => {
-    if (w.child.exitCode !== null || w.child.signalCode !== null) return resume(Effect.void)
-    w.child.once("exit", () => resume(Effect.void))
-    w.child.kill("SIGKILL")
-  })
-
-const logsOf = (workers: ReadonlyArray<Worker>) =>
-  workers.map((w) => `${w.tag}: ${w.stderr.join("").slice(-1500)} ${w.lines.slice(-8).join("\n").slice(-1500)}`)
-    .join("\n")
-
-const until = (
-  what: string,
-  check: Effect.Effect<boolean, unknown>,
-  timeoutMs: number,
-  workers: ReadonlyArray<Worker>
-) =>
-  Effect.gen(function*() {
-    const deadline = Date.now() + timeoutMs
-    while (!(yield* check)) {
-      if (Date.now() > deadline) return yield* Effect.dieMessage(`timed out waiting for ${what}\n${logsOf(workers)}`)
-      yield* Effect.sleep("100 millis")
-    }
-  })
-
-/** The schema, a parent handle on it (registry, env store, internals) and the markers table. */
-const setup = Effect.gen(function*() {
-  const db = yield* PostgresBackend.testing.reopenable()
-  const ctx: Context.Context<LashStorage | StorageSignals | PostgresBackendInternals> = yield* Layer.build(db.open())
-  const internals = Context.get(ctx, PostgresBackendInternals)
-  yield* internals.query(MARKERS_DDL)
-  const envRef = yield* Effect.provide(persistProcessExecutionEnv(emptyEnv), ctx)
-  const registry = Context.get(ctx, ProcessRegistry)
-  const register = (ids: ReadonlyArray<string>) =>
-    Effect.forEach(ids, (id) => registry.register(markRegistration(id, envRef)), { concurrency: 4, discard: true })
-  const terminalCount = (prefix: string) =>
-    Effect.map(
-      internals.query("SELECT count(*) AS n FROM lash_processes WHERE terminal = 1 AND process_id LIKE $1", [
-        `${prefix}%`
-      ]),
-      (rows) => Number(rows[0]!.n)
-    )
-  /** Per process of the wave: terminal events, completions, fencing and the workers that left markers. */
-  const audit = (prefix: string) =>
-    Effect.map(
-      internals.query(
-        `SELECT p.process_id, p.terminal, p.lease_fencing,
-           (SELECT count(*) FROM lash_process_events e WHERE e.process_id = p.process_id
-              AND e.event_type IN ('process.completed', 'process.failed', 'process.cancelled')) AS terminal_events,
-           (SELECT count(*) FROM lash_process_events e WHERE e.process_id = p.process_id
-              AND e.event_type = 'process.completed') AS completed,
-           (SELECT string_agg(m.worker, ',' ORDER BY m.at) FROM lash_markers m WHERE m.process_id = p.process_id) AS markers
-         FROM lash_processes p WHERE p.process_id LIKE $1 ORDER BY p.process_id`,
-        [`${prefix}%`]
-      ),
-      (rows) =>
-        rows.map((r) => ({
-          id: String(r.process_id),
-          terminal: Number(r.terminal),
-          fencing: Number(r.lease_fencing),
-          terminalEvents: Number(r.terminal_events),
-          completed: Number(r.completed),
-          markers: r.markers === null ? [] : String(r.markers).split(",")
-        }))
-    )
-  /** Server connections of a worker (by `application_name`). */
-  const connectionsOf = (tag: string) =>
-    Effect.map(
-      internals.query("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1", [
-        `lash-worker-${tag}`
-      ]),
-      (rows) => Number(rows[0]!.n)
-    )
-  /** The unfinished processes whose lease a core instance holds (`worker:<instance>:<attempt>` owner ids). */
-  const heldBy = (instance: string) =>
-    Effect.map(
-      internals.query(
-        "SELECT process_id, lease_fencing FROM lash_processes WHERE terminal = 0 AND lease_owner_id LIKE $1",
-        [`worker:${instance}:%`]
-      ),
-      (rows) => new Map(rows.map((r) => [String(r.process_id), Number(r.lease_fencing)]))
-    )
-  return { schema: db.schema, register, terminalCount, audit, connectionsOf, heldBy }
-})
-
-const ids = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(5, "0")}`)
 
 describe("many workers on one schema", () => {
   it.scopedLive(
@@ -162,18 +27,8 @@ describe("many workers on one schema", () => {
       Effect.gen(function*() {
         const { audit, connectionsOf, heldBy, register, schema, terminalCount } = yield* setup
         const t0 = Date.now()
-        const workers = yield* Effect.all(
-          ["w0", "w1", "w2", "w3"].map((tag) => spawnWorker(schema, tag)),
-          { concurrency: "unbounded" }
-        )
-        yield* until(
-          "every worker to be ready",
-          Effect.sync(() => workers.every((w) => w.lines.some((l) => l.startsWith(`READY ${w.tag} `)))),
-          150_000,
-          workers
-        )
+        const workers = yield* spawnReady(schema, ["w0", "w1", "w2", "w3"])
         const readyMs = Date.now() - t0
-        const instanceOf = (w: Worker) => w.lines.find((l) => l.startsWith(`READY ${w.tag} `))!.split(" ")[2]!
         const waveTimeout = 120_000 + TOTAL * 300
 
         // Wave 1: undisturbed. Exactly one terminal event and one tool execution per process.

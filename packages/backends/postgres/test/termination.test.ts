@@ -1,0 +1,97 @@
+/**
+ * Connections terminated by the server while several workers run: 3 worker OS processes (workers/worker.ts) share a
+ * schema and run `tool_call` processes while the test terminates their connections (`pg_terminate_backend`, found
+ * by `application_name`) every 200 ms: a connection inside a transaction first (in the middle of a claim: its
+ * statement ran, its COMMIT not yet; of a terminal write; of a COMMIT), else any of theirs, `LISTEN` connections
+ * included. Nothing half-commits (every process has exactly one terminal event), nothing runs twice (exactly one tool
+ * execution each), and the work goes on after reconnecting: a second batch registered after the terminations stop
+ * completes too.
+ *
+ * Opt-in (`LASH_PG_TERMINATION=1`) until two worker findings are fixed (worker.ts, owned elsewhere; see the package
+ * README): a connection terminated while a process's env is being loaded ends the process `failed`
+ * (`process_recovery_failed`, no tool run) instead of leaving it to be run again; and a run can lose its lease to a
+ * second claim while connections die (one process of 150 ran its tool twice, the second run under fence 2).
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber } from "effect"
+import { ids, setup, spawnReady, until } from "./workers/harness.js"
+
+const PROCESSES = 150
+
+/** What a terminated connection was doing, from `pg_stat_activity` (for a transaction: its last statement). */
+const kindOf = (state: string, query: string): string =>
+  /^\s*COMMIT/i.test(query) && state === "active"
+    ? "during COMMIT"
+    : /lease_fencing = lease_fencing \+ 1/.test(query)
+    ? "in a claim"
+    : /lash_process_events/.test(query) && state !== "idle"
+    ? "in a terminal write"
+    : /^\s*LISTEN/i.test(query)
+    ? "listening"
+    : state === "idle"
+    ? "idle"
+    : "in another unit"
+
+describe.skipIf(process.env.LASH_PG_TERMINATION !== "1")("connections terminated by the server", () => {
+  it.scopedLive(
+    `3 workers, ${PROCESSES} processes, a connection terminated every 200 ms: exactly once, and work goes on`,
+    () =>
+      Effect.gen(function*() {
+        const { audit, internals, register, schema, terminalCount } = yield* setup
+        const workers = yield* spawnReady(schema, ["w0", "w1", "w2"])
+        const kills = new Map<string, number>()
+        const terminator = yield* Effect.fork(Effect.forever(
+          Effect.gen(function*() {
+            yield* Effect.sleep("200 millis")
+            // Inside a transaction first (claims, terminal writes, COMMITs), else any worker connection.
+            const rows = yield* internals.query(
+              `SELECT pid, state, query FROM pg_stat_activity WHERE application_name LIKE 'lash-worker-%'
+               ORDER BY (state IN ('active', 'idle in transaction')) DESC, random() LIMIT 1`
+            )
+            const target = rows[0]
+            if (target === undefined) return
+            const terminated = yield* internals.query("SELECT pg_terminate_backend($1) AS ok", [target.pid])
+            if (terminated[0]?.ok === true) {
+              const kind = kindOf(String(target.state), String(target.query))
+              kills.set(kind, (kills.get(kind) ?? 0) + 1)
+            }
+          })
+        ))
+        const first = ids("t-", PROCESSES)
+        yield* register(first)
+        yield* until(
+          "every process to finish while connections are terminated",
+          Effect.map(terminalCount("t-"), (n) => n === first.length),
+          600_000,
+          workers
+        )
+        yield* Fiber.interrupt(terminator)
+        const total = [...kills.values()].reduce((a, b) => a + b, 0)
+        const inTransaction = total - (kills.get("idle") ?? 0) - (kills.get("listening") ?? 0)
+        expect(total, "connections were terminated").toBeGreaterThanOrEqual(10)
+        expect(inTransaction, "some in the middle of a unit").toBeGreaterThanOrEqual(5)
+
+        // The work goes on: a batch registered after the terminations.
+        const second = ids("u-", 30)
+        yield* register(second)
+        yield* until(
+          "the batch after the terminations to finish",
+          Effect.map(terminalCount("u-"), (n) => n === second.length),
+          300_000,
+          workers
+        )
+        for (const prefix of ["t-", "u-"]) {
+          const processes = yield* audit(prefix)
+          expect(processes.length).toBe(prefix === "t-" ? first.length : second.length)
+          const notOnce = processes.filter((p) => p.completed !== 1 || p.terminalEvents !== 1 || p.markers.length !== 1)
+          expect(notOnce, "one terminal event and one tool execution per process").toEqual([])
+        }
+        console.log(
+          `termination: ${total} connections terminated (${
+            [...kills.entries()].sort().map(([k, n]) => `${k} ${n}`).join(", ")
+          }); ${first.length + second.length} processes, each completed once and run once`
+        )
+      }),
+    900_000
+  )
+})
