@@ -184,13 +184,14 @@ describe("store", slow, () => {
     expect(check.stdout).toMatch(/^session:broken\/node:1\s+does not decode: invalid JSON/m)
     expect(check.stdout).toMatch(/^session:broken-head\s+does not decode/m)
     expect(check.stdout).toMatch(/^process:proc-corrupt\s+does not decode/m)
-    expect(check.stderr).toBe("lash: 4 problems found\n")
+    expect(check.stderr).toBe("lash: 5 problems found\n")
     const report = json(await lash(["store", "check", "--json", "--store", corrupt]))
     expect(report.ok).toBe(false)
     expect(report.problems.map((p: { key: string }) => p.key).sort()).toEqual([
       "process:proc-corrupt",
       "session:broken-head",
       "session:broken/node:1",
+      expect.stringMatching(/^session:fine\/batch:qwb:/),
       "subscription:subscription:1"
     ])
     const list = await lash(["sessions", "list", "--store", corrupt])
@@ -216,6 +217,23 @@ describe("store", slow, () => {
     const triggerTable = await lash(["triggers", "list", "--store", corrupt])
     expect(triggerTable.code).toBe(0)
     expect(triggerTable.stdout).toMatch(/subscription:subscription:1: .*corrupt/)
+    // lash queue names the batch it cannot read next to the readable one (was: exit 5 on the whole session).
+    const queue = json(await lash(["queue", "fine", "--json", "--store", corrupt]))
+    expect(queue.batches.map((b: { batch: { sourceKey: string } }) => b.batch.sourceKey)).toEqual(["source-fine"])
+    expect(queue.unreadable).toMatchObject([{
+      sourceKey: "source-bad",
+      port: "SessionStore",
+      key: expect.stringMatching(/^session:fine\/batch:qwb:/),
+      issue: expect.any(String),
+      setAside: false
+    }])
+    const queueTable = await lash(["queue", "fine", "--store", corrupt])
+    expect(queueTable.code).toBe(0)
+    const rows = queueTable.stdout.trim().split("\n").slice(1)
+    expect(rows).toHaveLength(2)
+    // In enqueue order: the corrupt batch first, named by key, then the readable one.
+    expect(rows[0]).toMatch(/^\d+\s+qwb:\S+\s+\?\s+source-bad\s+\?\s+corrupt\s+session:fine\/batch:qwb:\S+: /)
+    expect(rows[1]).toMatch(/source-fine\s+.*unclaimed/)
   })
 
   it("migrate: creates a new store, and brings an old one up to date; read commands refuse the old one", async () => {

@@ -103,19 +103,25 @@ export const fillStore = (store: TestStore) =>
   )
 
 /**
- * A store whose session `broken` has a corrupt node, `broken-head` a corrupt head, `proc-corrupt` a corrupt record and
- * trigger `subscription:1` (of session `fine`) a corrupt subscription row.
+ * A store whose session `broken` has a corrupt node, `broken-head` a corrupt head, `proc-corrupt` a corrupt record,
+ * trigger `subscription:1` (of session `fine`) a corrupt subscription row, and session `fine` two queued batches, the
+ * first corrupt.
  */
 export const fillCorruptStore = (store: TestStore) =>
   Effect.runPromise(
     Effect.gen(function*() {
       yield* turns(store, [["fine", ["all good"]], ["broken", ["one", "two"]], ["broken-head", ["x"]]])
-      yield* Effect.gen(function*() {
+      const badBatch = yield* Effect.gen(function*() {
         const registry = yield* ProcessRegistry
         yield* registry.register(reg("proc-corrupt", { external: true, originator: "fine" }))
         yield* registry.register(reg("proc-fine", { external: true, originator: "fine" }))
         yield* (yield* TriggerStore).register(triggerDraft("fine", buttonKey, "fine button"))
+        const sessions = yield* SessionStore
+        const bad = yield* sessions.enqueue(batchDraft("fine", "poison queued", "source-bad"))
+        yield* sessions.enqueue(batchDraft("fine", "fine queued", "source-fine"))
+        return bad.batchId
       }).pipe(Effect.provide(store.storage()))
+      yield* store.corrupt("batches", badBatch, JSON.stringify({ batchId: badBatch }))
       yield* store.corrupt("subscriptions", "subscription:1", "{}")
       yield* store.corrupt("nodes", "broken#1", "{not json")
       yield* store.corrupt("sessions", "broken-head", JSON.stringify({ sessionId: "broken-head" }))

@@ -121,11 +121,14 @@ describe("every read command on a Postgres store", slow, () => {
       "process:proc-corrupt",
       "session:broken-head",
       "session:broken/node:1",
+      expect.stringMatching(/^session:fine\/batch:qwb:/),
       "subscription:subscription:1"
     ])
     const show = await lash(["sessions", "show", "broken", "--store", storeOf(corrupt)])
     expect(show.code).toBe(5)
     expect(show.stderr).toMatch(/^lash: corrupt row session:broken\/node:1: /)
+    const queue = json(await lash(["queue", "fine", "--json", "--store", storeOf(corrupt)]))
+    expect(queue.unreadable).toMatchObject([{ sourceKey: "source-bad", key: expect.stringMatching(/^session:fine\//) }])
   })
 })
 

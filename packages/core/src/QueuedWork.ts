@@ -6,7 +6,7 @@
 import { Schema } from "effect"
 import { BatchId, ClaimId, SessionId } from "./Identifiers.js"
 import { Json, opt } from "./Json.js"
-import { ProcessWakeDelivery } from "./Process.js"
+import { ProcessWakeDelivery, type UnreadableRecord } from "./Process.js"
 import { TurnInput } from "./Turn.js"
 
 /** One payload of a queued batch. @since 0.1.0 */
@@ -62,6 +62,24 @@ export const QueuedWorkClaim = Schema.Struct({
 })
 /** @since 0.1.0 */
 export interface QueuedWorkClaim extends Schema.Schema.Type<typeof QueuedWorkClaim> {}
+
+/**
+ * An open batch row a listing could not decode, named by row key and reason, with the columns stored beside the record.
+ * `setAside`: a claim met it and set it aside, so it is never claimed again (docs/architecture.md, "Poison rows").
+ * @since 0.1.0
+ */
+export interface UnreadableBatch extends UnreadableRecord {
+  readonly batchId: BatchId
+  readonly enqueueSeq: number
+  readonly sourceKey: string | null
+  readonly setAside: boolean
+}
+
+/** A session's open batches in enqueue order: those that decode, and the rows that do not, named. @since 0.1.0 */
+export interface QueuedListing {
+  readonly batches: ReadonlyArray<QueuedWorkBatch>
+  readonly unreadable: ReadonlyArray<UnreadableBatch>
+}
 
 /** A `claimReady` request. @since 0.1.0 */
 export interface ClaimReadyRequest {

@@ -15,7 +15,13 @@ import type {
 } from "./Errors.js"
 import type { SessionId } from "./Identifiers.js"
 import type { DurabilityTier, SessionPolicy } from "./Model.js"
-import type { ClaimReadyRequest, QueuedWorkBatch, QueuedWorkBatchDraft, QueuedWorkClaim } from "./QueuedWork.js"
+import type {
+  ClaimReadyRequest,
+  QueuedListing,
+  QueuedWorkBatch,
+  QueuedWorkBatchDraft,
+  QueuedWorkClaim
+} from "./QueuedWork.js"
 import type {
   PersistedSession,
   RuntimeCommit,
@@ -108,6 +114,8 @@ export interface SessionStoreService {
   abandonClaim(claim: QueuedWorkClaim): Effect.Effect<void, StoreError>
   /** Every open batch, claimed or not, in enqueue order. */
   listQueued(sessionId: SessionId): Effect.Effect<ReadonlyArray<QueuedWorkBatch>, StoreError>
+  /** {@link listQueued}, naming the open batch rows that do not decode, from one snapshot. */
+  queuedListing(sessionId: SessionId): Effect.Effect<QueuedListing, StoreError>
   /** Open batches not under a live claim, in enqueue order. */
   listPending(sessionId: SessionId): Effect.Effect<ReadonlyArray<QueuedWorkBatch>, StoreError>
   /** Sessions with available, unclaimed work, code-point sorted. */

@@ -10,7 +10,7 @@ import { Context, type Effect } from "effect"
 import type { ProcessNotFound, SessionNotFound, StoreError } from "./Errors.js"
 import type { ProcessId, SessionId } from "./Identifiers.js"
 import type { ProcessRecord } from "./Process.js"
-import type { QueuedWorkBatch } from "./QueuedWork.js"
+import type { QueuedWorkBatch, UnreadableBatch } from "./QueuedWork.js"
 
 /** A process with the storage columns its record does not carry. @since 0.1.0 */
 export interface ProcessInspection {
@@ -77,9 +77,13 @@ export interface IntegrityProgress {
 export interface StoreInspectorService {
   /** The process, its lease columns and the sequence of its last event. */
   process(id: ProcessId): Effect.Effect<ProcessInspection, StoreError | ProcessNotFound>
-  /** The session's open batches in enqueue order, with their claims. */
+  /** The session's open batches in enqueue order, with their claims; the rows that do not decode are named. */
   queue(sessionId: SessionId): Effect.Effect<
-    { readonly batches: ReadonlyArray<QueuedBatchInspection>; readonly readAtMs: number },
+    {
+      readonly batches: ReadonlyArray<QueuedBatchInspection>
+      readonly unreadable: ReadonlyArray<UnreadableBatch>
+      readonly readAtMs: number
+    },
     StoreError | SessionNotFound
   >
   /** Counts every kind of row (reads the whole store, one short read unit at a time). */

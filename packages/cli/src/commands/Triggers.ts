@@ -42,7 +42,7 @@ const list = Command.make("list", {
           "?",
           row.sourceType,
           "?",
-          Output.brief(`${row.key}: ${row.issue}`, 60),
+          `${row.key}: ${Output.brief(row.issue, 60)}`,
           "?",
           Output.status("corrupt"),
           ""
@@ -64,7 +64,7 @@ export const queue = Command.make("queue", {
   sessionId: Args.text({ name: "session-id" })
 }, (args) =>
   Effect.gen(function*() {
-    const { batches, readAtMs } = yield* (yield* Common.inspector).queue(args.sessionId as SessionId).pipe(
+    const { batches, readAtMs, unreadable } = yield* (yield* Common.inspector).queue(args.sessionId as SessionId).pipe(
       Effect.catchTag("SessionNotFound", () => Effect.fail(CliError.notFound(`no session ${args.sessionId}`)))
     )
     const claimState = (claim: (typeof batches)[number]["claim"]) =>
@@ -72,13 +72,16 @@ export const queue = Command.make("queue", {
     if (args.json) {
       return yield* Output.json({
         sessionId: args.sessionId,
-        batches: batches.map((b) => ({ ...b, claimState: claimState(b.claim) }))
+        batches: batches.map((b) => ({ ...b, claimState: claimState(b.claim) })),
+        unreadable
       })
     }
-    if (batches.length === 0) return yield* Output.print(`no queued work for session ${args.sessionId}`)
-    yield* Output.print(Output.table(
-      ["SEQ", "BATCH", "ITEMS", "SOURCE KEY", "AVAILABLE", "CLAIM", "CLAIM EXPIRES"],
-      batches.map(({ batch, claim }) => [
+    if (batches.length === 0 && unreadable.length === 0) {
+      return yield* Output.print(`no queued work for session ${args.sessionId}`)
+    }
+    const readableRows = batches.map(({ batch, claim }) => ({
+      seq: batch.enqueueSeq,
+      cells: [
         batch.enqueueSeq,
         batch.batchId,
         batch.items.length,
@@ -86,7 +89,24 @@ export const queue = Command.make("queue", {
         Output.time(batch.availableAtMs),
         Output.status(claimState(claim)),
         claim === null ? "" : Output.time(claim.expiresAtMs)
-      ])
+      ]
+    }))
+    // A batch row that does not decode is named in its place with its row key and reason (state `corrupt`).
+    const unreadableRows = unreadable.map((row) => ({
+      seq: row.enqueueSeq,
+      cells: [
+        row.enqueueSeq,
+        row.batchId,
+        "?",
+        row.sourceKey ?? "",
+        "?",
+        Output.status("corrupt"),
+        `${row.key}: ${Output.brief(row.issue, 60)}`
+      ]
+    }))
+    yield* Output.print(Output.table(
+      ["SEQ", "BATCH", "ITEMS", "SOURCE KEY", "AVAILABLE", "CLAIM", "CLAIM EXPIRES"],
+      [...readableRows, ...unreadableRows].sort((a, b) => a.seq - b.seq).map((row) => row.cells)
     ))
   }).pipe(Common.withStore(args.store))).pipe(
     Command.withDescription("a session's open queued batches and their claims")

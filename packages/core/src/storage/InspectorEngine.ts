@@ -13,6 +13,7 @@ import type { IntegrityProblem, StoreInspectorService } from "../StoreInspector.
 import { TriggerSubscriptionRecord } from "../Trigger.js"
 import type { ReadTransaction } from "./Driver.js"
 import type { SessionRow } from "./DriverRows.js"
+import * as QueuedWorkEngine from "./QueuedWorkEngine.js"
 import * as RecordCodec from "./RecordCodec.js"
 import type { Units } from "./Unit.js"
 
@@ -221,23 +222,13 @@ export const make = (units: Units): StoreInspectorService => ({
     units.read(PORT, "queue", (unit) =>
       Effect.gen(function*() {
         if (!(yield* unit.tx.sessions.exists(sessionId))) return yield* Effect.fail(new SessionNotFound({ sessionId }))
-        const rows = yield* unit.tx.batches.open(sessionId)
-        const batches = yield* Effect.forEach(rows, (row) =>
-          Effect.map(
-            RecordCodec.decode(
-              QueuedWorkBatch,
-              PORT,
-              RecordKeys.batch(row.sessionId, row.batchId),
-              row.batchJson,
-              row.recordVersion
-            ),
-            (batch) => ({
-              batch,
-              claim: row.claim === null ? null : { claimId: row.claim.claimId, expiresAtMs: row.claim.expiresAtMs },
-              claimFencing: row.claimFencing
-            })
-          ))
-        return { batches, readAtMs: yield* unit.now }
+        const { readable, unreadable } = yield* QueuedWorkEngine.openBatchesIn(unit.tx, sessionId)
+        const batches = readable.map(({ batch, row }) => ({
+          batch,
+          claim: row.claim === null ? null : { claimId: row.claim.claimId, expiresAtMs: row.claim.expiresAtMs },
+          claimFencing: row.claimFencing
+        }))
+        return { batches, unreadable, readAtMs: yield* unit.now }
       })),
 
   stats: Effect.gen(function*() {

@@ -19,10 +19,11 @@
  */
 import { Effect, Either, Option } from "effect"
 import type { CorruptRecord, StoreError } from "../Errors.js"
-import type { ProcessId } from "../Identifiers.js"
+import type { BatchId, ProcessId } from "../Identifiers.js"
 import { ProcessEvent, type ProcessRecord, type UnreadableProcess } from "../Process.js"
+import type { UnreadableBatch } from "../QueuedWork.js"
 import type { WriteTransaction } from "./Driver.js"
-import type { BatchClaim, ProcessRow } from "./DriverRows.js"
+import type { BatchClaim, BatchRow, ProcessRow } from "./DriverRows.js"
 import * as Lease from "./Lease.js"
 import * as RecordCodec from "./RecordCodec.js"
 import type { Unit } from "./Unit.js"
@@ -109,3 +110,18 @@ export const batchSetAside: BatchClaim = {
   token: "quarantined:unreadable",
   expiresAtMs: Lease.NO_DEADLINE
 }
+
+/**
+ * How a listing names an open batch row it cannot decode (`setAside`: a claim met it and set it aside).
+ *
+ * @since 0.1.0
+ */
+export const unreadableBatch = (row: BatchRow, corrupt: CorruptRecord): UnreadableBatch => ({
+  port: corrupt.port,
+  key: corrupt.key,
+  issue: corrupt.issue,
+  batchId: row.batchId as BatchId,
+  enqueueSeq: row.enqueueSeq,
+  sourceKey: row.sourceKey,
+  setAside: row.claim !== null && row.claim.claimId === batchSetAside.claimId
+})

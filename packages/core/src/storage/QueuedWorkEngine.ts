@@ -4,13 +4,13 @@
  *
  * @since 0.1.0
  */
-import { Effect, Option } from "effect"
+import { Effect, Either, Option } from "effect"
 import { QueuedWorkClaimExpired, SessionNotFound } from "../Errors.js"
 import type { SessionId } from "../Identifiers.js"
 import { Ids } from "../Ids.js"
 import { QueuedWorkBatch, type QueuedWorkBatchDraft, type QueuedWorkClaim } from "../QueuedWork.js"
 import type { SessionStoreService } from "../SessionStore.js"
-import type { WriteTransaction } from "./Driver.js"
+import type { ReadTransaction, WriteTransaction } from "./Driver.js"
 import type { BatchRow } from "./DriverRows.js"
 import * as Lease from "./Lease.js"
 import * as Quarantine from "./Quarantine.js"
@@ -85,6 +85,33 @@ export const enqueueIn = (
   })
 
 /**
+ * A session's open batch rows in enqueue order, each readable one with its decoded batch, and the rows that do not
+ * decode, named (`Quarantine.unreadableBatch`). Shared by `queuedListing` and the inspector's `queue`.
+ *
+ * @since 0.1.0
+ */
+export const openBatchesIn = (tx: ReadTransaction, sessionId: SessionId) =>
+  Effect.gen(function*() {
+    const rows = yield* tx.batches.open(sessionId)
+    const { readable, unreadable } = yield* RecordCodec.partitionListing(
+      rows,
+      (row) => Either.map(batchOf(row), (batch) => ({ row, batch }))
+    )
+    return { readable, unreadable: unreadable.map(([row, corrupt]) => Quarantine.unreadableBatch(row, corrupt)) }
+  })
+
+const queuedListing = (units: Units, sessionId: SessionId) =>
+  units.read(
+    PORT,
+    "listQueued",
+    (unit) =>
+      Effect.map(openBatchesIn(unit.tx, sessionId), ({ readable, unreadable }) => ({
+        batches: readable.map((entry) => entry.batch),
+        unreadable
+      }))
+  )
+
+/**
  * The queued-work methods of the session store.
  *
  * @since 0.1.0
@@ -98,6 +125,7 @@ export const make = (
   | "renewClaim"
   | "abandonClaim"
   | "listQueued"
+  | "queuedListing"
   | "listPending"
   | "listSessionsWithPendingWork"
 > => ({
@@ -179,12 +207,9 @@ export const make = (
         if (changed) unit.signal({ kind: "queue_changed", sessionId: claim.sessionId })
       })),
 
-  listQueued: (sessionId) =>
-    units.read(
-      PORT,
-      "listQueued",
-      (unit) => Effect.flatMap(unit.tx.batches.open(sessionId), (rows) => RecordCodec.decodeListing(rows, batchOf))
-    ),
+  listQueued: (sessionId) => Effect.map(queuedListing(units, sessionId), (listed) => listed.batches),
+
+  queuedListing: (sessionId) => queuedListing(units, sessionId),
 
   listPending: (sessionId) =>
     units.read(PORT, "listPending", (unit) =>

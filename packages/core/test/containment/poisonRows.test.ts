@@ -155,11 +155,29 @@ describe.each(corruptibleBackends)("%s: poison process rows", (_name, open) => {
       const later = yield* store.enqueue(turnBatch("queue", "k2"))
       yield* corrupt("batches", bad.batchId, JSON.stringify({ batchId: bad.batchId }))
       const revision = Option.getOrThrow(yield* store.loadHead("queue" as SessionId)).headRevision
+      // The listing names the batch it cannot read, by key and reason, next to the readable one.
+      const listed = yield* store.queuedListing("queue" as SessionId)
+      expect(listed.batches.map((b) => b.batchId)).toEqual([later.batchId])
+      expect(listed.unreadable).toMatchObject([{
+        batchId: bad.batchId,
+        port: "SessionStore",
+        key: `session:queue/batch:${bad.batchId}`,
+        enqueueSeq: bad.enqueueSeq,
+        sourceKey: "k1",
+        setAside: false
+      }])
+      expect(listed.unreadable[0]!.issue.length).toBeGreaterThan(0)
+      expect((yield* store.listQueued("queue" as SessionId)).map((b) => b.batchId)).toEqual([later.batchId])
 
       yield* session.runQueued
       // The later batch ran as its own turn and was completed; the bad one is set aside, no longer pending.
       expect(Option.getOrThrow(yield* store.loadHead("queue" as SessionId)).headRevision).toBe(revision + 1)
       expect((yield* store.listQueued("queue" as SessionId)).map((b) => b.batchId)).not.toContain(later.batchId)
+      // Still open and named, now as set aside by the claim that met it.
+      expect((yield* store.queuedListing("queue" as SessionId)).unreadable).toMatchObject([{
+        batchId: bad.batchId,
+        setAside: true
+      }])
       expect(yield* store.listSessionsWithPendingWork()).not.toContain("queue")
       expect(yield* store.listPending("queue" as SessionId)).toEqual([])
       const claim = yield* store.claimReady({

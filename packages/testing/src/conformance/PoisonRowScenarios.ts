@@ -1,8 +1,8 @@
 /**
  * Poison-row scenarios (packages/testing/README.md, "Poison rows"; docs/architecture.md, "Poison rows"): a process
  * row that does not decode is quarantined under its lease and never claimed again; listings return what they can
- * read and name what they cannot (processes, subscriptions); a reservation whose subscription does not decode is named while the others are
- * reserved; a queued batch that does not decode is set aside and the later batches are claimed. Each needs the
+ * read and name what they cannot (processes, subscriptions, queued batches); a reservation whose subscription does not
+ * decode is named while the others are reserved; a queued batch that does not decode is set aside and the later batches are claimed. Each needs the
  * backend's row-tampering hook (`StorageUnderTest.tampering`) and is n/a without it.
  *
  * @since 0.1.0
@@ -208,6 +208,57 @@ export const poisonRowScenarios: ReadonlyArray<Scenario> = [
         )
         const list = yield* t.list({})
         yield* ctx.invariant("list is the listing's readable records", list.length === 2, 2, list.length)
+      })
+  },
+  {
+    id: "X-POISON-6",
+    suite: "RuntimePersistence",
+    title: "a queued listing returns the batches it can read and names the rows it cannot, set aside or not",
+    clock: "test",
+    needs: ["tampering"],
+    run: (ctx) =>
+      Effect.gen(function*() {
+        const s = Context.get(ctx.handle, SessionStore)
+        yield* s.create(createRequest("poison-list"))
+        const first = yield* s.enqueue(batchDraft("poison-list", "first", "k1", { slot: "exclusive" }))
+        const bad = yield* s.enqueue(batchDraft("poison-list", "second", "k2", { slot: "exclusive" }))
+        const third = yield* s.enqueue(batchDraft("poison-list", "third", "k3", { slot: "exclusive" }))
+        yield* tamper(ctx).corrupt("batches", bad.batchId, "{not json")
+        const key = `session:poison-list/batch:${bad.batchId}`
+        const listed = yield* s.queuedListing(sid("poison-list"))
+        yield* ctx.invariant(
+          "the readable batches in enqueue order, and the unreadable row named by batch, key and reason",
+          listed.batches.map((b) => b.batchId).join(",") === [first.batchId, third.batchId].join(",") &&
+            listed.unreadable.length === 1 && listed.unreadable[0]!.batchId === bad.batchId &&
+            listed.unreadable[0]!.key === key && listed.unreadable[0]!.enqueueSeq === bad.enqueueSeq &&
+            listed.unreadable[0]!.sourceKey === "k2" && listed.unreadable[0]!.issue.length > 0 &&
+            !listed.unreadable[0]!.setAside,
+          { batches: [first.batchId, third.batchId], unreadable: [{ batchId: bad.batchId, key, setAside: false }] },
+          { batches: listed.batches.map((b) => b.batchId), unreadable: listed.unreadable }
+        )
+        const plain = yield* s.listQueued(sid("poison-list"))
+        yield* ctx.invariant(
+          "listQueued is the listing's readable batches",
+          plain.map((b) => b.batchId).join(",") === [first.batchId, third.batchId].join(","),
+          [first.batchId, third.batchId],
+          plain.map((b) => b.batchId)
+        )
+        const claim = yield* s.claimReady({
+          sessionId: sid("poison-list"),
+          ownerId: "drain-a",
+          boundary: "idle",
+          ttlMs: 60_000,
+          maxBatches: 4
+        })
+        yield* s.abandonClaim(Option.getOrThrow(claim))
+        const seen = yield* ctx.closed((h) => Context.get(h, SessionStore).queuedListing(sid("poison-list")))
+        yield* ctx.invariant(
+          "after a claim met it, another handle names it as set aside, still open",
+          seen.unreadable.length === 1 && seen.unreadable[0]!.batchId === bad.batchId && seen.unreadable[0]!.setAside &&
+            seen.batches.length === 2,
+          { batches: 2, unreadable: [{ batchId: bad.batchId, setAside: true }] },
+          { batches: seen.batches.length, unreadable: seen.unreadable }
+        )
       })
   },
   {
