@@ -1,10 +1,10 @@
 /**
  * The `ProcessRegistry` port over a driver: registration, the event log (with the atomic wake enqueue), leases
- * (`Lease`), blocking waits (`Signals`) and handle grants.
+ * (`Lease`), blocking waits (`Signals`); handle grants are `HandleGrants`.
  *
  * @since 0.1.0
  */
-import { Effect, Either, Option, Schema } from "effect"
+import { Effect, Either, Option } from "effect"
 import {
   type CorruptRecord,
   LeaseHeld,
@@ -21,13 +21,13 @@ import {
   ProcessEvent,
   type ProcessFilter,
   type ProcessLease,
-  ProcessRecord,
-  sessionScopeId
+  ProcessRecord
 } from "../Process.js"
-import type { HandleDescriptor, ProcessRegistryService } from "../ProcessRegistry.js"
+import type { ProcessRegistryService } from "../ProcessRegistry.js"
 import type { WriteTransaction } from "./Driver.js"
 import type { EventRow, ProcessRow } from "./DriverRows.js"
 import * as EventAppend from "./EventAppend.js"
+import * as HandleGrants from "./HandleGrants.js"
 import * as Lease from "./Lease.js"
 import * as Quarantine from "./Quarantine.js"
 import * as QueuedWorkEngine from "./QueuedWorkEngine.js"
@@ -38,12 +38,6 @@ import * as WakeDelivery from "./WakeDelivery.js"
 
 const PORT = "ProcessRegistry"
 const { RecordKeys } = RecordCodec
-
-/** The stored form of a handle-grant descriptor. */
-const HandleDescriptorRecord = Schema.Struct({
-  kind: Schema.optionalWith(Schema.String, { exact: true }),
-  label: Schema.optionalWith(Schema.String, { exact: true })
-})
 
 const recordEither = (row: ProcessRow) =>
   RecordCodec.decodeEither(ProcessRecord, PORT, RecordKeys.process(row.processId), row.recordJson, row.recordVersion)
@@ -180,6 +174,7 @@ export const make = (units: Units, tier: DurabilityTier): ProcessRegistryService
   return {
     tier,
     atomicWakeEnqueue: true,
+    ...HandleGrants.make(units),
 
     register: (reg, options) =>
       units.write(PORT, "register", (unit) =>
@@ -404,42 +399,6 @@ export const make = (units: Units, tier: DurabilityTier): ProcessRegistryService
         Effect.flatMap(
           Effect.flatMap(unit.tx.processes.read(id), (row) => found(id, row)),
           (row) => terminalWrite(unit, row, output)
-        )),
-
-    grantHandle: (scope, id, descriptor: HandleDescriptor) =>
-      units.write(PORT, "grantHandle", (unit) =>
-        Effect.flatMap(unit.now, (nowMs) =>
-          unit.tx.grants.upsert({
-            scopeId: sessionScopeId(scope),
-            processId: id,
-            descriptorJson: RecordCodec.encode(HandleDescriptorRecord, descriptor),
-            grantedAtMs: nowMs
-          }))),
-
-    hasHandleGrant: (scope, id) =>
-      units.read(
-        PORT,
-        "hasHandleGrant",
-        (unit) => Effect.map(unit.tx.grants.read(sessionScopeId(scope), id), (row) => row !== undefined)
-      ),
-
-    listHandleGrants: (scope) =>
-      units.read(
-        PORT,
-        "listHandleGrants",
-        (unit) =>
-          Effect.flatMap(unit.tx.grants.list(sessionScopeId(scope)), (rows) =>
-            RecordCodec.decodeListing(rows, (row) =>
-              Either.map(
-                RecordCodec.decodeEither(
-                  HandleDescriptorRecord,
-                  PORT,
-                  RecordKeys.grant(row.scopeId, row.processId),
-                  row.descriptorJson,
-                  RecordCodec.RECORD_VERSION
-                ),
-                (descriptor) => ({ processId: row.processId as ProcessId, descriptor })
-              )))
-      )
+        ))
   }
 }
