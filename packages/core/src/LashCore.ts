@@ -47,7 +47,7 @@ import type {
   ProcessRecord,
   ProcessRegistration
 } from "./Process.js"
-import type { QueuedWorkBatch } from "./QueuedWork.js"
+import type { QueuedListing, QueuedWorkBatch } from "./QueuedWork.js"
 import type { Message, PluginOptions, SessionGraph } from "./Session.js"
 import type { LashStorage } from "./Storage.js"
 import type { ToolInput } from "./Tools.js"
@@ -183,6 +183,8 @@ export interface LashSession {
   readView(): SessionReadView
   /** Every open batch of the session's queue (claimed ones too). */
   readonly queuedWork: Effect.Effect<ReadonlyArray<QueuedWorkBatch>, StoreError>
+  /** {@link queuedWork}, naming the open batches whose rows do not decode (docs/architecture.md, "Poison rows"). */
+  readonly queuedListing: Effect.Effect<QueuedListing, StoreError>
   /** Durable ingress: the input stays queued until a turn commits its completion. */
   enqueue(
     input: TurnInput,

@@ -361,6 +361,7 @@ export const sessionHandle = (
   },
   readView: () => rt.view,
   queuedWork: core.store.listQueued(rt.sessionId),
+  queuedListing: core.store.queuedListing(rt.sessionId),
   enqueue: (input, options) =>
     Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis

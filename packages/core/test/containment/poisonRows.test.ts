@@ -168,6 +168,8 @@ describe.each(corruptibleBackends)("%s: poison process rows", (_name, open) => {
       }])
       expect(listed.unreadable[0]!.issue.length).toBeGreaterThan(0)
       expect((yield* store.listQueued("queue" as SessionId)).map((b) => b.batchId)).toEqual([later.batchId])
+      expect(yield* session.queuedListing).toEqual(listed)
+      expect((yield* session.queuedWork).map((b) => b.batchId)).toEqual([later.batchId])
 
       yield* session.runQueued
       // The later batch ran as its own turn and was completed; the bad one is set aside, no longer pending.
