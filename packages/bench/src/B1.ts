@@ -1,11 +1,11 @@
 /**
  * B1, the durable turn commit: `SessionStore.commit` of a realistic turn (Fixtures.turnCommit: 2 message nodes of
  * ~1 KiB, a 4 KiB plugin snapshot, usage, a turn stamp, one completed queued-work claim) through
- * `SqliteBackend.layer({ filename, synchronous })`. Only the commit is timed; the enqueue + claim that give it a claim
- * to complete run before the clock starts.
+ * `SqliteBackend.layer({ filename, synchronous })` (`b1`), or any storage layer (`b1On`: Postgres in `pnpm bench`). Only the
+ * commit is timed; the enqueue + claim that give it a claim to complete run before the clock starts.
  */
 import { SqliteBackend } from "@lash/backend-sqlite"
-import { SessionStore } from "@lash/core"
+import { type LashStorage, SessionStore, type StorageSignals } from "@lash/core"
 import { Context, Effect, Layer, Option } from "effect"
 import { rootSession, tempDir, turnCommit, userBatch } from "./Fixtures.js"
 import { timed } from "./Profile.js"
@@ -16,10 +16,19 @@ export interface B1Summary extends Summary {
   readonly cpuMsPerCommit: number
 }
 
+/** B1 on SQLite at one synchronous level, in a temp directory. */
 export const b1 = (synchronous: "full" | "normal", n: number): Promise<B1Summary> => {
   const tmp = tempDir("b1")
+  return b1On(SqliteBackend.layer({ filename: tmp.file("lash.db"), synchronous }), n).finally(tmp.dispose)
+}
+
+/** B1 over a storage layer (built and released here). */
+export const b1On = (
+  layer: Layer.Layer<LashStorage | StorageSignals, unknown>,
+  n: number
+): Promise<B1Summary> => {
   const program = Effect.gen(function*() {
-    const storage = yield* Layer.build(SqliteBackend.layer({ filename: tmp.file("lash.db"), synchronous }))
+    const storage = yield* Layer.build(layer)
     const store = Context.get(storage, SessionStore)
     const sessionId = "bench-b1"
     yield* store.create(rootSession(sessionId))
@@ -52,5 +61,5 @@ export const b1 = (synchronous: "full" | "normal", n: number): Promise<B1Summary
     }
     return { ...summarize(samples), cpuMsPerCommit: cpuMicros / 1000 / n }
   })
-  return Effect.runPromise(Effect.scoped(program)).finally(tmp.dispose)
+  return Effect.runPromise(Effect.scoped(program))
 }

@@ -1,11 +1,12 @@
 /**
  * B2, process start → terminal through the worker: `core.processes().start(reg)` of a `tool_call` with an echo tool
  * (no model) on a LashCore over SqliteBackend, the in-process worker poked by the start; timed until
- * `core.processes().await` returns. `n` sequential, then 16 concurrent (per-process wall time of the batch).
+ * `core.processes().await` returns (`b2On`: over any storage layer, Postgres in `pnpm bench`). `n` sequential, then 16
+ * concurrent (per-process wall time of the batch).
  * Exactly-once is checked as it goes: one `process.completed` event per process and one tool execution each.
  */
 import { SqliteBackend } from "@lash/backend-sqlite"
-import { type ProcessId, ProcessRegistry } from "@lash/core"
+import { type LashStorage, type ProcessId, ProcessRegistry, type StorageSignals } from "@lash/core"
 import { Context, Effect, Layer } from "effect"
 import { buildCore, echoRegistration, echoTool, emptyEnv } from "./Core.js"
 import { tempDir } from "./Fixtures.js"
@@ -17,10 +18,20 @@ export interface B2Result {
   readonly processes: number
 }
 
+/** B2 on SQLite at one synchronous level, in a temp directory. */
 export const b2 = (synchronous: "full" | "normal", n: number, batches: number): Promise<B2Result> => {
   const tmp = tempDir("b2")
+  return b2On(SqliteBackend.layer({ filename: tmp.file("lash.db"), synchronous }), n, batches).finally(tmp.dispose)
+}
+
+/** B2 over a storage layer (built and released here). */
+export const b2On = (
+  layer: Layer.Layer<LashStorage | StorageSignals, unknown>,
+  n: number,
+  batches: number
+): Promise<B2Result> => {
   const program = Effect.gen(function*() {
-    const storage = yield* Layer.build(SqliteBackend.layer({ filename: tmp.file("lash.db"), synchronous }))
+    const storage = yield* Layer.build(layer)
     const counter = { n: 0 }
     const core = yield* buildCore(storage, { tools: [echoTool(counter)] })
     const envRef = yield* core.processEnv.persist(emptyEnv)
@@ -62,5 +73,5 @@ export const b2 = (synchronous: "full" | "normal", n: number, batches: number): 
     }
     return { sequential: summarize(seq), concurrent16: summarize(conc), processes: started } satisfies B2Result
   })
-  return Effect.runPromise(Effect.scoped(program)).finally(tmp.dispose)
+  return Effect.runPromise(Effect.scoped(program))
 }

@@ -19,8 +19,11 @@ import { TestProvider } from "@lash/testing/provider"
 import { Context, Effect, Layer, Schema } from "effect"
 import { benchModel } from "./Fixtures.js"
 
-/** `echo({label})` → `{label, n}`; `counter.n` counts executions (the exactly-once marker). */
-export const echoTool = (counter: { n: number }) =>
+/**
+ * `echo({label})` → `{label, n}`; `counter.n` counts executions (the exactly-once marker). `delayMs` > 0: the tool
+ * then sleeps that long before answering (simulated I/O, B6).
+ */
+export const echoTool = (counter: { n: number }, delayMs = 0) =>
   ToolProvider.fromDefinitions([
     {
       definition: ToolDefinition.fromSchema({
@@ -29,7 +32,11 @@ export const echoTool = (counter: { n: number }) =>
         input: Schema.Struct({ label: Schema.String }),
         output: Schema.Struct({ label: Schema.String, n: Schema.Number })
       }),
-      execute: (args) => Effect.sync(() => ToolResults.ok({ label: (args as { label: string }).label, n: ++counter.n }))
+      execute: (args) => {
+        // Counted before the wait, like a side effect the I/O starts: an interrupted run still counts.
+        const echo = Effect.sync(() => ToolResults.ok({ label: (args as { label: string }).label, n: ++counter.n }))
+        return delayMs > 0 ? Effect.tap(echo, () => Effect.sleep(delayMs)) : echo
+      }
     }
   ])
 
