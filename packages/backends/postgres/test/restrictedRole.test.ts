@@ -2,8 +2,8 @@
  * Opening with a role that may read and write lash's tables but create nothing (`Open.ts`): a schema that exists and
  * is migrated opens, and turns and processes run on it; a schema that does not exist, or exists without lash's
  * tables, is refused with `PostgresOpenRefused` naming the role and the step it may not take (`insufficientPrivilege`).
- * The role is created by the test with `USAGE` on the schema and `SELECT, INSERT, UPDATE, DELETE` on its tables only,
- * and dropped at the end.
+ * The role is created by the test with `USAGE` on the schema and `SELECT, INSERT, UPDATE, DELETE` on its tables only
+ * (or `SELECT` only: it opens and reads, as the `lash` CLI does), and dropped at the end.
  */
 import { describe, expect, it } from "@effect/vitest"
 import {
@@ -13,12 +13,13 @@ import {
   ProcessId,
   ProcessProvenance,
   ProcessRegistration,
+  StoreInspector,
   StoreUnavailable,
   ToolId,
   TurnInput
 } from "@lash/core"
 import { TestProvider } from "@lash/testing/provider"
-import { Cause, Effect, Exit, Layer, Option, Schema } from "effect"
+import { Cause, Context, Effect, Exit, Layer, Option, Schema } from "effect"
 import { randomBytes } from "node:crypto"
 import * as Pg from "pg"
 import { PostgresBackend, PostgresOpenRefused } from "../src/index.js"
@@ -124,6 +125,32 @@ describe("a role that may read and write the tables but create nothing", () => {
       })
       const output = yield* Effect.scoped(Effect.provide(program, core(storage)))
       expect(output).toEqual({ type: "success", value: { label: "ran" } })
+    }))
+
+  it.scopedLive("a role with SELECT only opens a migrated schema and reads it (what the lash CLI needs)", () =>
+    Effect.gen(function*() {
+      const schema = yield* PostgresBackend.testing.schema()
+      const seeded = PostgresBackend.layer({ url, schema, poolSize: 2 })
+      yield* Effect.scoped(Effect.provide(
+        Effect.flatMap(
+          LashCore,
+          (lash) => Effect.flatMap(lash.openSession("seen"), (session) => session.turn(TurnInput.text("hello")).run)
+        ),
+        core(seeded)
+      ))
+      const { role, url: roleUrl } = yield* restrictedRole
+      yield* admin(
+        `GRANT USAGE ON SCHEMA "${schema}" TO ${role}`,
+        `GRANT SELECT ON ALL TABLES IN SCHEMA "${schema}" TO ${role}`
+      )
+      const statsAs = (roleUrlOrOwner: string) =>
+        Effect.scoped(Effect.flatMap(
+          Layer.build(PostgresBackend.layer({ url: roleUrlOrOwner, schema, poolSize: 2, notify: false })),
+          (ctx) => Context.get(ctx, StoreInspector).stats
+        ))
+      const stats = yield* statsAs(roleUrl)
+      expect(stats).toMatchObject({ sessions: 1 })
+      expect(stats).toEqual(yield* statsAs(url))
     }))
 
   it.scopedLive("a schema it would have to create or migrate is refused, naming the role and the step", () =>
