@@ -19,7 +19,7 @@ import {
   TurnInput
 } from "@lash/core"
 import { TestProvider } from "@lash/testing/provider"
-import { Cause, Context, Effect, Exit, Layer, Option, Schema } from "effect"
+import { Cause, Effect, Exit, Layer, Option, Schema } from "effect"
 import { randomBytes } from "node:crypto"
 import * as Pg from "pg"
 import { PostgresBackend, PostgresOpenRefused } from "../src/index.js"
@@ -143,11 +143,14 @@ describe("a role that may read and write the tables but create nothing", () => {
         `GRANT USAGE ON SCHEMA "${schema}" TO ${role}`,
         `GRANT SELECT ON ALL TABLES IN SCHEMA "${schema}" TO ${role}`
       )
-      const statsAs = (roleUrlOrOwner: string) =>
-        Effect.scoped(Effect.flatMap(
-          Layer.build(PostgresBackend.layer({ url: roleUrlOrOwner, schema, poolSize: 2, notify: false })),
-          (ctx) => Context.get(ctx, StoreInspector).stats
-        ))
+      const statsAs = (owner: string) =>
+        Effect.serviceOption(StoreInspector).pipe(
+          Effect.flatMap(Option.match({
+            onNone: () => Effect.dieMessage("the Postgres backend provides no StoreInspector"),
+            onSome: (inspector) => inspector.stats
+          })),
+          Effect.provide(PostgresBackend.layer({ url: owner, schema, poolSize: 2, notify: false }))
+        )
       const stats = yield* statsAs(roleUrl)
       expect(stats).toMatchObject({ sessions: 1 })
       expect(stats).toEqual(yield* statsAs(url))
