@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import type { Connection } from "@effect/sql/SqlConnection"
-import type { SqlError } from "@effect/sql/SqlError"
+import { SqlError } from "@effect/sql/SqlError"
 import { StoreConflict, type StoreError, StoreUnavailable, type UnitName } from "@lash/core"
 import { Effect } from "effect"
 import type { SqlDialect } from "./Dialect.js"
@@ -43,6 +43,25 @@ export interface Runner {
   readonly exec: (text: string, params: ReadonlyArray<SqlParam>) => Effect.Effect<void, StoreError>
 }
 
+/**
+ * A connection that also runs one statement synchronously (SQLite's, `@lash/backend-sqlite`'s `Client.ts`): the runner
+ * then runs each statement in one step instead of through the connection's `execute` Effect.
+ *
+ * @since 0.1.0
+ */
+export interface SyncConnection extends Connection {
+  /** Runs one statement now: the rows of a reader, `[]` otherwise. Throws the statement's `SqlError`. */
+  readonly run: (sql: string, params: ReadonlyArray<unknown>) => ReadonlyArray<SqlRow>
+}
+
+/**
+ * True when the connection runs statements synchronously.
+ *
+ * @since 0.1.0
+ */
+export const isSyncConnection = (connection: Connection): connection is SyncConnection =>
+  typeof (connection as Partial<SyncConnection>).run === "function"
+
 /** The unit a connection is serving (set at the start of each unit). @since 0.1.0 */
 export interface CurrentUnit {
   unit: UnitName
@@ -59,6 +78,25 @@ export const makeRunner = (connection: Connection, dialect: SqlDialect, current:
     return kind._tag === "Conflict"
       ? new StoreConflict({ port: current.unit.port, operation: current.unit.operation, code: kind.code, attempts: 1 })
       : new StoreUnavailable({ port: current.unit.port, cause: error })
+  }
+  if (isSyncConnection(connection)) {
+    // One step per statement: run it, read the answer, or fail with the storage error.
+    const step = <A>(text: string, params: ReadonlyArray<SqlParam>, read: (found: ReadonlyArray<SqlRow>) => A) =>
+      Effect.suspend((): Effect.Effect<A, StoreError> => {
+        try {
+          return Effect.succeed(read(connection.run(text, params)))
+        } catch (error) {
+          return error instanceof SqlError ? Effect.fail(toStoreError(error)) : Effect.die(error)
+        }
+      })
+    return {
+      rows: (text, params) => step(text, params, (found) => found),
+      all: (text, params, read) => step(text, params, (found) => found.map(read)),
+      first: (text, params, read) =>
+        step(text, params, (found) => (found[0] === undefined ? undefined : read(found[0]))),
+      matched: (text, params) => step(text, params, (found) => found.length > 0),
+      exec: (text, params) => step(text, params, () => undefined)
+    }
   }
   const rows: Runner["rows"] = (text, params) =>
     Effect.mapError(

@@ -9,7 +9,7 @@
 export * as SqlDialect from "./Dialect.js"
 /** The SQL driver. @since 0.1.0 */
 export * as SqlDriver from "./SqlDriver.js"
-export type { Runner, SqlParam, SqlRow } from "./Statements.js"
+export { isSyncConnection, type Runner, type SqlParam, type SqlRow, type SyncConnection } from "./Statements.js"
 /** The payload of a cross-process change notification. @since 0.1.0 */
 export { SessionListing } from "./SessionStatements.js"
 export * as SignalPayload from "./SignalPayload.js"

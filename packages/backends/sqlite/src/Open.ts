@@ -1,19 +1,18 @@
 /**
- * Opening a lash SQLite file: refuse in-memory names, create the directory, open the stock client (retrying the
+ * Opening a lash SQLite file: refuse in-memory names, create the directory, open the client (`Client.ts`, retrying the
  * first-open WAL race), set and read back the pragmas, then, under one `BEGIN IMMEDIATE` unit, refuse a foreign or a
  * newer database and run the migrations (so several processes booting at once migrate once).
  *
  * @since 0.1.0
  */
-import * as Reactivity from "@effect/experimental/Reactivity"
 import { SqlClient } from "@effect/sql"
-import { SqliteClient } from "@effect/sql-sqlite-node"
 import type { SqlError } from "@effect/sql/SqlError"
 import { StoreUnavailable } from "@lash/core"
 import type { Scope } from "effect"
 import { Data, Duration, Effect, Either, Schedule } from "effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import * as Client from "./Client.js"
 import { FORMAT, LATEST_MIGRATION_ID, MIGRATIONS_TABLE, runMigrations } from "./Migrations.js"
 import { explainOpenFailure } from "./NativeModule.js"
 import * as Pragmas from "./Pragmas.js"
@@ -43,9 +42,8 @@ export const PORT = "sqlite"
  */
 export const unavailable = (cause: unknown) => new StoreUnavailable({ port: PORT, cause })
 
-const openClient = (filename: string): Effect.Effect<SqliteClient.SqliteClient, StoreUnavailable, Scope.Scope> =>
-  Effect.suspend(() => SqliteClient.make({ filename })).pipe(
-    Effect.provide(Reactivity.layer),
+const openClient = (filename: string): Effect.Effect<SqlClient.SqlClient, StoreUnavailable, Scope.Scope> =>
+  Effect.suspend(() => Client.make(filename)).pipe(
     // The constructor of better-sqlite3 throws (a defect) on a missing directory or an unreadable file.
     Effect.catchAllDefect((defect) => Effect.fail(defect)),
     // SQLite does not use the busy handler for the WAL switch of a first open: retry that race with a short backoff.
@@ -69,7 +67,7 @@ export const openFile = (
   settings: Pragmas.PragmaSettings & { readonly quickCheck: boolean },
   afterPragmas?: (client: SqlClient.SqlClient) => Effect.Effect<void, SqlError>
 ): Effect.Effect<
-  { readonly client: SqliteClient.SqliteClient; readonly resolved: string },
+  { readonly client: SqlClient.SqlClient; readonly resolved: string },
   StoreUnavailable,
   Scope.Scope
 > =>

@@ -1,6 +1,7 @@
 /**
- * The SQLite transaction helper: `BEGIN IMMEDIATE` write units and snapshot read units on the stock
- * `@effect/sql-sqlite-node` connection (packages/backends/sqlite/README.md), and the SQL driver's unit runner over them.
+ * The SQLite transaction helper: `BEGIN IMMEDIATE` write units and snapshot read units on the client's one connection
+ * (`Client.ts`; `BEGIN`, `COMMIT` and `ROLLBACK` are synchronous calls there), and the SQL driver's unit runner over
+ * them (its bodies get the connection as an argument, nothing added to their context).
  *
  * - `write` runs a read-then-write unit under `BEGIN IMMEDIATE` (the write lock is taken at `BEGIN`, where SQLite
  *   applies the busy timeout). A failure rolls back; a failed `COMMIT` is followed by `ROLLBACK` so the connection
@@ -22,7 +23,7 @@
 import { SqlClient } from "@effect/sql"
 import type { Connection } from "@effect/sql/SqlConnection"
 import { SqlError } from "@effect/sql/SqlError"
-import { SqlDialect, type SqlDriver } from "@lash/backend-sql"
+import { isSyncConnection, SqlDialect, type SqlDriver } from "@lash/backend-sql"
 import { StoreConflict, StoreUnavailable } from "@lash/core"
 import type { Scope } from "effect"
 import { Context, Effect, Exit, Option, Predicate, Random } from "effect"
@@ -132,6 +133,18 @@ export interface Transactions {
     operation: string,
     body: Effect.Effect<A, E | SqlError, R>
   ) => Effect.Effect<A, Exclude<E, SqlError> | StoreUnavailable | StoreConflict, Exclude<R, UnitConnection>>
+  /** `write` whose body gets the unit's connection as its argument and nothing in context (the SQL driver's units). */
+  readonly writeOn: <A, E, R>(
+    port: string,
+    operation: string,
+    body: (conn: Connection) => Effect.Effect<A, E | SqlError, R>
+  ) => Effect.Effect<A, Exclude<E, SqlError> | StoreUnavailable | StoreConflict, R>
+  /** `read` whose body gets the unit's connection as its argument and nothing in context. */
+  readonly readOn: <A, E, R>(
+    port: string,
+    operation: string,
+    body: (conn: Connection) => Effect.Effect<A, E | SqlError, R>
+  ) => Effect.Effect<A, Exclude<E, SqlError> | StoreUnavailable | StoreConflict, R>
 }
 
 const isNoTransaction = (e: SqlError): boolean =>
@@ -169,48 +182,49 @@ export const makeTransactions = (
       ? Effect.succeed(conn)
       : Effect.tap(Effect.scoped(client.reserve), (c) => Effect.sync(() => (conn = c)))
   )
+  // One statement of the unit's own (BEGIN, COMMIT, ROLLBACK): a synchronous call on this backend's connection
+  // (`Client.ts`), the connection's `execute` on a stock one (B0b's).
+  const statement = (conn: Connection, sql: string): Effect.Effect<void, SqlError> =>
+    isSyncConnection(conn)
+      ? Effect.suspend(() => {
+        try {
+          conn.run(sql, [])
+          return Effect.void
+        } catch (error) {
+          return error instanceof SqlError ? Effect.fail(error) : Effect.die(error)
+        }
+      })
+      : Effect.asVoid(conn.execute(sql, [], undefined))
   const unit = <A, E, R>(
     begin: string,
-    body: Effect.Effect<A, E | SqlError, R>
-  ): Effect.Effect<A, E | SqlError, Exclude<R, UnitConnection>> =>
+    body: (conn: Connection) => Effect.Effect<A, E | SqlError, R>
+  ): Effect.Effect<A, E | SqlError, R> =>
     Effect.flatMap(connection, (conn) =>
       fileLock.withPermits(1)(
         Effect.uninterruptibleMask((restore) =>
-          Effect.flatMap(conn.execute(begin, [], undefined), () =>
+          Effect.flatMap(statement(conn, begin), () =>
             Effect.flatMap(
-              Effect.exit(
-                restore(
-                  Effect.mapInputContext(
-                    body as Effect.Effect<A, E | SqlError, UnitConnection | SqlClient.TransactionConnection>,
-                    (ctx: Context.Context<never>) =>
-                      Context.add(
-                        Context.add(ctx, UnitConnection, conn),
-                        SqlClient.TransactionConnection,
-                        [conn, 0] as const
-                      )
-                  )
-                )
-              ),
+              Effect.exit(restore(body(conn))),
               (exit) =>
                 Exit.isSuccess(exit)
                   ? Effect.as(
-                    Effect.tapError(
-                      conn.execute("COMMIT", [], undefined),
-                      () => Effect.ignore(conn.execute("ROLLBACK", [], undefined))
-                    ),
+                    Effect.tapError(statement(conn, "COMMIT"), () => Effect.ignore(statement(conn, "ROLLBACK"))),
                     exit.value
                   )
                   : Effect.zipRight(
-                    Effect.catchIf(
-                      Effect.asVoid(conn.execute("ROLLBACK", [], undefined)),
-                      isNoTransaction,
-                      () => Effect.void
-                    ),
+                    Effect.catchIf(statement(conn, "ROLLBACK"), isNoTransaction, () => Effect.void),
                     exit
                   )
             ))
         )
-      )) as Effect.Effect<A, E | SqlError, Exclude<R, UnitConnection>>
+      ))
+  // A stock body sees the unit's connection as `UnitConnection` and as the stock `TransactionConnection`.
+  const inContext = <A, E, R>(body: Effect.Effect<A, E | SqlError, R>) => (conn: Connection) =>
+    Effect.mapInputContext(
+      body as Effect.Effect<A, E | SqlError, UnitConnection | SqlClient.TransactionConnection>,
+      (ctx: Context.Context<never>) =>
+        Context.add(Context.add(ctx, UnitConnection, conn), SqlClient.TransactionConnection, [conn, 0] as const)
+    ) as Effect.Effect<A, E | SqlError, Exclude<R, UnitConnection>>
 
   const nestedCheck = Effect.flatMap(
     Effect.serviceOption(SqlClient.TransactionConnection),
@@ -218,12 +232,12 @@ export const makeTransactions = (
       Option.isSome(outer) ? Effect.dieMessage("a storage unit must not run inside another transaction") : Effect.void
   )
 
-  const write: Transactions["write"] = <A, E, R>(
+  const writeOn: Transactions["writeOn"] = <A, E, R>(
     port: string,
     operation: string,
-    body: Effect.Effect<A, E | SqlError, R>
+    body: (conn: Connection) => Effect.Effect<A, E | SqlError, R>
   ) => {
-    type Out = Effect.Effect<A, Exclude<E, SqlError> | StoreUnavailable | StoreConflict, Exclude<R, UnitConnection>>
+    type Out = Effect.Effect<A, Exclude<E, SqlError> | StoreUnavailable | StoreConflict, R>
     const once: Out = Effect.zipRight(nestedCheck, mapSqlErrors(port, operation)(unit(beginWrite, body))) as Out
     const attempt = (n: number): Out =>
       Effect.catchIf(
@@ -243,10 +257,15 @@ export const makeTransactions = (
     return attempt(1)
   }
 
-  const read: Transactions["read"] = (port, operation, body) =>
+  const readOn: Transactions["readOn"] = (port, operation, body) =>
     Effect.zipRight(nestedCheck, mapSqlErrors(port, operation)(unit("BEGIN", body))) as never
 
-  return { write, read }
+  return {
+    write: (port, operation, body) => writeOn(port, operation, inContext(body)) as never,
+    read: (port, operation, body) => readOn(port, operation, inContext(body)) as never,
+    writeOn,
+    readOn
+  }
 }
 
 /**
@@ -262,6 +281,6 @@ export const isBusyError = (error: unknown): boolean => SqlDialect.isSqliteBusyC
  * @since 0.1.0
  */
 export const sqlUnits = (transactions: Transactions): SqlDriver.SqlUnits => ({
-  read: (unit, body) => transactions.read(unit.port, unit.operation, Effect.flatMap(UnitConnection, body)),
-  write: (unit, body) => transactions.write(unit.port, unit.operation, Effect.flatMap(UnitConnection, body))
+  read: (unit, body) => transactions.readOn(unit.port, unit.operation, body),
+  write: (unit, body) => transactions.writeOn(unit.port, unit.operation, body)
 })
