@@ -1,15 +1,15 @@
 /**
- * The quickstart: a lash runtime composed from layers, on embedded SQLite. Offline by default (the model is
- * `TestProvider`, a scripted model from @lash/testing); with `LASH_PROVIDER` set, the same program runs on a real
- * model through @lash/ai (OpenAI, Anthropic or an OpenAI-compatible server) and streams its text.
+ * The quickstart: a lash runtime composed from layers, on embedded SQLite, or on Postgres with `LASH_PG_URL` set
+ * (`src/backend.ts`). Offline by default (the model is `TestProvider`, a scripted model from @lash/testing); with
+ * `LASH_PROVIDER` set, the same program runs on a real model through @lash/ai (OpenAI, Anthropic or an
+ * OpenAI-compatible server) and streams its text.
  *
  * 1. Runtime A, rlm mode: the model answers with Lashlang that registers a durable trigger on `clock.Alarm`.
- * 2. Runtime A is closed. Runtime B is built from the same database file (a restart).
+ * 2. Runtime A is closed. Runtime B is built from the same database file or schema (a restart).
  * 3. The alarm fires (an occurrence is emitted); B's worker rebuilds the process from storage alone and runs it.
  * 4. The process wakes the session; the wake is drained into a committed turn, and the transcript is printed.
  */
 import { Anthropic, OpenAi, OpenAiCompatible } from "@lash/ai"
-import { SqliteBackend } from "@lash/backend-sqlite"
 import {
   defineTool,
   InlineEffectController,
@@ -22,15 +22,8 @@ import {
 import { ClockPlugin } from "@lash/plugin-clock"
 import { TestProvider } from "@lash/testing/provider"
 import { Config, type ConfigError, Console, Effect, Layer, Option, Schema, Stream } from "effect"
-import * as fs from "node:fs"
-import * as os from "node:os"
-import * as path from "node:path"
 import * as url from "node:url"
-
-/** Where the database goes: `LASH_DB`, or a folder of the OS's temporary directory. */
-const databaseFile = Config.string("LASH_DB").pipe(
-  Config.withDefault(path.join(os.tmpdir(), "lash-quickstart", "lash.db"))
-)
+import { chooseStorage, type Storage } from "./backend.js"
 
 const weather = defineTool({
   name: "weather",
@@ -121,15 +114,15 @@ const chooseModel: Effect.Effect<ModelChoice, ConfigError.ConfigError> = Effect.
       })
 )
 
-/** The runtime: SQLite storage, the clock plugin, one tool, the model. */
-const runtime = (choice: ModelChoice, filename: string) =>
+/** The runtime: the storage, the clock plugin, one tool, the model. */
+const runtime = (choice: ModelChoice, storage: Storage["layer"]) =>
   LashCore.layer({
     mode: "rlm",
     model: { id: choice.id, limits: { contextWindowTokens: choice.contextWindowTokens, outputTokenCapacity: 2048 } },
     plugins: [ClockPlugin],
     tools: [weather]
   }).pipe(
-    Layer.provide(Layer.mergeAll(SqliteBackend.layer({ filename }), InlineEffectController.layer, choice.layer))
+    Layer.provide(Layer.mergeAll(storage, InlineEffectController.layer, choice.layer))
   )
 
 const render = (m: Message): string =>
@@ -187,53 +180,53 @@ const registerTurn = Effect.gen(function*() {
   yield* Console.log(`\n[runtime A] turn committed at revision ${out?.headRevision}.`)
 })
 
-const afterRestart = Effect.gen(function*() {
-  const core = yield* LashCore
-  const session = yield* core.openSession("quickstart")
-  const [registration] = yield* session.triggers().bySourceType("clock.Alarm")
-  if (registration === undefined) {
-    // A real model may answer without registering the trigger; the scripted one always registers it.
-    return yield* Console.log("[runtime B] restarted from the file; the model registered no clock.Alarm trigger.")
-  }
-  yield* Console.log(
-    `[runtime B] restarted from the file; found trigger ${registration.handle} "${registration.name}".`
-  )
-  // What @lash/plugin-clock's emitter does at 08:00 (ClockTriggers.layer); emitted by hand to keep the demo instant.
-  const report = yield* core.triggers().emit(
-    {
-      sourceType: "clock.Alarm",
-      sourceKey: registration.sourceKey,
-      source: registration.source,
-      payload: { id: "morning-2026-11-24", scheduled_at: "2026-11-24T08:00:00Z" },
-      idempotencyKey: "clock:morning-2026-11-24"
-    },
-    { type: "runtime_operation", operationId: "quickstart-alarm" }
-  )
-  const processId = report.startedProcessIds[0]!
-  const output = yield* core.processes().await(processId).pipe(Effect.timeout("10 seconds"))
-  yield* Console.log(`[runtime B] the alarm fired; worker ran ${processId.slice(0, 40)}… → ${JSON.stringify(output)}`)
-  for (let i = 0; i < 100; i++) {
-    if (
-      (yield* session.queuedWork).length === 0 &&
-      (yield* core.openSession("quickstart")).readView().messages.some((m) => m.role === "event")
-    ) break
-    yield* Effect.sleep("50 millis")
-  }
-  const view = (yield* core.openSession("quickstart")).readView()
-  yield* Console.log("\n── transcript ──")
-  for (const message of view.messages) yield* Console.log(render(message))
-})
+const afterRestart = (noun: string) =>
+  Effect.gen(function*() {
+    const core = yield* LashCore
+    const session = yield* core.openSession("quickstart")
+    const [registration] = yield* session.triggers().bySourceType("clock.Alarm")
+    if (registration === undefined) {
+      // A real model may answer without registering the trigger; the scripted one always registers it.
+      return yield* Console.log(`[runtime B] restarted from ${noun}; the model registered no clock.Alarm trigger.`)
+    }
+    yield* Console.log(
+      `[runtime B] restarted from ${noun}; found trigger ${registration.handle} "${registration.name}".`
+    )
+    // What @lash/plugin-clock's emitter does at 08:00 (ClockTriggers.layer); emitted by hand to keep the demo instant.
+    const report = yield* core.triggers().emit(
+      {
+        sourceType: "clock.Alarm",
+        sourceKey: registration.sourceKey,
+        source: registration.source,
+        payload: { id: "morning-2026-11-24", scheduled_at: "2026-11-24T08:00:00Z" },
+        idempotencyKey: "clock:morning-2026-11-24"
+      },
+      { type: "runtime_operation", operationId: "quickstart-alarm" }
+    )
+    const processId = report.startedProcessIds[0]!
+    const output = yield* core.processes().await(processId).pipe(Effect.timeout("10 seconds"))
+    yield* Console.log(`[runtime B] the alarm fired; worker ran ${processId.slice(0, 40)}… → ${JSON.stringify(output)}`)
+    for (let i = 0; i < 100; i++) {
+      if (
+        (yield* session.queuedWork).length === 0 &&
+        (yield* core.openSession("quickstart")).readView().messages.some((m) => m.role === "event")
+      ) break
+      yield* Effect.sleep("50 millis")
+    }
+    const view = (yield* core.openSession("quickstart")).readView()
+    yield* Console.log("\n── transcript ──")
+    for (const message of view.messages) yield* Console.log(render(message))
+  })
 
 /** The whole quickstart; `src/main.ts` run as a program runs it. */
 export const quickstart = Effect.gen(function*() {
   const choice = yield* chooseModel
-  const filename = yield* databaseFile
-  fs.rmSync(path.dirname(filename), { recursive: true, force: true })
-  fs.mkdirSync(path.dirname(filename), { recursive: true })
-  yield* Console.log(`lash quickstart — rlm mode, ${choice.label}, SQLite at ${filename}\n`)
-  yield* registerTurn.pipe(Effect.provide(runtime(choice, filename)))
-  yield* afterRestart.pipe(Effect.provide(runtime(choice, filename)))
-  yield* Console.log(`\nEverything above is in ${filename}; run again to start fresh.`)
+  const storage = yield* chooseStorage("lash_quickstart")
+  yield* storage.reset
+  yield* Console.log(`lash quickstart — rlm mode, ${choice.label}, ${storage.label}\n`)
+  yield* registerTurn.pipe(Effect.provide(runtime(choice, storage.layer)))
+  yield* afterRestart(storage.noun).pipe(Effect.provide(runtime(choice, storage.layer)))
+  yield* Console.log(`\nEverything above is in ${storage.location}; run again to start fresh.`)
 })
 
 if (process.argv[1] !== undefined && import.meta.url === url.pathToFileURL(process.argv[1]).href) {

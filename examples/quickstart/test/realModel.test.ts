@@ -2,16 +2,16 @@
  * The quickstart on a "real" model: `LASH_PROVIDER` selects a provider of @lash/ai, whose keys and URLs come from the
  * environment (Effect Config); here each provider's URL points at @lash/ai's fake server, which speaks its wire
  * format. The program streams the model's reply and survives the restart. It runs in this process, with the
- * settings given by a ConfigProvider and what it prints captured.
+ * settings given by a ConfigProvider and what it prints captured (`capture.ts`).
  */
 import { describe, expect, it } from "@effect/vitest"
 import { FakeModelServer, FakeReply } from "@lash/ai/testing"
-import { ConfigProvider, Effect, Exit } from "effect"
+import { Effect, Exit } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { vi } from "vitest"
 import { quickstart } from "../src/main.js"
+import { runCaptured } from "./capture.js"
 
 const REGISTER = "I'll register it.\n```lashlang\n" +
   "process morning(tick: clock.Tick) {\n" +
@@ -51,25 +51,7 @@ const cases = [
 ] as const
 
 /** Runs the quickstart with `env` as its settings; returns how it ended and everything it printed. */
-const run = (env: Record<string, string>) =>
-  Effect.gen(function*() {
-    let printed = ""
-    const write = vi.spyOn(process.stdout, "write").mockImplementation((chunk) => {
-      printed += String(chunk)
-      return true
-    })
-    const log = vi.spyOn(console, "log").mockImplementation((...args) => {
-      printed += `${args.join(" ")}\n`
-    })
-    const exit = yield* Effect.exit(quickstart).pipe(
-      Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env)))),
-      Effect.ensuring(Effect.sync(() => {
-        write.mockRestore()
-        log.mockRestore()
-      }))
-    )
-    return { exit, printed }
-  })
+const run = (env: Record<string, string>) => runCaptured(quickstart, env)
 
 describe("the quickstart on a real model (LASH_PROVIDER)", () => {
   for (const c of cases) {
