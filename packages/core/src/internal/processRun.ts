@@ -1,14 +1,17 @@
 /**
  * One run of a leased process (docs/architecture.md, "The worker"): read the record (quarantining a row that does not
- * decode), race the work against a cancel request and the lease renewals, then park or write the terminal result
- * fenced by the lease, keeping that write through a transient store outage while the lease is ours.
+ * decode), race the work against a cancel request and the lease renewals (`leaseKeeper.ts`), then park or write the
+ * terminal result fenced by the lease, keeping that write through a transient store outage while the lease is ours.
+ * A transient store error during the run (loading its env, a check before a tool effect) is not the process's outcome:
+ * the run gives its lease back and the process runs again.
  *
  * @internal
  */
 import { Cause, Clock, Duration, Effect, Either, Exit, Option, Ref, Schedule } from "effect"
-import type { CorruptRecord, LeaseLost, StoreError } from "../Errors.js"
+import type { CorruptRecord, StoreError } from "../Errors.js"
 import type { Json } from "../Json.js"
 import type { ProcessAwaitOutput, ProcessLease, ProcessRecord } from "../Process.js"
+import { isTransientStoreError as transient, LeaseNotKept, makeLeaseKeeper } from "./leaseKeeper.js"
 import { ProcessFailure, ProcessParked } from "./processEngine.js"
 import type { CoreRuntime } from "./runtime.js"
 import * as Telemetry from "./telemetry.js"
@@ -23,16 +26,28 @@ const TERMINAL_WRITE_ATTEMPTS = 30
 export interface RunContext {
   readonly core: CoreRuntime
   readonly slots: WorkerSlots
-  /** Runs the record's work (engine, tool call or child turn). */
-  readonly runProcess: (record: ProcessRecord) => Effect.Effect<ProcessAwaitOutput, unknown>
+  /**
+   * Runs the record's work (engine, tool call or child turn); `ensureHeld` must succeed before each effect starts
+   * (see `leaseKeeper.ts`).
+   */
+  readonly runProcess: (
+    record: ProcessRecord,
+    ensureHeld: Effect.Effect<void, StoreError>
+  ) => Effect.Effect<ProcessAwaitOutput, unknown>
 }
 
-const transient = (e: { readonly _tag: string }): boolean => e._tag === "StoreUnavailable" || e._tag === "StoreConflict"
+/** The run stopped on a transient store error, not on an outcome of the process: it runs again. */
+class StoreFailedRun {
+  readonly _tag = "StoreFailedRun"
+  constructor(readonly error: unknown) {}
+}
 
 /** Builds `runLeased`: runs a leased process; a parked run then arms its alarm (or re-runs) after its slot is free. */
 export const makeRunLeased = (ctx: RunContext): RunLeased => {
   const { core, slots } = ctx
   const { leaseTtlMs, renewEveryMs } = core.cfg.worker
+  /** The pause before a run stopped by a transient store error claims its process again. */
+  const rerunPauseMs = Math.min(1_000, Math.max(50, Math.floor(renewEveryMs / 5)))
 
   /**
    * Quarantines a leased row that does not decode (docs/architecture.md, "Poison rows"): it is never claimed again.
@@ -92,6 +107,49 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
       }
     })
 
+  /**
+   * A run that stopped on a transient store error gives its lease back (a stale release is a no-op; a release that
+   * fails leaves the lease to run out) and claims the process again after a short pause, once its slot is free.
+   */
+  const rerunAfterStoreFailure = (
+    lease: ProcessLease,
+    setAfter: (next: Effect.Effect<void>) => void,
+    error: unknown
+  ) =>
+    Effect.gen(function*() {
+      yield* Effect.logWarning(
+        `process ${lease.processId}: the store failed during its run; the lease is given back and it runs again`,
+        error
+      )
+      yield* Effect.ignore(core.registry.releaseLease(lease))
+      setAfter(Effect.zipRight(Effect.sleep(Duration.millis(rerunPauseMs)), slots.recover(lease.processId)))
+    })
+
+  /**
+   * Watches for `process.cancel_requested`. A transient store error while watching is retried (it must never end the
+   * run as if its lease were lost: the run would stop after its tool ran, and run again under the next lease); any
+   * other error stops the watch, not the run.
+   */
+  const cancelWatch = (record: ProcessRecord) =>
+    core.registry.waitEventAfter(record.id, "process.cancel_requested", 0).pipe(
+      Effect.retry({
+        while: transient,
+        schedule: Schedule.exponential(Duration.millis(20)).pipe(
+          Schedule.union(Schedule.spaced(Duration.millis(rerunPauseMs)))
+        )
+      }),
+      Effect.map((event): ProcessAwaitOutput => {
+        const reason = (event.payload as { readonly reason?: Json } | null)?.reason
+        return { type: "cancelled", message: typeof reason === "string" ? reason : "cancel requested" }
+      }),
+      Effect.catchAll((e) =>
+        Effect.zipRight(
+          Effect.logWarning(`process ${record.id}: its cancel requests cannot be watched`, e),
+          Effect.never
+        )
+      )
+    )
+
   const runOnce = (
     lease: ProcessLease,
     setAfter: (next: Effect.Effect<void>) => void,
@@ -101,6 +159,7 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
       const found = known === undefined ? yield* Effect.either(core.registry.get(lease.processId)) : Either.right(known)
       if (found._tag === "Left") {
         if (found.left._tag === "CorruptRecord") return yield* quarantine(lease, found.left)
+        if (transient(found.left)) return yield* rerunAfterStoreFailure(lease, setAfter, found.left)
         yield* Effect.logWarning(`process ${lease.processId} could not be read; its lease will expire`, found.left)
         return
       }
@@ -111,44 +170,19 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
       }
       slots.running.add(record.id)
       yield* Telemetry.workerRunStarted(record)
-      const latest = yield* Ref.make(lease)
-      // A transient store error (a busy database) must not give the lease up: retry until the lease is really lost.
-      const renewOnce = Effect.gen(function*() {
-        const current = yield* Ref.get(latest)
-        const renewed = yield* core.registry.renewLease(current, leaseTtlMs)
-        yield* Ref.set(latest, renewed)
-      }).pipe(
-        Effect.retry({
-          while: (e) => e._tag !== "LeaseLost",
-          schedule: Schedule.spaced(Duration.millis(Math.max(10, Math.floor(renewEveryMs / 5)))),
-          times: 10
-        })
-      )
-      // Renewals are due `renewEvery` after the claim or the last renewal, not after the run got going (a busy
-      // worker may start a run a while after its claim).
-      const renewLoop = Effect.gen(function*() {
-        while (true) {
-          const current = yield* Ref.get(latest)
-          const due = current.expiresAtMs - leaseTtlMs + renewEveryMs
-          yield* Effect.sleep(Duration.millis(Math.max(0, due - (yield* Clock.currentTimeMillis))))
-          yield* renewOnce
-        }
-      })
-      const cancelWatch = core.registry
-        .waitEventAfter(record.id, "process.cancel_requested", 0)
-        .pipe(
-          Effect.map((event): ProcessAwaitOutput => {
-            const reason = (event.payload as { readonly reason?: Json } | null)?.reason
-            return { type: "cancelled", message: typeof reason === "string" ? reason : "cancel requested" }
-          })
-        )
-      const work = ctx.runProcess(record).pipe(
+      const keeper = yield* makeLeaseKeeper(core, lease)
+      const latest = keeper.latest
+      const work = ctx.runProcess(record, keeper.ensureHeld).pipe(
         Effect.catchAll((e) =>
           Effect.succeed(
             e instanceof ProcessParked
               ? e
               : e instanceof ProcessFailure
               ? e.toOutput()
+              // A transient store error (the env could not be loaded, the lease could not be confirmed before an
+              // effect) says nothing about the process: it runs again. A corrupt record stays a failure.
+              : transient(e)
+              ? new StoreFailedRun(e)
               : ({
                 type: "failure",
                 code: "process_recovery_failed",
@@ -157,26 +191,37 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
           )
         ),
         Effect.catchAllDefect((defect) =>
-          Effect.succeed<ProcessAwaitOutput | ProcessParked>({
+          Effect.succeed<ProcessAwaitOutput | ProcessParked | StoreFailedRun>({
             type: "failure",
             code: "process_recovery_failed",
             message: Cause.pretty(Cause.die(defect))
           })
         )
       )
-      // One race of the three (the first to end, success or failure, decides; the others are interrupted).
-      const exit = yield* Effect.raceAll<Effect.Effect<Exit.Exit<ProcessAwaitOutput | ProcessParked, unknown>>>([
+      // One race of the three (the first to end, success or failure, decides; the others are interrupted). Only the
+      // renewals can fail (the lease is not kept); the cancel watch retries its store errors.
+      const exit = yield* Effect.raceAll<
+        Effect.Effect<Exit.Exit<ProcessAwaitOutput | ProcessParked | StoreFailedRun, LeaseNotKept>>
+      >([
         Effect.exit(work),
-        Effect.exit(cancelWatch),
-        Effect.exit(renewLoop as Effect.Effect<never, LeaseLost | StoreError>)
+        Effect.exit(cancelWatch(record)),
+        Effect.exit(keeper.renewLoop)
       ])
       if (Exit.isFailure(exit)) {
         if (Cause.isInterruptedOnly(exit.cause)) return
         yield* Telemetry.leaseLost
-        yield* Effect.logWarning(`process ${record.id}: lease lost while running; the new owner finishes it`)
+        yield* Effect.logWarning(
+          `process ${record.id}: lease lost while running; the new owner finishes it`,
+          exit.cause
+        )
         // If nobody took it over (the lease only ran out), the claim after this run's slot frees takes it again.
         slots.turnAway()
         return
+      }
+      if (exit.value instanceof StoreFailedRun) {
+        const notKept = (exit.value.error as { readonly cause?: unknown }).cause instanceof LeaseNotKept
+        if (notKept) yield* Telemetry.leaseLost
+        return yield* rerunAfterStoreFailure(yield* Ref.get(latest), setAfter, exit.value.error)
       }
       const outcome = exit.value
       if (outcome instanceof ProcessParked) {

@@ -7,6 +7,8 @@
  * @internal
  */
 import { Effect, FiberSet } from "effect"
+import type { ScopedEffects } from "../EffectController.js"
+import type { StoreError } from "../Errors.js"
 import type { ProcessAwaitOutput, ProcessRecord } from "../Process.js"
 import { type EnvCache, rebuildFor, runSessionTurnProcess, runToolCallProcess } from "./builtinProcesses.js"
 import { workerScheduler } from "./eventLoop.js"
@@ -36,9 +38,18 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
   // Slots and runs refer to each other: the slots reach `runLeased` (defined below) only when they claim.
   const slots = makeWorkerSlots(core, fork, () => runLeased)
 
-  const runProcess = (record: ProcessRecord): Effect.Effect<ProcessAwaitOutput, unknown> =>
+  const runProcess = (
+    record: ProcessRecord,
+    ensureHeld: Effect.Effect<void, StoreError>
+  ): Effect.Effect<ProcessAwaitOutput, unknown> =>
     Effect.gen(function*() {
-      const scoped = yield* core.controller.scoped({ type: "process", processId: record.id })
+      const controlled = yield* core.controller.scoped({ type: "process", processId: record.id })
+      // No effect (a tool call above all) starts once the run cannot be sure it still holds its lease: the check
+      // fails with a store error, which a journal never records, and the run gives the process back.
+      const scoped: ScopedEffects = {
+        scope: controlled.scope,
+        execute: (envelope, codec, local) => controlled.execute(envelope, codec, Effect.zipRight(ensureHeld, local))
+      }
       const ctx: EngineContext = {
         core,
         record,

@@ -1,0 +1,166 @@
+/**
+ * Transient store failures during a process's run, on memory and SQLite (docs/architecture.md, "The worker"; the
+ * Postgres test that found them is packages/backends/postgres/test/termination.test.ts): a `StoreUnavailable` while
+ * the env loads is not the process's outcome (it runs again, its tool once); a store failure of the cancel watch does
+ * not stop a run whose tool is running (it used to end the run as if its lease were lost, and the tool ran again under
+ * the next lease); renewals that fail are retried while the lease is valid (they gave up after ten tries, before it
+ * lapsed, and stopped the run mid-tool); and no tool starts once the run cannot renew its lease (it ran under a lease
+ * about to lapse, and again under the next one).
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { TestProvider } from "@lash/testing/provider"
+import { Context, Effect, Ref, Schema } from "effect"
+import {
+  ProcessEnvStore,
+  type ProcessEnvStoreService,
+  type ProcessId,
+  ProcessRegistry,
+  type ProcessRegistryService,
+  StoreUnavailable,
+  ToolDefinition,
+  ToolProvider,
+  ToolResults
+} from "../../src/index.js"
+import { buildCore, emptyEnv, toolCallRegistration } from "../fixtures.js"
+import { corruptibleBackends, eventually } from "./corruptBackends.js"
+
+const provider = TestProvider.builder().build()
+const worker = { leaseTtl: "1 second", renewEvery: "250 millis", sweepEvery: "100 millis" } as const
+const outage = (what: string) => new StoreUnavailable({ port: "ProcessRegistry", cause: `failpoint: ${what}` })
+
+/** `count({ label })`: counts its execution first (the side effect), then takes `delayMs`. */
+const countingTool = (counter: Ref.Ref<number>, delayMs: number) =>
+  ToolProvider.fromDefinitions([
+    {
+      definition: ToolDefinition.fromSchema({
+        name: "count",
+        description: "Counts its executions, then waits",
+        input: Schema.Struct({ label: Schema.String }),
+        output: Schema.Struct({ n: Schema.Number, label: Schema.String })
+      }),
+      execute: (args) =>
+        Effect.gen(function*() {
+          const n = yield* Ref.updateAndGet(counter, (x) => x + 1)
+          yield* Effect.sleep(delayMs)
+          return ToolResults.ok({ n, label: (args as { label: string }).label })
+        })
+    }
+  ])
+
+describe.each(corruptibleBackends)("%s: store outages during a run", (_name, open) => {
+  it.scopedLive("a StoreUnavailable while the env loads: the process runs again and succeeds, its tool once", () =>
+    Effect.gen(function*() {
+      const { storage } = yield* open
+      const envs = Context.get(storage, ProcessEnvStore)
+      let failuresLeft = 0
+      const flaky: ProcessEnvStoreService = {
+        ...envs,
+        get: (ref) => (failuresLeft-- > 0 ? Effect.fail(outage("env load")) : envs.get(ref))
+      }
+      const counter = yield* Ref.make(0)
+      const core = yield* buildCore(Context.add(storage, ProcessEnvStore, flaky), provider, {
+        tools: [countingTool(counter, 0)],
+        worker
+      })
+      const envRef = yield* core.processEnv.persist(emptyEnv)
+      failuresLeft = 2
+      yield* core.processes().start(toolCallRegistration("p-env", envRef))
+      const output = yield* core.processes().await("p-env").pipe(Effect.timeout("20 seconds"))
+      expect(output).toEqual({ type: "success", value: { n: 1, label: "p-env" } })
+      expect(failuresLeft).toBeLessThan(0)
+      expect(yield* Ref.get(counter)).toBe(1)
+    }))
+
+  it.scopedLive("the cancel watch failing while the tool runs does not stop the run: the tool runs once", () =>
+    Effect.gen(function*() {
+      const { storage } = yield* open
+      const registry = Context.get(storage, ProcessRegistry)
+      const counter = yield* Ref.make(0)
+      let watchFailures = 0
+      // The first watch fails once the tool has started (a lost connection under the watcher's read).
+      const flaky: ProcessRegistryService = {
+        ...registry,
+        waitEventAfter: (id, eventType, sequence) =>
+          Effect.suspend(() =>
+            watchFailures++ === 0
+              ? Effect.zipRight(eventually(Ref.get(counter), (n) => n >= 1), Effect.fail(outage("cancel watch")))
+              : registry.waitEventAfter(id, eventType, sequence)
+          )
+      }
+      const core = yield* buildCore(Context.add(storage, ProcessRegistry, flaky), provider, {
+        tools: [countingTool(counter, 300)],
+        worker
+      })
+      const envRef = yield* core.processEnv.persist(emptyEnv)
+      yield* core.processes().start(toolCallRegistration("p-watch", envRef))
+      const output = yield* core.processes().await("p-watch").pipe(Effect.timeout("20 seconds"))
+      expect(watchFailures).toBeGreaterThanOrEqual(2)
+      expect(output).toEqual({ type: "success", value: { n: 1, label: "p-watch" } })
+      // Past the first lease's lifetime: nothing ran it again.
+      yield* Effect.sleep("1500 millis")
+      expect(yield* Ref.get(counter)).toBe(1)
+      expect((yield* registry.get("p-watch" as ProcessId)).lease).toBeUndefined()
+    }))
+
+  it.scopedLive("renewals failing for most of the lease's lifetime are retried until one succeeds: the tool runs once", () =>
+    Effect.gen(function*() {
+      const { storage } = yield* open
+      const registry = Context.get(storage, ProcessRegistry)
+      // Every renewal fails for 600 ms after the first one is tried (the lease is valid for 1 s from its claim, the
+      // first renewal is due after 250 ms): a renewal that gives up before the lease lapses stops the run mid-tool.
+      let failingUntil: number | undefined
+      const flaky: ProcessRegistryService = {
+        ...registry,
+        renewLease: (lease, ttlMs) =>
+          Effect.suspend(() => {
+            const now = Date.now()
+            failingUntil ??= now + 600
+            return now < failingUntil ? Effect.fail(outage("renewal")) : registry.renewLease(lease, ttlMs)
+          })
+      }
+      const counter = yield* Ref.make(0)
+      const core = yield* buildCore(Context.add(storage, ProcessRegistry, flaky), provider, {
+        tools: [countingTool(counter, 1_500)],
+        worker
+      })
+      const envRef = yield* core.processEnv.persist(emptyEnv)
+      yield* core.processes().start(toolCallRegistration("p-renew", envRef))
+      const output = yield* core.processes().await("p-renew").pipe(Effect.timeout("20 seconds"))
+      expect(failingUntil).toBeDefined()
+      expect(output).toEqual({ type: "success", value: { n: 1, label: "p-renew" } })
+      expect(yield* Ref.get(counter)).toBe(1)
+      expect((yield* registry.get("p-renew" as ProcessId)).lease).toBeUndefined()
+    }))
+
+  it.scopedLive("no tool starts under a lease that cannot be renewed: the next lease runs it, once", () =>
+    Effect.gen(function*() {
+      const { storage } = yield* open
+      const registry = Context.get(storage, ProcessRegistry)
+      const envs = Context.get(storage, ProcessEnvStore)
+      // The first lease can never be renewed (every renewal is lost to the store), and the env load of its run takes
+      // most of the lease's lifetime: its tool would start shortly before the lease lapses.
+      const flakyRegistry: ProcessRegistryService = {
+        ...registry,
+        renewLease: (lease, ttlMs) =>
+          lease.fencingToken === 1 ? Effect.fail(outage("renewal")) : registry.renewLease(lease, ttlMs)
+      }
+      let slowLoads = 1
+      const slowEnvs: ProcessEnvStoreService = {
+        ...envs,
+        get: (ref) => (slowLoads-- > 0 ? Effect.zipRight(Effect.sleep("850 millis"), envs.get(ref)) : envs.get(ref))
+      }
+      const counter = yield* Ref.make(0)
+      const core = yield* buildCore(
+        Context.add(Context.add(storage, ProcessRegistry, flakyRegistry), ProcessEnvStore, slowEnvs),
+        provider,
+        { tools: [countingTool(counter, 400)], worker }
+      )
+      const envRef = yield* core.processEnv.persist(emptyEnv)
+      yield* core.processes().start(toolCallRegistration("p-lapse", envRef))
+      const output = yield* core.processes().await("p-lapse").pipe(Effect.timeout("20 seconds"))
+      expect(output).toEqual({ type: "success", value: { n: 1, label: "p-lapse" } })
+      expect(yield* Ref.get(counter)).toBe(1)
+      const record = yield* registry.get("p-lapse" as ProcessId)
+      expect(record.status.state).toBe("completed")
+    }))
+})
