@@ -13,9 +13,14 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { execSync } from "node:child_process"
 import * as fs from "node:fs"
-import { ids, setup, spawnReady, until } from "./workers/harness.js"
+import { ids, setupWith, spawnReady, until } from "./workers/harness.js"
 
 const PROCESSES = 150
+/** This run's worker tags and parent handle name: every connection of this test is named after its process id. */
+const TAGS = ["w0", "w1", "w2"].map((w) => `restart${process.pid}-${w}`)
+const PARENT = `lash-restart-${process.pid}`
+/** The `application_name`s of this test's connections: the parent's, each worker's pool and marker pool. */
+const OWN_NAMES = [PARENT, ...TAGS.flatMap((tag) => [`lash-worker-${tag}`, `lash-worker-${tag}-markers`])]
 
 const restartCommand = (): string =>
   process.env.LASH_PG_RESTART_COMMAND ??
@@ -26,20 +31,19 @@ describe.skipIf(process.env.LASH_PG_RESTART_SERVER !== "1")("the server restarte
     `3 workers, ${PROCESSES} processes, a server restart a third of the way: exactly one terminal event each`,
     () =>
       Effect.gen(function*() {
-        const { audit, internals, register, schema, terminalCount } = yield* setup
-        const workers = yield* spawnReady(schema, ["w0", "w1", "w2"])
+        const { audit, internals, register, schema, terminalCount } = yield* setupWith({ applicationName: PARENT })
+        const workers = yield* spawnReady(schema, TAGS)
         // While the server is down, a check fails: that is a "not yet".
         const finished = (n: number) =>
           Effect.orElseSucceed(Effect.map(terminalCount("r-"), (done) => done >= n), () => false)
         const all = ids("r-", PROCESSES)
         yield* register(all)
         yield* until("a third of the processes", finished(PROCESSES / 3), 300_000, workers)
-        const own = new Set(yield* internals.backendPids)
-        const others = yield* internals.query(
+        const strangers = yield* internals.query(
           `SELECT pid, application_name FROM pg_stat_activity
-           WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND application_name NOT LIKE 'lash-worker-%'`
+           WHERE backend_type = 'client backend' AND pid <> pg_backend_pid() AND NOT (application_name = ANY($1::text[]))`,
+          [OWN_NAMES]
         )
-        const strangers = others.filter((r) => !own.has(Number(r.pid)))
         if (strangers.length > 0) {
           return yield* Effect.dieMessage(
             `not restarting a server other clients use: ${strangers.map((r) => `${r.pid} ${r.application_name}`)}`

@@ -7,11 +7,11 @@
  *
  * @internal
  */
-import { Cause, Clock, Duration, Effect, Either, Exit, Option, Ref, Schedule } from "effect"
+import { Cause, Duration, Effect, Either, Exit, Fiber, Option, Ref, Schedule } from "effect"
 import type { CorruptRecord, StoreError } from "../Errors.js"
 import type { Json } from "../Json.js"
 import type { ProcessAwaitOutput, ProcessLease, ProcessRecord } from "../Process.js"
-import { isTransientStoreError as transient, LeaseNotKept, makeLeaseKeeper } from "./leaseKeeper.js"
+import { isTransientStoreError as transient, type LeaseKeeper, LeaseNotKept, makeLeaseKeeper } from "./leaseKeeper.js"
 import { ProcessFailure, ProcessParked } from "./processEngine.js"
 import type { CoreRuntime } from "./runtime.js"
 import * as Telemetry from "./telemetry.js"
@@ -45,7 +45,7 @@ class StoreFailedRun {
 /** Builds `runLeased`: runs a leased process; a parked run then arms its alarm (or re-runs) after its slot is free. */
 export const makeRunLeased = (ctx: RunContext): RunLeased => {
   const { core, slots } = ctx
-  const { leaseTtlMs, renewEveryMs } = core.cfg.worker
+  const { renewEveryMs } = core.cfg.worker
   /** The pause before a run stopped by a transient store error claims its process again. */
   const rerunPauseMs = Math.min(1_000, Math.max(50, Math.floor(renewEveryMs / 5)))
 
@@ -73,15 +73,18 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
 
   /**
    * The terminal write. A transient store error (`StoreUnavailable`, `StoreConflict`) does not drop the result: the
-   * write is tried again with a growing pause while the lease is ours, renewing it when a renewal is due, so an outage
-   * shorter than the lease never makes a finished run run again. It gives up when the lease is lost or runs out.
+   * write is tried again with a growing pause while the lease is ours, so an outage shorter than the lease never makes
+   * a finished run run again. The lease is renewed meanwhile, in the background, as during the run: one attempt can
+   * take seconds on a database that loses connections (two reconnects, an in-doubt `COMMIT` asked about), and a lease
+   * left alone for that long lapsed before its write. It gives up when the lease is lost or not kept.
    */
-  const completeKept = (latest: Ref.Ref<ProcessLease>, recordId: string, outcome: ProcessAwaitOutput) =>
-    Effect.gen(function*() {
+  const completeKept = (keeper: LeaseKeeper, recordId: string, outcome: ProcessAwaitOutput) =>
+    Effect.scoped(Effect.gen(function*() {
+      const renewals = yield* Effect.forkScoped(keeper.renewLoop)
       let pause = TERMINAL_RETRY_FIRST_MS
       const maxPause = Math.max(TERMINAL_RETRY_FIRST_MS, Math.floor(renewEveryMs / 2))
       for (let attempt = 1;; attempt++) {
-        const written = yield* Effect.either(core.registry.completeWithLease(yield* Ref.get(latest), outcome))
+        const written = yield* Effect.either(core.registry.completeWithLease(yield* Ref.get(keeper.latest), outcome))
         if (Either.isRight(written)) return yield* Telemetry.workerRunFinished(outcome)
         const error = written.left
         if (error._tag === "LeaseLost") {
@@ -94,18 +97,16 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
         yield* Effect.logWarning(`process ${recordId}: terminal write failed (attempt ${attempt}); trying again`, error)
         yield* Effect.sleep(Duration.millis(pause))
         pause = Math.min(maxPause, pause * 2)
-        const lease = yield* Ref.get(latest)
-        const now = yield* Clock.currentTimeMillis
-        if (now < lease.expiresAtMs - leaseTtlMs + renewEveryMs) continue
-        const renewed = yield* Effect.either(core.registry.renewLease(lease, leaseTtlMs))
-        if (Either.isRight(renewed)) {
-          yield* Ref.set(latest, renewed.right)
-        } else if (renewed.left._tag === "LeaseLost" || now >= lease.expiresAtMs) {
+        const notKept = yield* Fiber.poll(renewals)
+        if (Option.isSome(notKept)) {
           yield* Telemetry.leaseLost
-          return yield* Effect.logWarning(`process ${recordId}: lease lost while its terminal write was retried`)
+          return yield* Effect.logWarning(
+            `process ${recordId}: lease lost while its terminal write was retried`,
+            notKept.value
+          )
         }
       }
-    })
+    }))
 
   /**
    * A run that stopped on a transient store error gives its lease back (a stale release is a no-op; a release that
@@ -244,7 +245,7 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
         )
         return
       }
-      yield* completeKept(latest, record.id, outcome)
+      yield* completeKept(keeper, record.id, outcome)
     }).pipe(
       Effect.ensuring(Effect.suspend(() => slots.slotFreed(lease.processId))),
       Effect.annotateLogs({ processId: lease.processId }),

@@ -4,7 +4,8 @@
  * the env loads is not the process's outcome (it runs again, its tool once); a store failure of the cancel watch does
  * not stop a run whose tool is running (it used to end the run as if its lease were lost, and the tool ran again under
  * the next lease); renewals that fail are retried while the lease is valid (they gave up after ten tries, before it
- * lapsed, and stopped the run mid-tool); and no tool starts once the run cannot renew its lease (it ran under a lease
+ * lapsed, and stopped the run mid-tool); the lease is renewed while a slow terminal write is retried (it lapsed under
+ * the write, and the next lease ran the tool again); and no tool starts once the run cannot renew its lease (it ran under a lease
  * about to lapse, and again under the next one).
  */
 import { describe, expect, it } from "@effect/vitest"
@@ -99,7 +100,7 @@ describe.each(corruptibleBackends)("%s: store outages during a run", (_name, ope
       // Past the first lease's lifetime: nothing ran it again.
       yield* Effect.sleep("1500 millis")
       expect(yield* Ref.get(counter)).toBe(1)
-      expect((yield* registry.get("p-watch" as ProcessId)).lease).toBeUndefined()
+      expect((yield* registry.get("p-watch" as ProcessId)).status.state).toBe("completed")
     }))
 
   it.scopedLive("renewals failing for most of the lease's lifetime are retried until one succeeds: the tool runs once", () =>
@@ -129,7 +130,37 @@ describe.each(corruptibleBackends)("%s: store outages during a run", (_name, ope
       expect(failingUntil).toBeDefined()
       expect(output).toEqual({ type: "success", value: { n: 1, label: "p-renew" } })
       expect(yield* Ref.get(counter)).toBe(1)
-      expect((yield* registry.get("p-renew" as ProcessId)).lease).toBeUndefined()
+      expect((yield* registry.get("p-renew" as ProcessId)).status.state).toBe("completed")
+    }))
+
+  it.scopedLive("a terminal write attempt that outlasts the lease: renewals go on meanwhile, the tool runs once", () =>
+    Effect.gen(function*() {
+      const { storage } = yield* open
+      const registry = Context.get(storage, ProcessRegistry)
+      // The first terminal write hangs for longer than the lease's lifetime (reconnects, an in-doubt COMMIT), then
+      // fails with StoreUnavailable.
+      let slowWrites = 1
+      const flaky: ProcessRegistryService = {
+        ...registry,
+        completeWithLease: (lease, output) =>
+          Effect.suspend(() =>
+            slowWrites-- > 0
+              ? Effect.zipRight(Effect.sleep("1300 millis"), Effect.fail(outage("terminal write")))
+              : registry.completeWithLease(lease, output)
+          )
+      }
+      const counter = yield* Ref.make(0)
+      const core = yield* buildCore(Context.add(storage, ProcessRegistry, flaky), provider, {
+        tools: [countingTool(counter, 0)],
+        worker
+      })
+      const envRef = yield* core.processEnv.persist(emptyEnv)
+      yield* core.processes().start(toolCallRegistration("p-slow-write", envRef))
+      const output = yield* core.processes().await("p-slow-write").pipe(Effect.timeout("20 seconds"))
+      expect(slowWrites).toBeLessThan(0)
+      expect(output).toEqual({ type: "success", value: { n: 1, label: "p-slow-write" } })
+      yield* Effect.sleep("1500 millis")
+      expect(yield* Ref.get(counter)).toBe(1)
     }))
 
   it.scopedLive("no tool starts under a lease that cannot be renewed: the next lease runs it, once", () =>

@@ -54,6 +54,7 @@ export const spawnWorker = (schema: string, tag: string, env: Record<string, str
       const logDir = process.env.LASH_PG_WORKERS_LOG
       if (logDir !== undefined) {
         const file = path.join(logDir, `${tag}.log`)
+        fs.mkdirSync(logDir, { recursive: true })
         fs.writeFileSync(file, "")
         for (const stream of [child.stdout!, child.stderr!]) {
           stream.on("data", (chunk: Buffer) => fs.appendFileSync(file, chunk))
@@ -112,65 +113,72 @@ export const instanceOf = (w: Worker): string => w.lines.find((l) => l.startsWit
 export const ids = (prefix: string, n: number) =>
   Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(5, "0")}`)
 
-/** The schema, a parent handle on it (registry, env store, internals) and the markers table. */
-export const setup = Effect.gen(function*() {
-  const db = yield* PostgresBackend.testing.reopenable()
-  const ctx: Context.Context<LashStorage | StorageSignals | PostgresBackendInternals> = yield* Layer.build(db.open())
-  const internals = Context.get(ctx, PostgresBackendInternals)
-  yield* internals.query(MARKERS_DDL)
-  const envRef = yield* Effect.provide(persistProcessExecutionEnv(emptyEnv), ctx)
-  const registry = Context.get(ctx, ProcessRegistry)
-  const register = (processIds: ReadonlyArray<string>) =>
-    Effect.forEach(processIds, (id) => registry.register(markRegistration(id, envRef)), {
-      concurrency: 4,
-      discard: true
-    })
-  const terminalCount = (prefix: string) =>
-    Effect.map(
-      internals.query("SELECT count(*) AS n FROM lash_processes WHERE terminal = 1 AND process_id LIKE $1", [
-        `${prefix}%`
-      ]),
-      (rows) => Number(rows[0]!.n)
-    )
-  /** Per process: terminal events, completions, fencing and the workers that left markers (tool executions). */
-  const audit = (prefix: string) =>
-    Effect.map(
-      internals.query(
-        `SELECT p.process_id, p.terminal, p.lease_fencing,
+/**
+ * The schema, a parent handle on it (registry, env store, internals) and the markers table; `options`: the parent
+ * handle's (an `applicationName` of its own, say).
+ */
+export const setupWith = (options: Parameters<typeof PostgresBackend.testing.reopenable>[0] = {}) =>
+  Effect.gen(function*() {
+    const db = yield* PostgresBackend.testing.reopenable(options)
+    const ctx: Context.Context<LashStorage | StorageSignals | PostgresBackendInternals> = yield* Layer.build(db.open())
+    const internals = Context.get(ctx, PostgresBackendInternals)
+    yield* internals.query(MARKERS_DDL)
+    const envRef = yield* Effect.provide(persistProcessExecutionEnv(emptyEnv), ctx)
+    const registry = Context.get(ctx, ProcessRegistry)
+    const register = (processIds: ReadonlyArray<string>) =>
+      Effect.forEach(processIds, (id) => registry.register(markRegistration(id, envRef)), {
+        concurrency: 4,
+        discard: true
+      })
+    const terminalCount = (prefix: string) =>
+      Effect.map(
+        internals.query("SELECT count(*) AS n FROM lash_processes WHERE terminal = 1 AND process_id LIKE $1", [
+          `${prefix}%`
+        ]),
+        (rows) => Number(rows[0]!.n)
+      )
+    /** Per process: terminal events, completions, fencing and the workers that left markers (tool executions). */
+    const audit = (prefix: string) =>
+      Effect.map(
+        internals.query(
+          `SELECT p.process_id, p.terminal, p.lease_fencing,
            (SELECT count(*) FROM lash_process_events e WHERE e.process_id = p.process_id
               AND e.event_type IN ('process.completed', 'process.failed', 'process.cancelled')) AS terminal_events,
            (SELECT count(*) FROM lash_process_events e WHERE e.process_id = p.process_id
               AND e.event_type = 'process.completed') AS completed,
            (SELECT string_agg(m.worker, ',' ORDER BY m.at) FROM lash_markers m WHERE m.process_id = p.process_id) AS markers
          FROM lash_processes p WHERE p.process_id LIKE $1 ORDER BY p.process_id`,
-        [`${prefix}%`]
-      ),
-      (rows) =>
-        rows.map((r) => ({
-          id: String(r.process_id),
-          terminal: Number(r.terminal),
-          fencing: Number(r.lease_fencing),
-          terminalEvents: Number(r.terminal_events),
-          completed: Number(r.completed),
-          markers: r.markers === null ? [] : String(r.markers).split(",")
-        }))
-    )
-  /** Server connections of a worker (by `application_name`). */
-  const connectionsOf = (tag: string) =>
-    Effect.map(
-      internals.query("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1", [
-        `lash-worker-${tag}`
-      ]),
-      (rows) => Number(rows[0]!.n)
-    )
-  /** The unfinished processes whose lease a core instance holds, with their fencing tokens. */
-  const heldBy = (instance: string) =>
-    Effect.map(
-      internals.query(
-        "SELECT process_id, lease_fencing FROM lash_processes WHERE terminal = 0 AND lease_owner_id LIKE $1",
-        [`worker:${instance}:%`]
-      ),
-      (rows) => new Map(rows.map((r) => [String(r.process_id), Number(r.lease_fencing)]))
-    )
-  return { schema: db.schema, internals, register, terminalCount, audit, connectionsOf, heldBy }
-})
+          [`${prefix}%`]
+        ),
+        (rows) =>
+          rows.map((r) => ({
+            id: String(r.process_id),
+            terminal: Number(r.terminal),
+            fencing: Number(r.lease_fencing),
+            terminalEvents: Number(r.terminal_events),
+            completed: Number(r.completed),
+            markers: r.markers === null ? [] : String(r.markers).split(",")
+          }))
+      )
+    /** Server connections of a worker (by `application_name`). */
+    const connectionsOf = (tag: string) =>
+      Effect.map(
+        internals.query("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1", [
+          `lash-worker-${tag}`
+        ]),
+        (rows) => Number(rows[0]!.n)
+      )
+    /** The unfinished processes whose lease a core instance holds, with their fencing tokens. */
+    const heldBy = (instance: string) =>
+      Effect.map(
+        internals.query(
+          "SELECT process_id, lease_fencing FROM lash_processes WHERE terminal = 0 AND lease_owner_id LIKE $1",
+          [`worker:${instance}:%`]
+        ),
+        (rows) => new Map(rows.map((r) => [String(r.process_id), Number(r.lease_fencing)]))
+      )
+    return { schema: db.schema, internals, register, terminalCount, audit, connectionsOf, heldBy }
+  })
+
+/** {@link setupWith} with the default options. */
+export const setup = setupWith()

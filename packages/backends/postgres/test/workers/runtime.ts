@@ -72,11 +72,19 @@ export const markTool = (pool: Pg.Pool, worker: string, delayMs: number) =>
     }
   ])
 
-/** A pool for the markers of one worker (its own connections, in the schema), ended with the scope. */
-export const markerPool = (url: string, schema: string) =>
+/**
+ * A pool for the markers of one worker (its own connections, in the schema, named `applicationName` in
+ * `pg_stat_activity`), ended with the scope.
+ */
+export const markerPool = (url: string, schema: string, applicationName = "lash-markers") =>
   Effect.acquireRelease(
     Effect.sync(() => {
-      const pool = new Pg.Pool({ connectionString: url, max: 2, options: `-c search_path=${schema}` })
+      const pool = new Pg.Pool({
+        connectionString: url,
+        max: 2,
+        options: `-c search_path=${schema}`,
+        application_name: applicationName
+      })
       pool.on("error", () => undefined)
       return pool
     }),

@@ -62,7 +62,7 @@ const storage = PostgresBackend.layer({
 )
 
 const program = Effect.gen(function*() {
-  const pool = yield* markerPool(url, schema)
+  const pool = yield* markerPool(url, schema, `lash-worker-${tag}-markers`)
   const tools = [markTool(pool, tag, Number(env("WORKER_DELAY_MS", "20")))]
   const core = yield* Layer.build(workersCore(storage, tools, {
     enabled: true,
