@@ -42,11 +42,12 @@ const sqlite: Effect.Effect<Storage, ConfigError.ConfigError> = Effect.map(
   })
 )
 
-/** `url` as it may be shown: without its password, with the schema as the `lash` command line takes it. */
-const shown = (url: string, schema: string): string => {
-  const parsed = new URL(url)
+/** `url` as it may be shown (its password masked; the backend's open names a URL that does not parse). */
+const shown = (url: Redacted.Redacted, schema?: string): string => {
+  if (!URL.canParse(Redacted.value(url))) return "LASH_PG_URL"
+  const parsed = new URL(Redacted.value(url))
   if (parsed.password !== "") parsed.password = "***"
-  parsed.searchParams.set("schema", schema)
+  if (schema !== undefined) parsed.searchParams.set("schema", schema)
   return parsed.toString()
 }
 
@@ -59,9 +60,10 @@ const dropSchema = (url: Redacted.Redacted, schema: string) =>
   )
 
 const postgresAt = (url: Redacted.Redacted, schema: string): Storage => ({
-  label: `Postgres schema ${schema} of ${shown(Redacted.value(url), schema).replace(/\?.*$/, "")}`,
+  label: `Postgres schema ${schema} of ${shown(url)}`,
   noun: "the schema",
-  location: shown(Redacted.value(url), schema),
+  // The store argument of the `lash` command line (docs/operations.md).
+  location: shown(url, schema),
   layer: PostgresBackend.layer({ url, schema }),
   reset: dropSchema(url, schema)
 })
