@@ -27,6 +27,23 @@ describe("Canonical", () => {
     const value = { a: "quote\" and \u2028", b: [1.5, -0, 1e21, "\ud83d\ude00"], c: { d: null, e: false } }
     expect(Canonical.canonicalJson(value)).toEqual(Either.right(JSON.stringify(value)))
   })
+  it("writes a long string exactly as JSON.stringify does, whatever it holds and wherever", () => {
+    // Long strings take the quote-only path when nothing needs escaping: every escape JSON.stringify makes (quote,
+    // backslash, controls, lone surrogates) and what it leaves alone (pairs, U+2028, DEL) at the start, the middle
+    // and the end of a 64+ character string.
+    const special = ["\"", "\\", "\u0000", "\n", "\u001f", "\ud800", "\udfff", "\ud83d\ude00", "\u2028", "\u007f", "é"]
+    const filler = "x".repeat(70)
+    for (const s of special) {
+      for (const text of [s + filler, filler + s + filler, filler + s, filler]) {
+        expect(Canonical.canonicalJson({ text })).toEqual(Either.right(JSON.stringify({ text })))
+      }
+    }
+    fc.assert(
+      fc.property(fc.string({ unit: "binary", minLength: 60, maxLength: 200 }), (text) => {
+        expect(Canonical.canonicalJsonUnsafe([text])).toBe(JSON.stringify([text]))
+      })
+    )
+  })
   it("hashes the canonical form, independent of key order", () => {
     expect(Canonical.sha256Hex({ x: 1, y: 2 })).toBe(Canonical.sha256Hex({ y: 2, x: 1 }))
     expect(Canonical.sha256Hex("")).toMatch(/^[0-9a-f]{64}$/)

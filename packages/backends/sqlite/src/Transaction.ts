@@ -23,7 +23,7 @@
 import { SqlClient } from "@effect/sql"
 import type { Connection } from "@effect/sql/SqlConnection"
 import { SqlError } from "@effect/sql/SqlError"
-import { isSyncConnection, SqlDialect, type SqlDriver } from "@lash/backend-sql"
+import { isSyncConnection, SqlDialect, type SqlDriver, type SyncConnection } from "@lash/backend-sql"
 import { StoreConflict, StoreUnavailable } from "@lash/core"
 import type { Scope } from "effect"
 import { Context, Effect, Exit, Option, Predicate, Random } from "effect"
@@ -151,6 +151,20 @@ const isNoTransaction = (e: SqlError): boolean =>
   e.cause instanceof Error && /no transaction is active/i.test(e.cause.message)
 
 /**
+ * Runs one of a unit's own statements now (inside an `Effect.suspend`): the `SqlError` it failed with, if any; any
+ * other throw stays a throw, which the enclosing `suspend` turns into a defect.
+ */
+const runSync = (conn: SyncConnection, sql: string): SqlError | undefined => {
+  try {
+    conn.run(sql, [])
+    return undefined
+  } catch (error) {
+    if (error instanceof SqlError) return error
+    throw error
+  }
+}
+
+/**
  * Builds the helpers over a client and the file's in-process lock.
  *
  * A unit takes the file's in-process lock, runs `BEGIN IMMEDIATE` (writes) or `BEGIN` (reads) on the client's one
@@ -182,42 +196,75 @@ export const makeTransactions = (
       ? Effect.succeed(conn)
       : Effect.tap(Effect.scoped(client.reserve), (c) => Effect.sync(() => (conn = c)))
   )
-  // One statement of the unit's own (BEGIN, COMMIT, ROLLBACK): a synchronous call on this backend's connection
-  // (`Client.ts`), the connection's `execute` on a stock one (B0b's).
-  const statement = (conn: Connection, sql: string): Effect.Effect<void, SqlError> =>
-    isSyncConnection(conn)
-      ? Effect.suspend(() => {
-        try {
-          conn.run(sql, [])
-          return Effect.void
-        } catch (error) {
-          return error instanceof SqlError ? Effect.fail(error) : Effect.die(error)
-        }
+  // On this backend's connection (`Client.ts`) `BEGIN`, `COMMIT` and `ROLLBACK` are synchronous calls around the
+  // body: the whole unit is the lock, one step that begins, the body, and one step that ends it.
+  const syncUnit = <A, E, R>(
+    conn: SyncConnection,
+    begin: string,
+    body: (conn: Connection) => Effect.Effect<A, E | SqlError, R>
+  ): Effect.Effect<A, E | SqlError, R> =>
+    Effect.uninterruptibleMask((restore) =>
+      Effect.suspend(() => {
+        const failedBegin = runSync(conn, begin)
+        if (failedBegin !== undefined) return Effect.fail(failedBegin)
+        return Effect.matchCauseEffect(restore(body(conn)), {
+          onFailure: (cause) =>
+            Effect.suspend(() => {
+              const failedRollback = runSync(conn, "ROLLBACK")
+              // A ROLLBACK that finds no transaction (a failed COMMIT already ended it) is not an error.
+              return failedRollback === undefined || isNoTransaction(failedRollback)
+                ? Effect.failCause(cause)
+                : Effect.fail(failedRollback)
+            }),
+          onSuccess: (value) =>
+            Effect.suspend(() => {
+              const failedCommit = runSync(conn, "COMMIT")
+              if (failedCommit === undefined) return Effect.succeed(value)
+              // The connection never stays inside a dead transaction; this ROLLBACK's own failure is not the news.
+              runSync(conn, "ROLLBACK")
+              return Effect.fail(failedCommit)
+            })
+        })
       })
-      : Effect.asVoid(conn.execute(sql, [], undefined))
+    )
+  // On a stock connection (B0b's), each of them is the connection's `execute`.
+  const statement = (conn: Connection, sql: string): Effect.Effect<void, SqlError> =>
+    Effect.asVoid(conn.execute(sql, [], undefined))
+  const stockUnit = <A, E, R>(
+    conn: Connection,
+    begin: string,
+    body: (conn: Connection) => Effect.Effect<A, E | SqlError, R>
+  ): Effect.Effect<A, E | SqlError, R> =>
+    Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(statement(conn, begin), () =>
+        Effect.flatMap(
+          Effect.exit(restore(body(conn))),
+          (exit) =>
+            Exit.isSuccess(exit)
+              ? Effect.as(
+                Effect.tapError(statement(conn, "COMMIT"), () => Effect.ignore(statement(conn, "ROLLBACK"))),
+                exit.value
+              )
+              : Effect.zipRight(
+                Effect.catchIf(statement(conn, "ROLLBACK"), isNoTransaction, () => Effect.void),
+                exit
+              )
+        ))
+    )
+  // The file's lock: taken at once when free (no wait registered), else waited for.
+  const locked = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.flatMap(
+      fileLock.withPermitsIfAvailable(1)(self),
+      (done) => (Option.isSome(done) ? Effect.succeed(done.value) : fileLock.withPermits(1)(self))
+    )
   const unit = <A, E, R>(
     begin: string,
     body: (conn: Connection) => Effect.Effect<A, E | SqlError, R>
   ): Effect.Effect<A, E | SqlError, R> =>
-    Effect.flatMap(connection, (conn) =>
-      fileLock.withPermits(1)(
-        Effect.uninterruptibleMask((restore) =>
-          Effect.flatMap(statement(conn, begin), () =>
-            Effect.flatMap(
-              Effect.exit(restore(body(conn))),
-              (exit) =>
-                Exit.isSuccess(exit)
-                  ? Effect.as(
-                    Effect.tapError(statement(conn, "COMMIT"), () => Effect.ignore(statement(conn, "ROLLBACK"))),
-                    exit.value
-                  )
-                  : Effect.zipRight(
-                    Effect.catchIf(statement(conn, "ROLLBACK"), isNoTransaction, () => Effect.void),
-                    exit
-                  )
-            ))
-        )
-      ))
+    Effect.flatMap(
+      connection,
+      (conn) => locked(isSyncConnection(conn) ? syncUnit(conn, begin, body) : stockUnit(conn, begin, body))
+    )
   // A stock body sees the unit's connection as `UnitConnection` and as the stock `TransactionConnection`.
   const inContext = <A, E, R>(body: Effect.Effect<A, E | SqlError, R>) => (conn: Connection) =>
     Effect.mapInputContext(
