@@ -148,12 +148,42 @@ registering unit leases the process when the worker has a free slot) and no reco
 
 Not done, and why: B1's gates (≤ 1.5 × B0a, ≤ 1.3 × B0c, ≤ LangGraph's \`put\`) are missed. B0c, the same rows written with
 raw prepared statements, is already 1.6–2.4 × B0a on this machine, so no implementation that writes B1's rows meets
-1.5 × B0a; lash's remaining cost over B0c is Schema encoding and canonical JSON of the 4.6 KiB head (about as much as
-the head decode this change removed) and the Effect runtime per statement. Storing frames and plugin snapshots
-content-addressed would not shrink B1 as defined: its plugin snapshot carries the turn number, so it changes on every
-commit and would be written anyway (in a new row instead of the head); it pays off for sessions whose frames and
-snapshots stay unchanged between turns, which B1 does not model. The B2 gate (≤ 8 × B0a) and Restate's 3-step (B8)
-were not re-measured on an idle machine in this session.
+1.5 × B0a. Storing frames and plugin snapshots content-addressed would not shrink B1 as defined: its plugin snapshot
+carries the turn number, so it changes on every commit and would be written anyway (in a new row instead of the
+head); it pays off for sessions whose frames and snapshots stay unchanged between turns, which B1 does not model, so
+the stored layout is unchanged (no migration). The B2 gate (≤ 8 × B0a) and Restate's 3-step (B8) were not
+re-measured on an idle machine in this session.
+
+The commit's cost over B0c, cut on 2026-12-06 (afternoon; \`git log\` of \`packages/backends/sqlite/src/Client.ts\`):
+the SQLite backend builds the stock \`SqlClient\` over its own better-sqlite3 handle (\`Client.ts\`) with a plain
+prepared-statement cache (sqlite-node's \`Cache\` hashed each statement's text and read the clock: about half of a
+12 µs statement) and a connection that runs a statement synchronously, which the SQL driver's runner
+(\`SyncConnection\`, \`packages/backends/sql/src/Statements.ts\`) and the unit (\`Transaction.ts\`: lock, one step for
+\`BEGIN\` and the body, one for \`COMMIT\`/\`ROLLBACK\`) use instead of an Effect per statement; Postgres keeps its path.
+Canonical JSON quotes a long string with nothing to escape instead of copying it through \`JSON.stringify\` (4 KiB:
+6 µs instead of 16 µs; B1's head 28 → 15 µs). The commit's check order and every write are unchanged. Measured on
+the 2-core AMD EPYC machine while other jobs kept the load average at 5–16:
+
+| Figure | before (\`e9fcada\`) | after | method |
+|---|---|---|---|
+| B1 sqlite/normal commit p50 | 1 | 0.61× and 0.79× (the two orders; ~0.70×) | A/B in one process, 16 alternating blocks × 40 commits, load 12–14 |
+| B1 CPU per commit, NORMAL | 1 | 0.66× and 0.83× (~0.74×) | same A/B |
+| B1 sqlite/full commit p50, CPU per commit | 1 | p50 0.86× and 0.83×, CPU 0.77× and 0.86× | the same A/B at FULL, load 7–14 (the disk's fsync made every FULL p50 3–5 ms) |
+| B1 sqlite/normal p50 | 0.726 ms | 0.561 ms | \`pnpm bench --only B0,B1,B8 --quick\`, one run each, load 7–10 |
+| B1 CPU per commit, NORMAL / FULL | 955 / 1197 µs | 765 / 1062 µs | same runs |
+| B1 / B0c at NORMAL | 3.35 | 2.55 | same runs |
+| B1 / LangGraph \`put\` at FULL | 2.48 | 1.04 | same runs (FULL p50s moved 2–7× with the disk's fsync latency, B0a FULL 0.22 vs 1.56 ms: not a result) |
+
+Where a NORMAL commit's time goes now (hrtime marks inside the commit, medians of 3 000 commits, load 7; 512 µs in
+all): encoding the two nodes and the head (Schema encode + canonical JSON) 124 µs, the two node inserts 69 µs, the
+unit's entry (lock, \`BEGIN IMMEDIATE\`, the engine's and driver's layers) 57 µs and its exit (\`COMMIT\`'s WAL write,
+the signal) 64 µs, the session read 30 µs (the 4.6 KiB head text, compared with the one this engine wrote), the
+stamp and claim reads 25 µs, the head update 42 µs, the claim completion and the stamp 37 µs. A one-statement read
+unit (\`exists\`) costs ~28 µs of CPU, ~5 µs of it SQLite's. What would close the rest: the Schema encode of values
+the runtime built from already-validated parts (~30 µs: it validates every commit, so skipping it is a behaviour
+change to decide, not a speed-up), fewer Effect steps per unit in the engine (\`storage/Unit.ts\`, the SQL driver's
+unit runner: ~20 µs), one multi-row insert for the nodes (a shared statement; ~5 µs). Each is a few per cent; the
+rows themselves (B0c) stay the floor.
 `
 
 /** The first B9 figures, taken on a busy machine (a record, not regenerated). */
