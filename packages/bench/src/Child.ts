@@ -1,9 +1,31 @@
 /**
- * Runs a bench module in a fresh child process (`node [--expose-gc] --conditions=@lash/source --import tsx <module>
- * ...args`) and parses the last stdout line as JSON.
+ * Bench child processes: `node [--expose-gc] --conditions=@lash/source --import tsx <module> ...args`, in the bench
+ * package's directory. `runChild` runs one to its end and parses its last stdout line as JSON; `spawnChild` starts one
+ * the caller talks to (B6's workers).
  */
-import { spawn } from "node:child_process"
+import { type ChildProcessByStdio, spawn } from "node:child_process"
+import type { Readable, Writable } from "node:stream"
 import { fileURLToPath } from "node:url"
+
+/** Starts `module` (a file of this directory) with stdin, stdout and stderr piped. */
+export const spawnChild = (
+  module: string,
+  args: ReadonlyArray<string>,
+  options: { readonly exposeGc?: boolean } = {}
+): ChildProcessByStdio<Writable, Readable, Readable> =>
+  spawn(
+    process.execPath,
+    [
+      ...(options.exposeGc === true ? ["--expose-gc"] : []),
+      // the workspace packages' sources, as in the parent (see vitest.config.ts)
+      "--conditions=@lash/source",
+      "--import",
+      "tsx",
+      fileURLToPath(new URL(`./${module}`, import.meta.url)),
+      ...args
+    ],
+    { cwd: fileURLToPath(new URL("..", import.meta.url)), stdio: ["pipe", "pipe", "pipe"] }
+  )
 
 export const runChild = <A>(
   module: string,
@@ -11,19 +33,8 @@ export const runChild = <A>(
   options: { readonly exposeGc?: boolean; readonly capMs?: number } = {}
 ): Promise<A> =>
   new Promise((resolve, reject) => {
-    const proc = spawn(
-      process.execPath,
-      [
-        ...(options.exposeGc === true ? ["--expose-gc"] : []),
-        // the workspace packages' sources, as in the parent (see vitest.config.ts)
-        "--conditions=@lash/source",
-        "--import",
-        "tsx",
-        fileURLToPath(new URL(`./${module}`, import.meta.url)),
-        ...args
-      ],
-      { cwd: fileURLToPath(new URL("..", import.meta.url)), stdio: ["ignore", "pipe", "pipe"] }
-    )
+    const proc = spawnChild(module, args, options)
+    proc.stdin.end()
     let stdout = ""
     let stderr = ""
     proc.stdout.on("data", (d: Buffer) => (stdout += d.toString()))

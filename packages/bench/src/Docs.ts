@@ -33,7 +33,10 @@ const FLOORS = `## What each ratio is measured against (its floor)
 | B3 | B0a commits/s | Trigger emits/s ÷ raw commits/s (p50-based): 1.0 = an emit (occurrence + started processes) costs one physical commit. |
 | B4 | t(10²) | Cold reopen (fresh OS process, warm page cache) of a 10ⁿ-turn session ÷ the 10²-turn one: 1.0 = reopen independent of history length. |
 | B5 | the session's own persisted JSON (\`JSON.stringify(SessionStore.load(id))\`, UTF-8 bytes) | Heap (\`heapUsed + external\`, after \`gc()\`) per idle open session ÷ the bytes the same session takes as canonical JSON: 1.0 = an open session costs what its data weighs. The growth ratio (500 vs 50 turns, gated: an open session holds at most 128 active-path nodes) and the leak ratio (reported) stand beside it. SQLite's page cache is native memory and is not counted. |
-| B6 | 1 worker | Postgres worker scaling: only with \`LASH_PG_URL\`. |
+| B0pg | — | The Postgres floor: raw node-postgres (\`pg\`, the driver \`@lash/backend-postgres\` runs on) \`BEGIN; INSERT 512 B; COMMIT\` as a prepared statement on one connection, the server's own \`synchronous_commit\` (B0a's shape on Postgres; one WAL flush per commit with the default \`on\`). Measured when the server answers (\`LASH_PG_URL\`, else the local test server \`postgres://postgres@127.0.0.1:5432/test\`). |
+| B1 postgres / B0pg | B0pg | B1's commit on \`PostgresBackend\` (a fresh schema, default pool, notify on): how many raw Postgres commits a durable turn costs. |
+| B2 postgres / B0pg | B0pg | B2's process, start → \`await\` through the in-process worker, on \`PostgresBackend\`. |
+| B6 | the same tool and notify setting with 1 worker, same run | Worker scaling on Postgres: S(N) = completions/s with N worker OS processes (\`maxConcurrent\` 8 each) ÷ with 1, over processes registered before the workers start, a fresh schema each; the tool sleeps 20 ms (simulated I/O) or answers at once; LISTEN/NOTIFY on and off. Goal with the 20 ms tool: S(2) ≥ 1.7 and S(4) ≥ 3.0. Each line also gives \`xact_commit\` per completed process (\`pg_stat_database\` of the database over the run: write amplification; marked disturbed when another client was connected), the workers' CPU per process and the machine's CPU busy share. |
 | B7 / Rust | the fixed Rust figures of docs/lashlang.md, "Performance" (loop5 0.59 s, list100k 0.064 s; release build, 2-vCPU VM, whole process, median of 5) | The only baseline not re-measured here. Our figure is parse + link + execute in process after a warm-up. |
 | B9 | bare \`node -e ""\` | Cold start: the whole-process time (spawn to exit, warm page cache) of plain \`node\` running a one-turn app from the built \`dist/\` of every package (memory, then SQLite: build a runtime, open a session, one standard turn with a typed tool and \`TestProvider\`), beside a process that only loads \`effect\` and runs one effect, and B7's Lashlang cold child (\`list100k\`). 1.0 = as fast as starting Node. |
 | B10 | a bare \`fetch\` reading the same SSE reply from the same server | Streamed turns, per wire format (OpenAI Responses, Anthropic Messages, Chat Completions) against \`@lash/ai/testing\`'s fake server in the same process: the time from the server writing its first text delta to the consumer of \`session.turn(input).stream\` seeing its first \`text_delta\` (p50, p99), and the time per chunk to the last delta (100 chunks of 8 characters), each ÷ the same figure for a bare \`fetch\` that only splits and parses the frames. The first-delta note gives lash's added milliseconds (the "small constant"). |
@@ -207,6 +210,55 @@ Where the one-turn app's start goes (in-process \`import()\` timings, same condi
 the turn itself is small. To re-measure on an idle machine: \`pnpm bench --only B9 --full\`.
 `
 
+/** The first Postgres figures (B6, B0pg, B1 and B2 on Postgres), on a saturated machine (a record). */
+const POSTGRES_RECORD = `## Postgres: B6, B0pg, B1 and B2 (a record, not regenerated)
+
+First figures, 2026-12-06 (PostgreSQL 15.20 on the same 2-core AMD EPYC machine, loopback, \`synchronous_commit on\`,
+\`fsync on\`): two runs of \`pnpm bench --only B6\` (quick: 400 processes per configuration), the second with
+\`--only B0,B1,B2,B6\`, while other helpers' jobs kept the 1-minute load average at 10 to 16 (first run) and 7 to 9
+(second): nearly every configuration ran with the machine's CPU 100 % busy, so these are the figures of a saturated
+machine, not of lash's scaling. Both runs used a database of their own (\`LASH_PG_URL=…/lash_bench\`), so their
+\`xact_commit\` figures are undisturbed. Each cell: first run / second run.
+
+| B6 configuration | 1 worker | S(2) | S(4) | xact_commit / process (1, 2, 4 workers) | worker CPU / process |
+|---|---|---|---|---|---|
+| 20 ms tool, notify on | 12.1 / 23.6 per s | 2.11 / 1.11 (goal ≥ 1.7) | 0.85 / 0.60 (goal ≥ 3.0) | 4.57, 5.63, 7.74 / 4.56, 5.59, 7.70 | 30–40 ms |
+| 20 ms tool, notify off | 18.9 / 51.7 per s | 1.10 / 0.65 (goal ≥ 1.7) | 0.82 / 0.60 (goal ≥ 3.0) | 3.57, 3.54, 3.63 / 3.56, 3.57, 3.63 | 26–35 ms |
+| 0 ms tool, notify on | 10.4 / 33.1 per s | 0.97 / 1.36 | 1.83 / 1.09 | 4.26, 5.41, 7.53 / 4.27, 5.45, 7.55 | 25–37 ms |
+| 0 ms tool, notify off | 14.6 / 42.4 per s | 0.72 / 0.95 | 0.94 / 1.36 | 3.34, 3.43, 3.53 / 3.44, 3.42, 3.54 | 25–32 ms |
+
+A run before these on the shared \`test\` database (load 6) gave S(2) 1.04 / 1.30 and S(4) 1.05 / 1.21 (20 ms tool,
+notify on / off) and the same \`xact_commit\` pattern. Read with care:
+
+- **S(N) is CPU-bound here, not I/O-bound.** A worker spends 25–40 ms of CPU per process (user + system, from \`GO\`
+  to its end; the 20 ms sleep costs none), so one worker finishes at most ~30–40 processes/s on a core of its own,
+  and with the machine already saturated the extra workers only compete for the same two cores: S(N) moves with
+  the load (2.11 and 1.11 for the same configuration in two runs), not with N. The goal (S(2) ≥ 1.7, S(4) ≥ 3.0)
+  needs a machine with a free core per worker plus the server's; it stays a reported gate below 4 cores.
+- **That CPU is the Postgres path's.** B1 on Postgres costs 8.0–9.8 ms of CPU per commit in the bench process
+  against 0.9–1.2 ms for the same commit on SQLite in the same runs; the V8 profile of a B1 Postgres run and of a
+  B6 worker has the garbage collector as the largest item (33–39 % of samples), and \`--trace-gc\` shows the old
+  space filling from ~45 to ~200 MB every ~2.3 s (about 1–2 MB promoted per commit or process). Not investigated
+  further here.
+- **Write amplification** is the steady figure (the same to ±0.1 in both runs): without notify a process costs
+  ~3.5 committed transactions of the workers whatever their number (its registration is not counted: the parent
+  registers before the window opens). With notify each further worker adds about one transaction per process
+  (4.6 → 5.6 → 7.7): every worker wakes on every other worker's commit and runs a unit that finds nothing to do.
+- Exactly-once held in every configuration of all three runs (one \`process.completed\` per process, tool
+  executions = processes).
+
+| Postgres floor and ratios (\`--only B0,B1,B2\`, two runs, database \`lash_bench\`) | p50 | ratio |
+|---|---|---|
+| B0pg raw \`BEGIN; INSERT 512 B; COMMIT\` | 0.637 / 3.29 ms | — |
+| B1 postgres (the commit of B1 sqlite) | 12.1 / 5.09 ms | 19.1 / 1.55 × B0pg |
+| B2 postgres sequential (start → await) | 31.5 / 44.1 ms | 49.5 / 13.4 × B0pg |
+| B2 postgres, 16 concurrent | 30.6 / 29.5 ms/process | 48.1 / 8.97 × B0pg |
+
+The floor itself moved fivefold between the runs (the disk's fsync latency under the other jobs: B0a FULL was
+1.84 / 3.94 ms in the same runs), so the ratios are not comparable between them; B1's CPU per commit (above) is
+the steadier figure. Same runs on SQLite: B1 sqlite/full 1.29 / 3.48 ms, B2 sqlite/full sequential 15.3 / 6.77 ms.
+`
+
 export const writeDocs = (input: DocsInput): string => {
   const path = fileURLToPath(new URL("../../../docs/performance.md", import.meta.url))
   const rows = input.results.map((r) => {
@@ -253,11 +305,13 @@ ${rows.join("\n")}
 ${input.notes.map((n) => `- ${n.replace(/^# /, "")}`).join("\n")}
 
 Gates marked *(reported)* are gates of docs/performance.md that this wave reports but does not enforce; the enforced
-gates are B1 FULL ≤ 1.5 × B0a, B2 ≤ 8 × B0a, B4 t(10⁴)/t(10²) ≤ 2 (paired), B5 ≤ 1.5 × persisted JSON and growth ≤ 1.5, B7 ≤ 3 × Rust.
+gates are B1 FULL ≤ 1.5 × B0a, B2 ≤ 8 × B0a, B4 t(10⁴)/t(10²) ≤ 2 (paired), B5 ≤ 1.5 × persisted JSON and growth ≤ 1.5, B7 ≤ 3 × Rust;
+B6's S(2) ≥ 1.7 and S(4) ≥ 3.0 (20 ms tool) are enforced only on a machine with at least 4 cores (reported below that).
 
 ${HISTORY}
 ${ENGINE_HISTORY}
 ${COLD_START}
+${POSTGRES_RECORD}
 ${FLOORS}
 ${profileSection(input.profiles, input.results)}
 ## How each figure is taken
@@ -281,6 +335,16 @@ ${profileSection(input.profiles, input.results)}
   lash side checks every result and that the step tool ran exactly 3 times per process.
 - \`packages/bench/results/<ISO timestamp>.json\` and \`latest.md\` (gitignored) hold every run's figures, gates and
   profiles in machine-readable form (docs/performance.md).
+- B6 starts 4 worker OS processes once (\`B6child.ts\`, from sources like the tests) and gives each configuration a
+  fresh schema: the parent registers the processes from a handle of its own and closes it, the N workers open
+  \`PostgresBackend.layer\` on the schema (pool of 8), and on \`GO\` each builds its core and worker, whose startup
+  sweep claims the work; the clock runs from \`GO\` to the last process terminal (polled every 25 ms). One
+  unreported warm-up configuration (4 workers, 200 processes) comes first. Quick: 400 processes per configuration;
+  \`--full\`: 2 000. \`xact_commit\` is read after 1.2 s of quiet at both ends (PostgreSQL flushes a backend's
+  counters within a second of it going idle), less the monitor's own queries; it counts every client of the
+  database, so a run that saw another client marks it disturbed: point \`LASH_PG_URL\` at a database of its own for
+  a clean figure. Exactly-once is checked in every configuration (one \`process.completed\` event and no other
+  terminal event per process; the workers' tool executions sum to the process count).
 - B7 runs a program in a child process first, with a cap (15 s quick, 600 s full): a program that does not finish
   is reported with the cap as a lower bound and a MISS instead of stalling the suite.
 `

@@ -6,16 +6,18 @@
 import { execSync } from "node:child_process"
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from "node:os"
 import { b0a, b0b, b0c } from "./B0.js"
-import { b1 } from "./B1.js"
+import { b1, b1On } from "./B1.js"
 import { b10 } from "./B10.js"
-import { b2 } from "./B2.js"
+import { b2, b2On } from "./B2.js"
 import { b3 } from "./B3.js"
 import { b4 } from "./B4.js"
 import { b5 } from "./B5.js"
+import { b6 } from "./B6.js"
 import { b7 } from "./B7.js"
 import { b8 } from "./B8.js"
 import { b9 } from "./B9.js"
 import { writeDocs } from "./Docs.js"
+import { b0pg, pgStorage, probePg } from "./Postgres.js"
 import { profile, profileLine, type ProfileReport } from "./Profile.js"
 import { writeResults } from "./Results.js"
 import { enforced, line, passes, type Result } from "./Stats.js"
@@ -97,6 +99,20 @@ const main = async () => {
     }
   }
 
+  // Postgres: B0pg is the floor of B1 and B2 on Postgres; the server is asked once (Postgres.ts).
+  const pg = wants("B0") || wants("B1") || wants("B2") || wants("B6") ? await probePg() : undefined
+  if (pg !== undefined) {
+    say(
+      pg.available
+        ? `# Postgres ${pg.version} (synchronous_commit ${pg.synchronousCommit}, fsync ${pg.fsync}) for B0pg, B1/B2 postgres and B6`
+        : `B0pg, B1/B2 postgres and B6 skipped: ${pg.reason}`
+    )
+  }
+  const pgFloor = pg?.available === true && (wants("B0") || wants("B1") || wants("B2")) ? await b0pg(n) : undefined
+  if (pgFloor !== undefined && wants("B0")) {
+    report({ ...pgFloor, note: "raw pg: BEGIN; INSERT 512 B; COMMIT on one connection (B0a's shape on Postgres)" })
+  }
+
   if (wants("B1")) {
     for (const sync of ["full", "normal"] as const) {
       const s = await b1(sync, n)
@@ -138,6 +154,21 @@ const main = async () => {
     }
   }
 
+  if (wants("B1") && pgFloor !== undefined) {
+    const s = await b1On(pgStorage(), n)
+    report({
+      id: "B1",
+      variant: "postgres",
+      unit: "ms",
+      summary: s,
+      baseline: "B0pg",
+      ratio: s.p50 / pgFloor.summary.p50,
+      note: `the same commit on PostgresBackend (fresh schema, default pool); CPU ${
+        (1000 * s.cpuMsPerCommit).toFixed(0)
+      } µs/commit in this process`
+    })
+  }
+
   if (wants("B2")) {
     const seqN = full ? 500 : 200
     const batches = full ? 20 : 8
@@ -177,6 +208,29 @@ const main = async () => {
         fsyncs.toFixed(1)
       } × (B0a full − B0a normal): the fsync share of a process; indicative only — B2 is CPU-bound and this difference of two noisy p50s is within run-to-run noise`
     )
+  }
+
+  if (wants("B2") && pgFloor !== undefined) {
+    const r = await b2On(pgStorage(), full ? 500 : 200, full ? 20 : 8)
+    report({
+      id: "B2",
+      variant: "postgres sequential",
+      unit: "ms",
+      summary: r.sequential,
+      baseline: "B0pg",
+      ratio: r.sequential.p50 / pgFloor.summary.p50,
+      note:
+        `start → await on PostgresBackend (notify on, in-process worker); exactly-once checked over ${r.processes} processes`
+    })
+    report({
+      id: "B2",
+      variant: "postgres 16 concurrent",
+      unit: "ms/process",
+      summary: r.concurrent16,
+      baseline: "B0pg",
+      ratio: r.concurrent16.p50 / pgFloor.summary.p50,
+      note: "batch wall time / 16"
+    })
   }
 
   if (wants("B3")) {
@@ -278,8 +332,10 @@ const main = async () => {
     }
   }
 
-  if (wants("B6")) {
-    say("B6 skipped: no LASH_PG_URL (Postgres worker scaling needs a Postgres server; none is configured in this run)")
+  if (wants("B6") && pg?.available === true) {
+    const processes = full ? 2000 : 400
+    say(`# B6: ${processes} processes per configuration${full ? "" : " (quick; --full runs the issue's 2,000)"}`)
+    await b6(processes, report)
   }
 
   if (wants("B7")) { for (const r of await b7(full ? 5 : 3, full ? 600_000 : 15_000)) report(r) }
