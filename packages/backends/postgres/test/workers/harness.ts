@@ -146,7 +146,9 @@ export const setupWith = (options: Parameters<typeof PostgresBackend.testing.reo
               AND e.event_type IN ('process.completed', 'process.failed', 'process.cancelled')) AS terminal_events,
            (SELECT count(*) FROM lash_process_events e WHERE e.process_id = p.process_id
               AND e.event_type = 'process.completed') AS completed,
-           (SELECT string_agg(m.worker, ',' ORDER BY m.at) FROM lash_markers m WHERE m.process_id = p.process_id) AS markers
+           (SELECT string_agg(m.worker, ',' ORDER BY m.at) FROM lash_markers m WHERE m.process_id = p.process_id) AS markers,
+           (SELECT string_agg(e.event_json, ' ' ORDER BY e.sequence) FROM lash_process_events e
+              WHERE e.process_id = p.process_id AND e.event_type = 'process.failed') AS failure
          FROM lash_processes p WHERE p.process_id LIKE $1 ORDER BY p.process_id`,
           [`${prefix}%`]
         ),
@@ -157,7 +159,9 @@ export const setupWith = (options: Parameters<typeof PostgresBackend.testing.reo
             fencing: Number(r.lease_fencing),
             terminalEvents: Number(r.terminal_events),
             completed: Number(r.completed),
-            markers: r.markers === null ? [] : String(r.markers).split(",")
+            markers: r.markers === null ? [] : String(r.markers).split(","),
+            /** The stored `process.failed` event, for a failure's message (absent when none). */
+            ...(r.failure === null ? {} : { failure: String(r.failure).slice(0, 600) })
           }))
       )
     /** Server connections of a worker (by `application_name`). */

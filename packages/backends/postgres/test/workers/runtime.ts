@@ -19,7 +19,8 @@ import {
   ToolResults
 } from "@lash/core"
 import { TestProvider } from "@lash/testing/provider"
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Layer, Schedule, Schema } from "effect"
+import { randomUUID } from "node:crypto"
 import * as Pg from "pg"
 
 /** The model every core names (no model is ever called: `tool_call` processes run their tool directly). */
@@ -28,9 +29,9 @@ export const model = { id: "workers-model", limits: { contextWindowTokens: 4096 
 /** The process env of every registered process. */
 export const emptyEnv = { pluginOptions: { plugins: {} }, policy: { model, providerId: "" } }
 
-/** The side table of tool executions. */
+/** The side table of tool executions, one row per execution (its random id the key). */
 export const MARKERS_DDL =
-  "CREATE TABLE IF NOT EXISTS lash_markers (process_id text COLLATE \"C\" NOT NULL, worker text NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())"
+  "CREATE TABLE IF NOT EXISTS lash_markers (execution text PRIMARY KEY, process_id text COLLATE \"C\" NOT NULL, worker text NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())"
 
 /** A `tool_call` registration of `mark`. */
 export const markRegistration = (id: string, envRef: string) =>
@@ -50,7 +51,11 @@ export const markRegistration = (id: string, envRef: string) =>
     envRef: envRef as never
   })
 
-/** `mark({label})`: inserts a marker row for `label` as `worker`, waits `delayMs`, returns `{label}`. */
+/**
+ * `mark({label})`: inserts a marker row for `label` as `worker`, waits `delayMs`, returns `{label}`. The insert is
+ * tried again (every 200 ms, for a minute) until it is stored, keyed by the execution's random id so a retry after a
+ * lost `COMMIT` stores it once: a server restart must not turn the tool's side effect into a tool failure.
+ */
 export const markTool = (pool: Pg.Pool, worker: string, delayMs: number) =>
   ToolProvider.fromDefinitions([
     {
@@ -63,9 +68,13 @@ export const markTool = (pool: Pg.Pool, worker: string, delayMs: number) =>
       execute: (args) =>
         Effect.gen(function*() {
           const label = (args as { readonly label: string }).label
-          yield* Effect.promise(() =>
-            pool.query("INSERT INTO lash_markers (process_id, worker) VALUES ($1, $2)", [label, worker])
-          )
+          const execution = randomUUID()
+          yield* Effect.tryPromise(() =>
+            pool.query(
+              "INSERT INTO lash_markers (execution, process_id, worker) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+              [execution, label, worker]
+            )
+          ).pipe(Effect.retry({ schedule: Schedule.spaced("200 millis"), times: 300 }), Effect.orDie)
           if (delayMs > 0) yield* Effect.sleep(delayMs)
           return ToolResults.ok({ label })
         })
