@@ -107,27 +107,27 @@ describe.each(corruptibleBackends)("%s: store outages during a run", (_name, ope
     Effect.gen(function*() {
       const { storage } = yield* open
       const registry = Context.get(storage, ProcessRegistry)
-      // Every renewal fails for 600 ms after the first one is tried (the lease is valid for 1 s from its claim, the
-      // first renewal is due after 250 ms): a renewal that gives up before the lease lapses stops the run mid-tool.
-      let failingUntil: number | undefined
+      // Every renewal fails until 600 ms before the lease would lapse (a 2 s lease, renewals due every 250 ms): a
+      // renewal that gives up before then (ten tries 50 ms apart did) stops the run mid-tool.
+      let failures = 0
       const flaky: ProcessRegistryService = {
         ...registry,
         renewLease: (lease, ttlMs) =>
-          Effect.suspend(() => {
-            const now = Date.now()
-            failingUntil ??= now + 600
-            return now < failingUntil ? Effect.fail(outage("renewal")) : registry.renewLease(lease, ttlMs)
-          })
+          Effect.suspend(() =>
+            Date.now() < lease.expiresAtMs - 600
+              ? Effect.sync(() => failures++).pipe(Effect.zipRight(Effect.fail(outage("renewal"))))
+              : registry.renewLease(lease, ttlMs)
+          )
       }
       const counter = yield* Ref.make(0)
       const core = yield* buildCore(Context.add(storage, ProcessRegistry, flaky), provider, {
-        tools: [countingTool(counter, 1_500)],
-        worker
+        tools: [countingTool(counter, 2_500)],
+        worker: { ...worker, leaseTtl: "2 seconds" }
       })
       const envRef = yield* core.processEnv.persist(emptyEnv)
       yield* core.processes().start(toolCallRegistration("p-renew", envRef))
       const output = yield* core.processes().await("p-renew").pipe(Effect.timeout("20 seconds"))
-      expect(failingUntil).toBeDefined()
+      expect(failures).toBeGreaterThan(11)
       expect(output).toEqual({ type: "success", value: { n: 1, label: "p-renew" } })
       expect(yield* Ref.get(counter)).toBe(1)
       expect((yield* registry.get("p-renew" as ProcessId)).status.state).toBe("completed")
