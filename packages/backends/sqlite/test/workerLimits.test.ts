@@ -11,6 +11,8 @@ import {
   Ids,
   type LashStorage,
   type ProcessId,
+  ProcessRegistry,
+  type ProcessRegistryService,
   type StorageSignals,
   ToolDefinition,
   ToolProvider,
@@ -111,6 +113,43 @@ describe.each(backends)("%s: the worker's bounds", (_name, open) => {
       expect(seen.runs).toBe(20)
       expect(seen.max).toBe(2)
     }))
+
+  it.scopedLive(
+    "maxConcurrent 2: a claim sent while another is on its way never takes more than the free slots",
+    () =>
+      Effect.gen(function*() {
+        const storage = yield* open
+        const registry = Context.get(storage, ProcessRegistry)
+        // A busy database: every claim of runnable processes is answered 200 ms late, so the claim a freed slot sends
+        // and a sweep's claim are on their way at the same time (the two-worker demo on a loaded host held 6 leases
+        // with maxConcurrent 4).
+        const slow: ProcessRegistryService = {
+          ...registry,
+          claimRunnable: (request) => Effect.delay(registry.claimRunnable(request), "200 millis")
+        }
+        const { seen, tools } = overlapTool(100)
+        const core = yield* buildCore(Context.add(storage, ProcessRegistry, slow), {
+          kind: "none",
+          complete: () => Effect.die("no model")
+        }, {
+          tools: [tools],
+          worker: { maxConcurrent: 2, leaseTtl: "5 seconds", renewEvery: "1 second", sweepEvery: "50 millis" }
+        })
+        const envRef = yield* core.processEnv.persist(emptyEnv)
+        const ids: Array<ProcessId> = []
+        for (let i = 0; i < 20; i++) {
+          ids.push((yield* core.processes().start(toolCallRegistration(`p-${i}`, envRef))).id)
+        }
+        for (const id of ids) {
+          expect(yield* core.processes().await(id).pipe(Effect.timeout("30 seconds"))).toMatchObject({
+            type: "success"
+          })
+        }
+        expect(seen.runs).toBe(20)
+        expect(seen.max).toBe(2)
+      }),
+    60_000
+  )
 })
 
 describe.each(backends)("%s: process limits", (_name, open) => {

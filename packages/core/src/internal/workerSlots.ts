@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import { Clock, Duration, Effect } from "effect"
+import { Clock, Duration, Effect, Exit } from "effect"
 import type { StoreError } from "../Errors.js"
 import type { ProcessId } from "../Identifiers.js"
 import type { ProcessLease, ProcessRecord, ProcessRegistration } from "../Process.js"
@@ -57,11 +57,13 @@ export const makeWorkerSlots = (
   run: () => RunLeased
 ): WorkerSlots => {
   const running = new Set<string>()
+  /** Slots held by claims on their way (`claimLoop`): a claim sent meanwhile counts them as taken. */
+  let claiming = 0
   let turnedAway = false
   const freeSlots = (): number =>
     core.cfg.worker.maxConcurrent === undefined
-      ? DEFAULT_SLOTS
-      : Math.min(DEFAULT_SLOTS, core.cfg.worker.maxConcurrent - running.size)
+      ? DEFAULT_SLOTS - claiming
+      : Math.min(DEFAULT_SLOTS, core.cfg.worker.maxConcurrent - running.size) - claiming
 
   const ownerId = () => Effect.map(core.nextId("attempt"), (id) => `worker:${core.instanceId}:${id}`)
 
@@ -154,17 +156,26 @@ export const makeWorkerSlots = (
         turnedAway = true
         return
       }
-      const leases = yield* core.registry.claimRunnable({
-        ownerId: yield* ownerId(),
-        ttlMs: core.cfg.worker.leaseTtlMs,
-        limit
-      })
-      // Slots are taken before the fork, so overlapping sweeps never claim more than maxConcurrent.
-      for (const lease of leases) {
-        running.add(lease.processId)
-        yield* fork(run()(lease))
+      const owner = yield* ownerId()
+      // `limit` slots are held while the claim is on its way, so a claim sent meanwhile (a sweep's, a freed slot's)
+      // never counts them free; the leases that came back take theirs in the same step as the hold ends.
+      claiming += limit
+      const leases = yield* core.registry.claimRunnable({ ownerId: owner, ttlMs: core.cfg.worker.leaseTtlMs, limit })
+        .pipe(
+          Effect.onExit((exit) =>
+            Effect.sync(() => {
+              claiming -= limit
+              if (Exit.isFailure(exit)) return
+              for (const lease of exit.value) running.add(lease.processId)
+            })
+          )
+        )
+      for (const lease of leases) yield* fork(run()(lease))
+      if (leases.length < limit) {
+        // Work turned away while this claim held slots it did not fill: claim it now, into the slots given back.
+        if (!turnedAway) return
+        turnedAway = false
       }
-      if (leases.length < limit) return
     }
   })
 
