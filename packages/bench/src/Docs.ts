@@ -228,7 +228,9 @@ machine, not of lash's scaling. Both runs used a database of their own (\`LASH_P
 | 0 ms tool, notify off | 14.6 / 42.4 per s | 0.72 / 0.95 | 0.94 / 1.36 | 3.34, 3.43, 3.53 / 3.44, 3.42, 3.54 | 25–32 ms |
 
 A run before these on the shared \`test\` database (load 6) gave S(2) 1.04 / 1.30 and S(4) 1.05 / 1.21 (20 ms tool,
-notify on / off) and the same \`xact_commit\` pattern. Read with care:
+notify on / off), and a run after them on main at \`541a7f5\` (with the day's worker changes; load 9 to 16) gave
+S(2) 1.18 / 1.11 and S(4) 1.00 / 1.22, \`xact_commit\` 4.48, 5.63, 7.64 / 3.55, 3.63, 3.65 and 27–42 ms of worker CPU
+per process: the same pattern every time. Read with care:
 
 - **S(N) is CPU-bound here, not I/O-bound.** A worker spends 25–40 ms of CPU per process (user + system, from \`GO\`
   to its end; the 20 ms sleep costs none), so one worker finishes at most ~30–40 processes/s on a core of its own,
@@ -244,7 +246,7 @@ notify on / off) and the same \`xact_commit\` pattern. Read with care:
   ~3.5 committed transactions of the workers whatever their number (its registration is not counted: the parent
   registers before the window opens). With notify each further worker adds about one transaction per process
   (4.6 → 5.6 → 7.7): every worker wakes on every other worker's commit and runs a unit that finds nothing to do.
-- Exactly-once held in every configuration of all three runs (one \`process.completed\` per process, tool
+- Exactly-once held in every configuration of all four runs (one \`process.completed\` per process, tool
   executions = processes).
 
 | Postgres floor and ratios (\`--only B0,B1,B2\`, two runs, database \`lash_bench\`) | p50 | ratio |
