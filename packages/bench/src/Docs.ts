@@ -240,8 +240,14 @@ per process: the same pattern every time. Read with care:
 - **That CPU is the Postgres path's.** B1 on Postgres costs 8.0–9.8 ms of CPU per commit in the bench process
   against 0.9–1.2 ms for the same commit on SQLite in the same runs; the V8 profile of a B1 Postgres run and of a
   B6 worker has the garbage collector as the largest item (33–39 % of samples), and \`--trace-gc\` shows the old
-  space filling from ~45 to ~200 MB every ~2.3 s (about 1–2 MB promoted per commit or process). Not investigated
-  further here.
+  space filling from ~45 to ~200 MB every ~2.3 s (about 1–2 MB promoted per commit or process). An allocation
+  profile of B1 on Postgres (sampling, collected objects included) puts ~5 MB per commit in the SQL driver's
+  statement builders (\`Dialect.ts\`, \`*Statements.ts\` of \`@lash/backend-sql\`): \`@lash/backend-postgres\` hands the
+  driver a new \`Connection\` object per unit (\`Units.ts\`, \`connectionOf(lease)\`), so the driver's per-connection
+  cache of compiled statements (\`SqlDriver.ts\`, a \`WeakMap\` keyed by the connection) misses on every unit and
+  every statement group is built and compiled again. Keeping one \`Connection\` per pooled client brought B1
+  postgres from 9.1–9.4 to 3.1–3.6 ms of CPU per commit (two runs each, back to back, load 6–8); not part of this
+  change.
 - **Write amplification** is the steady figure (the same to ±0.1 in both runs): without notify a process costs
   ~3.5 committed transactions of the workers whatever their number (its registration is not counted: the parent
   registers before the window opens). With notify each further worker adds about one transaction per process
