@@ -5,7 +5,7 @@
  * one line per process it runs. It runs until Ctrl-C, which ends it at once, as a crash would: the leases it held
  * expire and another worker takes their processes over.
  */
-import { Console, Effect, Layer } from "effect"
+import { Console, Effect, Layer, Logger, LogLevel } from "effect"
 import * as url from "node:url"
 import { postgres } from "./backend.js"
 import { napRuntime, WORKERS_SCHEMA } from "./naps.js"
@@ -18,6 +18,18 @@ const options = {
   renewEvery: "1 second",
   sweepEvery: "1 second"
 } as const
+
+/**
+ * What the worker logs, one line each, after its name: a warning names the process it is about (a lease lost while
+ * the process ran, or before its result was written: the result is dropped and the process runs again elsewhere).
+ * Below warnings, nothing.
+ */
+const workerLogger = (name: string) =>
+  Logger.make(({ logLevel, message }) => {
+    if (LogLevel.lessThan(logLevel, LogLevel.Warning)) return
+    const first = Array.isArray(message) ? message[0] : message
+    console.log(`[${name}] ${logLevel.label.toLowerCase()}: ${String(first)}`)
+  })
 
 /** Runs worker `name` until interrupted. */
 export const worker = (name: string) =>
@@ -39,7 +51,8 @@ if (process.argv[1] !== undefined && import.meta.url === url.pathToFileURL(proce
       () => process.exit(0)
     )
   })
-  Effect.runPromise(worker(name)).catch((error) => {
+  const program = worker(name).pipe(Effect.provide(Logger.replace(Logger.defaultLogger, workerLogger(name))))
+  Effect.runPromise(program).catch((error) => {
     console.error(error)
     process.exitCode = 1
   })

@@ -89,7 +89,9 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
         const error = written.left
         if (error._tag === "LeaseLost") {
           yield* Telemetry.leaseLost
-          return yield* Effect.logWarning(`process ${recordId}: lease lost before the terminal write`)
+          return yield* Effect.logWarning(
+            `process ${recordId}: lease lost before the terminal write; this result is dropped, the next lease runs it (or did)`
+          )
         }
         if (!transient(error) || attempt >= TERMINAL_WRITE_ATTEMPTS) {
           return yield* Effect.logWarning(`process ${recordId}: terminal write failed; its lease will expire`, error)
@@ -115,13 +117,11 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
   const rerunAfterStoreFailure = (
     lease: ProcessLease,
     setAfter: (next: Effect.Effect<void>) => void,
-    error: unknown
+    error: unknown,
+    why = "the store failed during its run"
   ) =>
     Effect.gen(function*() {
-      yield* Effect.logWarning(
-        `process ${lease.processId}: the store failed during its run; the lease is given back and it runs again`,
-        error
-      )
+      yield* Effect.logWarning(`process ${lease.processId}: ${why}; the lease is given back and it runs again`, error)
       yield* Effect.ignore(core.registry.releaseLease(lease))
       setAfter(Effect.zipRight(Effect.sleep(Duration.millis(rerunPauseMs)), slots.recover(lease.processId)))
     })
@@ -222,7 +222,12 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
       if (exit.value instanceof StoreFailedRun) {
         const notKept = (exit.value.error as { readonly cause?: unknown }).cause instanceof LeaseNotKept
         if (notKept) yield* Telemetry.leaseLost
-        return yield* rerunAfterStoreFailure(yield* Ref.get(latest), setAfter, exit.value.error)
+        return yield* rerunAfterStoreFailure(
+          yield* Ref.get(latest),
+          setAfter,
+          exit.value.error,
+          notKept ? "its lease could not be confirmed before a tool started (not renewed in time)" : undefined
+        )
       }
       const outcome = exit.value
       if (outcome instanceof ProcessParked) {
