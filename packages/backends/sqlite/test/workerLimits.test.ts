@@ -198,6 +198,33 @@ submit "all started"`,
       expect(yield* settled(core)).toHaveLength(4)
     }))
 
+  it.scopedLive("maxConcurrent 1: parked processes whose sleeps end together run one at a time", () =>
+    Effect.gen(function*() {
+      const storage = yield* open
+      const { seen, tools } = overlapTool(150)
+      // Each process parks (no slot held) during its sleep; the four alarms fire together and each must take a slot
+      // before it claims, so the slow tool after the sleep never runs twice at once.
+      const core = yield* rlmCore(
+        storage,
+        `process napper(n: int) {
+  sleep for 300
+  r = tools.count({})?
+  finish n
+}
+for i in range(4) {
+  start napper(n: i)
+}
+submit "started"`,
+        { tools: [tools], worker: { maxConcurrent: 1, sweepEvery: "200 millis" } }
+      )
+      const out = yield* (yield* core.openSession("s")).turn(TurnInput.text("go")).run
+      expect(Option.getOrNull(out.submittedValue)).toBe("started")
+      const processes = yield* settled(core)
+      expect(processes.map((p) => p.status.state)).toEqual(["completed", "completed", "completed", "completed"])
+      expect(seen.runs).toBe(4)
+      expect(seen.max).toBe(1)
+    }))
+
   it.scopedLive("maxLivePerSession: a session holding the limit in live processes starts no more", () =>
     Effect.gen(function*() {
       const storage = yield* open

@@ -98,7 +98,7 @@ export const makeWorkerSlots = (
 
   /**
    * The store's deadline may be behind this clock (a database clock): the row then still looks held, so the claim is
-   * tried again a few times, half a second apart.
+   * tried again a few times, half a second apart. Like every other claim, it takes its slot before it is sent.
    */
   const alarm = (processId: ProcessId, untilMs: number): Effect.Effect<void> =>
     fork(
@@ -106,10 +106,18 @@ export const makeWorkerSlots = (
         const now = yield* Clock.currentTimeMillis
         if (untilMs > now) yield* Effect.sleep(Duration.millis(untilMs - now))
         for (let attempt = 0; attempt < ALARM_ATTEMPTS; attempt++) {
+          if (running.has(processId)) return
+          if (freeSlots() <= 0) {
+            // Its deadline has passed, so the process is runnable: the next freed slot's claim (or a sweep) takes it.
+            turnedAway = true
+            return
+          }
+          running.add(processId)
           const claimed = yield* Effect.either(
             core.registry.claimLease(processId, yield* ownerId(), core.cfg.worker.leaseTtlMs)
           )
           if (claimed._tag === "Right") return yield* fork(run()(claimed.right))
+          yield* slotFreed(processId)
           if (claimed.left._tag !== "LeaseHeld") return
           yield* Effect.sleep(Duration.millis(500))
         }
