@@ -246,8 +246,16 @@ per process: the same pattern every time. Read with care:
   driver a new \`Connection\` object per unit (\`Units.ts\`, \`connectionOf(lease)\`), so the driver's per-connection
   cache of compiled statements (\`SqlDriver.ts\`, a \`WeakMap\` keyed by the connection) misses on every unit and
   every statement group is built and compiled again. Keeping one \`Connection\` per pooled client brought B1
-  postgres from 9.1–9.4 to 3.1–3.6 ms of CPU per commit (two runs each, back to back, load 6–8); not part of this
-  change.
+  postgres from 9.1–9.4 to 3.1–3.6 ms of CPU per commit (two runs each, back to back, load 6–8). **Fixed since**
+  (\`Units.ts\`, \`pooledConnections\`: one \`Connection\` per pooled client, pointed at the lease holding it;
+  statements read the lease when they run; \`test/pooledConnection.test.ts\` counts the compiles: 120 per unit
+  before, none after a client's first unit): 500 B1 commits at load 4.3–4.5, before / after, ~3.3 / ~0.53 MB
+  allocated per iteration (enqueue + claim + commit), CPU 8.67 / 3.27 ms per commit, GC pauses 26.4 / 1.8 % of the
+  process CPU (\`PerformanceObserver\` \`gc\` entries), p50 5.5 / 4.5 ms; after it, \`pnpm bench --only B0,B1\` (load
+  3.2–4.0): B1 postgres 2.75 ms CPU per commit against 1.03 for B1 sqlite/full, p50 3.91 ms = 4.79 × B0pg
+  (0.816 ms). The B6 figures above predate the fix. The ~3 ms left against SQLite's ~1 ms is spread thin (the
+  \`pg\` protocol, Effect's fiber runtime per statement, canonical JSON): no single item
+  stands out in the allocation profile.
 - **Write amplification** is the steady figure (the same to ±0.1 in both runs): without notify a process costs
   ~3.5 committed transactions of the workers whatever their number (its registration is not counted: the parent
   registers before the window opens). With notify each further worker adds about one transaction per process
