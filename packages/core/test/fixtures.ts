@@ -97,8 +97,11 @@ export const buildCore = (
     )
   ).pipe(Effect.map(Context.get(LashCore)))
 
-/** `count({ label })` → `{ n, label }`, counting its executions in `counter`. */
-export const counterTool = (counter: Ref.Ref<number>, delayMs = 0) =>
+/**
+ * `count({ label })` → `{ n, label }`, counting its executions in `counter`. It takes `delayMs` before it counts, or
+ * after with `countFirst` (the side effect happens at once, as a tool that writes then waits for its answer).
+ */
+export const counterTool = (counter: Ref.Ref<number>, delayMs = 0, countFirst = false) =>
   ToolProvider.fromDefinitions([
     {
       definition: ToolDefinition.fromSchema({
@@ -109,8 +112,9 @@ export const counterTool = (counter: Ref.Ref<number>, delayMs = 0) =>
       }),
       execute: (args) =>
         Effect.gen(function*() {
-          if (delayMs > 0) yield* Effect.sleep(delayMs)
+          if (delayMs > 0 && !countFirst) yield* Effect.sleep(delayMs)
           const n = yield* Ref.updateAndGet(counter, (x) => x + 1)
+          if (delayMs > 0 && countFirst) yield* Effect.sleep(delayMs)
           return ToolResults.ok({ n, label: (args as { label: string }).label })
         })
     }

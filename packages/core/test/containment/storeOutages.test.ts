@@ -10,19 +10,16 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { TestProvider } from "@lash/testing/provider"
-import { Context, Effect, Ref, Schema } from "effect"
+import { Context, Effect, Ref } from "effect"
 import {
   ProcessEnvStore,
   type ProcessEnvStoreService,
   type ProcessId,
   ProcessRegistry,
   type ProcessRegistryService,
-  StoreUnavailable,
-  ToolDefinition,
-  ToolProvider,
-  ToolResults
+  StoreUnavailable
 } from "../../src/index.js"
-import { buildCore, emptyEnv, toolCallRegistration } from "../fixtures.js"
+import { buildCore, counterTool, emptyEnv, toolCallRegistration } from "../fixtures.js"
 import { corruptibleBackends, eventually } from "./corruptBackends.js"
 
 const provider = TestProvider.builder().build()
@@ -30,23 +27,7 @@ const worker = { leaseTtl: "1 second", renewEvery: "250 millis", sweepEvery: "10
 const outage = (what: string) => new StoreUnavailable({ port: "ProcessRegistry", cause: `failpoint: ${what}` })
 
 /** `count({ label })`: counts its execution first (the side effect), then takes `delayMs`. */
-const countingTool = (counter: Ref.Ref<number>, delayMs: number) =>
-  ToolProvider.fromDefinitions([
-    {
-      definition: ToolDefinition.fromSchema({
-        name: "count",
-        description: "Counts its executions, then waits",
-        input: Schema.Struct({ label: Schema.String }),
-        output: Schema.Struct({ n: Schema.Number, label: Schema.String })
-      }),
-      execute: (args) =>
-        Effect.gen(function*() {
-          const n = yield* Ref.updateAndGet(counter, (x) => x + 1)
-          yield* Effect.sleep(delayMs)
-          return ToolResults.ok({ n, label: (args as { label: string }).label })
-        })
-    }
-  ])
+const countingTool = (counter: Ref.Ref<number>, delayMs: number) => counterTool(counter, delayMs, true)
 
 describe.each(corruptibleBackends)("%s: store outages during a run", (_name, open) => {
   it.scopedLive("a StoreUnavailable while the env loads: the process runs again and succeeds, its tool once", () =>
