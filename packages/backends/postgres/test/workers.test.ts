@@ -11,14 +11,14 @@
  *   write, without renewing: another owner takes over after expiry and finishes, then the held owner writes late with
  *   its stale lease and fencing rejects it (`LeaseLost`).
  *
- * Size: `LASH_PG_WORKERS_PROCESSES` (default 400, 200 a wave; 2000 is the issue's size, see the package README for
- * how long each takes on a busy 2-core machine). Workers use a 10 s lease, so the takeovers wait that long.
+ * Size: `LASH_PG_WORKERS_PROCESSES` (default 2000, 1000 a wave; see the package README for how long it takes on a
+ * 2-core machine). Workers use a 10 s lease, so the takeovers wait that long.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { ids, instanceOf, kill, setup, spawnReady, until } from "./workers/harness.js"
 
-const TOTAL = Number(process.env.LASH_PG_WORKERS_PROCESSES ?? 400)
+const TOTAL = Number(process.env.LASH_PG_WORKERS_PROCESSES ?? 2000)
 
 describe("many workers on one schema", () => {
   it.scopedLive(
