@@ -19,7 +19,14 @@ let demo = ""
 /** `pnpm demo` (package.json): the quickstart from its sources, offline. */
 const runQuickstart = () =>
   new Promise<string>((resolve, reject) => {
-    const { LASH_PROVIDER: _provider, NODE_OPTIONS: _options, ...inherited } = process.env
+    // The SQLite demo: no real model, and no Postgres even where the tests run with LASH_PG_URL set (.ci/run sets it).
+    const {
+      LASH_PG_SCHEMA: _schema,
+      LASH_PG_URL: _url,
+      LASH_PROVIDER: _provider,
+      NODE_OPTIONS: _options,
+      ...inherited
+    } = process.env
     execFile(
       process.execPath,
       ["--import", "tsx", "--conditions=@lash/source", "src/main.ts"],
