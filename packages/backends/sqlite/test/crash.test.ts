@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { LashCore, type ProcessId, ProcessRegistry, TurnInput } from "@lash/core"
+import { type ChildHandle, killChild, spawnChild, waitForChildren } from "@lash/testing/processes"
 import { Context, Effect, Layer, Option } from "effect"
-import { type ChildProcess, spawn } from "node:child_process"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { crashCore, SESSION } from "./crash/runtime.js"
@@ -16,54 +16,28 @@ import { tempDbFile } from "./helpers.js"
 const here = path.dirname(fileURLToPath(import.meta.url))
 const workerScript = path.join(here, "crash", "worker.ts")
 
-interface Worker {
-  readonly child: ChildProcess
+interface Worker extends ChildHandle {
+  /** The process ids each `START <tag> <processId>` line named, in order. */
   readonly starts: Array<string>
-  readonly stderr: Array<string>
 }
 
 /** Spawns a worker process; it is SIGKILLed when the scope closes if still alive. */
-const spawnWorker = (filename: string, tag: string, leaseTtlMs?: number) =>
-  Effect.acquireRelease(
-    Effect.sync((): Worker => {
-      const child = spawn(process.execPath, [
-        "--import",
-        "tsx",
-        workerScript,
-        filename,
-        tag,
-        ...(leaseTtlMs === undefined ? [] : [String(leaseTtlMs)])
-      ], { cwd: here, stdio: ["ignore", "pipe", "pipe"] })
-      const starts: Array<string> = []
-      const stderr: Array<string> = []
-      let buffer = ""
-      child.stdout!.on("data", (chunk: Buffer) => {
-        buffer += chunk.toString()
-        const lines = buffer.split("\n")
-        buffer = lines.pop() ?? ""
-        for (const line of lines) if (line.startsWith("START ")) starts.push(line.split(" ")[2]!)
-      })
-      child.stderr!.on("data", (chunk: Buffer) => void stderr.push(chunk.toString()))
-      return { child, starts, stderr }
+const spawnWorker = (filename: string, tag: string, leaseTtlMs?: number) => {
+  const starts: Array<string> = []
+  return Effect.map(
+    spawnChild({
+      script: workerScript,
+      args: [filename, tag, ...(leaseTtlMs === undefined ? [] : [String(leaseTtlMs)])],
+      cwd: here,
+      onLine: (line) => void (line.startsWith("START ") && starts.push(line.split(" ")[2]!))
     }),
-    (w) => Effect.sync(() => void (w.child.exitCode === null && w.child.kill("SIGKILL")))
+    (handle): Worker => ({ ...handle, starts })
   )
+}
 
-const waitFor = (what: string, check: () => boolean, timeoutMs = 30_000) =>
-  Effect.gen(function*() {
-    for (let waited = 0; waited < timeoutMs; waited += 20) {
-      if (check()) return
-      yield* Effect.sleep("20 millis")
-    }
-    return yield* Effect.dieMessage(`timed out waiting for ${what}`)
-  })
+const waitFor = (what: string, check: () => boolean, timeoutMs = 30_000) => waitForChildren(what, check, { timeoutMs })
 
-const kill = (w: Worker) =>
-  Effect.async<void>((resume) => {
-    if (w.child.exitCode !== null || w.child.signalCode !== null) return resume(Effect.void)
-    w.child.once("exit", () => resume(Effect.void))
-    w.child.kill("SIGKILL")
-  })
+const kill = killChild
 
 /** Registers the trigger in a turn and emits `n` occurrences, with no worker running. Returns the process ids. */
 const setup = (filename: string, n: number) =>

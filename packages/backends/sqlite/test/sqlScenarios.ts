@@ -11,8 +11,8 @@
  */
 import { ProcessRegistry, StorageInfo } from "@lash/core"
 import { plainType, reg, type Scenario, type ScenarioContext } from "@lash/testing"
+import { spawnChild, waitForChildren } from "@lash/testing/processes"
 import { Context, Duration, Effect } from "effect"
-import { type ChildProcess, spawn } from "node:child_process"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { SqliteBackendInternals, type SqliteOpenedAs } from "../src/index.js"
@@ -27,45 +27,9 @@ const internalsOf = (ctx: ScenarioContext) =>
     (internals) => ctx.some("the handle exposes SqliteBackendInternals (fresh builds layerWithInternals)", internals)
   )
 
-interface Appender {
-  readonly child: ChildProcess
-  readonly lines: Array<string>
-  readonly stderr: Array<string>
-}
-
-/** Spawns one appender; SIGKILLed with the scope if it is still running. */
+/** Spawns one appender (stdin kept open for its "go"); SIGKILLed with the scope if it is still running. */
 const spawnAppender = (spec: object) =>
-  Effect.acquireRelease(
-    Effect.sync((): Appender => {
-      const child = spawn(process.execPath, ["--import", "tsx", appenderScript, JSON.stringify(spec)], {
-        cwd: here,
-        stdio: ["pipe", "pipe", "pipe"]
-      })
-      const lines: Array<string> = []
-      const stderr: Array<string> = []
-      let buffer = ""
-      child.stdout!.on("data", (chunk: Buffer) => {
-        buffer += chunk.toString()
-        const parts = buffer.split("\n")
-        buffer = parts.pop() ?? ""
-        lines.push(...parts)
-      })
-      child.stderr!.on("data", (chunk: Buffer) => void stderr.push(chunk.toString()))
-      return { child, lines, stderr }
-    }),
-    (a) => Effect.sync(() => void (a.child.exitCode === null && a.child.kill("SIGKILL")))
-  )
-
-const waitUntil = (what: string, check: () => boolean, appenders: ReadonlyArray<Appender>, timeoutMs: number) =>
-  Effect.gen(function*() {
-    for (let waited = 0; waited < timeoutMs; waited += 20) {
-      if (check()) return
-      const dead = appenders.find((a) => a.child.exitCode !== null && a.child.exitCode !== 0)
-      if (dead !== undefined) return yield* Effect.dieMessage(`an appender exited: ${dead.stderr.join("")}`)
-      yield* Effect.sleep("20 millis")
-    }
-    return yield* Effect.dieMessage(`timed out waiting for ${what}`)
-  })
+  spawnChild({ script: appenderScript, args: [JSON.stringify(spec)], cwd: here, keepStdin: true })
 
 interface AppenderResult {
   readonly tag: string
@@ -105,18 +69,16 @@ export const twoProcessWriters: Scenario = {
         )
       )
       const patience = Duration.toMillis(ctx.scaled(60_000))
-      yield* waitUntil(
+      yield* waitForChildren(
         "both appenders to open the file",
         () => appenders.every((a) => a.lines.includes("READY")),
-        appenders,
-        patience
+        { timeoutMs: patience, watched: appenders }
       )
       for (const a of appenders) a.child.stdin!.end("go\n")
-      yield* waitUntil(
+      yield* waitForChildren(
         "both appenders to finish",
         () => appenders.every((a) => a.lines.some((l) => l.startsWith("{"))),
-        appenders,
-        patience
+        { timeoutMs: patience, watched: appenders }
       )
       const results = appenders.map((a) => JSON.parse(a.lines.find((l) => l.startsWith("{"))!) as AppenderResult)
       yield* ctx.invariant(

@@ -4,8 +4,8 @@
  * `mark` processes, counting terminal ones, auditing each process's terminal events and tool executions).
  */
 import { type LashStorage, persistProcessExecutionEnv, ProcessRegistry, type StorageSignals } from "@lash/core"
+import { type ChildHandle, killChild, spawnChild } from "@lash/testing/processes"
 import { Context, Effect, Layer } from "effect"
-import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -16,62 +16,34 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 const workerScript = path.join(here, "worker.ts")
 
 /** A worker OS process and what it printed. */
-export interface Worker {
+export interface Worker extends ChildHandle {
   readonly tag: string
-  readonly child: ChildProcess
-  readonly lines: Array<string>
-  readonly stderr: Array<string>
 }
 
 /**
  * Spawns a worker OS process on `schema` (`env`: more of the fixture's settings); SIGKILLed when the scope closes if
  * still alive. `LASH_PG_WORKERS_LOG=<dir>`: each worker's whole output in `<dir>/<tag>.log`, for a post-mortem.
  */
-export const spawnWorker = (schema: string, tag: string, env: Record<string, string> = {}) =>
-  Effect.acquireRelease(
-    Effect.sync((): Worker => {
-      const child = spawn(process.execPath, ["--import", "tsx", workerScript], {
-        cwd: here,
-        stdio: ["ignore", "pipe", "pipe"],
-        env: {
-          ...process.env,
-          LASH_PG_URL: PostgresBackend.testing.url(),
-          WORKER_SCHEMA: schema,
-          WORKER_TAG: tag,
-          ...env
-        }
-      })
-      const lines: Array<string> = []
-      const stderr: Array<string> = []
-      let buffer = ""
-      child.stdout!.on("data", (chunk: Buffer) => {
-        buffer += chunk.toString()
-        const parts = buffer.split("\n")
-        buffer = parts.pop() ?? ""
-        lines.push(...parts)
-      })
-      child.stderr!.on("data", (chunk: Buffer) => void stderr.push(chunk.toString()))
-      const logDir = process.env.LASH_PG_WORKERS_LOG
-      if (logDir !== undefined) {
-        const file = path.join(logDir, `${tag}.log`)
-        fs.mkdirSync(logDir, { recursive: true })
-        fs.writeFileSync(file, "")
-        for (const stream of [child.stdout!, child.stderr!]) {
-          stream.on("data", (chunk: Buffer) => fs.appendFileSync(file, chunk))
-        }
-      }
-      return { tag, child, lines, stderr }
+export const spawnWorker = (schema: string, tag: string, env: Record<string, string> = {}) => {
+  const logDir = process.env.LASH_PG_WORKERS_LOG
+  const logFile = logDir === undefined ? undefined : path.join(logDir, `${tag}.log`)
+  if (logDir !== undefined && logFile !== undefined) {
+    fs.mkdirSync(logDir, { recursive: true })
+    fs.writeFileSync(logFile, "")
+  }
+  return Effect.map(
+    spawnChild({
+      script: workerScript,
+      cwd: here,
+      env: { LASH_PG_URL: PostgresBackend.testing.url(), WORKER_SCHEMA: schema, WORKER_TAG: tag, ...env },
+      ...(logFile === undefined ? {} : { onChunk: (chunk: Buffer) => fs.appendFileSync(logFile, chunk) })
     }),
-    (w) => Effect.sync(() => void (w.child.exitCode === null && w.child.kill("SIGKILL")))
+    (handle): Worker => ({ ...handle, tag })
   )
+}
 
 /** SIGKILLs a worker and waits for it to exit. */
-export const kill = (w: Worker) =>
-  Effect.async<void>((resume) => {
-    if (w.child.exitCode !== null || w.child.signalCode !== null) return resume(Effect.void)
-    w.child.once("exit", () => resume(Effect.void))
-    w.child.kill("SIGKILL")
-  })
+export const kill = killChild
 
 const logsOf = (workers: ReadonlyArray<Worker>) =>
   workers.map((w) => `${w.tag}: ${w.stderr.join("").slice(-1500)} ${w.lines.slice(-8).join("\n").slice(-1500)}`)
