@@ -40,6 +40,7 @@ export const status = (text: string): Colored => {
     case "failed":
     case "corrupt":
     case "quarantined":
+    case "set aside":
       return { text, color: "red" }
     case "running":
     case "claimed":

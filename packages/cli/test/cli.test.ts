@@ -184,11 +184,12 @@ describe("store", slow, () => {
     expect(check.stdout).toMatch(/^session:broken\/node:1\s+does not decode: invalid JSON/m)
     expect(check.stdout).toMatch(/^session:broken-head\s+does not decode/m)
     expect(check.stdout).toMatch(/^process:proc-corrupt\s+does not decode/m)
-    expect(check.stderr).toBe("lash: 5 problems found\n")
+    expect(check.stderr).toBe("lash: 6 problems found\n")
     const report = json(await lash(["store", "check", "--json", "--store", corrupt]))
     expect(report.ok).toBe(false)
     expect(report.problems.map((p: { key: string }) => p.key).sort()).toEqual([
       "process:proc-corrupt",
+      expect.stringMatching(/^session:aside\/batch:qwb:/),
       "session:broken-head",
       "session:broken/node:1",
       expect.stringMatching(/^session:fine\/batch:qwb:/),
@@ -234,6 +235,14 @@ describe("store", slow, () => {
     // In enqueue order: the corrupt batch first, named by key, then the readable one.
     expect(rows[0]).toMatch(/^\d+\s+qwb:\S+\s+\?\s+source-bad\s+\?\s+corrupt\s+session:fine\/batch:qwb:\S+: /)
     expect(rows[1]).toMatch(/source-fine\s+.*unclaimed/)
+    // A batch a claim met and set aside says so (it is never claimed again), in the table and in JSON.
+    const aside = json(await lash(["queue", "aside", "--json", "--store", corrupt]))
+    expect(aside.batches).toEqual([])
+    expect(aside.unreadable).toMatchObject([{ sourceKey: "source-aside", setAside: true }])
+    const asideTable = await lash(["queue", "aside", "--store", corrupt])
+    expect(asideTable.stdout.trim().split("\n")[1]).toMatch(
+      /^\d+\s+qwb:\S+\s+\?\s+source-aside\s+\?\s+set aside\s+session:aside\/batch:qwb:\S+: /
+    )
   })
 
   it("migrate: creates a new store, and brings an old one up to date; read commands refuse the old one", async () => {

@@ -104,14 +104,14 @@ export const fillStore = (store: TestStore) =>
 
 /**
  * A store whose session `broken` has a corrupt node, `broken-head` a corrupt head, `proc-corrupt` a corrupt record,
- * trigger `subscription:1` (of session `fine`) a corrupt subscription row, and session `fine` two queued batches, the
- * first corrupt.
+ * trigger `subscription:1` (of session `fine`) a corrupt subscription row, session `fine` two queued batches, the
+ * first corrupt, and session `aside` one corrupt batch that a claim met and set aside.
  */
 export const fillCorruptStore = (store: TestStore) =>
   Effect.runPromise(
     Effect.gen(function*() {
-      yield* turns(store, [["fine", ["all good"]], ["broken", ["one", "two"]], ["broken-head", ["x"]]])
-      const badBatch = yield* Effect.gen(function*() {
+      yield* turns(store, [["fine", ["all good"]], ["broken", ["one", "two"]], ["broken-head", ["x"]], ["aside", []]])
+      const [badBatch, asideBatch] = yield* Effect.gen(function*() {
         const registry = yield* ProcessRegistry
         yield* registry.register(reg("proc-corrupt", { external: true, originator: "fine" }))
         yield* registry.register(reg("proc-fine", { external: true, originator: "fine" }))
@@ -119,9 +119,20 @@ export const fillCorruptStore = (store: TestStore) =>
         const sessions = yield* SessionStore
         const bad = yield* sessions.enqueue(batchDraft("fine", "poison queued", "source-bad"))
         yield* sessions.enqueue(batchDraft("fine", "fine queued", "source-fine"))
-        return bad.batchId
+        const aside = yield* sessions.enqueue(batchDraft("aside", "poison set aside", "source-aside"))
+        return [bad.batchId, aside.batchId] as const
       }).pipe(Effect.provide(store.storage()))
       yield* store.corrupt("batches", badBatch, JSON.stringify({ batchId: badBatch }))
+      yield* store.corrupt("batches", asideBatch, JSON.stringify({ batchId: asideBatch }))
+      // The claim that meets the batch it cannot decode sets it aside (and claims nothing).
+      yield* Effect.flatMap(SessionStore, (sessions) =>
+        sessions.claimReady({
+          sessionId: sid("aside"),
+          ownerId: "fill",
+          boundary: "idle",
+          ttlMs: 60_000,
+          maxBatches: 1
+        })).pipe(Effect.provide(store.storage()))
       yield* store.corrupt("subscriptions", "subscription:1", "{}")
       yield* store.corrupt("nodes", "broken#1", "{not json")
       yield* store.corrupt("sessions", "broken-head", JSON.stringify({ sessionId: "broken-head" }))

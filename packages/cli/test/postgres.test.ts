@@ -119,6 +119,7 @@ describe("every read command on a Postgres store", slow, () => {
     expect(check.code).toBe(1)
     expect(json(check).problems.map((p: { key: string }) => p.key).sort()).toEqual([
       "process:proc-corrupt",
+      expect.stringMatching(/^session:aside\/batch:qwb:/),
       "session:broken-head",
       "session:broken/node:1",
       expect.stringMatching(/^session:fine\/batch:qwb:/),
@@ -129,6 +130,8 @@ describe("every read command on a Postgres store", slow, () => {
     expect(show.stderr).toMatch(/^lash: corrupt row session:broken\/node:1: /)
     const queue = json(await lash(["queue", "fine", "--json", "--store", storeOf(corrupt)]))
     expect(queue.unreadable).toMatchObject([{ sourceKey: "source-bad", key: expect.stringMatching(/^session:fine\//) }])
+    const aside = json(await lash(["queue", "aside", "--json", "--store", storeOf(corrupt)]))
+    expect(aside.unreadable).toMatchObject([{ sourceKey: "source-aside", setAside: true }])
   })
 })
 

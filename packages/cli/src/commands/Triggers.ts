@@ -91,7 +91,8 @@ export const queue = Command.make("queue", {
         claim === null ? "" : Output.time(claim.expiresAtMs)
       ]
     }))
-    // A batch row that does not decode is named in its place with its row key and reason (state `corrupt`).
+    // A batch row that does not decode is named in its place with its row key and reason: state `set aside` once a
+    // claim met it (it is never claimed again), `corrupt` before.
     const unreadableRows = unreadable.map((row) => ({
       seq: row.enqueueSeq,
       cells: [
@@ -100,7 +101,7 @@ export const queue = Command.make("queue", {
         "?",
         row.sourceKey ?? "",
         "?",
-        Output.status("corrupt"),
+        Output.status(row.setAside ? "set aside" : "corrupt"),
         `${row.key}: ${Output.brief(row.issue, 60)}`
       ]
     }))
