@@ -15,6 +15,7 @@
 import { Canonical } from "@lash/lashlang"
 import { Effect, Either, ParseResult, Schema } from "effect"
 import { CorruptRecord } from "../Errors.js"
+import * as RecordWriter from "./RecordWriter.js"
 
 /** The record version every JSON column is written with; a higher stored version is refused. @since 0.1.0 */
 export const RECORD_VERSION = 1
@@ -60,12 +61,33 @@ const decoderOf = <A, I>(schema: Schema.Schema<A, I>): (value: unknown) => Eithe
   return found as (value: unknown) => Either.Either<A, ParseResult.ParseError>
 }
 
+const writers = new WeakMap<Schema.Schema.Any, (value: unknown) => string | undefined>()
+
+const writerOf = <A, I>(schema: Schema.Schema<A, I>): (value: A) => string | undefined => {
+  let found = writers.get(schema)
+  if (found === undefined) {
+    found = RecordWriter.writerOf(schema as Schema.Schema<unknown, unknown>)
+    writers.set(schema, found)
+  }
+  return found as (value: A) => string | undefined
+}
+
 /**
- * Encodes a domain value as the canonical JSON text a driver stores.
+ * Encodes a domain value as the canonical JSON text a driver stores: `Canonical.canonicalJson(Schema.encode(value))`.
+ * The schema's compiled writer (`RecordWriter.ts`) writes that text in one pass; a value it does not vouch for takes
+ * the reference path, which returns the same text or throws (a value that does not encode is a defect).
  *
  * @since 0.1.0
  */
 export const encode = <A, I>(schema: Schema.Schema<A, I>, value: A): string =>
+  writerOf(schema)(value) ?? encodeReference(schema, value)
+
+/**
+ * The reference path of {@link encode}: `Schema.encode`, then canonical JSON of the encoded value.
+ *
+ * @since 0.1.0
+ */
+export const encodeReference = <A, I>(schema: Schema.Schema<A, I>, value: A): string =>
   Canonical.canonicalJsonUnsafe(encoderOf(schema)(value))
 
 const ISSUE_LIMIT = 500
