@@ -217,8 +217,7 @@ const make = <R>(config: LashCoreConfig<R>) =>
       instanceId,
       openSession: openHandle,
       triggers: () => ({
-        emit: (request, scope) =>
-          emit(core, request, scope, (ids) => Effect.forEach(ids, drivers!.poke, { discard: true })),
+        emit: (request, scope) => emit(core, request, scope, drivers!),
         list: (filter) => Effect.map(triggers.list(filter), (subs) => subs.map(publicRegistration))
       }),
       processes: () => makeProcessApi(core, drivers!),

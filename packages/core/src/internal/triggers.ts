@@ -20,7 +20,7 @@ import type { ProcessId } from "../Identifiers.js"
 import { Ids } from "../Ids.js"
 import type { Json } from "../Json.js"
 import * as JsonSchema from "../JsonSchema.js"
-import { ProcessRecord, ProcessRegistration } from "../Process.js"
+import { type ProcessLease, ProcessRecord, ProcessRegistration } from "../Process.js"
 import { ReplayKeys } from "../ReplayKeys.js"
 import type {
   TriggerDeliveryError,
@@ -32,6 +32,7 @@ import type {
   TriggerSubscriptionRecord,
   UnreadableDelivery
 } from "../Trigger.js"
+import type { Drivers } from "./processEngine.js"
 import type { CoreRuntime } from "./runtime.js"
 import * as Telemetry from "./telemetry.js"
 
@@ -137,15 +138,27 @@ export const setAsideDelivery = (core: CoreRuntime, unreadable: UnreadableDelive
   )
 
 /**
+ * How a delivery's process is registered: `emit` leases it for its worker in the same unit when a slot is free
+ * (`Drivers.registerForRun`, one write unit instead of a register and a claim), and gives the lease back if the start
+ * fails after that unit.
+ */
+export type DeliveryRegistrar = Pick<Drivers, "registerForRun" | "abandon">
+
+/**
  * Starts one reserved delivery: validates the payload, builds the registration and runs the `process` start effect
- * (register + grant). Idempotent: a delivery whose process row exists is left alone.
+ * (register + grant). Idempotent: a delivery whose process row exists is left alone. `lease` is set when `register`
+ * leased the process in its unit: the caller launches it (or abandons it if the start failed after the unit).
  */
 export const startDelivery = (
   core: CoreRuntime,
   scoped: ScopedEffects,
   reservation: TriggerDeliveryReservation,
-  occurrence: TriggerOccurrenceRecord
-): Effect.Effect<{ readonly registered: boolean }, StoreError | EffectReplayConflict> =>
+  occurrence: TriggerOccurrenceRecord,
+  registrar?: DeliveryRegistrar
+): Effect.Effect<
+  { readonly registered: boolean; readonly lease?: ProcessLease; readonly record?: ProcessRecord },
+  StoreError | EffectReplayConflict
+> =>
   Effect.gen(function*() {
     const sub = reservation.subscription
     const issues = JsonSchema.validate(sub.payloadSchema, occurrence.payload)
@@ -177,6 +190,7 @@ export const startDelivery = (
       envRef: sub.envRef,
       ...(sub.wakeTarget === undefined ? {} : { wakeTarget: sub.wakeTarget })
     })
+    let lease: ProcessLease | undefined
     const registration = yield* Effect.either(
       scoped.execute(
         {
@@ -189,7 +203,12 @@ export const startDelivery = (
         processStartCodec,
         Effect.gen(function*() {
           // Inside `lash.trigger.emit` (or the sweep that starts a delivery left unstarted): the worker run links to it.
-          const { record } = yield* core.registry.register(yield* Telemetry.withTraceContext(reg))
+          const traced = yield* Telemetry.withTraceContext(reg)
+          const registered = yield* (registrar === undefined
+            ? core.registry.register(traced)
+            : registrar.registerForRun(traced))
+          lease = registered.lease
+          const { record } = registered
           if (sub.wakeTarget !== undefined) {
             yield* core.registry.grantHandle(sub.wakeTarget, reg.id, {
               kind: reg.identity.kind,
@@ -198,9 +217,13 @@ export const startDelivery = (
           }
           return record
         })
+      ).pipe(
+        Effect.onError(() => lease === undefined || registrar === undefined ? Effect.void : registrar.abandon(lease))
       )
     )
-    if (Either.isRight(registration)) return { registered: true }
+    if (Either.isRight(registration)) {
+      return lease === undefined ? { registered: true } : { registered: true, lease, record: registration.right }
+    }
     const error = registration.left
     if (error._tag === "InvalidProcessRegistration") {
       yield* failDelivery(
@@ -265,8 +288,11 @@ export const emit = (
   core: CoreRuntime,
   request: TriggerOccurrenceRequest,
   scope: ExecutionScope | undefined,
-  /** Hands the processes this emit registered to the worker (targeted, not a sweep). */
-  poke: (processIds: ReadonlyArray<ProcessId>) => Effect.Effect<void>
+  /**
+   * The worker: a delivery registered with a lease (a free slot) is launched at once; the others are poked (targeted,
+   * not a sweep) after every start of this emit.
+   */
+  worker: Pick<Drivers, "registerForRun" | "abandon" | "launch" | "poke">
 ): Effect.Effect<TriggerEmitReport, EmitError> =>
   Effect.gen(function*() {
     if (request.sourceType.length === 0) return yield* Effect.fail(new InvalidTriggerRequest({ field: "sourceType" }))
@@ -292,19 +318,25 @@ export const emit = (
     }
     const registered = new Set<ProcessId>()
     const conflicts = new Set<string>()
+    const unleased: Array<ProcessId> = []
     for (const reservation of reservations) {
       const exists = yield* Effect.either(core.registry.get(reservation.processId))
       if (
         exists._tag === "Right" && !(exists.right.input.type === "external" && exists.right.status.state === "running")
       ) continue
-      const started = yield* startDelivery(core, scoped, reservation, occurrence)
-      if (started.registered) registered.add(reservation.processId)
-      else {
+      const started = yield* startDelivery(core, scoped, reservation, occurrence, worker)
+      if (started.lease !== undefined && started.record !== undefined) {
+        registered.add(reservation.processId)
+        yield* worker.launch(started.lease, started.record)
+      } else if (started.registered) {
+        registered.add(reservation.processId)
+        unleased.push(reservation.processId)
+      } else {
         const after = yield* Effect.either(core.registry.get(reservation.processId))
         if (after._tag === "Right" && after.right.input.type !== "external") conflicts.add(reservation.processId)
       }
     }
-    if (registered.size > 0) yield* poke([...registered])
+    yield* Effect.forEach(unleased, worker.poke, { discard: true })
     const started: Array<ProcessId> = []
     const failures: Array<
       { subscriptionId: TriggerSubscriptionRecord["subscriptionId"]; error: TriggerDeliveryError }
