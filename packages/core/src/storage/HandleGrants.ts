@@ -6,10 +6,11 @@
  */
 import { Effect, Either, Schema } from "effect"
 import type { ProcessId } from "../Identifiers.js"
-import { sessionScopeId } from "../Process.js"
+import { type SessionScope, sessionScopeId } from "../Process.js"
 import type { HandleDescriptor, ProcessRegistryService } from "../ProcessRegistry.js"
+import type { WriteTransaction } from "./Driver.js"
 import * as RecordCodec from "./RecordCodec.js"
-import type { Units } from "./Unit.js"
+import type { Unit, Units } from "./Unit.js"
 
 const PORT = "ProcessRegistry"
 const { RecordKeys } = RecordCodec
@@ -21,6 +22,26 @@ const HandleDescriptorRecord = Schema.Struct({
 })
 
 /**
+ * `grantHandle` inside a write unit, for a cross-port unit of the engine (storage/TriggerStoreEngine.ts grants a
+ * trigger delivery's handle in its reservation's unit). An upsert: granting again keeps one grant.
+ *
+ * @since 0.1.0
+ */
+export const grantIn = (
+  unit: Unit<WriteTransaction>,
+  scope: SessionScope,
+  id: ProcessId,
+  descriptor: HandleDescriptor
+) =>
+  Effect.flatMap(unit.now, (nowMs) =>
+    unit.tx.grants.upsert({
+      scopeId: sessionScopeId(scope),
+      processId: id,
+      descriptorJson: RecordCodec.encode(HandleDescriptorRecord, descriptor),
+      grantedAtMs: nowMs
+    }))
+
+/**
  * The handle-grant methods of the process registry.
  *
  * @since 0.1.0
@@ -29,14 +50,7 @@ export const make = (
   units: Units
 ): Pick<ProcessRegistryService, "grantHandle" | "hasHandleGrant" | "listHandleGrants"> => ({
   grantHandle: (scope, id, descriptor: HandleDescriptor) =>
-    units.write(PORT, "grantHandle", (unit) =>
-      Effect.flatMap(unit.now, (nowMs) =>
-        unit.tx.grants.upsert({
-          scopeId: sessionScopeId(scope),
-          processId: id,
-          descriptorJson: RecordCodec.encode(HandleDescriptorRecord, descriptor),
-          grantedAtMs: nowMs
-        }))),
+    units.write(PORT, "grantHandle", (unit) => grantIn(unit, scope, id, descriptor)),
 
   hasHandleGrant: (scope, id) =>
     units.read(

@@ -21,7 +21,8 @@ import {
   ProcessEvent,
   type ProcessFilter,
   type ProcessLease,
-  ProcessRecord
+  ProcessRecord,
+  type ProcessRegistration
 } from "../Process.js"
 import type { ProcessRegistryService } from "../ProcessRegistry.js"
 import type { WriteTransaction } from "./Driver.js"
@@ -140,6 +141,79 @@ const claimRunnableIn = (
   })
 
 /**
+ * `register` inside a write unit (docs/storage-contract.md, "Process registry"), for a cross-port unit of the engine
+ * (storage/TriggerStoreEngine.ts starts a trigger delivery in its reservation's unit). A rejection
+ * (`InvalidProcessRegistration`, `ProcessRegistrationConflict`) is decided before any write.
+ *
+ * @since 0.1.0
+ */
+export const registerIn = (
+  unit: Unit<WriteTransaction>,
+  reg: ProcessRegistration,
+  options?: Parameters<ProcessRegistryService["register"]>[1]
+) =>
+  Effect.gen(function*() {
+    yield* Either.match(EventAppend.validateRegistration(reg), {
+      onLeft: Effect.fail,
+      onRight: () => Effect.void
+    })
+    const { tx } = unit
+    const claim = options?.claim
+    // The lease of `claim`, taken in this unit when the row is runnable (Lease.next: fencing + 1).
+    const leased = (row: ProcessRow, nowMs: number) =>
+      Effect.gen(function*() {
+        if (claim === undefined || row.terminal || row.external || Lease.isHeld(row.lease, nowMs)) {
+          return undefined
+        }
+        const lease = Lease.next(reg.id, claim.ownerId, row.lease, nowMs, claim.ttlMs)
+        if (!(yield* tx.processes.setLease(reg.id, Lease.columns(lease), row.lease.fencing))) {
+          return yield* Effect.dieMessage(`process ${reg.id}: the guarded lease update matched no row`)
+        }
+        return lease
+      })
+    // A stored registration: the same one is a repeat, another one a conflict.
+    const registered = (
+      row: ProcessRow
+    ): Effect.Effect<
+      { record: ProcessRecord; created: boolean; lease?: ProcessLease },
+      StoreError | CorruptRecord | ProcessRegistrationConflict
+    > =>
+      row.registrationHash === Ids.registrationHash(reg)
+        ? Effect.gen(function*() {
+          const record = yield* recordOf(row)
+          const lease = yield* leased(row, yield* unit.now)
+          return lease === undefined ? { record, created: false } : { record, created: false, lease }
+        })
+        : Effect.fail(new ProcessRegistrationConflict({ processId: reg.id }))
+    const existing = yield* tx.processes.read(reg.id)
+    if (existing !== undefined) return yield* registered(existing)
+    const nowMs = yield* unit.now
+    const record = EventAppend.newRecord(reg, nowMs)
+    const external = reg.input.type === "external"
+    // Leased at insert when the caller claims it: one row write, no `runnable` signal (nobody else may run it).
+    const lease = claim === undefined || external
+      ? undefined
+      : Lease.next(reg.id, claim.ownerId, Lease.unleased, nowMs, claim.ttlMs)
+    const inserted = yield* tx.processes.insert({
+      processId: reg.id,
+      registrationHash: record.registrationHash,
+      recordJson: RecordCodec.encode(ProcessRecord, record),
+      recordVersion: RecordCodec.RECORD_VERSION,
+      terminal: false,
+      external,
+      lastEventSeq: 0,
+      lease: lease === undefined ? Lease.unleased : Lease.columns(lease),
+      createdAtMs: nowMs,
+      updatedAtMs: nowMs
+    })
+    // A shared store can lose the first-insert race to a unit that committed meanwhile: answer as its repeat.
+    if (!inserted) return yield* Effect.flatMap(tx.processes.read(reg.id), (row) => registered(row!))
+    if (lease !== undefined) return { record, created: true, lease }
+    if (!external) unit.signal({ kind: "runnable", processId: reg.id })
+    return { record, created: true }
+  })
+
+/**
  * Builds the process registry.
  *
  * @since 0.1.0
@@ -176,68 +250,7 @@ export const make = (units: Units, tier: DurabilityTier): ProcessRegistryService
     atomicWakeEnqueue: true,
     ...HandleGrants.make(units),
 
-    register: (reg, options) =>
-      units.write(PORT, "register", (unit) =>
-        Effect.gen(function*() {
-          yield* Either.match(EventAppend.validateRegistration(reg), {
-            onLeft: Effect.fail,
-            onRight: () => Effect.void
-          })
-          const { tx } = unit
-          const claim = options?.claim
-          // The lease of `claim`, taken in this unit when the row is runnable (Lease.next: fencing + 1).
-          const leased = (row: ProcessRow, nowMs: number) =>
-            Effect.gen(function*() {
-              if (claim === undefined || row.terminal || row.external || Lease.isHeld(row.lease, nowMs)) {
-                return undefined
-              }
-              const lease = Lease.next(reg.id, claim.ownerId, row.lease, nowMs, claim.ttlMs)
-              if (!(yield* tx.processes.setLease(reg.id, Lease.columns(lease), row.lease.fencing))) {
-                return yield* Effect.dieMessage(`process ${reg.id}: the guarded lease update matched no row`)
-              }
-              return lease
-            })
-          // A stored registration: the same one is a repeat, another one a conflict.
-          const registered = (
-            row: ProcessRow
-          ): Effect.Effect<
-            { record: ProcessRecord; created: boolean; lease?: ProcessLease },
-            StoreError | CorruptRecord | ProcessRegistrationConflict
-          > =>
-            row.registrationHash === Ids.registrationHash(reg)
-              ? Effect.gen(function*() {
-                const record = yield* recordOf(row)
-                const lease = yield* leased(row, yield* unit.now)
-                return lease === undefined ? { record, created: false } : { record, created: false, lease }
-              })
-              : Effect.fail(new ProcessRegistrationConflict({ processId: reg.id }))
-          const existing = yield* tx.processes.read(reg.id)
-          if (existing !== undefined) return yield* registered(existing)
-          const nowMs = yield* unit.now
-          const record = EventAppend.newRecord(reg, nowMs)
-          const external = reg.input.type === "external"
-          // Leased at insert when the caller claims it: one row write, no `runnable` signal (nobody else may run it).
-          const lease = claim === undefined || external
-            ? undefined
-            : Lease.next(reg.id, claim.ownerId, Lease.unleased, nowMs, claim.ttlMs)
-          const inserted = yield* tx.processes.insert({
-            processId: reg.id,
-            registrationHash: record.registrationHash,
-            recordJson: RecordCodec.encode(ProcessRecord, record),
-            recordVersion: RecordCodec.RECORD_VERSION,
-            terminal: false,
-            external,
-            lastEventSeq: 0,
-            lease: lease === undefined ? Lease.unleased : Lease.columns(lease),
-            createdAtMs: nowMs,
-            updatedAtMs: nowMs
-          })
-          // A shared store can lose the first-insert race to a unit that committed meanwhile: answer as its repeat.
-          if (!inserted) return yield* Effect.flatMap(tx.processes.read(reg.id), (row) => registered(row!))
-          if (lease !== undefined) return { record, created: true, lease }
-          if (!external) unit.signal({ kind: "runnable", processId: reg.id })
-          return { record, created: true }
-        })),
+    register: (reg, options) => units.write(PORT, "register", (unit) => registerIn(unit, reg, options)),
 
     get: (id) =>
       units.read(
