@@ -22,6 +22,7 @@ import type { NodeReads, ProcessWrites, ReadTransaction, StorageDriver, WriteTra
 import * as InspectorEngine from "./InspectorEngine.js"
 import * as ProcessRegistryEngine from "./ProcessRegistryEngine.js"
 import * as SessionStoreEngine from "./SessionStoreEngine.js"
+import * as Signals from "./Signals.js"
 import * as TriggerStoreEngine from "./TriggerStoreEngine.js"
 import * as Unit from "./Unit.js"
 
@@ -35,6 +36,8 @@ export const make = (
 ): Effect.Effect<Context.Context<LashStorage | StorageSignals | StoreInspector>, never, Scope.Scope> =>
   Effect.gen(function*() {
     const units = yield* Unit.make(driver)
+    // Before the closing finalizer below, so that theirs runs after it: the waits woken at close see the store closed.
+    const waiters = yield* Signals.makeWaiters(units.hub)
     // Closed first, then a `poll`: blocked waiters re-check and fail with StoreClosed instead of hanging.
     yield* Effect.addFinalizer(() => Effect.zipRight(units.close, PubSub.publish(units.hub, { kind: "poll" })))
     if (driver.changes !== undefined) {
@@ -46,7 +49,7 @@ export const make = (
     const { tier } = driver
     return Context.empty().pipe(
       Context.add(SessionStore, SessionStoreEngine.make(units, tier)),
-      Context.add(ProcessRegistry, ProcessRegistryEngine.make(units, tier)),
+      Context.add(ProcessRegistry, ProcessRegistryEngine.make(units, tier, waiters)),
       Context.add(TriggerStore, TriggerStoreEngine.make(units, tier)),
       Context.add(ProcessEnvStore, ContentStoresEngine.makeEnvStore(units, tier)),
       Context.add(ArtifactStore, ContentStoresEngine.makeArtifactStore(units, tier)),

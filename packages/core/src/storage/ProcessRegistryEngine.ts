@@ -1,6 +1,6 @@
 /**
  * The `ProcessRegistry` port over a driver: registration, the event log (with the atomic wake enqueue), leases
- * (`Lease`), blocking waits (`Signals`); handle grants are `HandleGrants`.
+ * (`Lease`), blocking waits (`Signals.makeWaiters`); handle grants are `HandleGrants`.
  *
  * @since 0.1.0
  */
@@ -33,7 +33,7 @@ import * as Lease from "./Lease.js"
 import * as Quarantine from "./Quarantine.js"
 import * as QueuedWorkEngine from "./QueuedWorkEngine.js"
 import * as RecordCodec from "./RecordCodec.js"
-import * as Signals from "./Signals.js"
+import type * as Signals from "./Signals.js"
 import type { Unit, Units } from "./Unit.js"
 import * as WakeDelivery from "./WakeDelivery.js"
 
@@ -218,7 +218,7 @@ export const registerIn = (
  *
  * @since 0.1.0
  */
-export const make = (units: Units, tier: DurabilityTier): ProcessRegistryService => {
+export const make = (units: Units, tier: DurabilityTier, waiters: Signals.Waiters): ProcessRegistryService => {
   const terminalWrite = (
     unit: Unit<WriteTransaction>,
     row: ProcessRow,
@@ -293,9 +293,8 @@ export const make = (units: Units, tier: DurabilityTier): ProcessRegistryService
         })),
 
     waitEventAfter: (id, eventType, sequence) =>
-      Signals.waitFor(
-        units.hub,
-        Signals.concernsProcessEvents(id),
+      waiters.waitFor(
+        { kind: "process_event", processId: id },
         units.read(PORT, "waitEventAfter", (unit) =>
           Effect.gen(function*() {
             yield* found(id, yield* unit.tx.processes.read(id))
@@ -305,9 +304,8 @@ export const make = (units: Units, tier: DurabilityTier): ProcessRegistryService
       ),
 
     awaitProcess: (id) =>
-      Signals.waitFor(
-        units.hub,
-        Signals.concernsProcessEnd(id),
+      waiters.waitFor(
+        { kind: "process_terminal", processId: id },
         units.read(PORT, "awaitProcess", (unit) =>
           Effect.gen(function*() {
             const row = yield* found(id, yield* unit.tx.processes.read(id))
