@@ -7,6 +7,8 @@ import { Context, type Effect } from "effect"
 import type { StoreError, TriggerIdempotencyConflict, TriggerRegistrationConflict } from "./Errors.js"
 import type { OccurrenceId, TriggerHandle } from "./Identifiers.js"
 import type { DurabilityTier } from "./Model.js"
+import type { ProcessRecord, ProcessRegistration, SessionScope } from "./Process.js"
+import type { HandleDescriptor } from "./ProcessRegistry.js"
 import type {
   TriggerDeliveryReservation,
   TriggerListing,
@@ -19,6 +21,22 @@ import type {
   TriggerSubscriptionRecord,
   UnreadableDelivery
 } from "./Trigger.js"
+
+/**
+ * How an emit starts one reserved delivery in its reservation's unit: the process registration and, when the
+ * subscription names a wake target, the handle grant that goes with it. @since 0.1.0
+ */
+export interface TriggerDeliveryStart {
+  readonly registration: ProcessRegistration
+  readonly grant?: { readonly scope: SessionScope; readonly descriptor: HandleDescriptor }
+}
+
+/** What {@link TriggerStoreService.recordAndStart} answers. @since 0.1.0 */
+export interface TriggerStartReport extends TriggerReservations {
+  readonly occurrence: TriggerOccurrenceRecord
+  /** The processes this unit registered (and granted), as stored, in reservation order. */
+  readonly started: ReadonlyArray<ProcessRecord>
+}
 
 /** The service shape of {@link TriggerStore}. @since 0.1.0 */
 export interface TriggerStoreService {
@@ -46,6 +64,20 @@ export interface TriggerStoreService {
    * others, each with its process id), so an emit delivers to every readable subscription and reports the others.
    */
   reserveDeliveriesReport(occurrenceId: OccurrenceId): Effect.Effect<TriggerReservations, StoreError>
+  /**
+   * {@link recordOccurrence}, {@link reserveDeliveriesReport} and the start of every readable reservation whose process
+   * row does not exist yet, as one unit (docs/storage-contract.md, "Trigger store"): `plan` (pure; it may be called
+   * again when the unit is retried) names each one's registration and grant, or `undefined` to leave it to the caller.
+   * A registration the registry rejects (`InvalidProcessRegistration`, `ProcessRegistrationConflict`) writes nothing
+   * and is left to the caller too. Optional: without it the runtime records, reserves and starts in separate units.
+   */
+  readonly recordAndStart?: (
+    req: TriggerOccurrenceRequest,
+    plan: (
+      reservation: TriggerDeliveryReservation,
+      occurrence: TriggerOccurrenceRecord
+    ) => TriggerDeliveryStart | undefined
+  ) => Effect.Effect<TriggerStartReport, StoreError | TriggerIdempotencyConflict>
   /** Reservations whose process row does not exist yet, oldest first. */
   listUnstartedDeliveries(limit: number): Effect.Effect<
     ReadonlyArray<{ readonly reservation: TriggerDeliveryReservation; readonly occurrence: TriggerOccurrenceRecord }>,

@@ -122,6 +122,22 @@ const traceparentOf = (span: Tracer.AnySpan): string =>
   `00-${span.traceId}-${span.spanId}-${span.sampled ? "01" : "00"}`
 
 /**
+ * The `traceparent` of the current span, or `undefined` when there is no span or no tracer is installed (the row then
+ * stays what it was without tracing).
+ */
+export const currentTraceparent: Effect.Effect<string | undefined> = Effect.flatMap(
+  Effect.tracer,
+  (tracer) =>
+    tracer === builtInTracer
+      ? Effect.succeed(undefined)
+      : Effect.map(Effect.option(Effect.currentSpan), Option.match({ onNone: () => undefined, onSome: traceparentOf }))
+)
+
+/** `reg` with `traceparent` as its trace context, unless it has one already or there is none. */
+export const withTraceparent = (reg: ProcessRegistration, traceparent: string | undefined): ProcessRegistration =>
+  reg.traceContext !== undefined || traceparent === undefined ? reg : { ...reg, traceContext: { traceparent } }
+
+/**
  * `reg` with the trace context of the current span (the turn, tool call or emit starting it), so the worker run links
  * to it from any OS process. Left as it is when a context is there already, when there is no span, or when no tracer
  * is installed (the row stays what it was without tracing).
@@ -129,16 +145,7 @@ const traceparentOf = (span: Tracer.AnySpan): string =>
 export const withTraceContext = (reg: ProcessRegistration): Effect.Effect<ProcessRegistration> =>
   reg.traceContext !== undefined
     ? Effect.succeed(reg)
-    : Effect.flatMap(Effect.tracer, (tracer) =>
-      tracer === builtInTracer
-        ? Effect.succeed(reg)
-        : Effect.map(
-          Effect.option(Effect.currentSpan),
-          Option.match({
-            onNone: () => reg,
-            onSome: (span): ProcessRegistration => ({ ...reg, traceContext: { traceparent: traceparentOf(span) } })
-          })
-        ))
+    : Effect.map(currentTraceparent, (traceparent) => withTraceparent(reg, traceparent))
 
 /** The span a persisted `traceparent` names (decoded by `TraceContext`, so it is well formed). */
 const spanOf = (context: TraceContext): Tracer.ExternalSpan => {

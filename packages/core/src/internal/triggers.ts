@@ -32,6 +32,7 @@ import type {
   TriggerSubscriptionRecord,
   UnreadableDelivery
 } from "../Trigger.js"
+import type { TriggerDeliveryStart } from "../TriggerStore.js"
 import type { Drivers } from "./processEngine.js"
 import type { CoreRuntime } from "./runtime.js"
 import * as Telemetry from "./telemetry.js"
@@ -137,6 +138,53 @@ export const setAsideDelivery = (core: CoreRuntime, unreadable: UnreadableDelive
     { port: unreadable.port, key: unreadable.key, issue: unreadable.issue }
   )
 
+/** The registration of a reserved delivery: args from the input template, provenance, env and wake target. */
+const deliveryRegistration = (
+  reservation: TriggerDeliveryReservation,
+  occurrence: TriggerOccurrenceRecord
+): ProcessRegistration => {
+  const sub = reservation.subscription
+  const target = sub.target
+  const input = target.type === "engine" && typeof target.payload === "object" && target.payload !== null &&
+      !Array.isArray(target.payload)
+    ? { ...target, payload: { ...(target.payload as Record<string, Json>), args: argsOf(sub, occurrence.payload) } }
+    : target
+  return ProcessRegistration.make({
+    id: reservation.processId,
+    input,
+    identity: sub.targetIdentity,
+    eventTypes: sub.eventTypes,
+    provenance: {
+      originator: sub.registrant,
+      causedBy: { type: "trigger_occurrence", occurrenceId: occurrence.occurrenceId }
+    },
+    envRef: sub.envRef,
+    ...(sub.wakeTarget === undefined ? {} : { wakeTarget: sub.wakeTarget })
+  })
+}
+
+/** The handle grant of a delivery's process: to the subscription's wake target, labelled with its name. */
+const deliveryGrant = (sub: TriggerSubscriptionRecord, reg: ProcessRegistration) =>
+  sub.wakeTarget === undefined ? undefined : {
+    scope: sub.wakeTarget,
+    descriptor: { kind: reg.identity.kind, ...(sub.name === undefined ? {} : { label: sub.name }) }
+  }
+
+/**
+ * The start of a delivery in its reservation's unit (`TriggerStore.recordAndStart`): its registration, with the trace
+ * context of the emit, and its grant; `undefined` when the payload does not match (the caller records the failure).
+ */
+const plannedStart = (
+  reservation: TriggerDeliveryReservation,
+  occurrence: TriggerOccurrenceRecord,
+  traceparent: string | undefined
+): TriggerDeliveryStart | undefined => {
+  if (JsonSchema.validate(reservation.subscription.payloadSchema, occurrence.payload).length > 0) return undefined
+  const registration = Telemetry.withTraceparent(deliveryRegistration(reservation, occurrence), traceparent)
+  const grant = deliveryGrant(reservation.subscription, registration)
+  return grant === undefined ? { registration } : { registration, grant }
+}
+
 /**
  * How a delivery's process is registered: `emit` leases it for its worker in the same unit when a slot is free
  * (`Drivers.registerForRun`, one write unit instead of a register and a claim), and gives the lease back if the start
@@ -173,23 +221,7 @@ export const startDelivery = (
       )
       return { registered: false }
     }
-    const target = sub.target
-    const input = target.type === "engine" && typeof target.payload === "object" && target.payload !== null &&
-        !Array.isArray(target.payload)
-      ? { ...target, payload: { ...(target.payload as Record<string, Json>), args: argsOf(sub, occurrence.payload) } }
-      : target
-    const reg = ProcessRegistration.make({
-      id: reservation.processId,
-      input,
-      identity: sub.targetIdentity,
-      eventTypes: sub.eventTypes,
-      provenance: {
-        originator: sub.registrant,
-        causedBy: { type: "trigger_occurrence", occurrenceId: occurrence.occurrenceId }
-      },
-      envRef: sub.envRef,
-      ...(sub.wakeTarget === undefined ? {} : { wakeTarget: sub.wakeTarget })
-    })
+    const reg = deliveryRegistration(reservation, occurrence)
     let lease: ProcessLease | undefined
     const registration = yield* Effect.either(
       scoped.execute(
@@ -209,12 +241,8 @@ export const startDelivery = (
             : registrar.registerForRun(traced))
           lease = registered.lease
           const { record } = registered
-          if (sub.wakeTarget !== undefined) {
-            yield* core.registry.grantHandle(sub.wakeTarget, reg.id, {
-              kind: reg.identity.kind,
-              ...(sub.name === undefined ? {} : { label: sub.name })
-            })
-          }
+          const grant = deliveryGrant(sub, reg)
+          if (grant !== undefined) yield* core.registry.grantHandle(grant.scope, reg.id, grant.descriptor)
           return record
         })
       ).pipe(
@@ -274,6 +302,14 @@ const deliveryFailure = (core: CoreRuntime, reservation: { readonly processId: P
     }
   )
 
+/** The occurrence and its reservations in two units, for a store without `recordAndStart` (nothing started). */
+const recordThenReserve = (core: CoreRuntime, request: TriggerOccurrenceRequest) =>
+  Effect.gen(function*() {
+    const occurrence = yield* core.triggers.recordOccurrence(request)
+    const { reserved, unreadable } = yield* core.triggers.reserveDeliveriesReport(occurrence.occurrenceId)
+    return { occurrence, reserved, unreadable, started: [] as ReadonlyArray<ProcessRecord> }
+  })
+
 /** The errors of `emit`. */
 export type EmitError =
   | StoreError
@@ -303,10 +339,20 @@ export const emit = (
     const scoped = yield* core.controller.scoped(
       scope ?? { type: "runtime_operation", operationId: `trigger:${request.idempotencyKey}` }
     )
-    const occurrence = yield* core.triggers.recordOccurrence(request)
-    const { reserved: reservations, unreadable } = yield* core.triggers.reserveDeliveriesReport(
-      occurrence.occurrenceId
-    )
+    // One unit records the occurrence, reserves its deliveries and starts the new ones (registration and grant) when
+    // the store can (TriggerStore.recordAndStart); a crash leaves all of it or none. `plans` keeps the registrations
+    // of the last run of the unit's body (a driver may run it again on contention).
+    const plans = new Map<ProcessId, ProcessRegistration>()
+    const traceparent = yield* Telemetry.currentTraceparent
+    const { occurrence, reserved: reservations, started: startedInUnit, unreadable } =
+      core.triggers.recordAndStart === undefined
+        ? yield* recordThenReserve(core, request)
+        : yield* core.triggers.recordAndStart(request, (reservation, occurrence) => {
+          const start = plannedStart(reservation, occurrence, traceparent)
+          if (start !== undefined) plans.set(reservation.processId, start.registration)
+          return start
+        })
+    const inUnit = new Set(startedInUnit.map((record) => record.id))
     yield* Telemetry.triggerReserved(occurrence.occurrenceId, reservations.length + unreadable.length)
     // A subscription that does not decode never blocks the others: its delivery is set aside and reported.
     for (const delivery of unreadable) {
@@ -320,6 +366,16 @@ export const emit = (
     const conflicts = new Set<string>()
     const unleased: Array<ProcessId> = []
     for (const reservation of reservations) {
+      const planned = plans.get(reservation.processId)
+      if (inUnit.has(reservation.processId) && planned !== undefined) {
+        // Registered in the emit's unit: lease it for this worker when a slot is free (one unit, no registry.get).
+        registered.add(reservation.processId)
+        const leased = yield* Effect.either(worker.registerForRun(planned))
+        if (Either.isRight(leased) && leased.right.lease !== undefined) {
+          yield* worker.launch(leased.right.lease, leased.right.record)
+        } else unleased.push(reservation.processId)
+        continue
+      }
       const exists = yield* Effect.either(core.registry.get(reservation.processId))
       if (
         exists._tag === "Right" && !(exists.right.input.type === "external" && exists.right.status.state === "running")

@@ -8,19 +8,24 @@ import { Effect, Either } from "effect"
 import type { CorruptRecord, TriggerIdempotencyConflict, TriggerRegistrationConflict } from "../Errors.js"
 import type { OccurrenceId, ProcessId, SubscriptionId, TriggerHandle } from "../Identifiers.js"
 import type { DurabilityTier } from "../Model.js"
+import type { ProcessRecord } from "../Process.js"
 import {
   type TriggerDeliveryReservation,
   TriggerOccurrenceRecord,
+  type TriggerOccurrenceRequest,
   type TriggerSubscriptionFilter,
   TriggerSubscriptionRecord,
   type UnreadableDelivery,
   type UnreadableSubscription
 } from "../Trigger.js"
 import type { TriggerStoreService } from "../TriggerStore.js"
+import type { WriteTransaction } from "./Driver.js"
 import type { OccurrenceRow, SubscriptionRow } from "./DriverRows.js"
+import * as HandleGrants from "./HandleGrants.js"
+import * as ProcessRegistryEngine from "./ProcessRegistryEngine.js"
 import * as RecordCodec from "./RecordCodec.js"
 import * as TriggerReservation from "./TriggerReservation.js"
-import type { Units } from "./Unit.js"
+import type { Unit, Units } from "./Unit.js"
 
 const PORT = "TriggerStore"
 const { RecordKeys } = RecordCodec
@@ -112,58 +117,126 @@ const unstarted = (units: Units, limit: number) =>
 
 /** Reserves the occurrence's deliveries; the reservations whose subscription does not decode are named. */
 const reserve = (units: Units, occurrenceId: OccurrenceId) =>
-  units.write(PORT, "reserveDeliveries", (unit) =>
-    Effect.gen(function*() {
-      const { tx } = unit
-      const stored = yield* tx.occurrences.read(occurrenceId)
-      if (stored === undefined) return { reserved: [], unreadable: [] }
-      const occurrence = yield* RecordCodec.orFail(occurrenceEither(stored))
-      const matching = yield* tx.subscriptions.matching(
-        occurrence.sourceType,
-        occurrence.sourceKey,
-        occurrence.subscriptionHighWater
-      )
-      const nowMs = yield* unit.now
-      const inserted = new Set<string>()
-      let seq = yield* tx.counters.read("reservation_seq")
-      for (const subscription of matching) {
-        const { processId, subscriptionId } = TriggerReservation.reservationOf(occurrenceId, subscription.handleNo)
-        const isNew = yield* tx.deliveries.insert({
-          occurrenceId,
-          subscriptionId,
-          processId,
-          handleNo: subscription.handleNo,
-          reservedAtMs: nowMs,
-          seq: seq + 1
-        })
-        if (isNew) {
-          seq++
-          inserted.add(subscriptionId)
-        }
+  units.write(PORT, "reserveDeliveries", (unit) => reserveIn(unit, occurrenceId))
+
+/** {@link reserve} inside a write unit. */
+const reserveIn = (unit: Unit<WriteTransaction>, occurrenceId: OccurrenceId) =>
+  Effect.gen(function*() {
+    const { tx } = unit
+    const stored = yield* tx.occurrences.read(occurrenceId)
+    if (stored === undefined) return { reserved: [], unreadable: [] }
+    const occurrence = yield* RecordCodec.orFail(occurrenceEither(stored))
+    const matching = yield* tx.subscriptions.matching(
+      occurrence.sourceType,
+      occurrence.sourceKey,
+      occurrence.subscriptionHighWater
+    )
+    const nowMs = yield* unit.now
+    const inserted = new Set<string>()
+    let seq = yield* tx.counters.read("reservation_seq")
+    for (const subscription of matching) {
+      const { processId, subscriptionId } = TriggerReservation.reservationOf(occurrenceId, subscription.handleNo)
+      const isNew = yield* tx.deliveries.insert({
+        occurrenceId,
+        subscriptionId,
+        processId,
+        handleNo: subscription.handleNo,
+        reservedAtMs: nowMs,
+        seq: seq + 1
+      })
+      if (isNew) {
+        seq++
+        inserted.add(subscriptionId)
       }
-      if (inserted.size > 0) yield* tx.counters.write("reservation_seq", seq)
-      const { readable, unreadable } = yield* RecordCodec.partitionListing(
-        yield* tx.deliveries.ofOccurrence(occurrenceId),
-        ({ delivery, subscription }) =>
-          Either.map(subscriptionEither(subscription), (record): TriggerDeliveryReservation => ({
-            occurrenceId,
-            subscription: record,
-            processId: delivery.processId as ProcessId,
-            isNew: inserted.has(delivery.subscriptionId)
-          }))
-      )
-      return {
-        reserved: readable,
-        unreadable: unreadable.map(([{ delivery }, corrupt]): UnreadableDelivery => ({
+    }
+    if (inserted.size > 0) yield* tx.counters.write("reservation_seq", seq)
+    const { readable, unreadable } = yield* RecordCodec.partitionListing(
+      yield* tx.deliveries.ofOccurrence(occurrenceId),
+      ({ delivery, subscription }) =>
+        Either.map(subscriptionEither(subscription), (record): TriggerDeliveryReservation => ({
           occurrenceId,
-          subscriptionId: delivery.subscriptionId as SubscriptionId,
+          subscription: record,
           processId: delivery.processId as ProcessId,
-          port: corrupt.port,
-          key: corrupt.key,
-          issue: corrupt.issue
+          isNew: inserted.has(delivery.subscriptionId)
         }))
+    )
+    return {
+      reserved: readable,
+      unreadable: unreadable.map(([{ delivery }, corrupt]): UnreadableDelivery => ({
+        occurrenceId,
+        subscriptionId: delivery.subscriptionId as SubscriptionId,
+        processId: delivery.processId as ProcessId,
+        port: corrupt.port,
+        key: corrupt.key,
+        issue: corrupt.issue
+      }))
+    }
+  })
+
+/** The occurrence of `req`, recorded once per id; a recorded one with other content is a conflict. */
+const recordIn = (unit: Unit<WriteTransaction>, req: TriggerOccurrenceRequest) =>
+  Effect.gen(function*() {
+    const { tx } = unit
+    const identity = TriggerReservation.occurrenceIdentity(req)
+    // A recorded occurrence: the same content is a repeat, other content a conflict.
+    const recorded = (
+      row: OccurrenceRow
+    ): Effect.Effect<TriggerOccurrenceRecord, CorruptRecord | TriggerIdempotencyConflict> => {
+      const conflict = TriggerReservation.idempotencyConflict(
+        req,
+        identity.occurrenceId,
+        row.contentHash,
+        identity.contentHash
+      )
+      return conflict === undefined ? RecordCodec.orFail(occurrenceEither(row)) : Effect.fail(conflict)
+    }
+    const existing = yield* tx.occurrences.read(identity.occurrenceId)
+    if (existing !== undefined) return yield* recorded(existing)
+    const nowMs = yield* unit.now
+    const record = TriggerReservation.newOccurrence(req, identity, yield* tx.counters.read("trigger_handle"), nowMs)
+    const inserted = yield* tx.occurrences.insert({
+      occurrenceId: record.occurrenceId,
+      contentHash: record.contentHash,
+      recordJson: RecordCodec.encode(TriggerOccurrenceRecord, record),
+      recordVersion: RecordCodec.RECORD_VERSION
+    })
+    // A shared store can lose the first-insert race: answer as a repeat.
+    if (!inserted) return yield* Effect.flatMap(tx.occurrences.read(identity.occurrenceId), (row) => recorded(row!))
+    return record
+  })
+
+/**
+ * The start of the reservations of `reserved` that have no process row yet, in the caller's unit: each one `plan`
+ * names is registered (ProcessRegistryEngine.registerIn) and its handle granted (HandleGrants.grantIn); a registration
+ * the registry rejects writes nothing (registerIn decides before it writes) and is left to the caller.
+ */
+const startIn = (
+  unit: Unit<WriteTransaction>,
+  occurrence: TriggerOccurrenceRecord,
+  reserved: ReadonlyArray<TriggerDeliveryReservation>,
+  plan: Parameters<NonNullable<TriggerStoreService["recordAndStart"]>>[1]
+) =>
+  Effect.gen(function*() {
+    const started: Array<ProcessRecord> = []
+    for (const reservation of reserved) {
+      if ((yield* unit.tx.processes.read(reservation.processId)) !== undefined) continue
+      const start = plan(reservation, occurrence)
+      if (start === undefined) continue
+      const registered = yield* ProcessRegistryEngine.registerIn(unit, start.registration).pipe(
+        Effect.map((out) => out.record),
+        Effect.catchTags({
+          InvalidProcessRegistration: () => Effect.succeed(undefined),
+          ProcessRegistrationConflict: () => Effect.succeed(undefined)
+        })
+      )
+      if (registered === undefined) continue
+      if (start.grant !== undefined) {
+        yield* HandleGrants.grantIn(unit, start.grant.scope, registered.id, start.grant.descriptor)
       }
-    }))
+      started.push(registered)
+    }
+    return started
+  })
 
 /**
  * Builds the trigger store.
@@ -230,42 +303,21 @@ export const make = (units: Units, tier: DurabilityTier): TriggerStoreService =>
         return true
       })),
 
-  recordOccurrence: (req) =>
-    units.write(PORT, "recordOccurrence", (unit) =>
-      Effect.gen(function*() {
-        const { tx } = unit
-        const identity = TriggerReservation.occurrenceIdentity(req)
-        // A recorded occurrence: the same content is a repeat, other content a conflict.
-        const recorded = (
-          row: OccurrenceRow
-        ): Effect.Effect<TriggerOccurrenceRecord, CorruptRecord | TriggerIdempotencyConflict> => {
-          const conflict = TriggerReservation.idempotencyConflict(
-            req,
-            identity.occurrenceId,
-            row.contentHash,
-            identity.contentHash
-          )
-          return conflict === undefined ? RecordCodec.orFail(occurrenceEither(row)) : Effect.fail(conflict)
-        }
-        const existing = yield* tx.occurrences.read(identity.occurrenceId)
-        if (existing !== undefined) return yield* recorded(existing)
-        const nowMs = yield* unit.now
-        const record = TriggerReservation.newOccurrence(req, identity, yield* tx.counters.read("trigger_handle"), nowMs)
-        const inserted = yield* tx.occurrences.insert({
-          occurrenceId: record.occurrenceId,
-          contentHash: record.contentHash,
-          recordJson: RecordCodec.encode(TriggerOccurrenceRecord, record),
-          recordVersion: RecordCodec.RECORD_VERSION
-        })
-        // A shared store can lose the first-insert race: answer as a repeat.
-        if (!inserted) return yield* Effect.flatMap(tx.occurrences.read(identity.occurrenceId), (row) => recorded(row!))
-        return record
-      })),
+  recordOccurrence: (req) => units.write(PORT, "recordOccurrence", (unit) => recordIn(unit, req)),
 
   reserveDeliveries: (occurrenceId) =>
     Effect.map(reserve(units, occurrenceId), (reservations) => reservations.reserved),
 
   reserveDeliveriesReport: (occurrenceId) => reserve(units, occurrenceId),
+
+  recordAndStart: (req, plan) =>
+    units.write(PORT, "recordAndStart", (unit) =>
+      Effect.gen(function*() {
+        const occurrence = yield* recordIn(unit, req)
+        const { reserved, unreadable } = yield* reserveIn(unit, occurrence.occurrenceId)
+        const started = yield* startIn(unit, occurrence, reserved, plan)
+        return { occurrence, reserved, unreadable, started }
+      })),
 
   listUnstartedDeliveries: (limit) => Effect.map(unstarted(units, limit), (listed) => listed.deliveries),
 

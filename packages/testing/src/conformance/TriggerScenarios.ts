@@ -4,9 +4,17 @@
  *
  * @since 0.1.0
  */
-import { Ids, type ProcessId, ProcessRegistry, ReplayKeys, type SessionId, TriggerStore } from "@lash/core"
+import {
+  Ids,
+  type ProcessId,
+  ProcessRegistry,
+  ReplayKeys,
+  type SessionId,
+  type TriggerDeliveryReservation,
+  TriggerStore
+} from "@lash/core"
 import { Context, Effect, TestClock } from "effect"
-import { button, BUTTON_SOURCE, buttonKey, reg, same, triggerDraft } from "./Fixtures.js"
+import { button, BUTTON_SOURCE, buttonKey, reg, same, scope, triggerDraft } from "./Fixtures.js"
 import type { Scenario, ScenarioContext } from "./Harness.js"
 
 const triggers = (ctx: ScenarioContext) => Context.get(ctx.handle, TriggerStore)
@@ -272,6 +280,82 @@ export const triggerScenarios: ReadonlyArray<Scenario> = [
           none.length === 0,
           [],
           none.map((x) => x.reservation.processId)
+        )
+      })
+  },
+  {
+    id: "TS-06",
+    suite: "TriggerStore",
+    title: "recordAndStart records, reserves and starts the new deliveries in one unit (optional)",
+    clock: "test",
+    run: (ctx) =>
+      Effect.gen(function*() {
+        const t = triggers(ctx)
+        const recordAndStart = t.recordAndStart
+        if (recordAndStart === undefined) {
+          return yield* ctx.invariant("the store records and starts in separate units", true, "absent", "absent")
+        }
+        const registry = Context.get(ctx.handle, ProcessRegistry)
+        yield* t.register(triggerDraft("session-a", buttonKey, "first"))
+        yield* t.register(triggerDraft("session-b", buttonKey, "second"))
+        const asked: Array<string> = []
+        // Starts the deliveries of session-a's subscription, leaves session-b's to the caller.
+        const onlyFirst = (reservation: TriggerDeliveryReservation) => {
+          asked.push(reservation.processId)
+          return reservation.subscription.name !== "first" ? undefined : {
+            registration: reg(reservation.processId, { wakeTarget: scope("session-a") }),
+            grant: { scope: scope("session-a"), descriptor: { kind: "conformance", label: "first" } }
+          }
+        }
+        const one = yield* recordAndStart(button(buttonKey, "start-1"), onlyFirst)
+        const [first, second] = one.reserved
+        yield* ctx.invariant(
+          "both subscriptions are reserved, the planned one started",
+          one.reserved.length === 2 && first!.subscription.name === "first" &&
+            same(one.started.map((r) => r.id), [first!.processId]),
+          [first?.processId],
+          one.started.map((r) => r.id)
+        )
+        const recorded = yield* t.recordOccurrence(button(buttonKey, "start-1"))
+        const started = yield* registry.get(first!.processId)
+        const granted = yield* registry.hasHandleGrant(scope("session-a"), first!.processId)
+        const unstarted = yield* t.listUnstartedDeliveries(10)
+        yield* ctx.invariant(
+          "the occurrence, the process row and its grant are stored; the other delivery is unstarted",
+          recorded.occurrenceId === one.occurrence.occurrenceId && started.id === first!.processId && granted &&
+            same(unstarted.map((x) => x.reservation.processId), [second!.processId]),
+          [second!.processId],
+          { granted, unstarted: unstarted.map((x) => x.reservation.processId) }
+        )
+        asked.length = 0
+        const all = (reservation: TriggerDeliveryReservation) => {
+          asked.push(reservation.processId)
+          return { registration: reg(reservation.processId) }
+        }
+        const again = yield* recordAndStart(button(buttonKey, "start-1"), all)
+        yield* ctx.invariant(
+          "a repeat plans and starts only the delivery without a process row",
+          same(asked, [second!.processId]) && same(again.started.map((r) => r.id), [second!.processId]) &&
+            same(again.reserved.map((r) => r.isNew), [false, false]),
+          [second!.processId],
+          { asked, started: again.started.map((r) => r.id) }
+        )
+        const invalid = (reservation: TriggerDeliveryReservation) => ({
+          registration: { ...reg(reservation.processId), traceContext: { traceparent: "not a traceparent" } }
+        })
+        const rejected = yield* recordAndStart(button(buttonKey, "start-2"), invalid)
+        const left = yield* t.listUnstartedDeliveries(10)
+        yield* ctx.invariant(
+          "a registration the registry rejects writes nothing, and the occurrence and its reservations stay",
+          rejected.started.length === 0 && rejected.reserved.length === 2 &&
+            same(left.map((x) => x.reservation.processId), rejected.reserved.map((r) => r.processId)),
+          rejected.reserved.map((r) => r.processId),
+          left.map((x) => x.reservation.processId)
+        )
+        yield* ctx.expectFailure(
+          "other content under a used idempotency key conflicts",
+          recordAndStart({ ...button(buttonKey, "start-1"), payload: { button: "Red" } }, all),
+          "TriggerIdempotencyConflict"
         )
       })
   },
