@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 // The backend's write helper is not exported from the package entry: import the module itself (same workspace).
+import { insertNodes } from "../../backends/sql/src/SessionStatements.js"
 import { acquireFileLock, makeTransactions } from "../../backends/sqlite/src/Transaction.js"
 import { benchPolicy, tempDir, turnCommit, userBatch } from "./Fixtures.js"
 import { type Result, summarize, timeEffect, timeSelf, timeSync } from "./Stats.js"
@@ -68,8 +69,8 @@ export const b0b = (synchronous: "full" | "normal", n: number): Promise<Result> 
 /**
  * B0c, the physical floor of B1's own workload: raw better-sqlite3 with prepared statements on a lash database (the
  * schema `SqliteBackend` migrates), running the statements `SessionStore.commit` runs for the B1 turn — head read,
- * stamp lookup, the claimed batch's row, 2 node inserts (insert-if-absent), guarded head update, claim completion,
- * stamp insert — inside `BEGIN IMMEDIATE … COMMIT`, with the same rows (`JSON.stringify` of the same values, the cheapest
+ * stamp lookup, the claimed batch's row, one 2-row node insert (insert-if-absent: the SQL driver's `insertAll` text),
+ * guarded head update, claim completion, stamp insert — inside `BEGIN IMMEDIATE … COMMIT`, with the same rows (`JSON.stringify` of the same values, the cheapest
  * serialisation). No Effect, no Schema, no canonical JSON. B1 / B0c is what lash adds over writing exactly these rows;
  * B0c / B0a is what the rows themselves cost over one 512 B row (more pages in the WAL, more b-trees touched).
  * The statement list mirrors the storage engine's commit unit over the SQL driver (packages/core/src/storage/
@@ -110,9 +111,8 @@ export const b0c = async (synchronous: "full" | "normal", n: number): Promise<Re
       batch: db.prepare(
         "SELECT batch_id, session_id, enqueue_seq, source_key, available_at_ms, batch_json, record_version, completed, claim_id, claim_token, claim_expires_at_ms, claim_fencing FROM lash_queued_batches WHERE batch_id = ?"
       ),
-      node: db.prepare(
-        "INSERT INTO lash_graph_nodes (session_id, seq, node_id, parent_node_id, node_json, record_version) VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT DO NOTHING RETURNING seq"
-      ),
+      // The driver's own multi-row text (2 rows): the commit inserts its nodes in one statement.
+      nodes: db.prepare(insertNodes(2)),
       update: db.prepare(
         `UPDATE lash_sessions SET head_json = ?, head_revision = ?, node_count = ?, record_version = 1, updated_at_ms = ? WHERE session_id = ? AND head_revision = ? RETURNING session_id`
       ),
@@ -149,8 +149,15 @@ export const b0c = async (synchronous: "full" | "normal", n: number): Promise<Re
       st.batch.get(batchId)
       const head = JSON.parse(row.head_json) as { readonly nodeCount: number }
       const nodes = c.graph.type === "append" ? c.graph.nodes : []
-      nodes.forEach((node, k) =>
-        st.node.get(sessionId, head.nodeCount + k, node.nodeId, node.parentNodeId ?? null, JSON.stringify(node))
+      st.nodes.all(
+        ...nodes.flatMap((node, k) => [
+          sessionId,
+          head.nodeCount + k,
+          node.nodeId,
+          node.parentNodeId ?? null,
+          JSON.stringify(node),
+          1
+        ])
       )
       const next = {
         ...head,

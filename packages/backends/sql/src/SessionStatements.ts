@@ -7,7 +7,7 @@
 import type { NodeRow, NodeWrites, SessionRow, SessionWrites, StampWrites } from "@lash/core"
 import { Effect } from "effect"
 import type { SqlDialect } from "./Dialect.js"
-import { int, type Runner, type SqlRow, textOrNull } from "./Statements.js"
+import { int, type Runner, type SqlParam, type SqlRow, textOrNull } from "./Statements.js"
 
 const sessionOf = (r: SqlRow): SessionRow => ({
   sessionId: String(r.session_id),
@@ -100,6 +100,21 @@ export const sessionStatements = (run: Runner, dialect: SqlDialect, lock: string
   }
 }
 
+/** Rows per multi-row node insert (6 parameters each: far below SQLite's and Postgres's parameter limits). */
+const NODE_CHUNK = 64
+
+/**
+ * The node insert of `count` rows: each row is inserted unless its seq or node id is taken (by a stored node or an
+ * earlier row of the statement); the statement answers one row per inserted node. B0c (packages/bench/src/B0.ts)
+ * writes B1's nodes with this text.
+ *
+ * @since 0.1.0
+ */
+export const insertNodes = (count: number): string =>
+  `INSERT INTO lash_graph_nodes (${NODE_COLUMNS}) VALUES ${
+    Array.from({ length: count }, () => "(?, ?, ?, ?, ?, ?)").join(", ")
+  } ON CONFLICT DO NOTHING RETURNING seq`
+
 /** Rows past `limit` the newest-rows window of `ancestry` reads, so a short abandoned branch does not force the walk. */
 const PATH_WINDOW_SLACK = 32
 
@@ -114,9 +129,7 @@ export const nodeStatements = (run: Runner, dialect: SqlDialect): NodeWrites => 
     inOrder: dialect.compile(
       `SELECT ${NODE_COLUMNS} FROM lash_graph_nodes WHERE session_id = ? AND seq < ? ORDER BY seq`
     ),
-    insert: dialect.compile(
-      `INSERT INTO lash_graph_nodes (${NODE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq`
-    ),
+    insert: dialect.compile(insertNodes(1)),
     newest: dialect.compile(
       `SELECT ${NODE_COLUMNS} FROM lash_graph_nodes WHERE session_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`
     ),
@@ -131,11 +144,33 @@ export const nodeStatements = (run: Runner, dialect: SqlDialect): NodeWrites => 
        SELECT ${NODE_COLUMNS} FROM path ORDER BY n LIMIT ?`
     )
   }
+  // One statement per row count, compiled when first used (a commit appends a few nodes; long ones go in chunks).
+  const insertMany = new Map<number, string>()
+  const insertChunk = (rows: ReadonlyArray<NodeRow>) => {
+    let text = insertMany.get(rows.length)
+    if (text === undefined) {
+      text = dialect.compile(insertNodes(rows.length))
+      insertMany.set(rows.length, text)
+    }
+    const params: Array<SqlParam> = []
+    for (const row of rows) {
+      params.push(row.sessionId, row.seq, row.nodeId, row.parentNodeId, row.nodeJson, row.recordVersion)
+    }
+    return Effect.map(run.rows(text, params), (inserted) => inserted.length)
+  }
   return {
     byId: (sessionId, nodeId) => run.first(q.byId, [sessionId, nodeId], nodeOf),
     inOrder: (sessionId, belowSeq) => run.all(q.inOrder, [sessionId, belowSeq], nodeOf),
     insert: (row) =>
       run.matched(q.insert, [row.sessionId, row.seq, row.nodeId, row.parentNodeId, row.nodeJson, row.recordVersion]),
+    insertAll: (rows) => {
+      if (rows.length <= NODE_CHUNK) return insertChunk(rows)
+      return Effect.gen(function*() {
+        let inserted = 0
+        for (let i = 0; i < rows.length; i += NODE_CHUNK) inserted += yield* insertChunk(rows.slice(i, i + NODE_CHUNK))
+        return inserted
+      })
+    },
     // The active path is nearly always the tail of the append log (a parent is appended before its children): follow
     // the parent chain through the newest rows, contiguous pages of the primary key, and walk the index only where
     // the chain leaves them (a branch, or paging deep into history). Measured by B4: the walk alone touched index

@@ -4,13 +4,15 @@
  * - `loadPath` (the windowed ancestry read) on SQLite with and without it, and on the memory backend, on a session
  *   whose graph has long linear stretches (the window), branches that leave the newest window (the indexed walk takes
  *   over), and queries from the leaf, from an older leaf, and paged with `beforeNodeId`, at every kind of `limit`;
+ * - `insertAll` (a commit's nodes in one statement) with and without it, and on the memory backend: the same stored
+ *   nodes, and a duplicate node id (in the commit or already stored) a defect that writes nothing;
  * - `claimRunnable` (the single-statement claim) with and without it, under `TestClock`, among terminal, external,
  *   leased, expired and released processes: the same leases, tokens and fencing every time.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { MemoryBackend } from "@lash/backend-memory"
 import { type ProcessId, type ProcessRegistration, ProcessRegistry, type SessionId, SessionStore } from "@lash/core"
-import { Context, Effect, Layer, TestClock } from "effect"
+import { Cause, Context, Effect, Layer, Option, TestClock } from "effect"
 import { SqliteBackend } from "../src/index.js"
 import { appendCommit, engineRegistration, rootSession, tempDbFile } from "./helpers.js"
 
@@ -84,6 +86,47 @@ describe("loadPath", () => {
           expect(actual.nodes, "whole nodes, not just ids").toEqual(expected.nodes)
         }
       }
+    }))
+})
+
+describe("insertAll", () => {
+  it.scopedLive("one multi-row insert per commit stores what insert per row stores; a duplicate id writes nothing", () =>
+    Effect.gen(function*() {
+      const stores = [
+        ["sqlite", Context.get(yield* sqliteWith(true), SessionStore)],
+        ["sqlite without fast paths", Context.get(yield* sqliteWith(false), SessionStore)],
+        ["memory", Context.get(yield* Layer.build(MemoryBackend.layer()), SessionStore)]
+      ] as const
+      const sessionId = "inserts" as SessionId
+      for (const [, store] of stores) yield* store.create(rootSession(sessionId))
+      // 1, 2 and 150 nodes (the SQL driver's statements hold 64 rows: 150 takes three).
+      let count = 0
+      const chain = (size: number) =>
+        Array.from(
+          { length: size },
+          (_, k) => ({ id: `n${count + k}`, parent: count + k === 0 ? undefined : `n${count + k - 1}` })
+        )
+      for (const [revision, size] of [[0, 1], [1, 2], [2, 150]] as const) {
+        const nodes = chain(size)
+        for (const [, store] of stores) yield* store.commit(appendCommit(sessionId, revision, nodes))
+        count += size
+      }
+      // A repeated id inside one commit, or an id already stored: a defect, and the session is as it was.
+      const duplicates = [
+        [{ id: "d0", parent: `n${count - 1}` }, { id: "d1", parent: "d0" }, { id: "d0", parent: "d1" }],
+        [{ id: "d2", parent: `n${count - 1}` }, { id: "n5", parent: "d2" }]
+      ]
+      for (const nodes of duplicates) {
+        for (const [name, store] of stores) {
+          const exit = yield* Effect.exit(store.commit(appendCommit(sessionId, 3, nodes)))
+          expect(exit._tag === "Failure" && Cause.isDie(exit.cause), `${name}: a defect`).toBe(true)
+        }
+      }
+      const [, expected] = stores[2]
+      const reference = yield* expected.load(sessionId)
+      expect(Option.getOrThrow(reference).headRevision).toBe(3)
+      expect(Option.getOrThrow(reference).graph.nodes.length).toBe(count)
+      for (const [name, store] of stores) expect(yield* store.load(sessionId), name).toEqual(reference)
     }))
 })
 

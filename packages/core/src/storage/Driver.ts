@@ -75,6 +75,13 @@ export interface NodeReads {
 export interface NodeWrites extends NodeReads {
   /** If no node of the session has this seq or this node id. */
   readonly insert: (row: Rows.NodeRow) => Io<boolean>
+  /**
+   * Optional fast path of a commit's node inserts: `insert` of each row in order (a row whose seq or node id is
+   * taken, by a stored node or an earlier row of this call, is not inserted), in as few statements as the store
+   * allows; answers how many rows were inserted. Without it the engine calls `insert` per row. Must equal those calls
+   * exactly (the conformance suites run both: memory has no fast path).
+   */
+  readonly insertAll?: (rows: ReadonlyArray<Rows.NodeRow>) => Io<number>
 }
 
 /** Turn stamps. @since 0.1.0 */

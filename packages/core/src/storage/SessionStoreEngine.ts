@@ -12,7 +12,7 @@ import { initialCheckpoint, type PersistedSession, RuntimeCommitResult, SessionH
 import type { SessionStoreService, SessionSummary } from "../SessionStore.js"
 import * as CommitBase from "./CommitBase.js"
 import * as CommitOrder from "./CommitOrder.js"
-import type { ReadTransaction } from "./Driver.js"
+import type { ReadTransaction, WriteTransaction } from "./Driver.js"
 import type { BatchRow, NodeRow, SessionRow } from "./DriverRows.js"
 import * as QueueClaim from "./QueueClaim.js"
 import * as QueuedWorkEngine from "./QueuedWorkEngine.js"
@@ -44,6 +44,20 @@ const ancestry = (tx: ReadTransaction, sessionId: string, start: string, limit: 
       cursor = row.parentNodeId
     }
     return rows
+  })
+}
+
+/** How many of `rows` were inserted: the driver's one-statement fast path, or `insert` per row up to a refusal. */
+const insertNodes = (tx: WriteTransaction, rows: ReadonlyArray<NodeRow>) => {
+  const fastPath = tx.nodes.insertAll
+  if (fastPath !== undefined) return fastPath(rows)
+  return Effect.gen(function*() {
+    let inserted = 0
+    for (const row of rows) {
+      if (!(yield* tx.nodes.insert(row))) break
+      inserted++
+    }
+    return inserted
   })
 }
 
@@ -238,16 +252,21 @@ export const make = (
         const stored = row!
         const base = bases.lookup(sessionId, stored.headJson, stored.recordVersion) ?? (yield* headOf(stored))
         const appended = commit.graph.type === "append" ? commit.graph.nodes : []
-        for (const [i, node] of appended.entries()) {
-          const inserted = yield* tx.nodes.insert({
+        if (appended.length > 0) {
+          const rows: Array<NodeRow> = appended.map((node, i) => ({
             sessionId,
             seq: stored.nodeCount + i,
             nodeId: node.nodeId,
             parentNodeId: node.parentNodeId ?? null,
             nodeJson: RecordCodec.encode(SessionNode, node),
             recordVersion: RecordCodec.RECORD_VERSION
-          })
-          if (!inserted) return yield* Effect.dieMessage(`duplicate node id ${node.nodeId} in session ${sessionId}`)
+          }))
+          const inserted = yield* insertNodes(tx, rows)
+          if (inserted < rows.length) {
+            return yield* Effect.dieMessage(
+              `duplicate node id among ${appended.map((node) => node.nodeId).join(", ")} in session ${sessionId}`
+            )
+          }
         }
         const next = CommitOrder.nextHead(commit, { ...base, nodeCount: stored.nodeCount }, decision.newRevision)
         const headJson = RecordCodec.encode(SessionHead, next)
