@@ -5,6 +5,7 @@ import { TestProvider } from "@lash/testing/provider"
 import { Context, Effect, Layer, Option, Ref, TestClock } from "effect"
 import {
   Ids,
+  LeaseLost,
   type ProcessId,
   ProcessProvenance,
   ProcessRegistration,
@@ -32,6 +33,47 @@ describe("processes and the worker", () => {
       const output = yield* core.processes().await("proc-a").pipe(Effect.timeout("5 seconds"))
       expect(output).toEqual({ type: "success", value: { n: 1, label: "proc-a" } })
       expect(yield* Ref.get(counter)).toBe(1)
+    }))
+
+  it.scopedLive("an await of a run this core launched takes the outcome its terminal write stored, without a read", () =>
+    Effect.gen(function*() {
+      const storage = yield* Layer.build(MemoryBackend.layer())
+      const real = Context.get(storage, ProcessRegistry)
+      const awaits = yield* Ref.make(0)
+      // The first terminal write of "dropped" is refused as if its lease were lost: that run ends without storing an
+      // outcome, its await falls back to the registry, and the process runs again once the lease ran out.
+      let refused = false
+      const counted = Context.add(storage, ProcessRegistry, {
+        ...real,
+        awaitProcess: (id) => Effect.zipRight(Ref.update(awaits, (n) => n + 1), real.awaitProcess(id)),
+        completeWithLease: (lease, output) =>
+          lease.processId === "dropped" && !refused
+            ? Effect.suspend(() => {
+              refused = true
+              return Effect.fail(new LeaseLost({ processId: lease.processId, fencingToken: lease.fencingToken }))
+            })
+            : real.completeWithLease(lease, output)
+      })
+      const counter = yield* Ref.make(0)
+      const core = yield* buildCore(counted, TestProvider.builder().build(), {
+        tools: [counterTool(counter)],
+        worker: { sweepEvery: "50 millis", leaseTtl: "500 millis", renewEvery: "100 millis" }
+      })
+      const envRef = yield* core.processEnv.persist(emptyEnv)
+      yield* core.processes().start(toolCallRegistration("kept", envRef))
+      const kept = yield* core.processes().await("kept").pipe(Effect.timeout("5 seconds"))
+      expect(kept).toEqual({ type: "success", value: { n: 1, label: "kept" } })
+      expect(yield* Ref.get(awaits), "answered by the run this core launched").toBe(0)
+      expect(yield* real.awaitProcess("kept" as ProcessId), "what the registry stored").toEqual(kept)
+
+      yield* core.processes().start(toolCallRegistration("dropped", envRef))
+      const dropped = yield* core.processes().await("dropped").pipe(Effect.timeout("5 seconds"))
+      expect(refused).toBe(true)
+      expect(dropped, "the second run's outcome, through the registry").toEqual({
+        type: "success",
+        value: { n: 3, label: "dropped" }
+      })
+      expect(yield* Ref.get(awaits)).toBe(1)
     }))
 
   it.scopedLive("two workers racing for one process: exactly one runs it", () =>

@@ -190,6 +190,7 @@ const make = <R>(config: LashCoreConfig<R>) =>
       poke: (processId) => (cfg.worker.enabled ? fork(worker.recover(processId)) : Effect.void),
       registerForRun: (reg) => (cfg.worker.enabled ? worker.registerForRun(reg) : registry.register(reg)),
       launch: worker.launch,
+      localOutcome: (processId) => (cfg.worker.enabled ? worker.localOutcome(processId) : undefined),
       abandon: worker.abandon,
       protocol
     }

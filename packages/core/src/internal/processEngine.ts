@@ -22,6 +22,7 @@ import type { Protocol } from "./protocol.js"
 import type { QueuedDriver } from "./queued.js"
 import type { CoreRuntime } from "./runtime.js"
 import type { ToolCatalog } from "./toolCatalog.js"
+import type { LocalOutcome } from "./workerSlots.js"
 
 /** What an engine run receives. */
 export interface EngineContext {
@@ -97,6 +98,8 @@ export interface Drivers {
     StoreError | ProcessRegistrationConflict | InvalidProcessRegistration
   >
   readonly launch: (lease: ProcessLease, record: ProcessRecord) => Effect.Effect<void>
+  /** The outcome of a run `launch` started in this core that has not ended yet (see `WorkerSlots.localOutcome`). */
+  readonly localOutcome: (processId: ProcessId) => LocalOutcome | undefined
   readonly abandon: (lease: ProcessLease) => Effect.Effect<void>
   /** Forks a targeted recovery of one process. */
   readonly poke: (processId: ProcessId) => Effect.Effect<void>

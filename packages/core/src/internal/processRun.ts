@@ -78,14 +78,23 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
    * take seconds on a database that loses connections (two reconnects, an in-doubt `COMMIT` asked about), and a lease
    * left alone for that long lapsed before its write. It gives up when the lease is lost or not kept.
    */
-  const completeKept = (keeper: LeaseKeeper, recordId: string, outcome: ProcessAwaitOutput) =>
+  const completeKept = (
+    keeper: LeaseKeeper,
+    recordId: string,
+    outcome: ProcessAwaitOutput,
+    settle: ((stored: ProcessAwaitOutput) => void) | undefined
+  ) =>
     Effect.scoped(Effect.gen(function*() {
       const renewals = yield* Effect.forkScoped(keeper.renewLoop)
       let pause = TERMINAL_RETRY_FIRST_MS
       const maxPause = Math.max(TERMINAL_RETRY_FIRST_MS, Math.floor(renewEveryMs / 2))
       for (let attempt = 1;; attempt++) {
         const written = yield* Effect.either(core.registry.completeWithLease(yield* Ref.get(keeper.latest), outcome))
-        if (Either.isRight(written)) return yield* Telemetry.workerRunFinished(outcome)
+        if (Either.isRight(written)) {
+          const status = written.right.status
+          if (settle !== undefined && status.state !== "running") settle(status.awaitOutput)
+          return yield* Telemetry.workerRunFinished(outcome)
+        }
         const error = written.left
         if (error._tag === "LeaseLost") {
           yield* Telemetry.leaseLost
@@ -154,7 +163,8 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
   const runOnce = (
     lease: ProcessLease,
     setAfter: (next: Effect.Effect<void>) => void,
-    known: ProcessRecord | undefined
+    known: ProcessRecord | undefined,
+    settle: ((stored: ProcessAwaitOutput) => void) | undefined
   ): Effect.Effect<void> =>
     Effect.gen(function*() {
       const found = known === undefined ? yield* Effect.either(core.registry.get(lease.processId)) : Either.right(known)
@@ -250,17 +260,22 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
         )
         return
       }
-      yield* completeKept(keeper, record.id, outcome)
+      yield* completeKept(keeper, record.id, outcome, settle)
     }).pipe(
       Effect.ensuring(Effect.suspend(() => slots.slotFreed(lease.processId))),
       Effect.annotateLogs({ processId: lease.processId }),
       Telemetry.workerRunSpan(lease)
     )
 
-  return (lease, known) => {
+  return (lease, known, settle) => {
     let after: Effect.Effect<void> = Effect.void
-    return runOnce(lease, (next) => {
-      after = next
-    }, known).pipe(Effect.zipRight(Effect.suspend(() => after)))
+    return runOnce(
+      lease,
+      (next) => {
+        after = next
+      },
+      known,
+      settle
+    ).pipe(Effect.zipRight(Effect.suspend(() => after)))
   }
 }

@@ -3,7 +3,7 @@
  *
  * @internal
  */
-import { Effect, Option } from "effect"
+import { Deferred, Effect, Option } from "effect"
 import type { ProcessId, SessionId } from "../Identifiers.js"
 import { Ids } from "../Ids.js"
 import type { CoreProcesses } from "../LashCore.js"
@@ -87,7 +87,16 @@ export const makeProcessApi = (core: CoreRuntime, drivers: Drivers): CoreProcess
       return record
     }),
   get: (id) => core.registry.get(id as ProcessId),
-  await: (id) => core.registry.awaitProcess(id as ProcessId),
+  // A run this core launched answers its own await: the outcome its terminal write stored, no read. Without one (not
+  // launched here, or it ended without a terminal write) the registry answers.
+  await: (id) =>
+    Effect.suspend(() => {
+      const local = drivers.localOutcome(id as ProcessId)
+      const stored = core.registry.awaitProcess(id as ProcessId)
+      return local === undefined
+        ? stored
+        : Effect.flatMap(Deferred.await(local), (outcome) => (outcome === undefined ? stored : Effect.succeed(outcome)))
+    }),
   list: (filter) => core.registry.listing(filter),
   uncommitted: () => uncommitted(core),
   signal: (id, name, payload, options) =>

@@ -32,11 +32,12 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
   const envs: EnvCache = new Map()
 
   /** Every fiber of the worker runs behind the event loop (`eventLoop.ts`): a flood of runs never stalls a timer. */
-  const fork = <A, E>(effect: Effect.Effect<A, E>) =>
-    Effect.asVoid(FiberSet.run(core.fibers, Effect.withScheduler(effect, workerScheduler)))
+  const forkFiber = <A, E>(effect: Effect.Effect<A, E>) =>
+    FiberSet.run(core.fibers, Effect.withScheduler(effect, workerScheduler))
+  const fork = <A, E>(effect: Effect.Effect<A, E>) => Effect.asVoid(forkFiber(effect))
 
   // Slots and runs refer to each other: the slots reach `runLeased` (defined below) only when they claim.
-  const slots = makeWorkerSlots(core, fork, () => runLeased)
+  const slots = makeWorkerSlots(core, fork, forkFiber, () => runLeased)
 
   const runProcess = (
     record: ProcessRecord,
@@ -109,6 +110,7 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
     running: slots.running,
     registerForRun: slots.registerForRun,
     launch: slots.launch,
+    localOutcome: slots.localOutcome,
     abandon: slots.abandon
   }
 }

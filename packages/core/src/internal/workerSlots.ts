@@ -6,10 +6,10 @@
  *
  * @internal
  */
-import { Clock, Duration, Effect, Exit } from "effect"
+import { Clock, Deferred, Duration, Effect, Exit, type Fiber, FiberId } from "effect"
 import type { StoreError } from "../Errors.js"
 import type { ProcessId } from "../Identifiers.js"
-import type { ProcessLease, ProcessRecord, ProcessRegistration } from "../Process.js"
+import type { ProcessAwaitOutput, ProcessLease, ProcessRecord, ProcessRegistration } from "../Process.js"
 import type { CoreRuntime } from "./runtime.js"
 
 /** How often a parked process's alarm tries its claim before leaving it to the next sweep. */
@@ -18,8 +18,21 @@ const ALARM_ATTEMPTS = 20
 /** At most this many runs at once when `maxConcurrent` is not set. */
 const DEFAULT_SLOTS = 64
 
-/** Runs a leased process to its end (`known`: its record, when the unit that leased it read it). */
-export type RunLeased = (lease: ProcessLease, known?: ProcessRecord) => Effect.Effect<void>
+/**
+ * Runs a leased process to its end (`known`: its record, when the unit that leased it read it); `settle` is told the
+ * outcome its terminal write stored, once that write committed.
+ */
+export type RunLeased = (
+  lease: ProcessLease,
+  known?: ProcessRecord,
+  settle?: (outcome: ProcessAwaitOutput) => void
+) => Effect.Effect<void>
+
+/**
+ * The outcome of a run started by this worker's `launch`, once it ends: what its terminal write stored, or
+ * `undefined` when it ended without one (lease lost, parked, store failure, interrupted): ask the registry then.
+ */
+export type LocalOutcome = Deferred.Deferred<ProcessAwaitOutput | undefined>
 
 /** The slots and claims of one worker. */
 export interface WorkerSlots {
@@ -41,6 +54,11 @@ export interface WorkerSlots {
   readonly registerForRun: (reg: ProcessRegistration) => ReturnType<CoreRuntime["registry"]["register"]>
   /** Runs a lease {@link registerForRun} answered, with the record its unit read. */
   readonly launch: (lease: ProcessLease, record: ProcessRecord) => Effect.Effect<void>
+  /**
+   * The outcome of a run `launch` started and that has not ended yet: an await in this process takes it from there
+   * instead of reading the registry (the terminal write already read and wrote the row).
+   */
+  readonly localOutcome: (processId: ProcessId) => LocalOutcome | undefined
   /** Gives back the slot and the lease of a registration that will not run here (its start failed after the unit). */
   readonly abandon: (lease: ProcessLease) => Effect.Effect<void>
   /** Claims runnable processes while slots are free and pages come back full. */
@@ -54,6 +72,7 @@ export interface WorkerSlots {
 export const makeWorkerSlots = (
   core: CoreRuntime,
   fork: <A, E>(effect: Effect.Effect<A, E>) => Effect.Effect<void>,
+  forkFiber: <A, E>(effect: Effect.Effect<A, E>) => Effect.Effect<Fiber.RuntimeFiber<A, E>>,
   run: () => RunLeased
 ): WorkerSlots => {
   const running = new Set<string>()
@@ -149,7 +168,23 @@ export const makeWorkerSlots = (
       )
     })
 
-  const launch = (lease: ProcessLease, record: ProcessRecord) => fork(run()(lease, record))
+  const outcomes = new Map<string, LocalOutcome>()
+
+  const launch = (lease: ProcessLease, record: ProcessRecord) =>
+    Effect.suspend(() => {
+      const id = lease.processId
+      const outcome: LocalOutcome = Deferred.unsafeMake(FiberId.none)
+      outcomes.set(id, outcome)
+      const settle = (out: ProcessAwaitOutput | undefined) => {
+        if (outcomes.get(id) === outcome) outcomes.delete(id)
+        Deferred.unsafeDone(outcome, Exit.succeed(out))
+      }
+      // Observed on the fiber, not by a finalizer inside it: a run interrupted before its first step still settles.
+      return Effect.map(
+        forkFiber(run()(lease, record, settle)),
+        (fiber) => fiber.addObserver(() => settle(undefined))
+      )
+    })
 
   const abandon = (lease: ProcessLease) =>
     Effect.zipRight(
@@ -201,6 +236,7 @@ export const makeWorkerSlots = (
     armParked,
     registerForRun,
     launch,
+    localOutcome: (processId) => outcomes.get(processId),
     abandon,
     claimLoop
   }
