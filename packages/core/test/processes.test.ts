@@ -76,6 +76,30 @@ describe("processes and the worker", () => {
       expect(yield* Ref.get(awaits)).toBe(1)
     }))
 
+  it.scopedLive("runs over the same static tools build the tool catalog once", () =>
+    Effect.gen(function*() {
+      const storage = yield* Layer.build(MemoryBackend.layer())
+      const counter = yield* Ref.make(0)
+      const tools = counterTool(counter)
+      let resolved = 0
+      const counted = {
+        ...tools,
+        resolveContract: (name: string) => {
+          resolved++
+          return tools.resolveContract(name)
+        }
+      }
+      const core = yield* buildCore(storage, TestProvider.builder().build(), { tools: [counted] })
+      const envRef = yield* core.processEnv.persist(emptyEnv)
+      const before = resolved
+      for (const id of ["cat-1", "cat-2", "cat-3"]) {
+        yield* core.processes().start(toolCallRegistration(id, envRef))
+        expect((yield* core.processes().await(id).pipe(Effect.timeout("5 seconds"))).type).toBe("success")
+      }
+      expect(yield* Ref.get(counter)).toBe(3)
+      expect(resolved - before, "one catalog build for three runs (was three)").toBe(1)
+    }))
+
   it.scopedLive("two workers racing for one process: exactly one runs it", () =>
     Effect.gen(function*() {
       const storage = yield* Layer.build(MemoryBackend.layer())

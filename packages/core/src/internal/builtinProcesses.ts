@@ -11,11 +11,12 @@ import type { Json } from "../Json.js"
 import type { ProcessAwaitOutput, ProcessExecutionEnvSpec, ProcessRecord } from "../Process.js"
 import { loadProcessExecutionEnv, ProcessEnvStore } from "../ProcessEnvStore.js"
 import { ReplayKeys } from "../ReplayKeys.js"
+import type { ToolProvider } from "../Tools.js"
 import { buildPlugins } from "./pluginHost.js"
 import { type EngineContext, ProcessFailure, type ProcessRebuild } from "./processEngine.js"
 import type { CoreRuntime } from "./runtime.js"
 import { openRuntime, runTurn } from "./session.js"
-import { buildCatalog, runToolCall } from "./toolCatalog.js"
+import { buildCatalog, runToolCall, type ToolCatalog } from "./toolCatalog.js"
 
 /**
  * A worker's decoded envs by ref. An env ref is the hash of its spec (content-addressed, insert-if-absent), so a
@@ -44,9 +45,36 @@ const loadEnv = (core: CoreRuntime, cache: EnvCache, record: ProcessRecord) =>
     return spec
   })
 
+/**
+ * A worker's last built tool catalog, by the provider objects (and their manifest lists) it was built from: most runs
+ * rebuild the same static tools, and building compiles every tool's JSON schemas. A plugin whose build registers
+ * providers of its own makes new objects each time, so its runs always build afresh.
+ */
+export interface CatalogCache {
+  last?: {
+    readonly providers: ReadonlyArray<ToolProvider>
+    readonly manifests: ReadonlyArray<ToolProvider["manifests"]>
+    readonly catalog: ToolCatalog
+  }
+}
+
+const catalogFor = (core: CoreRuntime, cache: CatalogCache, providers: ReadonlyArray<ToolProvider>) => {
+  const last = cache.last
+  if (
+    last !== undefined && last.providers.length === providers.length &&
+    providers.every((p, i) => p === last.providers[i] && p.manifests === last.manifests[i])
+  ) return { _tag: "Ok" as const, catalog: last.catalog }
+  const built = buildCatalog(providers, core.cfg.tools)
+  if (built._tag === "Ok") {
+    cache.last = { providers: [...providers], manifests: providers.map((p) => p.manifests), catalog: built.catalog }
+  }
+  return built
+}
+
 export const rebuildFor = (
   core: CoreRuntime,
   envs: EnvCache,
+  catalogs: CatalogCache,
   record: ProcessRecord
 ): Effect.Effect<ProcessRebuild, ProcessFailure | StoreError> =>
   Effect.gen(function*() {
@@ -77,7 +105,7 @@ export const rebuildFor = (
         Effect.fail(new ProcessFailure("process_plugin_failed", `plugin rebuild failed: ${e.message}`))
       )
     )
-    const built = buildCatalog(plugins.tools, core.cfg.tools)
+    const built = catalogFor(core, catalogs, plugins.tools)
     if (built._tag !== "Ok") {
       return yield* Effect.fail(
         new ProcessFailure("process_plugin_failed", `tool catalog rebuild failed: ${built.name}`)

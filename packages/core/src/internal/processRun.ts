@@ -7,7 +7,7 @@
  *
  * @internal
  */
-import { Cause, Duration, Effect, Either, Exit, Fiber, Option, Ref, Schedule } from "effect"
+import { Cause, Deferred, Duration, Effect, Either, Exit, Fiber, Option, Ref, Schedule } from "effect"
 import type { CorruptRecord, StoreError } from "../Errors.js"
 import type { Json } from "../Json.js"
 import type { ProcessAwaitOutput, ProcessLease, ProcessRecord } from "../Process.js"
@@ -80,12 +80,12 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
    */
   const completeKept = (
     keeper: LeaseKeeper,
+    renewals: Fiber.Fiber<unknown>,
     recordId: string,
     outcome: ProcessAwaitOutput,
     settle: ((stored: ProcessAwaitOutput) => void) | undefined
   ) =>
-    Effect.scoped(Effect.gen(function*() {
-      const renewals = yield* Effect.forkScoped(keeper.renewLoop)
+    Effect.gen(function*() {
       let pause = TERMINAL_RETRY_FIRST_MS
       const maxPause = Math.max(TERMINAL_RETRY_FIRST_MS, Math.floor(renewEveryMs / 2))
       for (let attempt = 1;; attempt++) {
@@ -117,7 +117,7 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
           )
         }
       }
-    }))
+    })
 
   /**
    * A run that stopped on a transient store error gives its lease back (a stale release is a no-op; a release that
@@ -209,15 +209,22 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
           })
         )
       )
-      // One race of the three (the first to end, success or failure, decides; the others are interrupted). Only the
-      // renewals can fail (the lease is not kept); the cancel watch retries its store errors.
-      const exit = yield* Effect.raceAll<
-        Effect.Effect<Exit.Exit<ProcessAwaitOutput | ProcessParked | StoreFailedRun, LeaseNotKept>>
-      >([
-        Effect.exit(work),
-        Effect.exit(cancelWatch(record)),
-        Effect.exit(keeper.renewLoop)
-      ])
+      // One race of the three: the first to end (success or failure) decides. Only the renewals can fail (the lease is
+      // not kept); the cancel watch retries its store errors. The cancel watch is interrupted and gone before the
+      // terminal write (else that write's own event would wake it for one more read); the renewals go on through
+      // the terminal write's retries (`completeKept`) and end with the run.
+      type Decided = Exit.Exit<ProcessAwaitOutput | ProcessParked | StoreFailedRun, LeaseNotKept>
+      const decided = yield* Deferred.make<Decided>()
+      const decide = <A extends Decided>(self: Effect.Effect<A>) =>
+        Effect.flatMap(self, (exit) => Deferred.succeed(decided, exit))
+      const renewals = yield* Effect.forkScoped(decide(Effect.exit(keeper.renewLoop)))
+      const working = yield* Effect.fork(decide(Effect.exit(work)))
+      const watching = yield* Effect.fork(decide(Effect.exit(cancelWatch(record))))
+      const exit = yield* Deferred.await(decided)
+      yield* Fiber.interrupt(watching)
+      // Not awaited: a cancelled or lease-less run's work is interrupted as it was in a race, never waited for.
+      yield* Fiber.interruptFork(working)
+      const stopRenewals = Fiber.interrupt(renewals)
       if (Exit.isFailure(exit)) {
         if (Cause.isInterruptedOnly(exit.cause)) return
         yield* Telemetry.leaseLost
@@ -229,6 +236,10 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
         slots.turnAway()
         return
       }
+      if (!(exit.value instanceof StoreFailedRun || exit.value instanceof ProcessParked)) {
+        return yield* completeKept(keeper, renewals, record.id, exit.value, settle)
+      }
+      yield* stopRenewals
       if (exit.value instanceof StoreFailedRun) {
         const notKept = (exit.value.error as { readonly cause?: unknown }).cause instanceof LeaseNotKept
         if (notKept) yield* Telemetry.leaseLost
@@ -260,8 +271,8 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
         )
         return
       }
-      yield* completeKept(keeper, record.id, outcome, settle)
     }).pipe(
+      Effect.scoped,
       Effect.ensuring(Effect.suspend(() => slots.slotFreed(lease.processId))),
       Effect.annotateLogs({ processId: lease.processId }),
       Telemetry.workerRunSpan(lease)

@@ -10,7 +10,13 @@ import { Effect, FiberSet } from "effect"
 import type { ScopedEffects } from "../EffectController.js"
 import type { StoreError } from "../Errors.js"
 import type { ProcessAwaitOutput, ProcessRecord } from "../Process.js"
-import { type EnvCache, rebuildFor, runSessionTurnProcess, runToolCallProcess } from "./builtinProcesses.js"
+import {
+  type CatalogCache,
+  type EnvCache,
+  rebuildFor,
+  runSessionTurnProcess,
+  runToolCallProcess
+} from "./builtinProcesses.js"
 import { workerScheduler } from "./eventLoop.js"
 import type { Drivers, EngineContext, ProcessEngine } from "./processEngine.js"
 import { makeRunLeased } from "./processRun.js"
@@ -30,6 +36,7 @@ export {
 /** Builds the worker and its drive/poke operations. */
 export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, ProcessEngine>, drivers: () => Drivers) => {
   const envs: EnvCache = new Map()
+  const catalogs: CatalogCache = {}
 
   /** Every fiber of the worker runs behind the event loop (`eventLoop.ts`): a flood of runs never stalls a timer. */
   const forkFiber = <A, E>(effect: Effect.Effect<A, E>) =>
@@ -56,7 +63,7 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
         record,
         scoped,
         appendEvent: (req) => drivers().queued.appendProcessEvent(record.id, req),
-        rebuild: rebuildFor(core, envs, record),
+        rebuild: rebuildFor(core, envs, catalogs, record),
         drivers: drivers(),
         waiting: (effect) => slots.waiting(record.id, effect)
       }
