@@ -2,7 +2,8 @@
  * B8's lash side of the Restate comparison: the same 3-step durable handler as a Lashlang process. A trigger
  * emit (the ingress call) starts it; the worker runs three `step` tool calls, each a journaled `tool_call` effect
  * (JournaledEffectController over the SQLite EffectJournal, synchronous FULL); timed from `emit` until
- * `awaitProcess` returns its result. Every result and the tool's execution count are checked.
+ * `core.processes().await` (what a host calls) returns its result. Every result and the tool's execution count are
+ * checked.
  */
 import { SqliteBackend } from "@lash/backend-sqlite"
 import {
@@ -10,8 +11,6 @@ import {
   JournaledEffectController,
   LanguageModelProvider,
   LashCore,
-  type ProcessId,
-  ProcessRegistry,
   ToolDefinition,
   ToolProvider,
   ToolResults,
@@ -87,7 +86,6 @@ export const runThreeStep = (n: number, warmup: number): Promise<Summary> => {
       )
     )
     const core = Context.get(ctx, LashCore)
-    const registry = Context.get(storage, ProcessRegistry)
     const session = yield* core.openSession("b8-three")
     const out = yield* session.turn(TurnInput.text("register the three-step process"), { turnId: "b8-register" }).run
     if (Option.getOrUndefined(out.submittedValue) !== "registered") {
@@ -105,7 +103,7 @@ export const runThreeStep = (n: number, warmup: number): Promise<Summary> => {
         if (report.startedProcessIds.length !== 1) {
           return yield* Effect.dieMessage(`B8 lash: ${report.startedProcessIds.length} processes started`)
         }
-        const result = yield* registry.awaitProcess(report.startedProcessIds[0] as ProcessId)
+        const result = yield* core.processes().await(report.startedProcessIds[0]!)
         if (result.type !== "success" || (result.value as { readonly v?: number } | null)?.v !== i + 3) {
           return yield* Effect.dieMessage(`B8 lash: process answered ${JSON.stringify(result)} for ${i}`)
         }
