@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Context, type Effect, type Option } from "effect"
+import { Context, type Effect, type Option, type Scope } from "effect"
 import type {
   CorruptRecord,
   InvalidProcessRegistration,
@@ -76,6 +76,17 @@ export interface ProcessRegistryService {
     eventType: string,
     sequence: number
   ): Effect.Effect<ProcessEvent, StoreError | ProcessNotFound>
+  /**
+   * Optional: registers a wait for an event of `eventType` after `sequence` now (until the scope closes) and answers
+   * it; the wait reads only after a signal concerning the process, never first, and a process not registered yet has
+   * no events. For a caller about to register the process (the worker's cancel watcher): `waitEventAfter` without
+   * its first read. Without it, use `waitEventAfter`.
+   */
+  watchEventAfter?(
+    id: ProcessId,
+    eventType: string,
+    sequence: number
+  ): Effect.Effect<Effect.Effect<ProcessEvent, StoreError>, never, Scope.Scope>
   /** Blocks until the process is terminal. */
   awaitProcess(id: ProcessId): Effect.Effect<ProcessAwaitOutput, StoreError | ProcessNotFound>
   claimLease(

@@ -100,6 +100,29 @@ describe("processes and the worker", () => {
       expect(resolved - before, "one catalog build for three runs (was three)").toBe(1)
     }))
 
+  it.scopedLive("a started run's cancel watcher is registered before its row exists: no first read, a cancel still ends it", () =>
+    Effect.gen(function*() {
+      const storage = yield* Layer.build(MemoryBackend.layer())
+      const real = Context.get(storage, ProcessRegistry)
+      let waits = 0
+      const counted = Context.add(storage, ProcessRegistry, {
+        ...real,
+        waitEventAfter: (id, eventType, sequence) =>
+          Effect.suspend(() => {
+            waits++
+            return real.waitEventAfter(id, eventType, sequence)
+          })
+      })
+      const counter = yield* Ref.make(0)
+      const core = yield* buildCore(counted, TestProvider.builder().build(), { tools: [counterTool(counter, 2_000)] })
+      const envRef = yield* core.processEnv.persist(emptyEnv)
+      yield* core.processes().start(toolCallRegistration("cancel-me", envRef))
+      yield* core.processes().cancel("cancel-me", "stop")
+      const output = yield* core.processes().await("cancel-me").pipe(Effect.timeout("5 seconds"))
+      expect(output).toEqual({ type: "cancelled", message: "stop" })
+      expect(waits, "the run waited on the watcher registered with its start").toBe(0)
+    }))
+
   it.scopedLive("two workers racing for one process: exactly one runs it", () =>
     Effect.gen(function*() {
       const storage = yield* Layer.build(MemoryBackend.layer())

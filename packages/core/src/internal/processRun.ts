@@ -15,7 +15,7 @@ import { isTransientStoreError as transient, type LeaseKeeper, LeaseNotKept, mak
 import { ProcessFailure, ProcessParked } from "./processEngine.js"
 import type { CoreRuntime } from "./runtime.js"
 import * as Telemetry from "./telemetry.js"
-import type { RunLeased, WorkerSlots } from "./workerSlots.js"
+import { CANCEL_REQUESTED, type CancelWait, type RunLeased, type WorkerSlots } from "./workerSlots.js"
 
 /** The first pause before a terminal write is tried again; it doubles up to half the renewal interval. */
 const TERMINAL_RETRY_FIRST_MS = 20
@@ -140,8 +140,8 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
    * run as if its lease were lost: the run would stop after its tool ran, and run again under the next lease); any
    * other error stops the watch, not the run.
    */
-  const cancelWatch = (record: ProcessRecord) =>
-    core.registry.waitEventAfter(record.id, "process.cancel_requested", 0).pipe(
+  const cancelWatch = (record: ProcessRecord, registered: CancelWait | undefined) =>
+    (registered ?? core.registry.waitEventAfter(record.id, CANCEL_REQUESTED, 0)).pipe(
       Effect.retry({
         while: transient,
         schedule: Schedule.exponential(Duration.millis(20)).pipe(
@@ -164,7 +164,8 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
     lease: ProcessLease,
     setAfter: (next: Effect.Effect<void>) => void,
     known: ProcessRecord | undefined,
-    settle: ((stored: ProcessAwaitOutput) => void) | undefined
+    settle: ((stored: ProcessAwaitOutput) => void) | undefined,
+    cancelWait: CancelWait | undefined
   ): Effect.Effect<void> =>
     Effect.gen(function*() {
       const found = known === undefined ? yield* Effect.either(core.registry.get(lease.processId)) : Either.right(known)
@@ -219,7 +220,7 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
         Effect.flatMap(self, (exit) => Deferred.succeed(decided, exit))
       const renewals = yield* Effect.forkScoped(decide(Effect.exit(keeper.renewLoop)))
       const working = yield* Effect.fork(decide(Effect.exit(work)))
-      const watching = yield* Effect.fork(decide(Effect.exit(cancelWatch(record))))
+      const watching = yield* Effect.fork(decide(Effect.exit(cancelWatch(record, cancelWait))))
       const exit = yield* Deferred.await(decided)
       yield* Fiber.interrupt(watching)
       // Not awaited: a cancelled or lease-less run's work is interrupted as it was in a race, never waited for.
@@ -278,7 +279,7 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
       Telemetry.workerRunSpan(lease)
     )
 
-  return (lease, known, settle) => {
+  return (lease, known, settle, cancelWait) => {
     let after: Effect.Effect<void> = Effect.void
     return runOnce(
       lease,
@@ -286,7 +287,8 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
         after = next
       },
       known,
-      settle
+      settle,
+      cancelWait
     ).pipe(Effect.zipRight(Effect.suspend(() => after)))
   }
 }

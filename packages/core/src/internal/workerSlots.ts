@@ -6,10 +6,10 @@
  *
  * @internal
  */
-import { Clock, Deferred, Duration, Effect, Exit, type Fiber, FiberId } from "effect"
+import { Clock, Deferred, Duration, Effect, Exit, type Fiber, FiberId, Scope } from "effect"
 import type { StoreError } from "../Errors.js"
 import type { ProcessId } from "../Identifiers.js"
-import type { ProcessAwaitOutput, ProcessLease, ProcessRecord, ProcessRegistration } from "../Process.js"
+import type { ProcessAwaitOutput, ProcessEvent, ProcessLease, ProcessRecord, ProcessRegistration } from "../Process.js"
 import type { CoreRuntime } from "./runtime.js"
 
 /** How often a parked process's alarm tries its claim before leaving it to the next sweep. */
@@ -25,8 +25,15 @@ const DEFAULT_SLOTS = 64
 export type RunLeased = (
   lease: ProcessLease,
   known?: ProcessRecord,
-  settle?: (outcome: ProcessAwaitOutput) => void
+  settle?: (outcome: ProcessAwaitOutput) => void,
+  cancelWait?: CancelWait
 ) => Effect.Effect<void>
+
+/** The event type a cancel request appends. */
+export const CANCEL_REQUESTED = "process.cancel_requested"
+
+/** A cancel watcher registered before its process's row existed (`ProcessRegistry.watchEventAfter`). */
+export type CancelWait = Effect.Effect<ProcessEvent, StoreError>
 
 /**
  * The outcome of a run started by this worker's `launch`, once it ends: what its terminal write stored, or
@@ -158,21 +165,38 @@ export const makeWorkerSlots = (
         return core.registry.register(reg)
       }
       running.add(reg.id)
-      const release = Effect.suspend(() => slotFreed(reg.id))
-      return Effect.flatMap(
-        ownerId(),
-        (owner) => core.registry.register(reg, { claim: { ownerId: owner, ttlMs: core.cfg.worker.leaseTtlMs } })
-      ).pipe(
-        Effect.tap((out) => (out.lease === undefined ? release : Effect.void)),
-        Effect.onError(() => release)
-      )
+      const watchRegistry = core.registry.watchEventAfter
+      const free = Effect.suspend(() => slotFreed(reg.id))
+      // The run's cancel watcher, registered before the unit: a new row had no event before it, so the watcher needs
+      // no first read. Closed unless a lease for a new row came back (then `launch` hands it to the run).
+      return Effect.flatMap(Scope.make(), (scope) => {
+        const closeWatch = Scope.close(scope, Exit.void)
+        const release = Effect.zipRight(closeWatch, free)
+        return Effect.gen(function*() {
+          const cancelWait = watchRegistry === undefined
+            ? undefined
+            : yield* Scope.extend(watchRegistry(reg.id, CANCEL_REQUESTED, 0), scope)
+          const owner = yield* ownerId()
+          const out = yield* core.registry.register(reg, {
+            claim: { ownerId: owner, ttlMs: core.cfg.worker.leaseTtlMs }
+          })
+          if (out.lease === undefined) yield* release
+          else if (!out.created || cancelWait === undefined) yield* closeWatch
+          else watches.set(reg.id, { wait: cancelWait, scope })
+          return out
+        }).pipe(Effect.onError(() => release))
+      })
     })
 
   const outcomes = new Map<string, LocalOutcome>()
+  /** The cancel watchers `registerForRun` took for new rows it leased, until `launch` or `abandon` takes them. */
+  const watches = new Map<string, { readonly wait: CancelWait; readonly scope: Scope.CloseableScope }>()
 
   const launch = (lease: ProcessLease, record: ProcessRecord) =>
     Effect.suspend(() => {
       const id = lease.processId
+      const watch = watches.get(id)
+      watches.delete(id)
       const outcome: LocalOutcome = Deferred.unsafeMake(FiberId.none)
       outcomes.set(id, outcome)
       const settle = (out: ProcessAwaitOutput | undefined) => {
@@ -181,15 +205,27 @@ export const makeWorkerSlots = (
       }
       // Observed on the fiber, not by a finalizer inside it: a run interrupted before its first step still settles.
       return Effect.map(
-        forkFiber(run()(lease, record, settle)),
-        (fiber) => fiber.addObserver(() => settle(undefined))
+        forkFiber(run()(lease, record, settle, watch?.wait)),
+        (fiber) =>
+          fiber.addObserver(() => {
+            settle(undefined)
+            // The watcher's release only unregisters it (synchronous).
+            if (watch !== undefined) Effect.runSync(Scope.close(watch.scope, Exit.void))
+          })
       )
     })
 
   const abandon = (lease: ProcessLease) =>
     Effect.zipRight(
-      Effect.suspend(() => slotFreed(lease.processId)),
-      Effect.ignore(core.registry.releaseLease(lease))
+      Effect.suspend(() => {
+        const watch = watches.get(lease.processId)
+        watches.delete(lease.processId)
+        return watch === undefined ? Effect.void : Scope.close(watch.scope, Exit.void)
+      }),
+      Effect.zipRight(
+        Effect.suspend(() => slotFreed(lease.processId)),
+        Effect.ignore(core.registry.releaseLease(lease))
+      )
     )
 
   const claimLoop: Effect.Effect<void, StoreError> = Effect.gen(function*() {

@@ -292,6 +292,18 @@ export const make = (units: Units, tier: DurabilityTier, waiters: Signals.Waiter
           return yield* Effect.forEach(yield* unit.tx.events.after(id, sequence), eventOf)
         })),
 
+    watchEventAfter: (id, eventType, sequence) =>
+      waiters.watch(
+        { kind: "process_event", processId: id },
+        units.read(PORT, "waitEventAfter", (unit) =>
+          Effect.gen(function*() {
+            // Not registered yet (the watch is taken before the registering unit commits): no events.
+            if ((yield* unit.tx.processes.read(id)) === undefined) return Option.none<ProcessEvent>()
+            const rows = yield* unit.tx.events.after(id, sequence, eventType, 1)
+            return rows[0] === undefined ? Option.none<ProcessEvent>() : Option.some(yield* eventOf(rows[0]))
+          }))
+      ),
+
     waitEventAfter: (id, eventType, sequence) =>
       waiters.waitFor(
         { kind: "process_event", processId: id },

@@ -77,6 +77,14 @@ export interface WaitKey {
 export interface Waiters {
   /** Registers, then `check`s, then re-checks after each signal concerning `key` (or a `poll`). */
   readonly waitFor: <A, E>(key: WaitKey, check: Effect.Effect<Option.Option<A>, E>) => Effect.Effect<A, E>
+  /**
+   * Registers now (until the scope closes) and answers the wait, which `check`s only after a signal concerning `key`
+   * (or a `poll`), never first: for a caller that knows the answer is none at registration.
+   */
+  readonly watch: <A, E>(
+    key: WaitKey,
+    check: Effect.Effect<Option.Option<A>, E>
+  ) => Effect.Effect<Effect.Effect<A, E>, never, Scope.Scope>
 }
 
 /** One registered wait: `resume` while it is blocked, `dirty` when a signal came while it was checking. */
@@ -189,5 +197,19 @@ export const makeWaiters = (hub: PubSub.PubSub<StorageSignal>): Effect.Effect<Wa
         (waiter) => unregister(k, waiter)
       )
     }
-    return { waitFor }
+    const watch: Waiters["watch"] = <A, E>(key: WaitKey, check: Effect.Effect<Option.Option<A>, E>) => {
+      const k = keyOf(key.kind, key.processId)
+      return Effect.map(
+        Effect.acquireRelease(Effect.zipRight(start, register(k)), (waiter) => unregister(k, waiter)),
+        (waiter) =>
+          Effect.gen(function*() {
+            while (true) {
+              yield* next(waiter)
+              const found = yield* check
+              if (Option.isSome(found)) return found.value
+            }
+          })
+      )
+    }
+    return { waitFor, watch }
   })

@@ -59,15 +59,19 @@ describe.each(corruptibleBackends)("%s: store outages during a run", (_name, ope
       const registry = Context.get(storage, ProcessRegistry)
       const counter = yield* Ref.make(0)
       let watchFailures = 0
-      // The first watch fails once the tool has started (a lost connection under the watcher's read).
+      // The first watch fails once the tool has started (a lost connection under the watcher's read), whether the
+      // watcher was registered before the process (watchEventAfter, a start with a free slot) or waits afresh.
+      const failFirst = <A, E>(wait: Effect.Effect<A, E>): Effect.Effect<A, E | StoreUnavailable> =>
+        Effect.suspend((): Effect.Effect<A, E | StoreUnavailable> =>
+          watchFailures++ === 0
+            ? Effect.zipRight(eventually(Ref.get(counter), (n) => n >= 1), Effect.fail(outage("cancel watch")))
+            : wait
+        )
       const flaky: ProcessRegistryService = {
         ...registry,
-        waitEventAfter: (id, eventType, sequence) =>
-          Effect.suspend(() =>
-            watchFailures++ === 0
-              ? Effect.zipRight(eventually(Ref.get(counter), (n) => n >= 1), Effect.fail(outage("cancel watch")))
-              : registry.waitEventAfter(id, eventType, sequence)
-          )
+        waitEventAfter: (id, eventType, sequence) => failFirst(registry.waitEventAfter(id, eventType, sequence)),
+        watchEventAfter: (id, eventType, sequence) =>
+          Effect.map(registry.watchEventAfter!(id, eventType, sequence), failFirst)
       }
       const core = yield* buildCore(Context.add(storage, ProcessRegistry, flaky), provider, {
         tools: [countingTool(counter, 300)],
