@@ -78,6 +78,8 @@ export const b8 = async (
       summary: ours,
       baseline: "langgraph put",
       ratio: ours.p50 / lg.summary.p50,
+      // Issue 18's gate: a durable turn commit no slower than LangGraph's checkpoint put.
+      gate: { max: 1 },
       note: "our turn commit ÷ LangGraph's checkpoint put, both synchronous FULL, WAL"
     })
   } catch (e) {
@@ -110,9 +112,10 @@ export const b8 = async (
       summary: ours,
       ...(peer === undefined
         ? { baseline: "B0a", ratio: ours.p50 / options.floorFullP50 }
-        : { baseline: "restate 3-step", ratio: ours.p50 / peer.summary.p50 }),
+        // Issue 18's gate: the 3-step process stays faster than Restate's handler.
+        : { baseline: "restate 3-step", ratio: ours.p50 / peer.summary.p50, gate: { max: 1 } }),
       note:
-        "trigger emit → Lashlang process with 3 journaled tool_call effects (SQLite FULL) → awaitProcess; ratio < 1 = faster than Restate"
+        "trigger emit → Lashlang process with 3 journaled tool_call effects (SQLite FULL) → core.processes().await; ratio < 1 = faster than Restate"
     })
   } catch (e) {
     out.push(`B8 three-step skipped: ${String((e as Error)?.message ?? e).split("\n")[0]}`)
