@@ -9,6 +9,14 @@ const { Signals } = StorageEngine
 
 const pid = (s: string) => s as ProcessId
 
+/** Signals that do not concern the end of process `p`: a wait for it must not re-check on any of them. */
+const notProcessEndOfP: ReadonlyArray<StorageSignal> = [
+  { kind: "process_terminal", processId: pid("other") },
+  { kind: "process_event", processId: pid("p"), sequence: 2 },
+  { kind: "runnable", processId: pid("p") },
+  { kind: "queue_changed", sessionId: "s" as never }
+]
+
 describe("StorageEngine.Signals.waitFor", () => {
   it.scoped("checks once, then only on signals that concern the process (unrelated ones cost no re-check)", () =>
     Effect.gen(function*() {
@@ -24,14 +32,7 @@ describe("StorageEngine.Signals.waitFor", () => {
       )
       yield* Effect.yieldNow()
       expect(checks, "the first check runs before any signal").toBe(1)
-      for (
-        const s of [
-          { kind: "process_terminal", processId: pid("other") },
-          { kind: "process_event", processId: pid("p"), sequence: 2 },
-          { kind: "runnable", processId: pid("p") },
-          { kind: "queue_changed", sessionId: "s" as never }
-        ] satisfies ReadonlyArray<StorageSignal>
-      ) yield* PubSub.publish(hub, s)
+      for (const s of notProcessEndOfP) yield* PubSub.publish(hub, s)
       for (let i = 0; i < 5; i++) yield* Effect.yieldNow()
       expect(checks, "no signal above concerns p's end").toBe(1)
       yield* PubSub.publish(hub, { kind: "poll" })
@@ -78,14 +79,7 @@ describe("StorageEngine.Signals.makeWaiters", () => {
       for (let i = 0; i < 5; i++) yield* Effect.yieldNow()
       expect(checks, "the first check runs before any signal").toBe(1)
       expect(yield* PubSub.size(hub), "one subscription for both waits").toBe(0)
-      for (
-        const s of [
-          { kind: "process_terminal", processId: pid("other") },
-          { kind: "process_event", processId: pid("p"), sequence: 2 },
-          { kind: "runnable", processId: pid("p") },
-          { kind: "queue_changed", sessionId: "s" as never }
-        ] satisfies ReadonlyArray<StorageSignal>
-      ) yield* PubSub.publish(hub, s)
+      for (const s of notProcessEndOfP) yield* PubSub.publish(hub, s)
       for (let i = 0; i < 5; i++) yield* Effect.yieldNow()
       expect(checks, "no signal above concerns p's end").toBe(1)
       yield* PubSub.publish(hub, { kind: "poll" })
