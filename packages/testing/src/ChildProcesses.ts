@@ -53,7 +53,7 @@ export const spawnChild = (options: ChildOptions): Effect.Effect<ChildHandle, ne
     Effect.sync((): ChildHandle => {
       const child = spawn(
         process.execPath,
-        [...(options.nodeArgs ?? []), "--import", "tsx", options.script, ...(options.args ?? [])],
+        [...(options.nodeArgs ?? []), "--import=tsx", options.script, ...(options.args ?? [])],
         {
           ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
           stdio: ["pipe", "pipe", "pipe"],
