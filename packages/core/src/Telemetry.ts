@@ -68,7 +68,13 @@ export const Attributes = {
   /** Queued batches a drain claimed and ran, over all its turns. */
   drainedBatches: "lash.queued.batches",
   /** Turns a drain ran (one per claim). */
-  drainedTurns: "lash.queued.turns"
+  drainedTurns: "lash.queued.turns",
+  /** Unstarted trigger deliveries a worker sweep started (a crash left them between reservation and start). */
+  sweepDeliveriesStarted: "lash.worker.deliveries_started",
+  /** Unstarted deliveries a sweep set aside because their subscription or occurrence does not decode. */
+  sweepDeliveriesSetAside: "lash.worker.deliveries_set_aside",
+  /** Runnable processes a sweep claimed (and started running). */
+  sweepClaimed: "lash.worker.claimed"
 } as const
 
 const durationBoundaries = MetricBoundaries.exponential({ start: 1, factor: 2, count: 18 })

@@ -165,6 +165,16 @@ describe("traces through @effect/opentelemetry", { timeout: 120_000 }, () => {
         { traceId: host.traceId, spanId: host.spanId, attributes: { "lash.link": "started_by" } }
       ])
       expect(run.traceId).not.toBe(host.traceId)
+      // The sweep that found the process says what it did: one claimed, no unstarted delivery to start or set aside.
+      const sweeps = worked.spans.filter((s) => s.name === "lash.worker.sweep")
+      expect(sweeps.map((s) => s.attributes[Attributes.sweepClaimed])).toContain(1)
+      for (const sweep of sweeps) {
+        expect(sweep.attributes).toMatchObject({
+          [Attributes.sweepDeliveriesStarted]: 0,
+          [Attributes.sweepDeliveriesSetAside]: 0,
+          [Attributes.sweepClaimed]: expect.any(Number)
+        })
+      }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true })
     }

@@ -10,6 +10,7 @@ import { Effect, FiberSet } from "effect"
 import type { ScopedEffects } from "../EffectController.js"
 import type { StoreError } from "../Errors.js"
 import type { ProcessAwaitOutput, ProcessRecord } from "../Process.js"
+import { Attributes, SpanNames } from "../Telemetry.js"
 import {
   type CatalogCache,
   type EnvCache,
@@ -104,10 +105,15 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
         )
       }
       for (const item of unstarted.deliveries) yield* startDelivery(item)
-      yield* slots.claimLoop
+      const claimed = yield* slots.claimLoop
+      yield* Effect.annotateCurrentSpan({
+        [Attributes.sweepDeliveriesStarted]: unstarted.deliveries.length,
+        [Attributes.sweepDeliveriesSetAside]: unstarted.unreadable.length,
+        [Attributes.sweepClaimed]: claimed
+      })
     }).pipe(
       Effect.catchAll((e) => Effect.logWarning("worker sweep failed; the next poke or sweep retries", e)),
-      Effect.withSpan("lash.worker.sweep")
+      Effect.withSpan(SpanNames.workerSweep)
     )
 
   return {

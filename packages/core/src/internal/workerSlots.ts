@@ -68,8 +68,8 @@ export interface WorkerSlots {
   readonly localOutcome: (processId: ProcessId) => LocalOutcome | undefined
   /** Gives back the slot and the lease of a registration that will not run here (its start failed after the unit). */
   readonly abandon: (lease: ProcessLease) => Effect.Effect<void>
-  /** Claims runnable processes while slots are free and pages come back full. */
-  readonly claimLoop: Effect.Effect<void, StoreError>
+  /** Claims runnable processes while slots are free and pages come back full; answers how many it claimed. */
+  readonly claimLoop: Effect.Effect<number, StoreError>
 }
 
 /**
@@ -228,12 +228,13 @@ export const makeWorkerSlots = (
       )
     )
 
-  const claimLoop: Effect.Effect<void, StoreError> = Effect.gen(function*() {
+  const claimLoop: Effect.Effect<number, StoreError> = Effect.gen(function*() {
+    let claimed = 0
     while (true) {
       const limit = freeSlots()
       if (limit <= 0) {
         turnedAway = true
-        return
+        return claimed
       }
       const owner = yield* ownerId()
       // `limit` slots are held while the claim is on its way, so a claim sent meanwhile (a sweep's, a freed slot's)
@@ -249,16 +250,17 @@ export const makeWorkerSlots = (
             })
           )
         )
+      claimed += leases.length
       for (const lease of leases) yield* fork(run()(lease))
       if (leases.length < limit) {
         // Work turned away while this claim held slots it did not fill: claim it now, into the slots given back.
-        if (!turnedAway) return
+        if (!turnedAway) return claimed
         turnedAway = false
       }
     }
   })
 
-  const claimMore: Effect.Effect<void> = claimLoop.pipe(
+  const claimMore: Effect.Effect<void> = Effect.asVoid(claimLoop).pipe(
     Effect.catchAll((e) => Effect.logWarning("worker claim failed; the next poke or sweep retries", e))
   )
 
