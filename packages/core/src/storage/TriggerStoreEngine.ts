@@ -117,15 +117,18 @@ const unstarted = (units: Units, limit: number) =>
 
 /** Reserves the occurrence's deliveries; the reservations whose subscription does not decode are named. */
 const reserve = (units: Units, occurrenceId: OccurrenceId) =>
-  units.write(PORT, "reserveDeliveries", (unit) => reserveIn(unit, occurrenceId))
+  units.write(PORT, "reserveDeliveries", (unit) =>
+    Effect.gen(function*() {
+      const stored = yield* unit.tx.occurrences.read(occurrenceId)
+      if (stored === undefined) return { reserved: [], unreadable: [] }
+      return yield* reserveIn(unit, yield* RecordCodec.orFail(occurrenceEither(stored)))
+    }))
 
-/** {@link reserve} inside a write unit. */
-const reserveIn = (unit: Unit<WriteTransaction>, occurrenceId: OccurrenceId) =>
+/** {@link reserve} inside a write unit, for an occurrence the unit already read or recorded. */
+const reserveIn = (unit: Unit<WriteTransaction>, occurrence: TriggerOccurrenceRecord) =>
   Effect.gen(function*() {
     const { tx } = unit
-    const stored = yield* tx.occurrences.read(occurrenceId)
-    if (stored === undefined) return { reserved: [], unreadable: [] }
-    const occurrence = yield* RecordCodec.orFail(occurrenceEither(stored))
+    const { occurrenceId } = occurrence
     const matching = yield* tx.subscriptions.matching(
       occurrence.sourceType,
       occurrence.sourceKey,
@@ -314,7 +317,7 @@ export const make = (units: Units, tier: DurabilityTier): TriggerStoreService =>
     units.write(PORT, "recordAndStart", (unit) =>
       Effect.gen(function*() {
         const occurrence = yield* recordIn(unit, req)
-        const { reserved, unreadable } = yield* reserveIn(unit, occurrence.occurrenceId)
+        const { reserved, unreadable } = yield* reserveIn(unit, occurrence)
         const started = yield* startIn(unit, occurrence, reserved, plan)
         return { occurrence, reserved, unreadable, started }
       })),
