@@ -192,11 +192,17 @@ export const makeWorkerSlots = (
   /** The cancel watchers `registerForRun` took for new rows it leased, until `launch` or `abandon` takes them. */
   const watches = new Map<string, { readonly wait: CancelWait; readonly scope: Scope.CloseableScope }>()
 
+  /** The cancel watcher `registerForRun` took for `processId`, handed over once (to `launch` or `abandon`). */
+  const takeWatch = (processId: string) => {
+    const watch = watches.get(processId)
+    watches.delete(processId)
+    return watch
+  }
+
   const launch = (lease: ProcessLease, record: ProcessRecord) =>
     Effect.suspend(() => {
       const id = lease.processId
-      const watch = watches.get(id)
-      watches.delete(id)
+      const watch = takeWatch(id)
       const outcome: LocalOutcome = Deferred.unsafeMake(FiberId.none)
       outcomes.set(id, outcome)
       const settle = (out: ProcessAwaitOutput | undefined) => {
@@ -218,8 +224,7 @@ export const makeWorkerSlots = (
   const abandon = (lease: ProcessLease) =>
     Effect.zipRight(
       Effect.suspend(() => {
-        const watch = watches.get(lease.processId)
-        watches.delete(lease.processId)
+        const watch = takeWatch(lease.processId)
         return watch === undefined ? Effect.void : Scope.close(watch.scope, Exit.void)
       }),
       Effect.zipRight(
