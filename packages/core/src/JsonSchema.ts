@@ -15,6 +15,7 @@ import addFormats from "ajv-formats"
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js"
 import draft07 from "ajv/dist/refs/json-schema-draft-07.json" with { type: "json" }
 import { Either } from "effect"
+import { setBounded } from "./internal/boundedMap.js"
 import type { Json, JsonSchemaDoc } from "./Json.js"
 
 const ajv = new Ajv2020({
@@ -78,8 +79,7 @@ export const compile = (schema: JsonSchemaDoc): Either.Either<Validator, string>
   } catch (error) {
     return Either.left(error instanceof Error ? error.message : String(error))
   }
-  if (byContent.size >= MAX_CACHED) byContent.delete(byContent.keys().next().value!)
-  byContent.set(key.right, validator)
+  setBounded(byContent, MAX_CACHED, key.right, validator)
   byObject.set(schema, validator)
   return Either.right(validator)
 }

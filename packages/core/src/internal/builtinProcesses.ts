@@ -12,6 +12,7 @@ import type { ProcessAwaitOutput, ProcessExecutionEnvSpec, ProcessRecord } from 
 import { loadProcessExecutionEnv, ProcessEnvStore } from "../ProcessEnvStore.js"
 import { ReplayKeys } from "../ReplayKeys.js"
 import type { ToolProvider } from "../Tools.js"
+import { setBounded } from "./boundedMap.js"
 import { buildPlugins } from "./pluginHost.js"
 import { type EngineContext, ProcessFailure, type ProcessRebuild } from "./processEngine.js"
 import type { CoreRuntime } from "./runtime.js"
@@ -38,10 +39,7 @@ const loadEnv = (core: CoreRuntime, cache: EnvCache, record: ProcessRecord) =>
       Effect.catchTag("ProcessEnvNotFound", (e: ProcessEnvNotFound) =>
         Effect.fail(new ProcessFailure("process_env_missing", `env ${e.envRef} not found`)))
     )
-    if (cache.size >= ENV_CACHE_SIZE) {
-      cache.delete(cache.keys().next().value!)
-    }
-    cache.set(envRef, spec)
+    setBounded(cache, ENV_CACHE_SIZE, envRef, spec)
     return spec
   })
 

@@ -9,6 +9,7 @@ import { Effect, Either, Option, Schema } from "effect"
 import type { Json } from "../Json.js"
 import { LashlangProcessInput, type ProcessAwaitOutput } from "../Process.js"
 import { ReplayKeys } from "../ReplayKeys.js"
+import { setBounded } from "./boundedMap.js"
 import { buildHostEnvironment, makeBridge } from "./lashlangHost.js"
 import { processDepth } from "./processLimits.js"
 import type { CoreRuntime } from "./runtime.js"
@@ -35,9 +36,7 @@ const artifactReader = () => {
       if (cached !== undefined) return Effect.succeed(Option.some(cached))
       return Effect.tap(core.artifacts.get(moduleRef), (stored) =>
         Effect.sync(() => {
-          if (Option.isNone(stored)) return
-          if (cache.size >= ARTIFACT_CACHE_SIZE) cache.delete(cache.keys().next().value!)
-          cache.set(moduleRef, stored.value)
+          if (Option.isSome(stored)) setBounded(cache, ARTIFACT_CACHE_SIZE, moduleRef, stored.value)
         }))
     })
 }

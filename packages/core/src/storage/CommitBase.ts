@@ -11,6 +11,7 @@
  *
  * @since 0.1.0
  */
+import { setBounded } from "../internal/boundedMap.js"
 import type { SessionHead } from "../Session.js"
 
 /** The fields of a stored head a commit carries forward. @since 0.1.0 */
@@ -50,9 +51,7 @@ export const make = (capacity: number = CAPACITY): CommitBases => {
     },
     remember: (sessionId, headJson, recordVersion, base) => {
       // Re-inserted keys move to the end, so the first key is the least recently written.
-      entries.delete(sessionId)
-      if (entries.size >= capacity) entries.delete(entries.keys().next().value!)
-      entries.set(sessionId, { headJson, recordVersion, base })
+      setBounded(entries, capacity, sessionId, { headJson, recordVersion, base })
     }
   }
 }
