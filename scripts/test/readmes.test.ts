@@ -36,6 +36,11 @@ describe("READMEs", () => {
     })
   }
 
+  it("docs/observability.md shows its setup (packages/core/test/telemetry/setupExample.ts) verbatim", () => {
+    const setup = fs.readFileSync(path.join(root, "packages", "core", "test", "telemetry", "setupExample.ts"), "utf8")
+    expect(tsBlocks(fs.readFileSync(path.join(root, "docs", "observability.md"), "utf8"))).toContain(setup)
+  })
+
   it("docs/plugins.md shows the one-file plugin (examples/third-party-plugin/src/index.ts) verbatim", () => {
     const plugin = fs.readFileSync(path.join(root, "examples", "third-party-plugin", "src", "index.ts"), "utf8")
     expect(tsBlocks(fs.readFileSync(path.join(root, "docs", "plugins.md"), "utf8"))).toContain(plugin)
