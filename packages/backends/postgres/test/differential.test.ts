@@ -9,25 +9,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import { MemoryBackend } from "@lash/backend-memory"
 import { SqliteBackend } from "@lash/backend-sqlite"
-import {
-  type LashStorage,
-  type ProcessId,
-  type ProcessRegistration,
-  ProcessRegistry,
-  type SessionId,
-  SessionStore
-} from "@lash/core"
+import { type LashStorage, ProcessRegistry, type SessionId, SessionStore } from "@lash/core"
 import { tempDirectory } from "@lash/testing"
 import { Context, Effect, Layer, type Scope, TestClock } from "effect"
 import * as path from "node:path"
-import { appendCommit, engineRegistration, rootSession } from "../../sqlite/test/helpers.js"
+import { branchedGraph, loadPathQueries, type Lockstep, registrySteps, rng } from "../../sqlite/test/lockstep.js"
 import { PostgresBackend } from "../src/index.js"
-
-/** A deterministic generator (LCG), so a failure names a reproducible sequence. */
-const rng = (seed: number) => () => {
-  seed = (seed * 1103515245 + 12345) % 2 ** 31
-  return seed / 2 ** 31
-}
 
 const postgres = (fastPaths: boolean) =>
   Effect.flatMap(
@@ -58,31 +45,12 @@ describe("memory, SQLite and Postgres agree", () => {
       const all = (yield* stores).map(([name, ctx]) => [name, Context.get(ctx, SessionStore)] as const)
       const random = rng(7)
       const sessionId = "paths"
-      for (const [, store] of all) yield* store.create(rootSession(sessionId))
-      const ids: Array<string> = []
-      let leaf: string | undefined
-      for (let c = 0; c < 80; c++) {
-        const branch = ids.length > 10 && random() < 0.08
-        let parent = branch ? ids[Math.floor(random() * ids.length)] : leaf
-        const nodes: Array<{ id: string; parent?: string }> = []
-        const count = 1 + Math.floor(random() * 2)
-        for (let k = 0; k < count; k++) {
-          const id = `n${ids.length + nodes.length}`
-          nodes.push(parent === undefined ? { id } : { id, parent })
-          parent = id
-        }
-        const commit = appendCommit(sessionId, c, nodes)
-        for (const [, store] of all) yield* store.commit(commit)
-        for (const n of nodes) ids.push(n.id)
-        leaf = nodes[nodes.length - 1]!.id
-      }
-      const queries: Array<Parameters<SessionStore["Type"]["loadPath"]>[1]> = []
-      for (const limit of [0, 1, 2, 7, 50, 255, 256, 1000]) queries.push({ limit })
-      for (let q = 0; q < 30; q++) {
-        const limit = Math.floor(random() * 200)
-        queries.push({ limit, leafNodeId: ids[Math.floor(random() * ids.length)]! })
-        queries.push({ limit, beforeNodeId: ids[Math.floor(random() * ids.length)]! })
-      }
+      const ids = yield* branchedGraph(all.map(([, store]) => store), sessionId, 80, random)
+      const queries = loadPathQueries(ids, random, {
+        limits: [0, 1, 2, 7, 50, 255, 256, 1000],
+        pairs: 30,
+        maxLimit: 200
+      })
       const { others, reference } = split(all)
       for (const req of queries) {
         const expected = yield* reference.loadPath(sessionId as SessionId, req)
@@ -98,7 +66,7 @@ describe("memory, SQLite and Postgres agree", () => {
       yield* TestClock.setTime(1_767_225_600_000)
       const all = (yield* stores).map(([name, ctx]) => [name, Context.get(ctx, ProcessRegistry)] as const)
       const random = rng(11)
-      const each = <A, E>(f: (registry: ProcessRegistry["Type"]) => Effect.Effect<A, E>) =>
+      const each: Lockstep = (f) =>
         Effect.gen(function*() {
           const { others, reference } = split(all)
           const expected = yield* Effect.either(f(reference))
@@ -107,41 +75,7 @@ describe("memory, SQLite and Postgres agree", () => {
           }
           return expected
         })
-      const external = (id: string): ProcessRegistration => ({
-        ...engineRegistration(id),
-        input: { type: "external", metadata: null }
-      })
-      let claimed = 0
-      for (let step = 0; step < 100; step++) {
-        const roll = random()
-        if (roll < 0.3) {
-          const id = `p-${String(Math.floor(random() * 30)).padStart(2, "0")}`
-          const registration = random() < 0.15 ? external(id) : engineRegistration(id)
-          yield* each((r) => r.register(registration))
-        } else if (roll < 0.6) {
-          const request = {
-            ownerId: `w${step}`,
-            ttlMs: Math.floor(random() * 3) * 500,
-            limit: Math.floor(random() * 5)
-          }
-          const leases = yield* each((r) => r.claimRunnable(request))
-          const [then, release] = [random(), random() < 0.5]
-          if (leases._tag === "Right") {
-            claimed += leases.right.length
-            const lease = leases.right[0]
-            if (lease !== undefined && then < 0.4) {
-              yield* each((r) =>
-                release ? r.releaseLease(lease) : r.completeWithLease(lease, { type: "success", value: step })
-              )
-            }
-          }
-        } else if (roll < 0.7) {
-          const id = `p-${String(Math.floor(random() * 30)).padStart(2, "0")}` as ProcessId
-          yield* each((r) => r.claimLease(id, `single-${step}`, 1_000))
-        } else {
-          yield* TestClock.adjust(Math.floor(random() * 700))
-        }
-      }
+      const claimed = yield* registrySteps(each, random, { steps: 100, processes: 30 })
       expect(claimed, "the sequence exercised the claim").toBeGreaterThan(10)
       yield* each((r) => r.listNonTerminalIds())
     }))

@@ -11,16 +11,11 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { MemoryBackend } from "@lash/backend-memory"
-import { type ProcessId, type ProcessRegistration, ProcessRegistry, type SessionId, SessionStore } from "@lash/core"
+import { ProcessRegistry, type SessionId, SessionStore } from "@lash/core"
 import { Cause, Context, Effect, Layer, Option, TestClock } from "effect"
 import { SqliteBackend } from "../src/index.js"
-import { appendCommit, engineRegistration, rootSession, tempDbFile } from "./helpers.js"
-
-/** A deterministic generator (LCG), so a failure names a reproducible graph. */
-const rng = (seed: number) => () => {
-  seed = (seed * 1103515245 + 12345) % 2 ** 31
-  return seed / 2 ** 31
-}
+import { appendCommit, rootSession, tempDbFile } from "./helpers.js"
+import { branchedGraph, loadPathQueries, type Lockstep, registrySteps, rng } from "./lockstep.js"
 
 /** A SQLite file opened with the driver's fast paths, or without them (the engine's generic paths). */
 const sqliteWith = (fastPaths: boolean) =>
@@ -38,33 +33,13 @@ describe("loadPath", () => {
       const stores = [sqlite, generic, memory]
       const random = rng(7)
       const sessionId = "paths"
-      for (const store of stores) yield* store.create(rootSession(sessionId))
-      const ids: Array<string> = []
-      let leaf: string | undefined
-      // 400 commits: mostly 1–2 nodes on the current leaf; sometimes a branch from a node far back.
-      for (let c = 0; c < 400; c++) {
-        const branch = ids.length > 10 && random() < 0.08
-        let parent = branch ? ids[Math.floor(random() * ids.length)] : leaf
-        const nodes: Array<{ id: string; parent?: string }> = []
-        const count = 1 + Math.floor(random() * 2)
-        for (let k = 0; k < count; k++) {
-          const id = `n${ids.length + nodes.length}`
-          nodes.push(parent === undefined ? { id } : { id, parent })
-          parent = id
-        }
-        const commit = appendCommit(sessionId, c, nodes)
-        for (const store of stores) yield* store.commit(commit)
-        for (const n of nodes) ids.push(n.id)
-        leaf = nodes[nodes.length - 1]!.id
-      }
-      const queries: Array<Parameters<typeof sqlite.loadPath>[1]> = []
-      for (const limit of [0, 1, 2, 7, 50, 255, 256, 257, 1000]) queries.push({ limit })
-      for (let q = 0; q < 60; q++) {
-        const leafNodeId = ids[Math.floor(random() * ids.length)]!
-        const limit = Math.floor(random() * 300)
-        queries.push({ limit, leafNodeId })
-        queries.push({ limit, beforeNodeId: ids[Math.floor(random() * ids.length)]! })
-      }
+      // 400 commits: long linear stretches (the window) and branches far back (the indexed walk takes over).
+      const ids = yield* branchedGraph(stores, sessionId, 400, random)
+      const queries = loadPathQueries(ids, random, {
+        limits: [0, 1, 2, 7, 50, 255, 256, 257, 1000],
+        pairs: 60,
+        maxLimit: 300
+      })
       // Paging from the leaf to the root in pages of 37 reaches every ancestor exactly once.
       let before: string | undefined
       const paged: Array<string> = []
@@ -137,48 +112,14 @@ describe("claimRunnable", () => {
       const fast = Context.get(yield* sqliteWith(true), ProcessRegistry)
       const generic = Context.get(yield* sqliteWith(false), ProcessRegistry)
       const random = rng(11)
-      const both = <A, E>(f: (registry: typeof fast) => Effect.Effect<A, E>) =>
+      const both: Lockstep = (f) =>
         Effect.gen(function*() {
           const [a, b] = [yield* Effect.either(f(fast)), yield* Effect.either(f(generic))]
           expect(b, "the generic path answers as the fast path").toEqual(a)
           return a
         })
-      const external = (id: string): ProcessRegistration => ({
-        ...engineRegistration(id),
-        input: { type: "external", metadata: null }
-      })
-      let claimed = 0
-      for (let step = 0; step < 120; step++) {
-        const roll = random()
-        // Every random draw happens before `both`, so the two registries see the same operation.
-        if (roll < 0.3) {
-          const id = `p-${String(Math.floor(random() * 40)).padStart(2, "0")}`
-          const registration = random() < 0.15 ? external(id) : engineRegistration(id)
-          yield* both((r) => r.register(registration))
-        } else if (roll < 0.6) {
-          const request = {
-            ownerId: `w${step}`,
-            ttlMs: Math.floor(random() * 3) * 500,
-            limit: Math.floor(random() * 5)
-          }
-          const leases = yield* both((r) => r.claimRunnable(request))
-          const [then, release] = [random(), random() < 0.5]
-          if (leases._tag === "Right") {
-            claimed += leases.right.length
-            const lease = leases.right[0]
-            if (lease !== undefined && then < 0.4) {
-              yield* both((r) =>
-                release ? r.releaseLease(lease) : r.completeWithLease(lease, { type: "success", value: step })
-              )
-            }
-          }
-        } else if (roll < 0.7) {
-          const id = `p-${String(Math.floor(random() * 40)).padStart(2, "0")}` as ProcessId
-          yield* both((r) => r.claimLease(id, `single-${step}`, 1_000))
-        } else {
-          yield* TestClock.adjust(Math.floor(random() * 700))
-        }
-      }
+      // Every random draw happens before `both`, so the two registries see the same operation.
+      const claimed = yield* registrySteps(both, random, { steps: 120, processes: 40 })
       expect(claimed, "the sequence exercised the claim").toBeGreaterThan(10)
       expect(yield* fast.listNonTerminalIds()).toEqual(yield* generic.listNonTerminalIds())
     }))
