@@ -1,6 +1,9 @@
 /**
  * Span attributes, links and metrics at the places lash already opens spans (the names and metrics are public in
- * Telemetry.ts; docs/observability.md). Each helper wraps one span site so the sites stay one line.
+ * Telemetry.ts; docs/observability.md). Each helper wraps one span site so the sites stay one line. No span captures
+ * a stack trace (`captureStackTrace: false`): Effect would take an `Error` at every span to name its call site in
+ * pretty-printed causes, a cost per span that showed in the process path's profile (docs/performance.md, B2); the
+ * span's name and attributes already say where it is.
  *
  * @internal
  */
@@ -34,6 +37,7 @@ export const turnSpan = (sessionId: string, turnId: string, mode: string) => <A,
   self.pipe(
     Metric.trackDurationWith(LashMetrics.turnDuration, millis),
     Effect.withSpan(SpanNames.turn, {
+      captureStackTrace: false,
       attributes: { [Attributes.sessionId]: sessionId, [Attributes.turnId]: turnId, [Attributes.turnMode]: mode }
     })
   )
@@ -61,6 +65,7 @@ export const commitSpan = (commit: RuntimeCommit) =>
     Effect.tapError((error) => Metric.increment(Metric.tagged(LashMetrics.commitConflicts, "kind", error._tag))),
     Metric.trackDurationWith(LashMetrics.commitDuration, millis),
     Effect.withSpan(SpanNames.commit, {
+      captureStackTrace: false,
       attributes: {
         [Attributes.sessionId]: commit.sessionId,
         ...(commit.turnStamp === undefined ? {} : { [Attributes.turnId]: commit.turnStamp.turnId }),
@@ -85,6 +90,7 @@ export const llmCallSpan = (p: {
       })
     ),
     Effect.withSpan(SpanNames.llmCall, {
+      captureStackTrace: false,
       kind: "client",
       attributes: {
         [Attributes.operationName]: "chat",
@@ -105,6 +111,7 @@ export const toolCallSpan = (p: {
 }) =>
 <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.withSpan(self, SpanNames.toolCall, {
+    captureStackTrace: false,
     attributes: {
       [Attributes.operationName]: "execute_tool",
       [Attributes.toolName]: p.toolName,
@@ -159,6 +166,7 @@ const spanOf = (context: TraceContext): Tracer.ExternalSpan => {
  */
 export const workerRunSpan = (lease: ProcessLease) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.withSpan(self, SpanNames.workerRun, {
+    captureStackTrace: false,
     root: true,
     attributes: {
       [Attributes.processId]: lease.processId,
@@ -215,6 +223,7 @@ export const triggerEmitSpan = (request: {
 }) =>
 <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.withSpan(self, SpanNames.triggerEmit, {
+    captureStackTrace: false,
     attributes: {
       [Attributes.triggerSourceType]: request.sourceType,
       [Attributes.triggerSourceKey]: request.sourceKey,
@@ -234,6 +243,7 @@ export const triggerDelivered = (started: number, failed: number) =>
 export const queuedDrainSpan =
   (sessionId: string, reason: string) => <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.withSpan(self, SpanNames.queuedDrain, {
+      captureStackTrace: false,
       attributes: { [Attributes.sessionId]: sessionId, [Attributes.drainReason]: reason }
     })
 

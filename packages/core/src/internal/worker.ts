@@ -113,7 +113,7 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
       })
     }).pipe(
       Effect.catchAll((e) => Effect.logWarning("worker sweep failed; the next poke or sweep retries", e)),
-      Effect.withSpan(SpanNames.workerSweep)
+      Effect.withSpan(SpanNames.workerSweep, { captureStackTrace: false })
     )
 
   return {

@@ -21,15 +21,16 @@ import {
   ProcessEvent,
   type ProcessFilter,
   type ProcessLease,
-  ProcessRecord,
+  type ProcessRecord,
   type ProcessRegistration
 } from "../Process.js"
 import type { ProcessRegistryService } from "../ProcessRegistry.js"
 import type { WriteTransaction } from "./Driver.js"
-import type { EventRow, ProcessRow } from "./DriverRows.js"
+import type { ProcessRow } from "./DriverRows.js"
 import * as EventAppend from "./EventAppend.js"
 import * as HandleGrants from "./HandleGrants.js"
 import * as Lease from "./Lease.js"
+import { encodeRecord, eventOf, recordEither, recordOf } from "./ProcessRecords.js"
 import * as Quarantine from "./Quarantine.js"
 import * as QueuedWorkEngine from "./QueuedWorkEngine.js"
 import * as RecordCodec from "./RecordCodec.js"
@@ -38,19 +39,6 @@ import type { Unit, Units } from "./Unit.js"
 import * as WakeDelivery from "./WakeDelivery.js"
 
 const PORT = "ProcessRegistry"
-const { RecordKeys } = RecordCodec
-
-const recordEither = (row: ProcessRow) =>
-  RecordCodec.decodeEither(ProcessRecord, PORT, RecordKeys.process(row.processId), row.recordJson, row.recordVersion)
-const recordOf = (row: ProcessRow) => RecordCodec.orFail(recordEither(row))
-const eventOf = (row: EventRow) =>
-  RecordCodec.decode(
-    ProcessEvent,
-    PORT,
-    RecordKeys.event(row.processId, row.sequence),
-    row.eventJson,
-    row.recordVersion
-  )
 
 const found = (processId: ProcessId, row: ProcessRow | undefined) =>
   row === undefined ? Effect.fail(new ProcessNotFound({ processId })) : Effect.succeed(row)
@@ -79,7 +67,7 @@ const appendIn = (unit: Unit<WriteTransaction>, row: ProcessRow, req: AppendEven
     })
     yield* tx.processes.updateRecord({
       processId: row.processId,
-      recordJson: RecordCodec.encode(ProcessRecord, decision.record),
+      recordJson: encodeRecord(decision.record),
       recordVersion: RecordCodec.RECORD_VERSION,
       terminal,
       lastEventSeq: decision.event.sequence,
@@ -197,7 +185,7 @@ export const registerIn = (
     const inserted = yield* tx.processes.insert({
       processId: reg.id,
       registrationHash: record.registrationHash,
-      recordJson: RecordCodec.encode(ProcessRecord, record),
+      recordJson: encodeRecord(record),
       recordVersion: RecordCodec.RECORD_VERSION,
       terminal: false,
       external,
