@@ -22,12 +22,15 @@
  * - arrays (`Schema.Array`): an array, every element;
  * - unions of structs that share a required single-literal property with pairwise different values: only the member
  *   with the value's literal can accept it, so it is the member `Schema.encode` picks.
- * Declarations (`Json`), suspensions, transformations, tuples, nodes with parse-option annotations: the reference path.
+ * - `Json` itself (the declaration of `Json.ts`, not a copy re-annotated): `Schema.encode` returns a value its guard
+ *   `isJson` accepts as it is, so the text is canonical JSON of the value, written without the parser around it.
+ * Other declarations, suspensions, transformations, tuples, nodes with parse-option annotations: the reference path.
  *
  * @since 0.1.0
  */
 import { Canonical } from "@lash/lashlang"
 import { Either, Option, ParseResult, Schema, SchemaAST as AST } from "effect"
+import { isJson, Json } from "../Json.js"
 
 /** Canonical JSON of the encoded value, or `undefined` when this writer does not vouch for the value. */
 type Writer = (value: unknown) => string | undefined
@@ -244,6 +247,13 @@ const unionWriter = (ast: AST.Union): Writer | undefined => {
   }
 }
 
+/** `Json`: the declaration's guard, then canonical JSON of the value (what the reference path writes for it). */
+const writeJson: Writer = (value) => {
+  if (!isJson(value)) return undefined
+  const text = Canonical.canonicalJson(value)
+  return Either.isRight(text) ? text.right : undefined
+}
+
 const compiled = new WeakMap<AST.AST, Writer>()
 
 const compileNew = (ast: AST.AST): Writer | undefined => {
@@ -262,6 +272,8 @@ const compileNew = (ast: AST.AST): Writer | undefined => {
       return arrayWriter(ast)
     case "Union":
       return unionWriter(ast)
+    case "Declaration":
+      return ast === Json.ast ? writeJson : undefined
     default:
       return undefined
   }

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Arbitrary, FastCheck as fc, Schema } from "effect"
-import { SessionHead, SessionNode, StorageEngine } from "../../src/index.js"
+import { Json, SessionHead, SessionNode, StorageEngine } from "../../src/index.js"
 import { writerOf } from "../../src/storage/RecordWriter.js"
 
 const { RecordCodec } = StorageEngine
@@ -179,6 +179,17 @@ describe("RecordWriter", () => {
   it("takes the compiled path for the stored session records", () => {
     expect(writerOf(SessionHead)(head)).toBe(RecordCodec.encodeReference(SessionHead, head))
     for (const node of nodes) expect(writerOf(SessionNode)(node)).toBe(RecordCodec.encodeReference(SessionNode, node))
+  })
+
+  it("writes Json itself through the compiled path: the reference text for JSON values, the same error otherwise", () => {
+    const write = writerOf(Json)
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(write(value as Json)).toBe(RecordCodec.encodeReference(Json, value as Json))
+      }),
+      { numRuns: 1000 }
+    )
+    for (const m of mutations({ a: [1, "x", { b: null }], "k\"ey": true, n: -0 })) sameAsReference(Json, m as Json)
   })
 
   it("agrees with the reference path on every one-field mutation of a head and of nodes: same text or same error", () => {
