@@ -30,7 +30,9 @@ const FLOORS = `## What each ratio is measured against (its floor)
 | B1 / B0a | B0a at the same \`synchronous\` | The physical-limit ratio of a durable turn commit (\`SessionStore.commit\` of a realistic turn: 2 × 1 KiB message nodes, a 4 KiB plugin snapshot, usage, turn stamp, one completed queued-work claim). 1.0 = a turn costs exactly one physical commit. |
 | B1 / B0b | B0b at the same \`synchronous\` | lash's own cost over the driver layer. |
 | B1 / B0c | B0c at the same \`synchronous\` | lash's whole cost (Effect, Schema, canonical JSON, the driver glue) over writing exactly the same rows by hand. |
-| B2 / B0a | B0a (FULL, or NORMAL for the NORMAL line) | How many physical commits one process costs, start → \`await\` through the in-process worker (a \`tool_call\` echo process, no model). The summary line estimates the fsync count as (B2 FULL − B2 NORMAL) / (B0a FULL − B0a NORMAL). |
+| B2 / B0a | B0a (FULL, or NORMAL for the NORMAL line) | How many physical commits one process costs, start → \`await\` through the in-process worker (a \`tool_call\` echo process, no model). |
+| B0d / B0a | B0a at the same \`synchronous\` | B2's own write units (register with the claim, the terminal write) with exactly the statements and values the engine ran, recorded from a B2 run and replayed through raw better-sqlite3 on a fresh database: the physical floor of the B2 workload, which follows the engine's statements without a hand-kept mirror. |
+| B2 / B0d | B0d at the same \`synchronous\` | lash's whole cost over writing a process's rows by hand: at NORMAL nearly all of a process is this. |
 | B3 | B0a commits/s | Trigger emits/s ÷ raw commits/s (p50-based): 1.0 = an emit (occurrence + started processes) costs one physical commit. |
 | B4 | t(10²) | Cold reopen (fresh OS process, warm page cache) of a 10ⁿ-turn session ÷ the 10²-turn one: 1.0 = reopen independent of history length. |
 | B5 | the session's own persisted JSON (\`JSON.stringify(SessionStore.load(id))\`, UTF-8 bytes) | Heap (\`heapUsed + external\`, after \`gc()\`) per idle open session ÷ the bytes the same session takes as canonical JSON: 1.0 = an open session costs what its data weighs. The growth ratio (500 vs 50 turns, gated: an open session holds at most 128 active-path nodes) and the leak ratio (reported) stand beside it. SQLite's page cache is native memory and is not counted. |
@@ -75,13 +77,16 @@ const profileSection = (profiles: ReadonlyArray<ProfileReport>, results: Readonl
   const b2Full = p50("B2", "sqlite/full sequential")
   const b2Normal = p50("B2", "sqlite/normal sequential")
   const b0aFull = p50("B0a", "sqlite/full")
-  const b2Verdict = b2Full === undefined || b2Normal === undefined || b0aFull === undefined
-    ? "B2 was not measured at both levels in this run."
-    : `In this run its FULL − NORMAL difference alone (the durability share: two WAL fsyncs of multi-page commits and their checkpoints) is ${
-      fmt(b2Full - b2Normal)
-    } ms against a whole budget of 8 × B0a = ${fmt(8 * b0aFull)} ms, and the NORMAL run (${
+  const b0dFull = p50("B0d", "sqlite/full B2 rows raw")
+  const b2Verdict = b2Full === undefined || b2Normal === undefined || b0aFull === undefined || b0dFull === undefined
+    ? "B2 and B0d were not measured at both levels in this run."
+    : `In this run B0d, a process's two write units replayed by hand, takes ${fmt(b0dFull)} ms at FULL (${
+      fmt(b0dFull / b0aFull)
+    } × B0a), so the gate of 8 × B0a = ${fmt(8 * b0aFull)} ms leaves ${
+      fmt(8 * b0aFull - b0dFull)
+    } ms for lash's own work, against ${fmt(b2Full - b0dFull)} ms spent (B2 − B0d). The NORMAL run (${
       fmt(b2Normal)
-    } ms, no fsync) is CPU: the Effect structure of a run (the fork onto the worker, the run raced against its lease renewal and cancel watch, deferreds, two spans with captured stacks), record encoding and decoding, and hashing (the registration hash twice, the lease token). Meeting the gate needs that CPU roughly halved again.`
+    } ms, no fsync) shows that this is CPU: the Effect structure of a run (the fork onto the worker, the run raced against its lease renewal and cancel watch, deferreds, spans), record encoding and hashing. Meeting the gate needs lash's CPU per process cut to that budget.`
   const names = [...new Set(profiles.flatMap((p) => p.categories.map((c) => c.name)))]
   const header = `| Category | ${profiles.map((p) => p.label.replace(", timed spans only", "")).join(" | ")} |`
   const rows = names.map((name) =>

@@ -6,6 +6,7 @@
 import { execSync } from "node:child_process"
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from "node:os"
 import { b0a, b0b, b0c } from "./B0.js"
+import { b0d, recordB2 } from "./B0d.js"
 import { b1, b1On } from "./B1.js"
 import { b10 } from "./B10.js"
 import { b2, b2On } from "./B2.js"
@@ -204,12 +205,29 @@ const main = async () => {
       ratio: rn.sequential.p50 / floor.normal.summary.p50,
       note: "CPU-bound: ratio to a NORMAL commit"
     })
-    const fsyncs = (r.sequential.p50 - rn.sequential.p50) / (floor.full.summary.p50 - floor.normal.summary.p50)
-    say(
-      `# B2 full − normal = ${(r.sequential.p50 - rn.sequential.p50).toFixed(2)} ms p50 ≈ ${
-        fsyncs.toFixed(1)
-      } × (B0a full − B0a normal): the fsync share of a process; indicative only — B2 is CPU-bound and this difference of two noisy p50s is within run-to-run noise`
-    )
+    // B0d: the same processes' write units replayed raw (recorded from a B2 run of its own, after its warm-up).
+    const units = await recordB2(seqN)
+    for (const [sync, b2Run] of [["full", r], ["normal", rn]] as const) {
+      const rowsRaw = await b0d(units, sync, Math.min(50, seqN))
+      report({
+        ...rowsRaw,
+        baseline: "B0a",
+        ratio: rowsRaw.summary.p50 / floor[sync].summary.p50,
+        note:
+          `B2's write units (${rowsRaw.unitsPerProcess} per process) with the statements and values the engine ran, replayed through raw better-sqlite3: the floor of the B2 workload itself`
+      })
+      report({
+        id: "B2",
+        variant: `sqlite/${sync} sequential vs same rows raw`,
+        unit: "ms",
+        summary: b2Run.sequential,
+        baseline: "B0d",
+        ratio: b2Run.sequential.p50 / rowsRaw.summary.p50,
+        note: `lash's whole cost over writing a process's rows by hand: ${
+          (b2Run.sequential.p50 - rowsRaw.summary.p50).toFixed(2)
+        } ms p50 per process`
+      })
+    }
   }
 
   if (wants("B2") && pgFloor !== undefined) {
