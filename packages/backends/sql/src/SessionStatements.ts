@@ -156,7 +156,7 @@ export const nodeStatements = (run: Runner, dialect: SqlDialect): NodeWrites => 
     for (const row of rows) {
       params.push(row.sessionId, row.seq, row.nodeId, row.parentNodeId, row.nodeJson, row.recordVersion)
     }
-    return Effect.map(run.rows(text, params), (inserted) => inserted.length)
+    return run.count(text, params)
   }
   return {
     byId: (sessionId, nodeId) => run.first(q.byId, [sessionId, nodeId], nodeOf),

@@ -81,7 +81,8 @@ const transaction = (run: Runner, dialect: SqlDialect, lock: string): WriteTrans
     deliveries: deliveryStatements(run, dialect)
   }
   const announce = dialect.announce
-  return announce === undefined ? base : { ...base, announce: (signals) => announce(run, signals) }
+  const withImmediate = run.immediate === undefined ? base : { ...base, immediate: run.immediate }
+  return announce === undefined ? withImmediate : { ...withImmediate, announce: (signals) => announce(run, signals) }
 }
 
 /** The transactions of one connection, built once (statements compiled once) and reused by every unit on it. */

@@ -12,7 +12,7 @@
 import type { Connection } from "@effect/sql/SqlConnection"
 import { SqlError } from "@effect/sql/SqlError"
 import { StoreConflict, type StoreError, StoreUnavailable, type UnitName } from "@lash/core"
-import { Effect } from "effect"
+import { Effect, Effectable, Exit } from "effect"
 import type { SqlDialect } from "./Dialect.js"
 
 /** What a statement may bind. @since 0.1.0 */
@@ -37,10 +37,14 @@ export interface Runner {
     params: ReadonlyArray<SqlParam>,
     read: (row: SqlRow) => A
   ) => Effect.Effect<A | undefined, StoreError>
+  /** How many rows the statement answered (a multi-row `RETURNING` insert: how many rows it inserted). */
+  readonly count: (text: string, params: ReadonlyArray<SqlParam>) => Effect.Effect<number, StoreError>
   /** True when the statement answered a row (a `RETURNING` insert or update that matched). */
   readonly matched: (text: string, params: ReadonlyArray<SqlParam>) => Effect.Effect<boolean, StoreError>
   /** Runs the statement for its effect. */
   readonly exec: (text: string, params: ReadonlyArray<SqlParam>) => Effect.Effect<void, StoreError>
+  /** On a synchronous connection: runs one of this runner's statements now (`ReadTransaction.immediate`). */
+  readonly immediate?: <A, E>(effect: Effect.Effect<A, E, unknown>) => Exit.Exit<A, E> | undefined
 }
 
 /**
@@ -80,22 +84,43 @@ export const makeRunner = (connection: Connection, dialect: SqlDialect, current:
       : new StoreUnavailable({ port: current.unit.port, cause: error })
   }
   if (isSyncConnection(connection)) {
-    // One step per statement: run it, read the answer, or fail with the storage error.
-    const step = <A>(text: string, params: ReadonlyArray<SqlParam>, read: (found: ReadonlyArray<SqlRow>) => A) =>
-      Effect.suspend((): Effect.Effect<A, StoreError> => {
+    const sync = connection
+    /**
+     * One statement on the synchronous connection: run as an effect, one step (run it, read the answer, or fail with
+     * the storage error); or run in place by the engine (`immediate`, storage/Steps.ts of @lash/core).
+     */
+    class Statement<A> extends Effectable.Class<A, StoreError> {
+      constructor(
+        readonly text: string,
+        readonly params: ReadonlyArray<SqlParam>,
+        readonly read: (found: ReadonlyArray<SqlRow>) => A
+      ) {
+        super()
+      }
+      run(): Exit.Exit<A, StoreError> {
         try {
-          return Effect.succeed(read(connection.run(text, params)))
+          return Exit.succeed(this.read(sync.run(this.text, this.params)))
         } catch (error) {
-          return error instanceof SqlError ? Effect.fail(toStoreError(error)) : Effect.die(error)
+          return error instanceof SqlError ? Exit.fail(toStoreError(error)) : Exit.die(error)
         }
-      })
+      }
+      commit(): Effect.Effect<A, StoreError> {
+        return this.run()
+      }
+    }
+    const step = <A>(text: string, params: ReadonlyArray<SqlParam>, read: (found: ReadonlyArray<SqlRow>) => A) =>
+      new Statement(text, params, read)
     return {
       rows: (text, params) => step(text, params, (found) => found),
       all: (text, params, read) => step(text, params, (found) => found.map(read)),
       first: (text, params, read) =>
         step(text, params, (found) => (found[0] === undefined ? undefined : read(found[0]))),
+      count: (text, params) => step(text, params, (found) => found.length),
       matched: (text, params) => step(text, params, (found) => found.length > 0),
-      exec: (text, params) => step(text, params, () => undefined)
+      exec: (text, params) => step(text, params, () => undefined),
+      // A `Statement` of this runner is an effect of its own A and E.
+      immediate: <A, E>(effect: Effect.Effect<A, E, unknown>) =>
+        effect instanceof Statement ? effect.run() as Exit.Exit<A, E> : undefined
     }
   }
   const rows: Runner["rows"] = (text, params) =>
@@ -108,6 +133,7 @@ export const makeRunner = (connection: Connection, dialect: SqlDialect, current:
     all: (text, params, read) => Effect.map(rows(text, params), (found) => found.map(read)),
     first: (text, params, read) =>
       Effect.map(rows(text, params), (found) => (found[0] === undefined ? undefined : read(found[0]))),
+    count: (text, params) => Effect.map(rows(text, params), (found) => found.length),
     matched: (text, params) => Effect.map(rows(text, params), (found) => found.length > 0),
     exec: (text, params) => Effect.asVoid(rows(text, params))
   }

@@ -15,6 +15,7 @@ import {
 } from "../Errors.js"
 import type { CompletedClaim, RuntimeCommit, RuntimeCommitResult, SessionHead } from "../Session.js"
 import type { CommitError } from "../SessionStore.js"
+import * as Steps from "./Steps.js"
 
 /** What the checks read; each reader runs inside the commit's write unit. @since 0.1.0 */
 export interface CommitReader<E> {
@@ -44,7 +45,7 @@ export const check = <E>(
   commit: RuntimeCommit,
   reader: CommitReader<E>
 ): Effect.Effect<CommitDecision, E | CommitError> =>
-  Effect.gen(function*() {
+  Steps.gen(function*() {
     const head = yield* reader.headRevision
     if (Option.isNone(head)) return yield* Effect.fail(new SessionNotFound({ sessionId: commit.sessionId }))
     if (reader.boundSessionId !== undefined && reader.boundSessionId !== commit.sessionId) {

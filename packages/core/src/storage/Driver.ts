@@ -18,7 +18,7 @@
  *
  * @since 0.1.0
  */
-import type { Effect, Stream } from "effect"
+import type { Effect, Exit, Stream } from "effect"
 import type { StoreError, StoreUnavailable } from "../Errors.js"
 import type { DurabilityTier } from "../Model.js"
 import type { DurabilityReport, StorageSignal } from "../StorageInfo.js"
@@ -275,6 +275,13 @@ export interface DeliveryWrites extends DeliveryReads {
 export interface ReadTransaction {
   /** The store's clock in epoch ms (Effect `Clock` for memory and SQLite, the database clock for Postgres). */
   readonly now: Io<number>
+  /**
+   * Optional, for a driver whose statements run synchronously: when `effect` is one of this transaction's own
+   * statements, runs it now and answers its `Exit` (exactly what running the effect would do); `undefined` for any
+   * other effect. The engine then runs a unit's statements as plain calls inside one step (storage/Steps.ts) instead
+   * of one Effect step each.
+   */
+  readonly immediate?: <A, E>(effect: Effect.Effect<A, E, unknown>) => Exit.Exit<A, E> | undefined
   readonly sessions: SessionReads
   readonly nodes: NodeReads
   readonly stamps: StampReads

@@ -75,18 +75,21 @@ const without = <T extends object>(table: T, name: keyof T): T =>
   Object.create(table, { [name]: { value: undefined, enumerable: true } }) as T
 
 /**
- * The same driver with its optional fast paths hidden (`nodes.ancestry`, `nodes.insertAll`, `processes.claimRunnable`),
- * so the engine
- * takes its generic path: the differential tests run a driver both ways.
+ * The same driver with its optional fast paths hidden (`nodes.ancestry`, `nodes.insertAll`, `processes.claimRunnable`,
+ * `immediate`), so the engine takes its generic path: the differential tests run a driver both ways.
  *
  * @since 0.1.0
  */
 export const withoutFastPaths = (driver: StorageDriver): StorageDriver => {
   const readView = (tx: ReadTransaction): ReadTransaction =>
-    Object.create(tx, { nodes: { value: without<NodeReads>(tx.nodes, "ancestry"), enumerable: true } })
+    Object.create(tx, {
+      nodes: { value: without<NodeReads>(tx.nodes, "ancestry"), enumerable: true },
+      immediate: { value: undefined, enumerable: true }
+    })
   const writeView = (tx: WriteTransaction): WriteTransaction =>
     Object.create(tx, {
       nodes: { value: without(without(tx.nodes, "ancestry"), "insertAll"), enumerable: true },
+      immediate: { value: undefined, enumerable: true },
       processes: { value: without<ProcessWrites>(tx.processes, "claimRunnable"), enumerable: true }
     })
   const read: StorageDriver["read"] = (unit, body) => driver.read(unit, (tx) => body(readView(tx)))

@@ -17,6 +17,7 @@ import type { BatchRow, NodeRow, SessionRow } from "./DriverRows.js"
 import * as QueueClaim from "./QueueClaim.js"
 import * as QueuedWorkEngine from "./QueuedWorkEngine.js"
 import * as RecordCodec from "./RecordCodec.js"
+import * as Steps from "./Steps.js"
 import type { Units } from "./Unit.js"
 
 const PORT = "SessionStore"
@@ -214,9 +215,10 @@ export const make = (
         return { nodes: nodes.reverse(), hasMore: rows.length > limit }
       })),
 
+  // One body over a synchronous driver's statements: they run in place (Steps.ts), the checks in CommitOrder's order.
   commit: (commit) =>
     units.write(PORT, "commit", (unit) =>
-      Effect.gen(function*() {
+      Steps.unit(unit.tx, function*() {
         const { tx } = unit
         const sessionId = commit.sessionId
         const row = yield* tx.sessions.read(sessionId)
@@ -224,21 +226,20 @@ export const make = (
         const decision = yield* CommitOrder.check(commit, {
           headRevision: Effect.succeed(Option.map(Option.fromNullable(row), (r) => r.headRevision)),
           stamp: (turnId) =>
-            Effect.flatMap(tx.stamps.read(sessionId, turnId), (stamp) =>
-              stamp === undefined
-                ? Effect.succeed(Option.none())
-                : Effect.map(
-                  RecordCodec.decode(
-                    RuntimeCommitResult,
-                    PORT,
-                    RecordKeys.stamp(sessionId, turnId),
-                    stamp.resultJson,
-                    1
-                  ),
-                  (result) => Option.some({ hash: stamp.hash, result })
-                )),
+            Steps.gen(function*() {
+              const stamp = yield* tx.stamps.read(sessionId, turnId)
+              if (stamp === undefined) return Option.none()
+              const result = yield* RecordCodec.decode(
+                RuntimeCommitResult,
+                PORT,
+                RecordKeys.stamp(sessionId, turnId),
+                stamp.resultJson,
+                1
+              )
+              return Option.some({ hash: stamp.hash, result })
+            }),
           claimOwnsAll: (completion) =>
-            Effect.gen(function*() {
+            Steps.gen(function*() {
               for (const batchId of completion.batchIds) {
                 const batch = yield* tx.batches.read(batchId)
                 if (!QueueClaim.owns(batch, sessionId, completion)) return false
