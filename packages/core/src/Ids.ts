@@ -17,12 +17,20 @@ import type {
   TriggerHandle,
   WakeId
 } from "./Identifiers.js"
+import { setBounded } from "./internal/boundedMap.js"
 import type { Json } from "./Json.js"
 import type { ProcessExecutionEnvSpec, ProcessRegistration } from "./Process.js"
 import type { RuntimeCommit, SessionGraph, SessionNode } from "./Session.js"
 import type { TriggerSubscriptionDraft } from "./Trigger.js"
 
 const h = Canonical.sha256Hex
+
+/**
+ * The lease tokens derived lately, by their inputs (a pure function, remembered): a run's lease is derived at its
+ * claim and checked against its token again at every fenced write (`storage/Lease.ts`).
+ */
+const leaseTokens = new Map<string, string>()
+const LEASE_TOKENS = 256
 
 const scrubNode = (node: SessionNode): Json => {
   const { nodeId: _n, parentNodeId: _p, timestampMs: _t, ...rest } = node
@@ -91,8 +99,15 @@ export const Ids = {
   claimLeaseToken: (sessionId: SessionId, claimId: ClaimId, ownerId: string, fencingToken: number): string =>
     h([sessionId, claimId, ownerId, fencingToken]),
   /** h([processId, ownerId, fencingToken]). */
-  leaseToken: (processId: ProcessId, ownerId: string, fencingToken: number): string =>
-    h([processId, ownerId, fencingToken]),
+  leaseToken: (processId: ProcessId, ownerId: string, fencingToken: number): string => {
+    const key = JSON.stringify([processId, ownerId, fencingToken])
+    let token = leaseTokens.get(key)
+    if (token === undefined) {
+      token = h([processId, ownerId, fencingToken])
+      setBounded(leaseTokens, LEASE_TOKENS, key, token)
+    }
+    return token
+  },
   /** h(registration), without its `traceContext` (where it was started from is not what it runs). */
   registrationHash: (registration: ProcessRegistration): string => {
     if (registration.traceContext === undefined) return h(registration)

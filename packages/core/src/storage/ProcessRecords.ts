@@ -22,11 +22,14 @@ import * as RecordCodec from "./RecordCodec.js"
 const PORT = "ProcessRegistry"
 const { RecordKeys } = RecordCodec
 
-/** Records remembered (the most recently written first out of the window). */
+/** Processes remembered (the least recently written first out of the window). */
 const CAPACITY = 256
 
-/** Row text → the record it encodes, at `RecordCodec.RECORD_VERSION`. Keyed by text alone, so it is engine-agnostic. */
-const remembered = new Map<string, ProcessRecord>()
+/**
+ * Process id → the row text last encoded for it and the record it encodes, at `RecordCodec.RECORD_VERSION`. Keyed by
+ * id (a short key), matched by the whole text, so it holds for any engine over any store.
+ */
+const remembered = new Map<string, { readonly text: string; readonly record: ProcessRecord }>()
 
 /**
  * Encodes a record for its row and remembers it by that text.
@@ -35,7 +38,7 @@ const remembered = new Map<string, ProcessRecord>()
  */
 export const encodeRecord = (record: ProcessRecord): string => {
   const text = RecordCodec.encode(ProcessRecord, record)
-  setBounded(remembered, CAPACITY, text, record)
+  setBounded(remembered, CAPACITY, record.id, { text, record })
   return text
 }
 
@@ -54,8 +57,8 @@ export const recordEither = (row: ProcessRow) =>
  */
 export const recordOf = (row: ProcessRow): Effect.Effect<ProcessRecord, CorruptRecord> => {
   if (row.recordVersion === RecordCodec.RECORD_VERSION) {
-    const known = remembered.get(row.recordJson)
-    if (known !== undefined) return Effect.succeed(known)
+    const known = remembered.get(row.processId)
+    if (known !== undefined && known.text === row.recordJson) return Effect.succeed(known.record)
   }
   return RecordCodec.orFail(recordEither(row))
 }

@@ -48,7 +48,10 @@ const appendIn = (unit: Unit<WriteTransaction>, row: ProcessRow, req: AppendEven
   Effect.gen(function*() {
     const { tx } = unit
     const record = yield* recordOf(row)
-    const stored = req.replayKey === undefined ? undefined : yield* tx.events.byReplayKey(row.processId, req.replayKey)
+    // A row with no event yet (`lastEventSeq` 0: every event insert sets it in the same unit) has none to replay.
+    const stored = req.replayKey === undefined || row.lastEventSeq === 0
+      ? undefined
+      : yield* tx.events.byReplayKey(row.processId, req.replayKey)
     const existing = stored === undefined ? Option.none() : Option.some(yield* eventOf(stored))
     const nowMs = yield* unit.now
     const decision = yield* Either.match(
