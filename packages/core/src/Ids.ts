@@ -30,6 +30,9 @@ const h = Canonical.sha256Hex
  * claim and checked against its token again at every fenced write (`storage/Lease.ts`).
  */
 const leaseTokens = new Map<string, string>()
+
+/** The registration hashes computed, by registration object (see `registrationHash`). */
+const registrationHashes = new WeakMap<ProcessRegistration, string>()
 const LEASE_TOKENS = 256
 
 const scrubNode = (node: SessionNode): Json => {
@@ -108,11 +111,22 @@ export const Ids = {
     }
     return token
   },
-  /** h(registration), without its `traceContext` (where it was started from is not what it runs). */
+  /**
+   * h(registration), without its `traceContext` (where it was started from is not what it runs). Remembered per
+   * registration object (a registration is a deeply readonly value): a start hashes it for its journal command, and
+   * its registering unit hashes the same object again for the row.
+   */
   registrationHash: (registration: ProcessRegistration): string => {
-    if (registration.traceContext === undefined) return h(registration)
-    const { traceContext: _where, ...what } = registration
-    return h(what)
+    let hash = registrationHashes.get(registration)
+    if (hash === undefined) {
+      if (registration.traceContext === undefined) hash = h(registration)
+      else {
+        const { traceContext: _where, ...what } = registration
+        hash = h(what)
+      }
+      registrationHashes.set(registration, hash)
+    }
+    return hash
   },
   /** h(draft). */
   draftHash: (draft: TriggerSubscriptionDraft): string => h(draft),

@@ -48,6 +48,13 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
   const { renewEveryMs } = core.cfg.worker
   /** The pause before a run stopped by a transient store error claims its process again. */
   const rerunPauseMs = Math.min(1_000, Math.max(50, Math.floor(renewEveryMs / 5)))
+  /** How a cancel watch retries a transient store error (built once per worker). */
+  const watchRetry = {
+    while: transient,
+    schedule: Schedule.exponential(Duration.millis(20)).pipe(
+      Schedule.union(Schedule.spaced(Duration.millis(rerunPauseMs)))
+    )
+  }
 
   /**
    * Quarantines a leased row that does not decode (docs/architecture.md, "Poison rows"): it is never claimed again.
@@ -142,12 +149,7 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
    */
   const cancelWatch = (record: ProcessRecord, registered: CancelWait | undefined) =>
     (registered ?? core.registry.waitEventAfter(record.id, CANCEL_REQUESTED, 0)).pipe(
-      Effect.retry({
-        while: transient,
-        schedule: Schedule.exponential(Duration.millis(20)).pipe(
-          Schedule.union(Schedule.spaced(Duration.millis(rerunPauseMs)))
-        )
-      }),
+      Effect.retry(watchRetry),
       Effect.map((event): ProcessAwaitOutput => {
         const reason = (event.payload as { readonly reason?: Json } | null)?.reason
         return { type: "cancelled", message: typeof reason === "string" ? reason : "cancel requested" }
@@ -166,8 +168,10 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
     known: ProcessRecord | undefined,
     settle: ((stored: ProcessAwaitOutput) => void) | undefined,
     cancelWait: CancelWait | undefined
-  ): Effect.Effect<void> =>
-    Effect.gen(function*() {
+  ): Effect.Effect<void> => {
+    /** The renewals, a child fiber of the run: they go on through the terminal write and stop when the run ends. */
+    let renewing: Fiber.Fiber<unknown> | undefined
+    return Effect.gen(function*() {
       const found = known === undefined ? yield* Effect.either(core.registry.get(lease.processId)) : Either.right(known)
       if (found._tag === "Left") {
         if (found.left._tag === "CorruptRecord") return yield* quarantine(lease, found.left)
@@ -218,7 +222,8 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
       const decided = yield* Deferred.make<Decided>()
       const decide = <A extends Decided>(self: Effect.Effect<A>) =>
         Effect.flatMap(self, (exit) => Deferred.succeed(decided, exit))
-      const renewals = yield* Effect.forkScoped(decide(Effect.exit(keeper.renewLoop)))
+      const renewals = yield* Effect.fork(decide(Effect.exit(keeper.renewLoop)))
+      renewing = renewals
       const working = yield* Effect.fork(decide(Effect.exit(work)))
       const watching = yield* Effect.fork(decide(Effect.exit(cancelWatch(record, cancelWait))))
       const exit = yield* Deferred.await(decided)
@@ -273,11 +278,12 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
         return
       }
     }).pipe(
-      Effect.scoped,
+      Effect.ensuring(Effect.suspend(() => (renewing === undefined ? Effect.void : Fiber.interrupt(renewing)))),
       Effect.ensuring(Effect.suspend(() => slots.slotFreed(lease.processId))),
       Effect.annotateLogs({ processId: lease.processId }),
       Telemetry.workerRunSpan(lease)
     )
+  }
 
   return (lease, known, settle, cancelWait) => {
     let after: Effect.Effect<void> = Effect.void

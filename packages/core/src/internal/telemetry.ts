@@ -197,12 +197,19 @@ export const workerRunStarted = (record: ProcessRecord) => {
   )
 }
 
+/** `lash.processes.completed` by status, tagged once (a tagged metric is a new key to hash at every increment). */
+const processesCompleted = {
+  completed: Metric.tagged(LashMetrics.processesCompleted, "status", "completed"),
+  failed: Metric.tagged(LashMetrics.processesCompleted, "status", "failed"),
+  cancelled: Metric.tagged(LashMetrics.processesCompleted, "status", "cancelled")
+}
+
 /** Inside `lash.worker.run`, after the terminal write: the outcome on the span, the process counted. */
 export const workerRunFinished = (output: ProcessAwaitOutput) => {
   const status = output.type === "success" ? "completed" : output.type === "failure" ? "failed" : "cancelled"
   return Effect.zipRight(
     Effect.annotateCurrentSpan(Attributes.processOutcome, status),
-    Metric.increment(Metric.tagged(LashMetrics.processesCompleted, "status", status))
+    Metric.increment(processesCompleted[status])
   )
 }
 
