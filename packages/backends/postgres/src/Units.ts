@@ -18,6 +18,12 @@
  * Statements run as named prepared statements (one name per statement text, prepared once per connection): the
  * driver runs the same few dozen statements over and over.
  *
+ * A unit's announcement (`SqlDialect.POSTGRES_NOTIFY`, `pg_notify`) goes with its `COMMIT`, in the same round trip
+ * (`SELECT pg_notify('…', '…'); COMMIT`, literals escaped by `pg`): a notification is delivered when its transaction
+ * commits, wherever in the transaction it was queued, so this saves a round trip per announcing unit and changes
+ * nothing else. A `pg_notify` that fails makes that text fail before `COMMIT` runs: the unit rolls back and fails as
+ * it did when the statement ran in the body.
+ *
  * Hand-written over `pg` rather than `SqlClient.withTransaction`: that one opens a span and a `Scope` per unit, and
  * turns a failed `COMMIT` into a defect.
  *
@@ -28,7 +34,7 @@ import { SqlError } from "@effect/sql/SqlError"
 import { SqlDialect, type SqlDriver } from "@lash/backend-sql"
 import { StoreConflict, type StoreError, StoreUnavailable } from "@lash/core"
 import { Effect, Exit, Random, Stream } from "effect"
-import type * as Pg from "pg"
+import * as Pg from "pg"
 import * as CommitOutcome from "./CommitOutcome.js"
 import * as ConnectionGate from "./ConnectionGate.js"
 import { describe, failureOf } from "./PostgresFailure.js"
@@ -99,6 +105,8 @@ const isConnectionLoss = (cause: unknown): boolean => {
 export interface Lease {
   readonly client: Pg.PoolClient
   broken: boolean
+  /** The announcements of the unit (`SqlDialect.POSTGRES_NOTIFY`), sent with its `COMMIT`. */
+  notices: Array<string>
   /** Gives the connection back (or destroys it when broken). */
   readonly release: () => void
 }
@@ -121,13 +129,29 @@ const query = (lease: Lease, text: string, params: ReadonlyArray<unknown>, prepa
     })
   })
 
+/** A statement of a unit body: an announcement is kept for the unit's `COMMIT`, anything else runs now. */
+const statement = (lease: Lease, text: string, params: ReadonlyArray<unknown>, prepared: boolean) => {
+  if (text === SqlDialect.POSTGRES_NOTIFY && params.length === 2) {
+    const [channel, payload] = params
+    if (typeof channel === "string" && typeof payload === "string") {
+      lease.notices.push(`SELECT pg_notify(${Pg.escapeLiteral(channel)}, ${Pg.escapeLiteral(payload)})`)
+      return Effect.succeed([])
+    }
+  }
+  return query(lease, text, params, prepared)
+}
+
+/** The text that commits a unit: its announcements, then `COMMIT`. */
+const commitText = (lease: Lease): string =>
+  lease.notices.length === 0 ? "COMMIT" : `${lease.notices.join("; ")}; COMMIT`
+
 const unsupported = (what: string) => new SqlError({ message: `${what} is not used by lash units`, cause: what })
 
 /** A `Connection` whose statements run on the lease `current()` gives when each statement runs. */
 const connectionOn = (current: () => Lease): Connection => ({
-  execute: (text, params) => Effect.suspend(() => query(current(), text, params, true)),
-  executeUnprepared: (text, params) => Effect.suspend(() => query(current(), text, params, false)),
-  executeRaw: (text, params) => Effect.suspend(() => query(current(), text, params, false)),
+  execute: (text, params) => Effect.suspend(() => statement(current(), text, params, true)),
+  executeUnprepared: (text, params) => Effect.suspend(() => statement(current(), text, params, false)),
+  executeRaw: (text, params) => Effect.suspend(() => statement(current(), text, params, false)),
   executeValues: () => Effect.fail(unsupported("executeValues")),
   executeStream: () => Stream.fail(unsupported("executeStream"))
 })
@@ -184,6 +208,7 @@ export const checkout = (pool: Pg.Pool, port: string): Effect.Effect<Lease, Stor
       const lease: Lease = {
         client,
         broken: false,
+        notices: [],
         release: () => {
           client.off("error", onError)
           done(lease.broken ? new Error("connection lost") : undefined)
@@ -255,7 +280,7 @@ export const make = (
     /** `COMMIT`; a connection lost meanwhile leaves the outcome in doubt (resolved below, on a new connection). */
     const commit = (lease: Lease, xid: string | undefined, value: A): Effect.Effect<A, E | StoreError> =>
       Effect.as(
-        Effect.catchAll(exec(lease, "COMMIT"), (error) =>
+        Effect.catchAll(Effect.suspend(() => exec(lease, commitText(lease))), (error) =>
           lease.broken && xid !== undefined && error instanceof StoreUnavailable
             ? Effect.fail(new CommitOutcome.CommitInDoubt(xid, value, error) as unknown as StoreError)
             : Effect.zipRight(Effect.ignore(exec(lease, "ROLLBACK")), Effect.fail(error))),

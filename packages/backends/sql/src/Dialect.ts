@@ -143,13 +143,21 @@ export interface PostgresDialectOptions {
 }
 
 /**
+ * The statement a Postgres unit announces its changes with (channel, payload): the unit runner may send it with the
+ * unit's `COMMIT` (packages/backends/postgres/src/Units.ts).
+ *
+ * @since 0.1.0
+ */
+export const POSTGRES_NOTIFY = "SELECT pg_notify($1, $2)"
+
+/**
  * The Postgres dialect (`@lash/backend-postgres`).
  *
  * @since 0.1.0
  */
 export const postgres = (options: PostgresDialectOptions = {}): SqlDialect => {
   const now = numberedPlaceholders("SELECT lash_now_ms() AS now")
-  const notify = numberedPlaceholders("SELECT pg_notify(?, ?)")
+  const notify = POSTGRES_NOTIFY
   const channel = options.notify
   const dialect: SqlDialect = {
     name: "postgres",
