@@ -113,10 +113,9 @@ export interface Lease {
 
 const query = (lease: Lease, text: string, params: ReadonlyArray<unknown>, prepared: boolean) =>
   Effect.async<ReadonlyArray<any>, SqlError>((resume) => {
-    const config = prepared
-      ? { name: nameOf(text), text, values: params as Array<unknown> }
-      : { text, values: params as Array<unknown> }
-    lease.client.query(config, (error: Error | undefined, result: Pg.QueryResult | undefined) => {
+    // A `Query` of its own (named after construction when prepared) rather than a config object: `pg` copies a config
+    // object's every property descriptor before it builds the same `Query` (`normalizeQueryConfig`), per statement.
+    const submitted = new Pg.Query(text, params as Array<unknown>, (error, result: Pg.QueryResult | undefined) => {
       if (error !== undefined && error !== null) {
         if (isConnectionLoss(error)) lease.broken = true
         const failure = failureOf(error)
@@ -127,6 +126,7 @@ const query = (lease: Lease, text: string, params: ReadonlyArray<unknown>, prepa
         resume(Effect.succeed(last?.rows ?? []))
       }
     })
+    lease.client.query(prepared ? Object.assign(submitted, { name: nameOf(text) }) : submitted)
   })
 
 /** A statement of a unit body: an announcement is kept for the unit's `COMMIT`, anything else runs now. */
