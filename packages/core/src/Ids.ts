@@ -31,8 +31,6 @@ const h = Canonical.sha256Hex
  */
 const leaseTokens = new Map<string, string>()
 
-/** The registration hashes computed, by registration object (see `registrationHash`). */
-const registrationHashes = new WeakMap<ProcessRegistration, string>()
 const LEASE_TOKENS = 256
 
 const scrubNode = (node: SessionNode): Json => {
@@ -111,22 +109,11 @@ export const Ids = {
     }
     return token
   },
-  /**
-   * h(registration), without its `traceContext` (where it was started from is not what it runs). Remembered per
-   * registration object (a registration is a deeply readonly value): a start hashes it for its journal command, and
-   * its registering unit hashes the same object again for the row.
-   */
+  /** h(registration), without its `traceContext` (where it was started from is not what it runs). */
   registrationHash: (registration: ProcessRegistration): string => {
-    let hash = registrationHashes.get(registration)
-    if (hash === undefined) {
-      if (registration.traceContext === undefined) hash = h(registration)
-      else {
-        const { traceContext: _where, ...what } = registration
-        hash = h(what)
-      }
-      registrationHashes.set(registration, hash)
-    }
-    return hash
+    if (registration.traceContext === undefined) return h(registration)
+    const { traceContext: _where, ...what } = registration
+    return h(what)
   },
   /** h(draft). */
   draftHash: (draft: TriggerSubscriptionDraft): string => h(draft),

@@ -76,6 +76,24 @@ describe("processes and the worker", () => {
       expect(yield* Ref.get(awaits)).toBe(1)
     }))
 
+  it.scopedLive("a registration object changed after its start is hashed afresh: starting it again is a conflict", () =>
+    Effect.gen(function*() {
+      const storage = yield* Layer.build(MemoryBackend.layer())
+      const counter = yield* Ref.make(0)
+      const core = yield* buildCore(storage, TestProvider.builder().build(), { tools: [counterTool(counter)] })
+      const envRef = yield* core.processEnv.persist(emptyEnv)
+      const reg = toolCallRegistration("changed", envRef)
+      yield* core.processes().start(reg)
+      yield* core.processes().await("changed").pipe(Effect.timeout("5 seconds"))
+      // The same object again is a repeat.
+      expect((yield* core.processes().start(reg)).id).toBe("changed")
+      // Plain JavaScript ignores `readonly`: a caller may change the object it started, then start it again.
+      ;(reg as { input: unknown }).input = { type: "external", metadata: null }
+      const error = yield* Effect.flip(core.processes().start(reg))
+      expect(["ProcessRegistrationConflict", "EffectReplayConflict"]).toContain(error._tag)
+      expect(yield* Ref.get(counter)).toBe(1)
+    }))
+
   it.scopedLive("runs over the same static tools build the tool catalog once", () =>
     Effect.gen(function*() {
       const storage = yield* Layer.build(MemoryBackend.layer())

@@ -5,10 +5,10 @@
  */
 import { Deferred, Effect, Option } from "effect"
 import type { ProcessId, SessionId } from "../Identifiers.js"
-import { Ids } from "../Ids.js"
 import type { CoreProcesses } from "../LashCore.js"
 import type { ProcessLease, ProcessRecord } from "../Process.js"
 import { ReplayKeys } from "../ReplayKeys.js"
+import { lendRegistrationHash, withRegistrationHash } from "./registrationHashes.js"
 import type { CoreRuntime } from "./runtime.js"
 import { deliverSignal } from "./signals.js"
 import * as Telemetry from "./telemetry.js"
@@ -58,31 +58,34 @@ export const makeProcessApi = (core: CoreRuntime, drivers: Drivers): CoreProcess
       )
       // Set when the registering unit also leased the process for this worker (a free slot): no claim unit follows.
       let lease: ProcessLease | undefined
-      const record = yield* scoped.execute(
-        {
-          scope: scoped.scope,
-          effectId: reg.id,
-          kind: "process",
-          replayKey: ReplayKeys.processStart(reg.id),
-          command: { op: "start", registrationHash: Ids.registrationHash(reg) }
-        },
-        processStartCodec,
-        Effect.gen(function*() {
-          // The span current here (the turn, the tool call, the host's) is the one the worker run links to.
-          const registered = yield* drivers.registerForRun(yield* Telemetry.withTraceContext(reg))
-          lease = registered.lease
-          const { record } = registered
-          const grantee = reg.wakeTarget ??
-            (reg.provenance.originator.type === "session" ? reg.provenance.originator.scope : undefined)
-          if (grantee !== undefined) {
-            yield* core.registry.grantHandle(grantee, reg.id, {
-              kind: reg.identity.kind,
-              ...(reg.identity.label === undefined ? {} : { label: reg.identity.label })
-            })
-          }
-          return record
-        })
-      ).pipe(Effect.onError(() => (lease === undefined ? Effect.void : drivers.abandon(lease))))
+      const record = yield* withRegistrationHash(reg, (registrationHash) =>
+        scoped.execute(
+          {
+            scope: scoped.scope,
+            effectId: reg.id,
+            kind: "process",
+            replayKey: ReplayKeys.processStart(reg.id),
+            command: { op: "start", registrationHash }
+          },
+          processStartCodec,
+          Effect.gen(function*() {
+            // The span current here (the turn, the tool call, the host's) is the one the worker run links to.
+            const traced = yield* Telemetry.withTraceContext(reg)
+            lendRegistrationHash(traced, reg)
+            const registered = yield* drivers.registerForRun(traced)
+            lease = registered.lease
+            const { record } = registered
+            const grantee = reg.wakeTarget ??
+              (reg.provenance.originator.type === "session" ? reg.provenance.originator.scope : undefined)
+            if (grantee !== undefined) {
+              yield* core.registry.grantHandle(grantee, reg.id, {
+                kind: reg.identity.kind,
+                ...(reg.identity.label === undefined ? {} : { label: reg.identity.label })
+              })
+            }
+            return record
+          })
+        )).pipe(Effect.onError(() => (lease === undefined ? Effect.void : drivers.abandon(lease))))
       yield* lease === undefined ? drivers.poke(reg.id) : drivers.launch(lease, record)
       return record
     }),

@@ -17,7 +17,6 @@ import {
   type TriggerIdempotencyConflict
 } from "../Errors.js"
 import type { ProcessId } from "../Identifiers.js"
-import { Ids } from "../Ids.js"
 import type { Json } from "../Json.js"
 import * as JsonSchema from "../JsonSchema.js"
 import { type ProcessLease, ProcessRecord, ProcessRegistration } from "../Process.js"
@@ -34,6 +33,7 @@ import type {
 } from "../Trigger.js"
 import type { TriggerDeliveryStart } from "../TriggerStore.js"
 import type { Drivers } from "./processEngine.js"
+import { lendRegistrationHash, withRegistrationHash } from "./registrationHashes.js"
 import type { CoreRuntime } from "./runtime.js"
 import * as Telemetry from "./telemetry.js"
 
@@ -224,30 +224,32 @@ export const startDelivery = (
     const reg = deliveryRegistration(reservation, occurrence)
     let lease: ProcessLease | undefined
     const registration = yield* Effect.either(
-      scoped.execute(
-        {
-          scope: scoped.scope,
-          effectId: reservation.processId,
-          kind: "process",
-          replayKey: ReplayKeys.triggerDelivery(occurrence.occurrenceId, sub.subscriptionId),
-          command: { op: "start", registrationHash: Ids.registrationHash(reg) }
-        },
-        processStartCodec,
-        Effect.gen(function*() {
-          // Inside `lash.trigger.emit` (or the sweep that starts a delivery left unstarted): the worker run links to it.
-          const traced = yield* Telemetry.withTraceContext(reg)
-          const registered = yield* (registrar === undefined
-            ? core.registry.register(traced)
-            : registrar.registerForRun(traced))
-          lease = registered.lease
-          const { record } = registered
-          const grant = deliveryGrant(sub, reg)
-          if (grant !== undefined) yield* core.registry.grantHandle(grant.scope, reg.id, grant.descriptor)
-          return record
-        })
-      ).pipe(
-        Effect.onError(() => lease === undefined || registrar === undefined ? Effect.void : registrar.abandon(lease))
-      )
+      withRegistrationHash(reg, (registrationHash) =>
+        scoped.execute(
+          {
+            scope: scoped.scope,
+            effectId: reservation.processId,
+            kind: "process",
+            replayKey: ReplayKeys.triggerDelivery(occurrence.occurrenceId, sub.subscriptionId),
+            command: { op: "start", registrationHash }
+          },
+          processStartCodec,
+          Effect.gen(function*() {
+            // Inside `lash.trigger.emit` (or the sweep that starts a delivery left unstarted): the worker run links to it.
+            const traced = yield* Telemetry.withTraceContext(reg)
+            lendRegistrationHash(traced, reg)
+            const registered = yield* (registrar === undefined
+              ? core.registry.register(traced)
+              : registrar.registerForRun(traced))
+            lease = registered.lease
+            const { record } = registered
+            const grant = deliveryGrant(sub, reg)
+            if (grant !== undefined) yield* core.registry.grantHandle(grant.scope, reg.id, grant.descriptor)
+            return record
+          })
+        )).pipe(
+          Effect.onError(() => lease === undefined || registrar === undefined ? Effect.void : registrar.abandon(lease))
+        )
     )
     if (Either.isRight(registration)) {
       return lease === undefined ? { registered: true } : { registered: true, lease, record: registration.right }

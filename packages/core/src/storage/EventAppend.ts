@@ -9,7 +9,7 @@
 import { Canonical } from "@lash/lashlang"
 import { Either, type Option, Schema } from "effect"
 import { InvalidProcessRegistration, ProcessEventRejected } from "../Errors.js"
-import { Ids } from "../Ids.js"
+import { registrationHashOf } from "../internal/registrationHashes.js"
 import type { Json } from "../Json.js"
 import * as JsonSchema from "../JsonSchema.js"
 import {
@@ -58,7 +58,7 @@ export const validateRegistration = (reg: ProcessRegistration): Either.Either<vo
  */
 export const newRecord = (reg: ProcessRegistration, nowMs: number): ProcessRecord => ({
   ...reg,
-  registrationHash: Ids.registrationHash(reg),
+  registrationHash: registrationHashOf(reg),
   createdAtMs: nowMs,
   updatedAtMs: nowMs,
   status: { state: "running" }

@@ -14,7 +14,7 @@ import {
   type StoreError
 } from "../Errors.js"
 import type { ProcessId } from "../Identifiers.js"
-import { Ids } from "../Ids.js"
+import { registrationHashOf } from "../internal/registrationHashes.js"
 import type { DurabilityTier } from "../Model.js"
 import {
   type AppendEventRequest,
@@ -169,7 +169,7 @@ export const registerIn = (
       { record: ProcessRecord; created: boolean; lease?: ProcessLease },
       StoreError | CorruptRecord | ProcessRegistrationConflict
     > =>
-      row.registrationHash === Ids.registrationHash(reg)
+      row.registrationHash === registrationHashOf(reg)
         ? Effect.gen(function*() {
           const record = yield* recordOf(row)
           const lease = yield* leased(row, yield* unit.now)
