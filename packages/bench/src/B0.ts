@@ -67,6 +67,19 @@ export const b0b = (synchronous: "full" | "normal", n: number): Promise<Result> 
 }
 
 /**
+ * A fresh lash database (the schema `SqliteBackend` migrates) opened with raw better-sqlite3 and lash's pragmas, for
+ * the floors that write lash's rows without lash (B0c, B0d).
+ */
+export const rawLashDatabase = async (file: string, synchronous: "full" | "normal"): Promise<Database.Database> => {
+  await Effect.runPromise(Effect.scoped(Effect.asVoid(Layer.build(SqliteBackend.layer({ filename: file })))))
+  const db = new Database(file)
+  db.pragma("journal_mode = WAL")
+  db.pragma(`synchronous = ${synchronous.toUpperCase()}`)
+  db.pragma("foreign_keys = ON")
+  return db
+}
+
+/**
  * B0c, the physical floor of B1's own workload: raw better-sqlite3 with prepared statements on a lash database (the
  * schema `SqliteBackend` migrates), running the statements `SessionStore.commit` runs for the B1 turn — head read,
  * stamp lookup, the claimed batch's row, one 2-row node insert (insert-if-absent: the SQL driver's `insertAll` text),
@@ -80,11 +93,7 @@ export const b0c = async (synchronous: "full" | "normal", n: number): Promise<Re
   const tmp = tempDir("b0c")
   const file = tmp.file("lash.db")
   try {
-    await Effect.runPromise(Effect.scoped(Effect.asVoid(Layer.build(SqliteBackend.layer({ filename: file })))))
-    const db = new Database(file)
-    db.pragma("journal_mode = WAL")
-    db.pragma(`synchronous = ${synchronous.toUpperCase()}`)
-    db.pragma("foreign_keys = ON")
+    const db = await rawLashDatabase(file, synchronous)
     const sessionId = "bench-b0c"
     const head0 = {
       sessionId,

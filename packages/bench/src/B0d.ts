@@ -12,7 +12,7 @@
  */
 import { SqliteBackend } from "@lash/backend-sqlite"
 import Database from "better-sqlite3"
-import { Effect, Layer } from "effect"
+import { rawLashDatabase } from "./B0.js"
 import { b2On } from "./B2.js"
 import { tempDir } from "./Fixtures.js"
 import { type Result, summarize } from "./Stats.js"
@@ -105,11 +105,7 @@ export const b0d = async (
   const tmp = tempDir("b0d")
   const file = tmp.file("lash.db")
   try {
-    await Effect.runPromise(Effect.scoped(Effect.asVoid(Layer.build(SqliteBackend.layer({ filename: file })))))
-    const db = new Database(file)
-    db.pragma("journal_mode = WAL")
-    db.pragma(`synchronous = ${synchronous.toUpperCase()}`)
-    db.pragma("foreign_keys = ON")
+    const db = await rawLashDatabase(file, synchronous)
     const prepared = new Map<string, StatementMethods>()
     const statement = (sql: string) => {
       let s = prepared.get(sql)
