@@ -4,7 +4,15 @@
 import { mkdirSync, writeFileSync } from "node:fs"
 import { dirname } from "node:path"
 import { fileURLToPath } from "node:url"
-import { AFTERNOON_RECORD, COLD_START, ENGINE_HISTORY, HISTORY, POSTGRES_RECORD, QUIET_RERUNS } from "./DocsRecords.js"
+import {
+  AFTERNOON_RECORD,
+  COLD_START,
+  ENGINE_HISTORY,
+  EVENING_RECORD,
+  HISTORY,
+  POSTGRES_RECORD,
+  QUIET_RERUNS
+} from "./DocsRecords.js"
 import type { ProfileReport } from "./Profile.js"
 import { passes, type Result } from "./Stats.js"
 
@@ -173,6 +181,7 @@ gates are B1 FULL ≤ 1.5 × B0a and ≤ 1.3 × B0c, B1 FULL ≤ LangGraph's put
 B2 ≤ 8 × B0a, B4 t(10⁴)/t(10²) ≤ 2 (paired), B5 ≤ 1.5 × persisted JSON and growth ≤ 1.5, B7 ≤ 1.5 × Rust;
 B6's S(2) ≥ 1.7 and S(4) ≥ 3.0 (20 ms tool) are enforced only on a machine with at least 4 cores (reported below that).
 
+${EVENING_RECORD}
 ${AFTERNOON_RECORD}
 ${QUIET_RERUNS}
 ${HISTORY}
