@@ -86,8 +86,10 @@ describe("processes and the worker", () => {
       yield* core.processes().start(reg)
       yield* core.processes().await("changed").pipe(Effect.timeout("5 seconds"))
       // The same object again is a repeat.
-      expect((yield* core.processes().start(reg)).id).toBe("changed") // Plain JavaScript ignores `readonly`: a caller may change the object it started, then start it again.
-      ;(reg as { input: unknown }).input = { type: "external", metadata: null }
+      expect((yield* core.processes().start(reg)).id).toBe("changed")
+      // Plain JavaScript ignores `readonly`: a caller may change the object it started, then start it again.
+      const changed: { input: unknown } = reg
+      changed.input = { type: "external", metadata: null }
       const error = yield* Effect.flip(core.processes().start(reg))
       expect(["ProcessRegistrationConflict", "EffectReplayConflict"]).toContain(error._tag)
       expect(yield* Ref.get(counter)).toBe(1)
