@@ -8,7 +8,7 @@ import type { ProcessId, SessionId } from "../Identifiers.js"
 import type { CoreProcesses } from "../LashCore.js"
 import type { ProcessLease, ProcessRecord } from "../Process.js"
 import { ReplayKeys } from "../ReplayKeys.js"
-import { lendRegistrationHash, withRegistrationHash } from "./registrationHashes.js"
+import { withRegistrationHash } from "./registrationHashes.js"
 import type { CoreRuntime } from "./runtime.js"
 import { deliverSignal } from "./signals.js"
 import * as Telemetry from "./telemetry.js"
@@ -58,7 +58,9 @@ export const makeProcessApi = (core: CoreRuntime, drivers: Drivers): CoreProcess
       )
       // Set when the registering unit also leased the process for this worker (a free slot): no claim unit follows.
       let lease: ProcessLease | undefined
-      const record = yield* withRegistrationHash(reg, (registrationHash) =>
+      // The span current here (the turn, the tool call, the host's) is the one the worker run links to.
+      const traced = yield* Telemetry.withTraceContext(reg)
+      const record = yield* withRegistrationHash(traced, (registrationHash) =>
         scoped.execute(
           {
             scope: scoped.scope,
@@ -69,9 +71,6 @@ export const makeProcessApi = (core: CoreRuntime, drivers: Drivers): CoreProcess
           },
           processStartCodec,
           Effect.gen(function*() {
-            // The span current here (the turn, the tool call, the host's) is the one the worker run links to.
-            const traced = yield* Telemetry.withTraceContext(reg)
-            lendRegistrationHash(traced, reg)
             const registered = yield* drivers.registerForRun(traced)
             lease = registered.lease
             const { record } = registered

@@ -2,10 +2,9 @@
  * One registration hash per start. A start (`core.processes().start`, a trigger delivery) hashes the registration
  * for its journal command, and the unit that registers it needs the same hash for the row (storage/EventAppend.ts
  * `newRecord`) and the repeat check (storage/ProcessRegistryEngine.ts). `withRegistrationHash` computes it once and
- * lends it, for that object, to what runs inside; a lash-made copy (the registration with its trace context) borrows
- * it with `lendRegistrationHash`. The loan ends with the start: a later start of the same object hashes it afresh,
- * so a caller that changes an object between two starts (plain JavaScript ignores `readonly`) gets the conflict it
- * should, never a stale hash.
+ * lends it, for that object (the registration as it is registered, with its trace context), to what runs inside.
+ * The loan ends with the start: a later start of the same object hashes it afresh, so a caller that changes an object
+ * between two starts (plain JavaScript ignores `readonly`) gets the conflict it should, never a stale hash.
  *
  * @internal
  */
@@ -34,9 +33,3 @@ export const withRegistrationHash = <A, E, R>(
       })
     )
   })
-
-/** Lends `copy` (made by lash from `original`, the same registration apart from its trace context) the original's hash. */
-export const lendRegistrationHash = (copy: ProcessRegistration, original: ProcessRegistration): void => {
-  const hash = lent.get(original)
-  if (hash !== undefined && copy !== original) lent.set(copy, hash)
-}

@@ -33,7 +33,7 @@ import type {
 } from "../Trigger.js"
 import type { TriggerDeliveryStart } from "../TriggerStore.js"
 import type { Drivers } from "./processEngine.js"
-import { lendRegistrationHash, withRegistrationHash } from "./registrationHashes.js"
+import { withRegistrationHash } from "./registrationHashes.js"
 import type { CoreRuntime } from "./runtime.js"
 import * as Telemetry from "./telemetry.js"
 
@@ -222,9 +222,11 @@ export const startDelivery = (
       return { registered: false }
     }
     const reg = deliveryRegistration(reservation, occurrence)
+    // Inside `lash.trigger.emit` (or the sweep that starts a delivery left unstarted): the worker run links to it.
+    const traced = yield* Telemetry.withTraceContext(reg)
     let lease: ProcessLease | undefined
     const registration = yield* Effect.either(
-      withRegistrationHash(reg, (registrationHash) =>
+      withRegistrationHash(traced, (registrationHash) =>
         scoped.execute(
           {
             scope: scoped.scope,
@@ -235,9 +237,6 @@ export const startDelivery = (
           },
           processStartCodec,
           Effect.gen(function*() {
-            // Inside `lash.trigger.emit` (or the sweep that starts a delivery left unstarted): the worker run links to it.
-            const traced = yield* Telemetry.withTraceContext(reg)
-            lendRegistrationHash(traced, reg)
             const registered = yield* (registrar === undefined
               ? core.registry.register(traced)
               : registrar.registerForRun(traced))
