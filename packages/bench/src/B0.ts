@@ -16,28 +16,60 @@ import { acquireFileLock, makeTransactions } from "../../backends/sqlite/src/Tra
 import { benchPolicy, tempDir, turnCommit, userBatch } from "./Fixtures.js"
 import { type Result, summarize, timeEffect, timeSelf, timeSync } from "./Stats.js"
 
+/** A B0a database kept open: `block(k)` runs `k` timed single-row commits (ms each). */
+export interface Floor {
+  readonly block: (k: number) => ReadonlyArray<number>
+  readonly sqliteVersion: string
+  readonly close: () => void
+}
+
+/** Opens a B0a floor at one synchronous level, warmed by `warmup` commits, in a temp directory of its own. */
+export const openFloor = (synchronous: "full" | "normal", warmup: number): Floor => {
+  const dir = mkdtempSync(join(tmpdir(), "lash-bench-b0-"))
+  let db: Database.Database
+  try {
+    db = new Database(join(dir, "floor.db"))
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true })
+    throw e
+  }
+  db.pragma("journal_mode = WAL")
+  db.pragma(`synchronous = ${synchronous.toUpperCase()}`)
+  db.exec("CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
+  const insert = db.prepare("INSERT INTO rows (body) VALUES (?)")
+  const begin = db.prepare("BEGIN IMMEDIATE")
+  const commit = db.prepare("COMMIT")
+  const body = "x".repeat(512)
+  const one = () => {
+    begin.run()
+    insert.run(body)
+    commit.run()
+  }
+  timeSync(0, warmup, one)
+  return {
+    block: (k) => timeSync(k, 0, one),
+    sqliteVersion: (db.prepare("select sqlite_version() as v").get() as { v: string }).v,
+    close: () => {
+      db.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }
+}
+
 /** Measures B0a at one synchronous level. */
 export const b0a = (synchronous: "full" | "normal", n: number): Result & { readonly sqliteVersion: string } => {
-  const dir = mkdtempSync(join(tmpdir(), "lash-bench-b0-"))
+  const floor = openFloor(synchronous, Math.min(200, n))
   try {
-    const db = new Database(join(dir, "floor.db"))
-    db.pragma("journal_mode = WAL")
-    db.pragma(`synchronous = ${synchronous.toUpperCase()}`)
-    db.exec("CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
-    const insert = db.prepare("INSERT INTO rows (body) VALUES (?)")
-    const begin = db.prepare("BEGIN IMMEDIATE")
-    const commit = db.prepare("COMMIT")
-    const body = "x".repeat(512)
-    const samples = timeSync(n, Math.min(200, n), () => {
-      begin.run()
-      insert.run(body)
-      commit.run()
-    })
-    const sqliteVersion = (db.prepare("select sqlite_version() as v").get() as { v: string }).v
-    db.close()
-    return { id: "B0a", variant: `sqlite/${synchronous}`, unit: "ms", summary: summarize(samples), sqliteVersion }
+    const samples = floor.block(n)
+    return {
+      id: "B0a",
+      variant: `sqlite/${synchronous}`,
+      unit: "ms",
+      summary: summarize(samples),
+      sqliteVersion: floor.sqliteVersion
+    }
   } finally {
-    rmSync(dir, { recursive: true, force: true })
+    floor.close()
   }
 }
 

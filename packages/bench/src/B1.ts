@@ -8,24 +8,28 @@ import { SqliteBackend } from "@lash/backend-sqlite"
 import { type LashStorage, SessionStore, type StorageSignals } from "@lash/core"
 import { Context, Effect, Layer, Option } from "effect"
 import { rootSession, tempDir, turnCommit, userBatch } from "./Fixtures.js"
+import type { Pairing } from "./Paired.js"
 import { timed } from "./Profile.js"
 import { summarize, type Summary } from "./Stats.js"
 
 /** B1's wall-clock summary plus the process CPU time (user + system) per commit, a steadier figure on a busy machine. */
 export interface B1Summary extends Summary {
   readonly cpuMsPerCommit: number
+  /** With a pairing: the per-round ratios of the commits to their floor blocks (Paired.ts). */
+  readonly paired?: Summary
 }
 
-/** B1 on SQLite at one synchronous level, in a temp directory. */
-export const b1 = (synchronous: "full" | "normal", n: number): Promise<B1Summary> => {
+/** B1 on SQLite at one synchronous level, in a temp directory; `pairing` interleaves floor blocks (Paired.ts). */
+export const b1 = (synchronous: "full" | "normal", n: number, pairing?: Pairing): Promise<B1Summary> => {
   const tmp = tempDir("b1")
-  return b1On(SqliteBackend.layer({ filename: tmp.file("lash.db"), synchronous }), n).finally(tmp.dispose)
+  return b1On(SqliteBackend.layer({ filename: tmp.file("lash.db"), synchronous }), n, pairing).finally(tmp.dispose)
 }
 
 /** B1 over a storage layer (built and released here). */
 export const b1On = (
   layer: Layer.Layer<LashStorage | StorageSignals, unknown>,
-  n: number
+  n: number,
+  pairing?: Pairing
 ): Promise<B1Summary> => {
   const program = Effect.gen(function*() {
     const storage = yield* Layer.build(layer)
@@ -57,9 +61,14 @@ export const b1On = (
         timed(t0, t1)
         samples.push(ms)
         cpuMicros += cpu.user + cpu.system
+        pairing?.between(i - warmup)
       }
     }
-    return { ...summarize(samples), cpuMsPerCommit: cpuMicros / 1000 / n }
+    return {
+      ...summarize(samples),
+      cpuMsPerCommit: cpuMicros / 1000 / n,
+      ...(pairing === undefined ? {} : { paired: pairing.ratios(samples) })
+    }
   })
   return Effect.runPromise(Effect.scoped(program))
 }

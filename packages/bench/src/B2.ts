@@ -10,25 +10,36 @@ import { type LashStorage, type ProcessId, ProcessRegistry, type StorageSignals 
 import { Context, Effect, Layer } from "effect"
 import { buildCore, echoRegistration, echoTool, emptyEnv } from "./Core.js"
 import { tempDir } from "./Fixtures.js"
+import type { Pairing } from "./Paired.js"
 import { summarize, type Summary, timeEffect } from "./Stats.js"
 
 export interface B2Result {
   readonly sequential: Summary
   readonly concurrent16: Summary
   readonly processes: number
+  /** With a pairing: the sequential samples' per-round ratios to their floor blocks (Paired.ts). */
+  readonly paired?: Summary
 }
 
-/** B2 on SQLite at one synchronous level, in a temp directory. */
-export const b2 = (synchronous: "full" | "normal", n: number, batches: number): Promise<B2Result> => {
+/** B2 on SQLite at one synchronous level, in a temp directory; `pairing` interleaves floor blocks (Paired.ts). */
+export const b2 = (
+  synchronous: "full" | "normal",
+  n: number,
+  batches: number,
+  pairing?: Pairing
+): Promise<B2Result> => {
   const tmp = tempDir("b2")
-  return b2On(SqliteBackend.layer({ filename: tmp.file("lash.db"), synchronous }), n, batches).finally(tmp.dispose)
+  return b2On(SqliteBackend.layer({ filename: tmp.file("lash.db"), synchronous }), n, batches, pairing).finally(
+    tmp.dispose
+  )
 }
 
 /** B2 over a storage layer (built and released here). */
 export const b2On = (
   layer: Layer.Layer<LashStorage | StorageSignals, unknown>,
   n: number,
-  batches: number
+  batches: number,
+  pairing?: Pairing
 ): Promise<B2Result> => {
   const program = Effect.gen(function*() {
     const storage = yield* Layer.build(layer)
@@ -45,7 +56,7 @@ export const b2On = (
       })
     const warmup = Math.min(50, n)
     // Warm-up calls get i = -1, -2, ...; every process id is b2-seq-<k>, k from 0 to warmup + n - 1.
-    const seq = yield* timeEffect(n, warmup, (i) => one(`b2-seq-${i < 0 ? -1 - i : warmup + i}`))
+    const seq = yield* timeEffect(n, warmup, (i) => one(`b2-seq-${i < 0 ? -1 - i : warmup + i}`), pairing?.between)
     const conc: Array<number> = []
     for (let b = 0; b < batches; b++) {
       const t0 = process.hrtime.bigint()
@@ -71,7 +82,12 @@ export const b2On = (
     if (counter.n !== started) {
       return yield* Effect.dieMessage(`B2 exactly-once violated: ${counter.n} tool executions for ${started} processes`)
     }
-    return { sequential: summarize(seq), concurrent16: summarize(conc), processes: started } satisfies B2Result
+    return {
+      sequential: summarize(seq),
+      concurrent16: summarize(conc),
+      processes: started,
+      ...(pairing === undefined ? {} : { paired: pairing.ratios(seq) })
+    } satisfies B2Result
   })
   return Effect.runPromise(Effect.scoped(program))
 }

@@ -114,7 +114,8 @@ export const timeAsync = async (
 export const timeEffect = <E, R>(
   n: number,
   warmup: number,
-  f: (i: number) => Effect.Effect<unknown, E, R>
+  f: (i: number) => Effect.Effect<unknown, E, R>,
+  between?: (i: number) => void
 ): Effect.Effect<ReadonlyArray<number>, E, R> =>
   Effect.gen(function*() {
     for (let i = 0; i < warmup; i++) yield* f(-1 - i)
@@ -123,6 +124,7 @@ export const timeEffect = <E, R>(
       const t0 = process.hrtime.bigint()
       yield* f(i)
       out.push(span(t0))
+      between?.(i)
     }
     return out
   })

@@ -5,7 +5,7 @@
  */
 import { execSync } from "node:child_process"
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from "node:os"
-import { b0a, b0b, b0c } from "./B0.js"
+import { b0a, b0b, b0c, openFloor } from "./B0.js"
 import { b0d, recordB2 } from "./B0d.js"
 import { b1, b1On } from "./B1.js"
 import { b10 } from "./B10.js"
@@ -18,10 +18,11 @@ import { b7 } from "./B7.js"
 import { b8 } from "./B8.js"
 import { b9 } from "./B9.js"
 import { writeDocs } from "./Docs.js"
+import { pairWithFloor } from "./Paired.js"
 import { b0pg, pgStorage, probePg } from "./Postgres.js"
 import { profile, profileLine, type ProfileReport } from "./Profile.js"
 import { writeResults } from "./Results.js"
-import { enforced, line, passes, type Result } from "./Stats.js"
+import { enforced, line, passes, type Result, type Summary } from "./Stats.js"
 
 const args = process.argv.slice(2)
 const full = args.includes("--full")
@@ -33,6 +34,29 @@ const only = onlyArg === undefined
   ? undefined
   : (onlyArg.includes("=") ? onlyArg.split("=")[1]! : args[args.indexOf(onlyArg) + 1] ?? "").split(",")
 const wants = (id: string) => only === undefined || only.some((o) => id.startsWith(o))
+
+/** Samples per round of the paired B0a gates (Paired.ts): each round is followed by as many B0a commits. */
+const B1_ROUND = 100
+const B2_ROUND = 20
+
+/** The gated line of a benchmark paired with B0a: the median of its per-round ratios. */
+const pairedResult = (
+  id: string,
+  variant: string,
+  ratios: Summary,
+  max: number,
+  round: number,
+  what: string
+): Result => ({
+  id,
+  variant: `${variant}, paired with B0a`,
+  unit: "ratio",
+  summary: ratios,
+  baseline: "B0a same round",
+  ratio: ratios.p50,
+  gate: { max },
+  note: `median over ${ratios.n} rounds of p50(${round} ${what}) / p50(the ${round} B0a commits right after them)`
+})
 
 const fsType = (dir: string): string => {
   try {
@@ -116,7 +140,11 @@ const main = async () => {
 
   if (wants("B1")) {
     for (const sync of ["full", "normal"] as const) {
-      const s = await b1(sync, n)
+      // At FULL the gate is taken against B0a blocks run between B1's own rounds (Paired.ts).
+      const pairedFloor = sync === "full" ? openFloor("full", 200) : undefined
+      const s = await b1(sync, n, pairedFloor && pairWithFloor(pairedFloor, B1_ROUND)).finally(() =>
+        pairedFloor?.close()
+      )
       report({
         id: "B1",
         variant: `sqlite/${sync}`,
@@ -124,11 +152,12 @@ const main = async () => {
         summary: s,
         baseline: "B0a",
         ratio: s.p50 / floor[sync].summary.p50,
-        gate: sync === "full" ? { max: 1.5 } : { max: 30, enforced: false },
+        ...(sync === "normal" ? { gate: { max: 30, enforced: false } } : {}),
         note: `SessionStore.commit: 2 × 1 KiB nodes, 4 KiB plugin snapshot, usage, stamp, 1 completed claim; CPU ${
           (1000 * s.cpuMsPerCommit).toFixed(0)
         } µs/commit`
       })
+      if (s.paired !== undefined) report(pairedResult("B1", `sqlite/${sync}`, s.paired, 1.5, B1_ROUND, "commits"))
       if (driver !== undefined) {
         report({
           id: "B1",
@@ -175,7 +204,8 @@ const main = async () => {
   if (wants("B2")) {
     const seqN = full ? 500 : 200
     const batches = full ? 20 : 8
-    const r = await b2("full", seqN, batches)
+    const pairedFloor = openFloor("full", 200)
+    const r = await b2("full", seqN, batches, pairWithFloor(pairedFloor, B2_ROUND)).finally(pairedFloor.close)
     report({
       id: "B2",
       variant: "sqlite/full sequential",
@@ -183,9 +213,11 @@ const main = async () => {
       summary: r.sequential,
       baseline: "B0a",
       ratio: r.sequential.p50 / floor.full.summary.p50,
-      gate: { max: 8 },
       note: `start → await of a tool_call echo process; exactly-once checked over ${r.processes} processes`
     })
+    if (r.paired !== undefined) {
+      report(pairedResult("B2", "sqlite/full sequential", r.paired, 8, B2_ROUND, "processes"))
+    }
     report({
       id: "B2",
       variant: "sqlite/full 16 concurrent",
