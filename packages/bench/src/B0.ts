@@ -14,17 +14,17 @@ import { join } from "node:path"
 import { insertNodes } from "../../backends/sql/src/SessionStatements.js"
 import { acquireFileLock, makeTransactions } from "../../backends/sqlite/src/Transaction.js"
 import { benchPolicy, tempDir, turnCommit, userBatch } from "./Fixtures.js"
+import type { Floor } from "./Paired.js"
 import { type Result, summarize, timeEffect, timeSelf, timeSync } from "./Stats.js"
 
-/** A B0a database kept open: `block(k)` runs `k` timed single-row commits (ms each). */
-export interface Floor {
-  readonly block: (k: number) => ReadonlyArray<number>
+/** A B0a database kept open: `commits(k)` runs `k` timed single-row commits (ms each); as a Floor, `block`. */
+export interface B0aFloor extends Floor {
+  readonly commits: (k: number) => ReadonlyArray<number>
   readonly sqliteVersion: string
-  readonly close: () => void
 }
 
 /** Opens a B0a floor at one synchronous level, warmed by `warmup` commits, in a temp directory of its own. */
-export const openFloor = (synchronous: "full" | "normal", warmup: number): Floor => {
+export const openFloor = (synchronous: "full" | "normal", warmup: number): B0aFloor => {
   const dir = mkdtempSync(join(tmpdir(), "lash-bench-b0-"))
   let db: Database.Database
   try {
@@ -46,8 +46,10 @@ export const openFloor = (synchronous: "full" | "normal", warmup: number): Floor
     commit.run()
   }
   timeSync(0, warmup, one)
+  const commits = (k: number) => timeSync(k, 0, one)
   return {
-    block: (k) => timeSync(k, 0, one),
+    commits,
+    block: (k) => Effect.sync(() => commits(k)),
     sqliteVersion: (db.prepare("select sqlite_version() as v").get() as { v: string }).v,
     close: () => {
       db.close()
@@ -60,7 +62,7 @@ export const openFloor = (synchronous: "full" | "normal", warmup: number): Floor
 export const b0a = (synchronous: "full" | "normal", n: number): Result & { readonly sqliteVersion: string } => {
   const floor = openFloor(synchronous, Math.min(200, n))
   try {
-    const samples = floor.block(n)
+    const samples = floor.commits(n)
     return {
       id: "B0a",
       variant: `sqlite/${synchronous}`,

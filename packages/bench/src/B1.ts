@@ -61,7 +61,7 @@ export const b1On = (
         timed(t0, t1)
         samples.push(ms)
         cpuMicros += cpu.user + cpu.system
-        pairing?.between(i - warmup)
+        if (pairing !== undefined) yield* pairing.between(i - warmup)
       }
     }
     return {

@@ -115,7 +115,7 @@ export const timeEffect = <E, R>(
   n: number,
   warmup: number,
   f: (i: number) => Effect.Effect<unknown, E, R>,
-  between?: (i: number) => void
+  between?: (i: number) => Effect.Effect<void>
 ): Effect.Effect<ReadonlyArray<number>, E, R> =>
   Effect.gen(function*() {
     for (let i = 0; i < warmup; i++) yield* f(-1 - i)
@@ -124,7 +124,7 @@ export const timeEffect = <E, R>(
       const t0 = process.hrtime.bigint()
       yield* f(i)
       out.push(span(t0))
-      between?.(i)
+      if (between !== undefined) yield* between(i)
     }
     return out
   })

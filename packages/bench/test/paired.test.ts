@@ -3,24 +3,27 @@
  * is divided by the p50 of the block that followed it, so a floor that changes speed between rounds changes the
  * denominator of its own round only. B1 and B2 take the pairing through their sample loops.
  */
+import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import { b0a, type Floor, openFloor } from "../src/B0.js"
+import { b0a, openFloor } from "../src/B0.js"
 import { b2 } from "../src/B2.js"
-import { pairWithFloor } from "../src/Paired.js"
+import { type Floor, pairWithFloor } from "../src/Paired.js"
 
 /** A floor whose commits take 1 ms in its first block, then 2 ms, then 4 ms, ... */
 const slowingFloor = (): Floor & { readonly blocks: Array<number> } => {
   const blocks: Array<number> = []
   return {
     blocks,
-    block: (k) => {
-      blocks.push(k)
-      return Array.from({ length: k }, () => 2 ** (blocks.length - 1))
-    },
-    sqliteVersion: "test",
+    block: (k) =>
+      Effect.sync(() => {
+        blocks.push(k)
+        return Array.from({ length: k }, () => 2 ** (blocks.length - 1))
+      }),
     close: () => {}
   }
 }
+const runAll = (pairing: ReturnType<typeof pairWithFloor>, samples: ReadonlyArray<number>) =>
+  Effect.runSync(Effect.forEach(samples, (_, i) => pairing.between(i), { discard: true }))
 
 describe("pairWithFloor", () => {
   it("divides each round by the floor block that followed it", () => {
@@ -28,7 +31,7 @@ describe("pairWithFloor", () => {
     const pairing = pairWithFloor(floor, 3)
     // Rounds of 3 samples: the benchmark slows down exactly as the floor does, so every round's ratio is 5.
     const samples = [5, 5, 5, 10, 10, 10, 20, 20, 20]
-    samples.forEach((_, i) => pairing.between(i))
+    runAll(pairing, samples)
     expect(floor.blocks).toEqual([3, 3, 3])
     const ratios = pairing.ratios(samples)
     expect(ratios.n).toBe(3)
@@ -40,7 +43,7 @@ describe("pairWithFloor", () => {
     const floor = slowingFloor()
     const pairing = pairWithFloor(floor, 4)
     const samples = [1, 1, 1, 1, 9, 9]
-    samples.forEach((_, i) => pairing.between(i))
+    runAll(pairing, samples)
     expect(floor.blocks).toEqual([4])
     expect(pairing.ratios(samples)).toMatchObject({ n: 1, p50: 1 })
   })
@@ -48,7 +51,7 @@ describe("pairWithFloor", () => {
   it("runs real B0a commits between the rounds of B2", async () => {
     const floor = openFloor("normal", 5)
     const blocks: Array<number> = []
-    const counted: Floor = { ...floor, block: (k) => (blocks.push(k), floor.block(k)) }
+    const counted: Floor = { ...floor, block: (k) => Effect.suspend(() => (blocks.push(k), floor.block(k))) }
     try {
       const result = await b2("normal", 6, 0, pairWithFloor(counted, 3))
       expect(blocks).toEqual([3, 3])
