@@ -8,13 +8,15 @@
  */
 import { emptyCheckpoint, uuid6 } from "@langchain/langgraph-checkpoint"
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite"
+import { SqliteBackend } from "@lash/backend-sqlite"
 import { Effect } from "effect"
-import { b1 } from "./B1.js"
+import { b1, b1On } from "./B1.js"
 import { tempDir } from "./Fixtures.js"
 import { type Floor, pairWithFloor } from "./Paired.js"
 import { runRestate } from "./Restate.js"
 import { type Result, summarize, timeAsync } from "./Stats.js"
 import { runThreeStep } from "./ThreeStep.js"
+import { ownersLine, walPages } from "./WalPages.js"
 
 const filler = (bytes: number) => "lorem ipsum dolor sit amet ".repeat(Math.ceil(bytes / 27)).slice(0, bytes)
 
@@ -22,9 +24,8 @@ const filler = (bytes: number) => "lorem ipsum dolor sit amet ".repeat(Math.ceil
  * LangGraph's checkpointer kept open on its own file at synchronous FULL: `block(k)` times `k` puts, each a child of
  * the last (a Floor, so B1 can be paired with it: Paired.ts).
  */
-const openLangGraph = () => {
-  const tmp = tempDir("b8-langgraph")
-  const saver = SqliteSaver.fromConnString(tmp.file("checkpoints.db")) // `setup` (create tables, WAL) is protected; call it first so the pragma below is not overridden.
+const openLangGraph = (file: string) => {
+  const saver = SqliteSaver.fromConnString(file) // `setup` (create tables, WAL) is protected; call it first so the pragma below is not overridden.
   ;(saver as unknown as { setup(): void }).setup()
   saver.db.pragma("synchronous = FULL")
   const pragmas = `journal_mode ${saver.db.pragma("journal_mode", { simple: true })}, synchronous ${
@@ -61,11 +62,50 @@ const openLangGraph = () => {
     pragmas,
     puts,
     block: (k: number) => Effect.promise(() => puts(k, 0)),
-    close: () => {
-      saver.db.close()
-      tmp.dispose()
-    }
+    close: () => saver.db.close()
   } satisfies Floor & { readonly pragmas: string; readonly puts: typeof puts }
+}
+
+/**
+ * What a put and a B1 commit write: WAL pages per commit by b-tree (WalPages.ts), the same payloads as the timed
+ * runs. Deterministic, so it explains the timed ratio on a machine whose disk moves.
+ */
+const pages = async (): Promise<ReadonlyArray<Result>> => {
+  const tmp = tempDir("b8-pages")
+  try {
+    const putFile = tmp.file("checkpoints.db")
+    let lg: ReturnType<typeof openLangGraph> | undefined
+    const put = await walPages(putFile, async () => {
+      lg = openLangGraph(putFile)
+      await lg.puts(100, 0)
+    }, (commit) => commit.has("checkpoints")).finally(() => lg?.close())
+    const b1File = tmp.file("lash.db")
+    const ours = await walPages(
+      b1File,
+      () => b1On(SqliteBackend.layer({ filename: b1File, synchronous: "full" }), 60).then(() => {}),
+      (commit) => commit.has("lash_turn_stamps")
+    )
+    return [
+      {
+        id: "B8",
+        variant: "langgraph put WAL pages",
+        unit: "pages",
+        summary: put.perCommit,
+        note: ownersLine(put)
+      },
+      {
+        id: "B8",
+        variant: "lash B1 commit WAL pages",
+        unit: "pages",
+        summary: ours.perCommit,
+        baseline: "langgraph put pages",
+        ratio: ours.perCommit.mean / put.perCommit.mean,
+        note: `mean ${ours.perCommit.mean.toFixed(1)} vs ${put.perCommit.mean.toFixed(1)}: ${ownersLine(ours, 14)}`
+      }
+    ]
+  } finally {
+    tmp.dispose()
+  }
 }
 
 /** Puts per round when B1 is paired with LangGraph's put. */
@@ -76,7 +116,8 @@ export const b8 = async (
 ): Promise<ReadonlyArray<Result | string>> => {
   const out: Array<Result | string> = []
   try {
-    const lg = openLangGraph()
+    const tmp = tempDir("b8-langgraph")
+    const lg = openLangGraph(tmp.file("checkpoints.db"))
     try {
       const alone = summarize(await lg.puts(options.n, Math.min(200, options.n)))
       // B1 again, each round of its commits followed by as many puts on the open checkpointer (Paired.ts).
@@ -115,7 +156,9 @@ export const b8 = async (
       }
     } finally {
       lg.close()
+      tmp.dispose()
     }
+    out.push(...(await pages()))
   } catch (e) {
     out.push(`B8 langgraph skipped: ${String(e).split("\n")[0]}`)
   }

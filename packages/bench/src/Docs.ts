@@ -71,17 +71,25 @@ const profileSection = (profiles: ReadonlyArray<ProfileReport>, results: Readonl
   const p50 = (id: string, variant: string) => results.find((r) => r.id === id && r.variant === variant)?.summary.p50
   const b0cFull = p50("B0c", "sqlite/full B1 rows raw")
   const langgraph = p50("B8", "langgraph SqliteSaver.put full")
+  const pagesOf = (variant: string) => results.find((r) => r.id === "B8" && r.variant === variant)
+  const putPages = pagesOf("langgraph put WAL pages")
+  const ourPages = pagesOf("lash B1 commit WAL pages")
+  const pagesSentence = putPages === undefined || ourPages === undefined
+    ? "(the WAL pages per commit were not counted in this run)"
+    : `(in this run a put wrote ${fmt(putPages.summary.mean)} WAL pages and a B1 commit ${
+      fmt(ourPages.summary.mean)
+    }: ${ourPages.note?.replace(/^[^:]*: /, "") ?? ""})`
   const langgraphVerdict = b0cFull === undefined || langgraph === undefined
     ? "B0c or LangGraph's put was not measured in this run."
     : b0cFull >= langgraph
     ? `In this run B0c, B1's rows written by hand with no lash code, takes ${fmt(b0cFull)} ms against ${
       fmt(langgraph)
-    } ms for LangGraph's put: **the B1 ≤ LangGraph gate cannot be met by any implementation that writes B1's rows**. A put is one row in one b-tree (about 5 WAL pages per put, measured with \`wal_autocheckpoint\` off); a lash commit guards a head revision, checks a stamp and a claim, and writes two node rows, the head, the stamp and the claim's completion over several b-trees and their indexes (about 13 pages per commit, 18.5 with the enqueue before it). Meeting it needs a layout with one row per commit (nodes, stamp and checkpoint in one record, the head and the indexes derived from it).`
+    } ms for LangGraph's put: **the B1 ≤ LangGraph gate cannot be met by any implementation that writes B1's rows**. A put is one row in one b-tree and its key index; a lash commit guards a head revision, checks a stamp and a claim, and writes two node rows, the head, the stamp and the claim's completion over several b-trees and their indexes ${pagesSentence}. Meeting it needs a layout with one row per commit (nodes, stamp and checkpoint in one record, the head and the indexes derived from it).`
     : `In this run B0c, B1's rows written by hand, takes ${fmt(b0cFull)} ms against ${
       fmt(langgraph)
     } ms for LangGraph's put: the rows alone fit the gate, with room for lash's own work of ${
       fmt(langgraph / b0cFull)
-    } × B0c (a put is one row in one b-tree, about 5 WAL pages; a lash commit writes about 13 over several b-trees).`
+    } × B0c ${pagesSentence}.`
   const b2Full = p50("B2", "sqlite/full sequential")
   const b2Normal = p50("B2", "sqlite/normal sequential")
   const b0aFull = p50("B0a", "sqlite/full")
