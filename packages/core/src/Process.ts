@@ -1,16 +1,21 @@
 /**
- * Processes: durable, globally addressable units of background work.
+ * Processes: durable, globally addressable units of background work. The schemas of a registration and of what is
+ * stored of a process (record, events, wakes, lease); the event types a process declares are in `ProcessEventTypes.ts`,
+ * re-exported here.
  *
  * @since 0.1.0
  */
 import { Effect, Schema } from "effect"
 import { EnvRef, ModuleRef, ProcessId, SessionId, WakeId } from "./Identifiers.js"
 import { nextId } from "./IdGenerator.js"
-import { Json, JsonSchemaDoc, opt } from "./Json.js"
+import { Json, opt } from "./Json.js"
 import { SessionPolicy } from "./Model.js"
+import { coreEventTypes, mergeEventTypes, ProcessEventType, TerminalState } from "./ProcessEventTypes.js"
 import { CausalRef, PluginOptions, SessionRelation } from "./Session.js"
 import { PreparedToolCall, ToolOutputContract } from "./Tool.js"
 import { TurnInput } from "./Turn.js"
+
+export * from "./ProcessEventTypes.js"
 
 /** A session (and optional frame) a process belongs to or wakes. @since 0.1.0 */
 export const SessionScope = Schema.Struct({ sessionId: SessionId, frameId: opt(Schema.String) })
@@ -118,41 +123,6 @@ export const ProcessIdentity = Schema.Struct({ kind: Schema.String, label: opt(S
 /** @since 0.1.0 */
 export interface ProcessIdentity extends Schema.Schema.Type<typeof ProcessIdentity> {}
 
-/** Where a value is taken from in an event payload. @since 0.1.0 */
-export const ValueSelector = Schema.Union(
-  Schema.Struct({ type: Schema.Literal("payload") }),
-  Schema.Struct({ type: Schema.Literal("pointer"), pointer: Schema.String }),
-  Schema.Struct({ type: Schema.Literal("const"), value: Json })
-)
-/** @since 0.1.0 */
-export type ValueSelector = typeof ValueSelector.Type
-
-/** Terminal state of a process. @since 0.1.0 */
-export const TerminalState = Schema.Literal("completed", "failed", "cancelled")
-/** @since 0.1.0 */
-export type TerminalState = typeof TerminalState.Type
-
-/** A process event type and its semantics. @since 0.1.0 */
-export const ProcessEventType = Schema.Struct({
-  name: Schema.String,
-  payloadSchema: JsonSchemaDoc,
-  semantics: Schema.Struct({
-    terminal: opt(Schema.Struct({ state: TerminalState, awaitOutput: ValueSelector })),
-    wake: opt(
-      Schema.Struct({
-        input: ValueSelector,
-        dedupeKey: Schema.Union(
-          Schema.Struct({ type: Schema.Literal("event_identity") }),
-          Schema.Struct({ type: Schema.Literal("selector"), selector: ValueSelector }),
-          Schema.Struct({ type: Schema.Literal("const"), value: Schema.String })
-        )
-      })
-    )
-  })
-})
-/** @since 0.1.0 */
-export interface ProcessEventType extends Schema.Schema.Type<typeof ProcessEventType> {}
-
 /**
  * The W3C trace context of the span that started a process (`traceparent`, version 00): the worker's
  * `lash.worker.run` links to it, in whichever OS process it runs (docs/observability.md, "Links").
@@ -197,6 +167,10 @@ export const ProcessAwaitOutput = Schema.Union(
 )
 /** @since 0.1.0 */
 export type ProcessAwaitOutput = typeof ProcessAwaitOutput.Type
+
+/** The terminal event type for a terminal output. @since 0.1.0 */
+export const terminalEventType = (output: ProcessAwaitOutput): string =>
+  output.type === "success" ? "process.completed" : output.type === "failure" ? "process.failed" : "process.cancelled"
 
 /** Process status. @since 0.1.0 */
 export const ProcessStatus = Schema.Union(
@@ -306,95 +280,6 @@ export interface ProcessFilter {
   readonly status?: "running" | "terminal"
   readonly originatorSessionId?: SessionId
   readonly kind?: string
-}
-
-const awaitOutputPointer = { type: "pointer", pointer: "/awaitOutput" } as const
-const terminalPayloadSchema = {
-  type: "object",
-  properties: { awaitOutput: { type: "object" } },
-  required: ["awaitOutput"]
-} as const
-
-/**
- * The event types every process has: `process.completed`, `process.failed`, `process.cancelled` (terminal) and
- * `process.cancel_requested`.
- *
- * @since 0.1.0
- */
-export const coreEventTypes: ReadonlyArray<ProcessEventType> = [
-  {
-    name: "process.cancel_requested",
-    payloadSchema: { type: "object", properties: { reason: { type: "string" } } },
-    semantics: {}
-  },
-  {
-    name: "process.cancelled",
-    payloadSchema: terminalPayloadSchema,
-    semantics: { terminal: { state: "cancelled", awaitOutput: awaitOutputPointer } }
-  },
-  {
-    name: "process.completed",
-    payloadSchema: terminalPayloadSchema,
-    semantics: { terminal: { state: "completed", awaitOutput: awaitOutputPointer } }
-  },
-  {
-    name: "process.failed",
-    payloadSchema: terminalPayloadSchema,
-    semantics: { terminal: { state: "failed", awaitOutput: awaitOutputPointer } }
-  }
-]
-
-const valueTextSchema = {
-  type: "object",
-  properties: { value: {}, text: { type: "string" } },
-  required: ["value", "text"]
-} as const
-
-/**
- * The event types a Lashlang process adds: `process.yield` (no semantics), `process.wake` (wakes its target with
- * the value's text), `process.sleep` (a durable sleep's deadline: `for` from the event's time, or `until` an instant)
- * and `process.signal` (one delivered signal, consumed by the process's `wait_signal`s in log order).
- *
- * @since 0.1.0
- */
-export const lashlangEventTypes: ReadonlyArray<ProcessEventType> = [
-  {
-    name: "process.signal",
-    payloadSchema: {
-      type: "object",
-      properties: { name: { type: "string" }, payload: {} },
-      required: ["name", "payload"]
-    },
-    semantics: {}
-  },
-  {
-    name: "process.sleep",
-    payloadSchema: {
-      type: "object",
-      properties: { mode: { enum: ["for", "until"] }, millis: { type: "integer" }, untilMs: { type: "integer" } },
-      required: ["mode"]
-    },
-    semantics: {}
-  },
-  {
-    name: "process.wake",
-    payloadSchema: valueTextSchema,
-    semantics: { wake: { input: { type: "pointer", pointer: "/text" }, dedupeKey: { type: "event_identity" } } }
-  },
-  { name: "process.yield", payloadSchema: valueTextSchema, semantics: {} }
-]
-
-/** The terminal event type for a terminal output. @since 0.1.0 */
-export const terminalEventType = (output: ProcessAwaitOutput): string =>
-  output.type === "success" ? "process.completed" : output.type === "failure" ? "process.failed" : "process.cancelled"
-
-/** Merges event types by name (first wins) and sorts them by name. @since 0.1.0 */
-export const mergeEventTypes = (
-  ...lists: ReadonlyArray<ReadonlyArray<ProcessEventType>>
-): ReadonlyArray<ProcessEventType> => {
-  const byName = new Map<string, ProcessEventType>()
-  for (const list of lists) for (const t of list) if (!byName.has(t.name)) byName.set(t.name, t)
-  return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
 }
 
 /**
