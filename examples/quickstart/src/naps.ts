@@ -9,10 +9,7 @@ import {
   InlineEffectController,
   LashCore,
   type LashCoreConfig,
-  ProcessId,
-  ProcessProvenance,
-  ProcessRegistration,
-  ToolId
+  ProcessRegistration
 } from "@lash/core"
 import { TestProvider } from "@lash/testing/provider"
 import { Clock, Console, Effect, Layer, Schema } from "effect"
@@ -70,12 +67,4 @@ export const napEnv = Effect.flatMap(
 
 /** A `tool_call` process of `nap`: a worker runs the tool directly, with these arguments. */
 export const napRegistration = (id: string, envRef: EnvRef, args: typeof NapInput.Type) =>
-  ProcessRegistration.make({
-    id: ProcessId.make(id),
-    input: {
-      type: "tool_call",
-      call: { callId: `${id}:call`, toolId: ToolId.make("tool:nap"), toolName: "nap", args, preparedPayload: null }
-    },
-    provenance: ProcessProvenance.host(),
-    envRef
-  })
+  ProcessRegistration.toolCall({ id, toolName: "nap", args, envRef })

@@ -2,13 +2,12 @@
  * A LashCore over an already-built storage context (SqliteBackend), with a counting echo tool, for B2/B3/B4/B5.
  */
 import {
+  type EnvRef,
   InlineEffectController,
   LanguageModelProvider,
   LashCore,
   type LashCoreConfig,
   type LashStorage,
-  type ProcessId,
-  ProcessProvenance,
   ProcessRegistration,
   type StorageSignals,
   ToolDefinition,
@@ -58,22 +57,8 @@ export const buildCore = (
   ).pipe(Effect.map(Context.get(LashCore)))
 
 /** A `tool_call` registration of the echo tool. */
-export const echoRegistration = (id: string, envRef: string) =>
-  ProcessRegistration.make({
-    id: id as ProcessId,
-    input: {
-      type: "tool_call",
-      call: {
-        callId: `${id}:call`,
-        toolId: "tool:echo" as never,
-        toolName: "echo",
-        args: { label: id },
-        preparedPayload: null
-      }
-    },
-    provenance: ProcessProvenance.host(),
-    envRef: envRef as never
-  })
+export const echoRegistration = (id: string, envRef: EnvRef) =>
+  ProcessRegistration.toolCall({ id, toolName: "echo", args: { label: id }, envRef })
 
 /** The process env of every bench process (no plugins). */
 export const emptyEnv = { pluginOptions: { plugins: {} }, policy: { model: benchModel, providerId: "" } }

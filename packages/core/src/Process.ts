@@ -6,7 +6,7 @@
  * @since 0.1.0
  */
 import { Effect, Schema } from "effect"
-import { EnvRef, ModuleRef, ProcessId, SessionId, WakeId } from "./Identifiers.js"
+import { EnvRef, ModuleRef, ProcessId, SessionId, ToolId, WakeId } from "./Identifiers.js"
 import { nextId } from "./IdGenerator.js"
 import { Json, opt } from "./Json.js"
 import { SessionPolicy } from "./Model.js"
@@ -282,33 +282,66 @@ export interface ProcessFilter {
   readonly kind?: string
 }
 
+const makeRegistration = (p: {
+  readonly id: ProcessId
+  readonly input: ProcessInput
+  readonly provenance: ProcessProvenance
+  readonly identity?: ProcessIdentity
+  readonly eventTypes?: ReadonlyArray<ProcessEventType>
+  readonly envRef?: EnvRef
+  readonly wakeTarget?: SessionScope
+}): ProcessRegistration => {
+  const reg: {
+    -readonly [K in keyof ProcessRegistration]: ProcessRegistration[K]
+  } = {
+    id: p.id,
+    input: p.input,
+    identity: p.identity ?? { kind: p.input.type === "engine" ? p.input.kind : p.input.type },
+    eventTypes: mergeEventTypes(coreEventTypes, p.eventTypes ?? []),
+    provenance: p.provenance
+  }
+  if (p.envRef !== undefined) reg.envRef = p.envRef
+  if (p.wakeTarget !== undefined) reg.wakeTarget = p.wakeTarget
+  return reg
+}
+
 /**
- * Schema and constructor of {@link ProcessRegistration}. `make` fills the default identity and adds the core event
- * types (deduplicated by name, sorted by name).
+ * Schema and constructors of {@link ProcessRegistration}. `make` fills the default identity and adds the core event
+ * types (deduplicated by name, sorted by name); `toolCall` builds the registration of one tool call.
  *
  * @since 0.1.0
  */
 export const ProcessRegistration = Object.assign(ProcessRegistrationSchema, {
-  make: (p: {
-    readonly id: ProcessId
-    readonly input: ProcessInput
-    readonly provenance: ProcessProvenance
-    readonly identity?: ProcessIdentity
-    readonly eventTypes?: ReadonlyArray<ProcessEventType>
-    readonly envRef?: EnvRef
-    readonly wakeTarget?: SessionScope
-  }): ProcessRegistration => {
-    const reg: {
-      -readonly [K in keyof ProcessRegistration]: ProcessRegistration[K]
-    } = {
-      id: p.id,
-      input: p.input,
-      identity: p.identity ?? { kind: p.input.type === "engine" ? p.input.kind : p.input.type },
-      eventTypes: mergeEventTypes(coreEventTypes, p.eventTypes ?? []),
-      provenance: p.provenance
-    }
-    if (p.envRef !== undefined) reg.envRef = p.envRef
-    if (p.wakeTarget !== undefined) reg.wakeTarget = p.wakeTarget
-    return reg
-  }
+  make: makeRegistration,
+  /**
+   * A `tool_call` process: a worker runs the tool `toolName` once with `args`, under the execution env `envRef` (what
+   * `core.processEnv.persist(spec)` returns; a `tool_call` process needs one). `id` and `toolId` (default
+   * `tool:<toolName>`) are checked by the `ProcessId` and `ToolId` schemas, so an empty one throws, as their `make`
+   * does. `callId` defaults to `<id>:call`, `provenance` to the host's. E.g.
+   * `core.processes().start(ProcessRegistration.toolCall({ id: "nap-1", toolName: "nap", args: { seconds: 5 }, envRef }))`.
+   */
+  toolCall: (p: {
+    readonly id: string
+    readonly toolName: string
+    readonly args: Json
+    readonly envRef: EnvRef
+    readonly toolId?: string
+    readonly callId?: string
+    readonly provenance?: ProcessProvenance
+  }): ProcessRegistration =>
+    makeRegistration({
+      id: ProcessId.make(p.id),
+      input: {
+        type: "tool_call",
+        call: {
+          callId: p.callId ?? `${p.id}:call`,
+          toolId: ToolId.make(p.toolId ?? `tool:${p.toolName}`),
+          toolName: p.toolName,
+          args: p.args,
+          preparedPayload: null
+        }
+      },
+      provenance: p.provenance ?? ProcessProvenance.host(),
+      envRef: p.envRef
+    })
 })

@@ -6,6 +6,7 @@ import { MemoryBackend } from "@lash/backend-memory"
 import { LashlangAbilities } from "@lash/lashlang"
 import { Context, Effect, Layer, Ref, Schema } from "effect"
 import {
+  type EnvRef,
   Ids,
   InlineEffectController,
   LanguageModelProvider,
@@ -13,12 +14,11 @@ import {
   type LashCoreConfig,
   type LashStorage,
   type LlmProvider,
-  type ProcessId,
-  ProcessProvenance,
   ProcessRegistration,
-  type SessionId,
+  SessionId,
   type StorageSignals,
   ToolDefinition,
+  ToolId,
   ToolProvider,
   ToolResults
 } from "../src/index.js"
@@ -121,32 +121,18 @@ export const counterTool = (counter: Ref.Ref<number>, delayMs = 0, countFirst = 
   ])
 
 /** A host-started `tool_call` process of `count`. */
-export const toolCallRegistration = (id: string, envRef: string) =>
-  ProcessRegistration.make({
-    id: id as ProcessId,
-    input: {
-      type: "tool_call",
-      call: {
-        callId: `${id}:call`,
-        toolId: "tool:count" as never,
-        toolName: "count",
-        args: { label: id },
-        preparedPayload: null
-      }
-    },
-    provenance: ProcessProvenance.host(),
-    envRef: envRef as never
-  })
+export const toolCallRegistration = (id: string, envRef: EnvRef) =>
+  ProcessRegistration.toolCall({ id, toolName: "count", args: { label: id }, envRef })
 
 /** An execution env with no plugin options. */
 export const emptyEnv = { pluginOptions: { plugins: {} }, policy: { model: testModel, providerId: "" } }
 
 /** A trigger subscription of session `owner`: every emit of `test.Ping` starts a `count` tool_call process. */
-export const pingSubscription = (envRef: string) => ({
-  registrant: { type: "session" as const, scope: { sessionId: "owner" as SessionId } },
+export const pingSubscription = (envRef: EnvRef) => ({
+  registrant: { type: "session" as const, scope: { sessionId: SessionId.make("owner") } },
   registrationKey: "owner:turn:1:node:0",
-  envRef: envRef as never,
-  wakeTarget: { sessionId: "owner" as SessionId },
+  envRef,
+  wakeTarget: { sessionId: SessionId.make("owner") },
   name: "count on ping",
   sourceType: "test.Ping",
   sourceKey: Ids.emptySourceKey("test.Ping"),
@@ -161,7 +147,7 @@ export const pingSubscription = (envRef: string) => ({
     type: "tool_call" as const,
     call: {
       callId: "ping",
-      toolId: "tool:count" as never,
+      toolId: ToolId.make("tool:count"),
       toolName: "count",
       args: { label: "ping" },
       preparedPayload: null

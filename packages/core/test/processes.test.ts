@@ -4,6 +4,7 @@ import { LashlangAbilities } from "@lash/lashlang"
 import { TestProvider } from "@lash/testing/provider"
 import { Context, Effect, Layer, Option, Ref, TestClock } from "effect"
 import {
+  EnvRef,
   Ids,
   LeaseLost,
   type ProcessId,
@@ -206,7 +207,7 @@ describe("processes and the worker", () => {
       expect(yield* core.processes().await("no-tool").pipe(Effect.timeout("5 seconds"))).toMatchObject({
         code: "tool_unavailable"
       })
-      yield* core.processes().start(toolCallRegistration("no-env", "process-env:sha256:missing"))
+      yield* core.processes().start(toolCallRegistration("no-env", EnvRef.make("process-env:sha256:missing")))
       expect(yield* core.processes().await("no-env").pipe(Effect.timeout("5 seconds"))).toMatchObject({
         code: "process_env_missing"
       })

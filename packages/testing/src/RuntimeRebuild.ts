@@ -19,6 +19,7 @@ import {
   ProcessRegistration,
   ProcessRegistry,
   SessionCreateRequest,
+  SessionId,
   TriggerKeys,
   TurnInput
 } from "@lash/core"
@@ -137,19 +138,12 @@ const registerToolCall = (
     yield* settled(ctx, core)
     const envRef = yield* core.processEnv.persist({ pluginOptions: { plugins: {} }, policy: { model, providerId: "" } })
     yield* registry.register(
-      ProcessRegistration.make({
-        id: "proc-tool-call" as ProcessId,
-        input: {
-          type: "tool_call",
-          call: {
-            callId: "rebuild-tool-call",
-            toolId: "tool:rebuild_echo" as never,
-            toolName: "rebuild_echo",
-            args: { value: "recovered" },
-            preparedPayload: null
-          }
-        },
-        provenance: ProcessProvenance.session({ sessionId: SESSION_ID as never }),
+      ProcessRegistration.toolCall({
+        id: "proc-tool-call",
+        callId: "rebuild-tool-call",
+        toolName: "rebuild_echo",
+        args: { value: "recovered" },
+        provenance: ProcessProvenance.session({ sessionId: SessionId.make(SESSION_ID) }),
         envRef
       })
     )

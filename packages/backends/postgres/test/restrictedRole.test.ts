@@ -10,12 +10,9 @@ import {
   defineTool,
   InlineEffectController,
   LashCore,
-  ProcessId,
-  ProcessProvenance,
   ProcessRegistration,
   StoreInspector,
   StoreUnavailable,
-  ToolId,
   TurnInput
 } from "@lash/core"
 import { TestProvider } from "@lash/testing/provider"
@@ -106,21 +103,9 @@ describe("a role that may read and write the tables but create nothing", () => {
           pluginOptions: { plugins: {} },
           policy: { model, providerId: "" }
         })
-        const record = yield* lash.processes().start(ProcessRegistration.make({
-          id: ProcessId.make("restricted-nap"),
-          input: {
-            type: "tool_call",
-            call: {
-              callId: "restricted-nap:call",
-              toolId: ToolId.make("tool:nap"),
-              toolName: "nap",
-              args: { label: "ran" },
-              preparedPayload: null
-            }
-          },
-          provenance: ProcessProvenance.host(),
-          envRef
-        }))
+        const record = yield* lash.processes().start(
+          ProcessRegistration.toolCall({ id: "restricted-nap", toolName: "nap", args: { label: "ran" }, envRef })
+        )
         return yield* lash.processes().await(record.id).pipe(Effect.timeout("20 seconds"))
       })
       const output = yield* Effect.scoped(Effect.provide(program, core(storage)))

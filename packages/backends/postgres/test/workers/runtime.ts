@@ -5,13 +5,12 @@
  * echoes its label.
  */
 import {
+  type EnvRef,
   InlineEffectController,
   LanguageModelProvider,
   LashCore,
   type LashCoreConfig,
   type LashStorage,
-  type ProcessId,
-  ProcessProvenance,
   ProcessRegistration,
   type StorageSignals,
   ToolDefinition,
@@ -34,22 +33,8 @@ export const MARKERS_DDL =
   "CREATE TABLE IF NOT EXISTS lash_markers (execution text PRIMARY KEY, process_id text COLLATE \"C\" NOT NULL, worker text NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())"
 
 /** A `tool_call` registration of `mark`. */
-export const markRegistration = (id: string, envRef: string) =>
-  ProcessRegistration.make({
-    id: id as ProcessId,
-    input: {
-      type: "tool_call",
-      call: {
-        callId: `${id}:call`,
-        toolId: "tool:mark" as never,
-        toolName: "mark",
-        args: { label: id },
-        preparedPayload: null
-      }
-    },
-    provenance: ProcessProvenance.host(),
-    envRef: envRef as never
-  })
+export const markRegistration = (id: string, envRef: EnvRef) =>
+  ProcessRegistration.toolCall({ id, toolName: "mark", args: { label: id }, envRef })
 
 /**
  * `mark({label})`: inserts a marker row for `label` as `worker`, waits `delayMs`, returns `{label}`. The insert is
