@@ -4,6 +4,7 @@
  */
 import { MemoryBackend } from "@lash/backend-memory"
 import { LashlangAbilities } from "@lash/lashlang"
+import { TestProvider } from "@lash/testing/provider"
 import { Context, Effect, Layer, Ref, Schema } from "effect"
 import {
   type EnvRef,
@@ -14,6 +15,7 @@ import {
   type LashCoreConfig,
   type LashStorage,
   type LlmProvider,
+  type ProcessExecutionEnvSpec,
   ProcessRegistration,
   SessionId,
   type StorageSignals,
@@ -126,6 +128,46 @@ export const toolCallRegistration = (id: string, envRef: EnvRef) =>
 
 /** An execution env with no plugin options. */
 export const emptyEnv = { pluginOptions: { plugins: {} }, policy: { model: testModel, providerId: "" } }
+
+/** A store's services, as a core is built over them. */
+type StorageContext = Context.Context<LashStorage | StorageSignals>
+
+/** What a process test changes of {@link processCore}; everything else is the default setup. */
+export interface ProcessCoreOptions {
+  /** The store (default: a fresh memory backend, built in the current scope). */
+  readonly storage?: StorageContext
+  /** Wraps the store's services the core is built over (e.g. a registry that counts a call). */
+  readonly wrap?: (storage: StorageContext) => StorageContext
+  /** The model (default: a `TestProvider` with no script: `tool_call` processes never call it). */
+  readonly provider?: LlmProvider
+  /** How long the `count` tool takes before it counts (`counterTool`). */
+  readonly delayMs?: number
+  /** Replaces the `count` tool with what it returns (given the `count` tool, e.g. to wrap it). */
+  readonly tool?: (count: ToolProvider) => ToolProvider
+  /** The rest of the core's config (`tools` here replaces the tool list). */
+  readonly config?: Partial<LashCoreConfig>
+  /** The execution env persisted for the test's processes (default: {@link emptyEnv}). */
+  readonly env?: ProcessExecutionEnvSpec
+}
+
+/**
+ * The setup of a process test: a store, a standard-mode core over it (in the current scope) with the `count` tool
+ * counting in `counter`, and `envRef`, the env persisted for its processes. `anotherCore` builds a second core over
+ * the same (wrapped) store with the same tools, model and config (two workers).
+ */
+export const processCore = (options: ProcessCoreOptions = {}) =>
+  Effect.gen(function*() {
+    const storage = options.storage ?? (yield* Layer.build(MemoryBackend.layer()))
+    const counter = yield* Ref.make(0)
+    const count = counterTool(counter, options.delayMs)
+    const served = options.wrap === undefined ? storage : options.wrap(storage)
+    const provider = options.provider ?? TestProvider.builder().build()
+    const config = { tools: [options.tool === undefined ? count : options.tool(count)], ...options.config }
+    const anotherCore = buildCore(served, provider, config)
+    const core = yield* anotherCore
+    const envRef = yield* core.processEnv.persist(options.env ?? emptyEnv)
+    return { storage, counter, core, envRef, anotherCore }
+  })
 
 /** A trigger subscription of session `owner`: every emit of `test.Ping` starts a `count` tool_call process. */
 export const pingSubscription = (envRef: EnvRef) => ({

@@ -19,16 +19,12 @@ import {
   TriggerStore,
   TurnInput
 } from "../src/index.js"
-import { buildCore, counterTool, emptyEnv, pingSubscription, testModel, toolCallRegistration } from "./fixtures.js"
+import { buildCore, emptyEnv, pingSubscription, processCore, testModel, toolCallRegistration } from "./fixtures.js"
 
 describe("processes and the worker", () => {
   it.scopedLive("a tool_call process started through the core runs on the worker and completes once", () =>
     Effect.gen(function*() {
-      const storage = yield* Layer.build(MemoryBackend.layer())
-      const counter = yield* Ref.make(0)
-      const provider = TestProvider.builder().build()
-      const core = yield* buildCore(storage, provider, { tools: [counterTool(counter)] })
-      const envRef = yield* core.processEnv.persist(emptyEnv)
+      const { core, counter, envRef } = yield* processCore()
       const record = yield* core.processes().start(toolCallRegistration("proc-a", envRef))
       expect(record.status.state).toBe("running")
       const output = yield* core.processes().await("proc-a").pipe(Effect.timeout("5 seconds"))
@@ -38,29 +34,28 @@ describe("processes and the worker", () => {
 
   it.scopedLive("an await of a run this core launched takes the outcome its terminal write stored, without a read", () =>
     Effect.gen(function*() {
-      const storage = yield* Layer.build(MemoryBackend.layer())
-      const real = Context.get(storage, ProcessRegistry)
       const awaits = yield* Ref.make(0)
       // The first terminal write of "dropped" is refused as if its lease were lost: that run ends without storing an
       // outcome, its await falls back to the registry, and the process runs again once the lease ran out.
       let refused = false
-      const counted = Context.add(storage, ProcessRegistry, {
-        ...real,
-        awaitProcess: (id) => Effect.zipRight(Ref.update(awaits, (n) => n + 1), real.awaitProcess(id)),
-        completeWithLease: (lease, output) =>
-          lease.processId === "dropped" && !refused
-            ? Effect.suspend(() => {
-              refused = true
-              return Effect.fail(new LeaseLost({ processId: lease.processId, fencingToken: lease.fencingToken }))
-            })
-            : real.completeWithLease(lease, output)
+      const { core, envRef, storage } = yield* processCore({
+        wrap: (storage) => {
+          const real = Context.get(storage, ProcessRegistry)
+          return Context.add(storage, ProcessRegistry, {
+            ...real,
+            awaitProcess: (id) => Effect.zipRight(Ref.update(awaits, (n) => n + 1), real.awaitProcess(id)),
+            completeWithLease: (lease, output) =>
+              lease.processId === "dropped" && !refused
+                ? Effect.suspend(() => {
+                  refused = true
+                  return Effect.fail(new LeaseLost({ processId: lease.processId, fencingToken: lease.fencingToken }))
+                })
+                : real.completeWithLease(lease, output)
+          })
+        },
+        config: { worker: { sweepEvery: "50 millis", leaseTtl: "500 millis", renewEvery: "100 millis" } }
       })
-      const counter = yield* Ref.make(0)
-      const core = yield* buildCore(counted, TestProvider.builder().build(), {
-        tools: [counterTool(counter)],
-        worker: { sweepEvery: "50 millis", leaseTtl: "500 millis", renewEvery: "100 millis" }
-      })
-      const envRef = yield* core.processEnv.persist(emptyEnv)
+      const real = Context.get(storage, ProcessRegistry)
       yield* core.processes().start(toolCallRegistration("kept", envRef))
       const kept = yield* core.processes().await("kept").pipe(Effect.timeout("5 seconds"))
       expect(kept).toEqual({ type: "success", value: { n: 1, label: "kept" } })
@@ -79,10 +74,7 @@ describe("processes and the worker", () => {
 
   it.scopedLive("a registration object changed after its start is hashed afresh: starting it again is a conflict", () =>
     Effect.gen(function*() {
-      const storage = yield* Layer.build(MemoryBackend.layer())
-      const counter = yield* Ref.make(0)
-      const core = yield* buildCore(storage, TestProvider.builder().build(), { tools: [counterTool(counter)] })
-      const envRef = yield* core.processEnv.persist(emptyEnv)
+      const { core, counter, envRef } = yield* processCore()
       const reg = toolCallRegistration("changed", envRef)
       yield* core.processes().start(reg)
       yield* core.processes().await("changed").pipe(Effect.timeout("5 seconds"))
@@ -98,19 +90,16 @@ describe("processes and the worker", () => {
 
   it.scopedLive("runs over the same static tools build the tool catalog once", () =>
     Effect.gen(function*() {
-      const storage = yield* Layer.build(MemoryBackend.layer())
-      const counter = yield* Ref.make(0)
-      const tools = counterTool(counter)
       let resolved = 0
-      const counted = {
-        ...tools,
-        resolveContract: (name: string) => {
-          resolved++
-          return tools.resolveContract(name)
-        }
-      }
-      const core = yield* buildCore(storage, TestProvider.builder().build(), { tools: [counted] })
-      const envRef = yield* core.processEnv.persist(emptyEnv)
+      const { core, counter, envRef } = yield* processCore({
+        tool: (count) => ({
+          ...count,
+          resolveContract: (name: string) => {
+            resolved++
+            return count.resolveContract(name)
+          }
+        })
+      })
       const before = resolved
       for (const id of ["cat-1", "cat-2", "cat-3"]) {
         yield* core.processes().start(toolCallRegistration(id, envRef))
@@ -122,20 +111,21 @@ describe("processes and the worker", () => {
 
   it.scopedLive("a started run's cancel watcher is registered before its row exists: no first read, a cancel still ends it", () =>
     Effect.gen(function*() {
-      const storage = yield* Layer.build(MemoryBackend.layer())
-      const real = Context.get(storage, ProcessRegistry)
       let waits = 0
-      const counted = Context.add(storage, ProcessRegistry, {
-        ...real,
-        waitEventAfter: (id, eventType, sequence) =>
-          Effect.suspend(() => {
-            waits++
-            return real.waitEventAfter(id, eventType, sequence)
+      const { core, envRef } = yield* processCore({
+        delayMs: 2_000,
+        wrap: (storage) => {
+          const real = Context.get(storage, ProcessRegistry)
+          return Context.add(storage, ProcessRegistry, {
+            ...real,
+            waitEventAfter: (id, eventType, sequence) =>
+              Effect.suspend(() => {
+                waits++
+                return real.waitEventAfter(id, eventType, sequence)
+              })
           })
+        }
       })
-      const counter = yield* Ref.make(0)
-      const core = yield* buildCore(counted, TestProvider.builder().build(), { tools: [counterTool(counter, 2_000)] })
-      const envRef = yield* core.processEnv.persist(emptyEnv)
       yield* core.processes().start(toolCallRegistration("cancel-me", envRef))
       yield* core.processes().cancel("cancel-me", "stop")
       const output = yield* core.processes().await("cancel-me").pipe(Effect.timeout("5 seconds"))
@@ -145,19 +135,14 @@ describe("processes and the worker", () => {
 
   it.scopedLive("two workers racing for one process: exactly one runs it", () =>
     Effect.gen(function*() {
-      const storage = yield* Layer.build(MemoryBackend.layer())
-      const counter = yield* Ref.make(0)
-      const provider = TestProvider.builder().build()
-      const registry = Context.get(storage, ProcessRegistry)
       // A long lease: this test is about two claimers racing, not about expiry; on an overloaded machine a 2 s lease
       // could lapse between renewals, and with no sweep running nothing would take the process over.
-      const config = {
-        tools: [counterTool(counter, 50)],
-        worker: { startupSweep: false, leaseTtl: "30 seconds", renewEvery: "1 second" }
-      } as const
-      const coreA = yield* buildCore(storage, provider, config)
-      const coreB = yield* buildCore(storage, provider, config)
-      const envRef = yield* coreA.processEnv.persist(emptyEnv)
+      const { anotherCore, core: coreA, counter, envRef, storage } = yield* processCore({
+        delayMs: 50,
+        config: { worker: { startupSweep: false, leaseTtl: "30 seconds", renewEvery: "1 second" } }
+      })
+      const coreB = yield* anotherCore
+      const registry = Context.get(storage, ProcessRegistry)
       for (let i = 0; i < 8; i++) yield* registry.register(toolCallRegistration(`race-${i}`, envRef))
       yield* Effect.all([
         coreA.drivePending("test"),
@@ -180,12 +165,8 @@ describe("processes and the worker", () => {
 
   it.scopedLive("a process whose env names a plugin this runtime lacks fails loudly, naming it", () =>
     Effect.gen(function*() {
-      const storage = yield* Layer.build(MemoryBackend.layer())
-      const counter = yield* Ref.make(0)
-      const core = yield* buildCore(storage, TestProvider.builder().build(), { tools: [counterTool(counter)] })
-      const envRef = yield* core.processEnv.persist({
-        ...emptyEnv,
-        pluginOptions: { plugins: { "acme-weather": { region: "eu" } } }
+      const { core, counter, envRef } = yield* processCore({
+        env: { ...emptyEnv, pluginOptions: { plugins: { "acme-weather": { region: "eu" } } } }
       })
       yield* core.processes().start(toolCallRegistration("needs-plugin", envRef))
       const out = yield* core.processes().await("needs-plugin").pipe(Effect.timeout("5 seconds"))
@@ -200,9 +181,7 @@ describe("processes and the worker", () => {
 
   it.scopedLive("a tool_call process for an unknown tool fails with tool_unavailable; a missing env with process_env_missing", () =>
     Effect.gen(function*() {
-      const storage = yield* Layer.build(MemoryBackend.layer())
-      const core = yield* buildCore(storage, TestProvider.builder().build())
-      const envRef = yield* core.processEnv.persist(emptyEnv)
+      const { core, envRef } = yield* processCore({ config: { tools: [] } })
       yield* core.processes().start(toolCallRegistration("no-tool", envRef))
       expect(yield* core.processes().await("no-tool").pipe(Effect.timeout("5 seconds"))).toMatchObject({
         code: "tool_unavailable"
@@ -215,10 +194,7 @@ describe("processes and the worker", () => {
 
   it.scopedLive("cancel interrupts a running process and records cancelled", () =>
     Effect.gen(function*() {
-      const storage = yield* Layer.build(MemoryBackend.layer())
-      const counter = yield* Ref.make(0)
-      const core = yield* buildCore(storage, TestProvider.builder().build(), { tools: [counterTool(counter, 60_000)] })
-      const envRef = yield* core.processEnv.persist(emptyEnv)
+      const { core, envRef } = yield* processCore({ delayMs: 60_000 })
       yield* core.processes().start(toolCallRegistration("slow", envRef))
       yield* Effect.sleep("100 millis")
       yield* core.processes().cancel("slow", "user asked")
@@ -228,9 +204,10 @@ describe("processes and the worker", () => {
 
   it.scopedLive("a session_turn process creates the child session and runs one turn with the live provider", () =>
     Effect.gen(function*() {
-      const storage = yield* Layer.build(MemoryBackend.layer())
-      const provider = TestProvider.builder().when("run child", "child done").build()
-      const core = yield* buildCore(storage, provider)
+      const { core, storage } = yield* processCore({
+        provider: TestProvider.builder().when("run child", "child done").build(),
+        config: { tools: [] }
+      })
       const createRequest = yield* SessionCreateRequest.child("parent", {
         startPoint: "empty",
         policy: { model: testModel, providerId: "" },
@@ -290,10 +267,7 @@ describe("leases", () => {
 describe("triggers", () => {
   it.scopedLive("emitting twice with one idempotency key starts one process and returns the same report", () =>
     Effect.gen(function*() {
-      const storage = yield* Layer.build(MemoryBackend.layer())
-      const counter = yield* Ref.make(0)
-      const core = yield* buildCore(storage, TestProvider.builder().build(), { tools: [counterTool(counter)] })
-      const envRef = yield* core.processEnv.persist(emptyEnv)
+      const { core, counter, envRef, storage } = yield* processCore()
       yield* Context.get(storage, TriggerStore).register(pingSubscription(envRef))
       const request = {
         sourceType: "test.Ping",
@@ -319,10 +293,7 @@ describe("triggers", () => {
 
   it.scopedLive("an invalid payload is recorded as a failed delivery and nothing retries it", () =>
     Effect.gen(function*() {
-      const storage = yield* Layer.build(MemoryBackend.layer())
-      const counter = yield* Ref.make(0)
-      const core = yield* buildCore(storage, TestProvider.builder().build(), { tools: [counterTool(counter)] })
-      const envRef = yield* core.processEnv.persist(emptyEnv)
+      const { core, counter, envRef, storage } = yield* processCore()
       yield* Context.get(storage, TriggerStore).register(pingSubscription(envRef))
       const error = yield* Effect.flip(
         core.triggers().emit({
@@ -343,8 +314,7 @@ describe("triggers", () => {
 
   it.scopedLive("empty request fields are rejected with InvalidTriggerRequest", () =>
     Effect.gen(function*() {
-      const storage = yield* Layer.build(MemoryBackend.layer())
-      const core = yield* buildCore(storage, TestProvider.builder().build())
+      const { core } = yield* processCore()
       const error = yield* Effect.flip(
         core.triggers().emit({ sourceType: "x", sourceKey: "k", payload: null, idempotencyKey: "" })
       )
@@ -496,8 +466,6 @@ describe("resource safety", () => {
   it.scopedLive("closing the core's scope ends every background fiber", () =>
     Effect.gen(function*() {
       const storage = yield* Layer.build(MemoryBackend.layer())
-      const counter = yield* Ref.make(0)
-      const provider = TestProvider.builder().build()
       const interrupted = yield* Ref.make(false)
       const slow = ToolProvider.fromDefinitions([
         {
@@ -505,16 +473,17 @@ describe("resource safety", () => {
           execute: () => Effect.never.pipe(Effect.onInterrupt(() => Ref.set(interrupted, true)))
         }
       ])
-      const live = yield* Effect.scoped(
+      // The core lives in this inner scope only; the store outlives it.
+      const { counter, live } = yield* Effect.scoped(
         Effect.gen(function*() {
-          const core = yield* buildCore(storage, provider, {
-            tools: [slow],
-            worker: { sweepEvery: "50 millis", leaseTtl: "1 second", renewEvery: "250 millis" }
+          const { core, counter, envRef } = yield* processCore({
+            storage,
+            tool: () => slow,
+            config: { worker: { sweepEvery: "50 millis", leaseTtl: "1 second", renewEvery: "250 millis" } }
           })
-          const envRef = yield* core.processEnv.persist(emptyEnv)
           yield* core.processes().start(toolCallRegistration("forever", envRef))
           yield* Effect.sleep("200 millis")
-          return (yield* core.diagnostics).liveFibers
+          return { counter, live: (yield* core.diagnostics).liveFibers }
         })
       )
       expect(live).toBeGreaterThan(0)
