@@ -6,16 +6,10 @@
  */
 import { Effect, Either } from "effect"
 import type { ExecutionScope } from "../Effects.js"
-import {
-  type EffectReplayConflict,
-  type InvalidExecutionScope,
-  InvalidTriggerRequest,
-  type StoreError,
-  TriggerDeliveryFailed,
-  type TriggerIdempotencyConflict
-} from "../Errors.js"
+import { InvalidTriggerRequest, TriggerDeliveryFailed } from "../Errors.js"
 import type { ProcessId } from "../Identifiers.js"
 import type { Json } from "../Json.js"
+import type { CoreTriggers } from "../LashCore.js"
 import type { ProcessRecord, ProcessRegistration } from "../Process.js"
 import type {
   TriggerDeliveryError,
@@ -36,14 +30,8 @@ const recordThenReserve = (core: CoreRuntime, request: TriggerOccurrenceRequest)
     return { occurrence, reserved, unreadable, started: [] as ReadonlyArray<ProcessRecord> }
   })
 
-/** The errors of `emit`. */
-export type EmitError =
-  | StoreError
-  | InvalidTriggerRequest
-  | TriggerIdempotencyConflict
-  | TriggerDeliveryFailed
-  | InvalidExecutionScope
-  | EffectReplayConflict
+/** The errors of `emit`: those `CoreTriggers.emit` declares (LashCore.ts). */
+type EmitError = Effect.Effect.Error<ReturnType<CoreTriggers["emit"]>>
 
 /** `core.triggers().emit` (docs/architecture.md, "Triggers"). */
 export const emit = (
