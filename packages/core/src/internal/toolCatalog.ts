@@ -8,7 +8,7 @@
  *
  * @internal
  */
-import { Cause, Clock, Duration, Effect, Either, Exit, Option, ParseResult, Schedule, Schema } from "effect"
+import { Cause, Clock, Duration, Effect, Either, Option, ParseResult, Schedule, Schema } from "effect"
 import type { ScopedEffects } from "../EffectController.js"
 import type { EffectReplayConflict, StoreError } from "../Errors.js"
 import type { Json } from "../Json.js"
@@ -27,6 +27,8 @@ import { formatParseError, type ToolProvider } from "../Tools.js"
 import type { ToolCallRecord } from "../Turn.js"
 import type { NormalizedConfig } from "./config.js"
 import * as Telemetry from "./telemetry.js"
+import { invoke, kindOf, oneLine, settle } from "./toolSettle.js"
+import { timeoutDisconnected } from "./toolTimeout.js"
 
 /** One resolved tool. */
 export interface CatalogEntry {
@@ -145,74 +147,6 @@ export type Prepared =
   | { readonly _tag: "Prepared"; readonly call: PreparedToolCall; readonly entry: CatalogEntry }
   | { readonly _tag: "Rejected"; readonly result: ToolResult }
 
-const MESSAGE_LIMIT = 500
-
-/** One line of text for the model: the first line of a message, bounded. */
-const oneLine = (text: string): string => {
-  const first = text.split("\n").find((line) => line.trim().length > 0)?.trim() ?? ""
-  return first.length > MESSAGE_LIMIT ? `${first.slice(0, MESSAGE_LIMIT)}…` : first
-}
-
-const messageOf = (value: unknown): string => {
-  if (value instanceof Error) return oneLine(value.message.length > 0 ? value.message : value.name)
-  if (typeof value === "object" && value !== null && "message" in value && typeof value.message === "string") {
-    return oneLine(value.message)
-  }
-  if (typeof value === "string") return oneLine(value)
-  try {
-    return oneLine(JSON.stringify(value) ?? String(value))
-  } catch {
-    return oneLine(String(value))
-  }
-}
-
-const kindOf = (value: unknown): string =>
-  value === null
-    ? "null"
-    : value === undefined
-    ? "undefined"
-    : value instanceof Promise
-    ? "a Promise"
-    : Array.isArray(value)
-    ? "an array"
-    : typeof value === "object"
-    ? `an object (${value.constructor?.name ?? "no prototype"})`
-    : `a ${typeof value}`
-
-/**
- * Settles whatever a provider's `execute` or `prepare` ended with: its value on the right; failures, defects and
- * interruptions as a `failure` result on the left, logged with their full cause. `what` names the step.
- */
-const settle = <A>(name: string, what: string, effect: Effect.Effect<A, unknown>) =>
-  Effect.flatMap(Effect.exit(effect), (exit): Effect.Effect<Either.Either<A, ToolResult>> => {
-    if (Exit.isSuccess(exit)) return Effect.succeed(Either.right(exit.value))
-    const cause = exit.cause
-    const failure = Cause.failureOption(cause)
-    if (Option.isSome(failure) && Cause.isTimeoutException(failure.value)) {
-      return Effect.succeed(Either.left(ToolResults.failure("tool_timeout", `tool ${name} ${failure.value.message}`)))
-    }
-    const [code, message] = Option.isSome(failure)
-      ? ["tool_error", `tool ${name} failed: ${messageOf(failure.value)}`]
-      : Cause.isInterruptedOnly(cause)
-      ? ["tool_defect", `tool ${name} was interrupted`]
-      : [
-        "tool_defect",
-        `tool ${name} crashed: ${messageOf(Option.getOrElse(Cause.dieOption(cause), () => Cause.pretty(cause)))}`
-      ]
-    return Effect.as(
-      Effect.logError(`tool ${name}: ${what} ended as ${code}`, cause).pipe(Effect.annotateLogs({ tool: name })),
-      Either.left(ToolResults.failure(code, message))
-    )
-  })
-
-/** Calls a provider method that should return an Effect; a throw or a non-Effect is caught. */
-const invoke = <A>(name: string, method: string, thunk: () => Effect.Effect<A, unknown>): Effect.Effect<A, unknown> =>
-  Effect.suspend(() => {
-    const out = thunk() as unknown
-    if (Effect.isEffect(out)) return out as Effect.Effect<A, unknown>
-    return Effect.fail(new Error(`${method} returned ${kindOf(out)} instead of an Effect`))
-  }).pipe(Effect.annotateLogs({ tool: name }))
-
 /** Resolves the tool, validates the args against its input schema, then runs the provider's `prepare`. */
 export const prepareCall = (
   catalog: ToolCatalog,
@@ -308,21 +242,19 @@ const attemptOnce = (
   settle(
     call.toolName,
     "execute",
-    invoke(call.toolName, "execute", () =>
-      entry.provider.execute({
-        callId: call.callId,
-        toolId: call.toolId,
-        name: call.toolName,
-        args: call.args,
-        context: ctx
-      })).pipe(
-        // `disconnect`: a tool that ignores interruption cannot hold the turn past its timeout.
-        Effect.disconnect,
-        Effect.timeoutFail({
-          duration: Duration.millis(timeoutMs),
-          onTimeout: () => new Cause.TimeoutException(`did not finish within ${timeoutMs} ms`)
-        })
-      )
+    // Disconnected: a tool that ignores interruption cannot hold the turn past its timeout.
+    timeoutDisconnected(
+      invoke(call.toolName, "execute", () =>
+        entry.provider.execute({
+          callId: call.callId,
+          toolId: call.toolId,
+          name: call.toolName,
+          args: call.args,
+          context: ctx
+        })),
+      timeoutMs,
+      () => new Cause.TimeoutException(`did not finish within ${timeoutMs} ms`)
+    )
   ).pipe(Effect.map(Either.match({
     onLeft: (failure) => failure,
     onRight: (value) => checkResult(entry, call.toolName, value)
