@@ -228,8 +228,9 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
       const watching = yield* Effect.fork(decide(Effect.exit(cancelWatch(record, cancelWait))))
       const exit = yield* Deferred.await(decided)
       yield* Fiber.interrupt(watching)
-      // Not awaited: a cancelled or lease-less run's work is interrupted as it was in a race, never waited for.
-      yield* Fiber.interruptFork(working)
+      // Not awaited: a cancelled or lease-less run's work is interrupted as it was in a race, never waited for. The
+      // signal is sent from here (`Fiber.interruptFork` forks a fiber to send it), and not to work that already ended.
+      if (working.unsafePoll() === null) working.unsafeInterruptAsFork(yield* Effect.fiberId)
       const stopRenewals = Fiber.interrupt(renewals)
       if (Exit.isFailure(exit)) {
         if (Cause.isInterruptedOnly(exit.cause)) return
