@@ -6,9 +6,10 @@
  *
  * @internal
  */
-import { Clock, Duration, Effect, Either, Ref } from "effect"
+import { Clock, Duration, Effect, Either, type Exit, Fiber, Option, Ref, Runtime } from "effect"
 import { StoreUnavailable } from "../Errors.js"
 import type { ProcessLease } from "../Process.js"
+import { armLiveTimer, isLiveClock } from "./liveClock.js"
 import type { CoreRuntime } from "./runtime.js"
 
 /** The first pause before a failed renewal is tried again; it doubles up to a fifth of the renewal interval. */
@@ -46,7 +47,26 @@ export interface LeaseKeeper {
    * cannot be confirmed: a store error, so an effect controller never records it as the effect's outcome.
    */
   readonly ensureHeld: Effect.Effect<void, StoreUnavailable>
+  /**
+   * Runs `renewals` (the run's wrapping of {@link renewLoop}) in a fiber of its own, as `Effect.fork` would. Under
+   * Effect's live clock that fiber is forked only when the first renewal is due (a timer until then, `liveClock.ts`):
+   * most runs end long before, and never fork it.
+   */
+  readonly startRenewals: (renewals: Effect.Effect<unknown>) => Effect.Effect<Renewing>
 }
+
+/** The renewals of one run, started by `LeaseKeeper.startRenewals`. */
+export interface Renewing {
+  /** How the renewals' fiber ended, once it did (`Fiber.poll`). */
+  readonly poll: Effect.Effect<Option.Option<Exit.Exit<unknown>>>
+  /** Stops the renewals (the timer, or the fiber: interrupted and waited for, `Fiber.interrupt`). */
+  readonly interrupt: Effect.Effect<void>
+}
+
+const forked = (fiber: Fiber.Fiber<unknown>): Renewing => ({
+  poll: Fiber.poll(fiber),
+  interrupt: Effect.asVoid(Fiber.interrupt(fiber))
+})
 
 /** Builds the keeper of `lease`. */
 export const makeLeaseKeeper = (core: CoreRuntime, lease: ProcessLease): Effect.Effect<LeaseKeeper> =>
@@ -95,5 +115,29 @@ export const makeLeaseKeeper = (core: CoreRuntime, lease: ProcessLease): Effect.
       yield* Effect.mapError(renewNow, (notKept) => new StoreUnavailable({ port: "ProcessRegistry", cause: notKept }))
     })
 
-    return { latest, renewLoop, ensureHeld }
+    const startRenewals = (renewals: Effect.Effect<unknown>): Effect.Effect<Renewing> =>
+      Effect.flatMap(Effect.clock, (clock) => {
+        if (!isLiveClock(clock)) return Effect.map(Effect.fork(renewals), forked)
+        return Effect.gen(function*() {
+          // The run's fiber refs (its span, log annotations, scheduler), as a fork from here would inherit them.
+          const runtime = yield* Effect.runtime<never>()
+          const current = yield* Ref.get(latest)
+          const due = current.expiresAtMs - leaseTtlMs + renewEveryMs
+          let fiber: Fiber.RuntimeFiber<unknown> | undefined
+          let stopped = false
+          const disarm = armLiveTimer(Math.max(0, due - clock.unsafeCurrentTimeMillis()), () => {
+            if (!stopped) fiber = Runtime.runFork(runtime)(renewals)
+          })
+          return {
+            poll: Effect.suspend(() => (fiber === undefined ? Effect.succeed(Option.none()) : Fiber.poll(fiber))),
+            interrupt: Effect.suspend(() => {
+              stopped = true
+              disarm()
+              return fiber === undefined ? Effect.void : Effect.asVoid(Fiber.interrupt(fiber))
+            })
+          }
+        })
+      })
+
+    return { latest, renewLoop, ensureHeld, startRenewals }
   })

@@ -11,7 +11,13 @@ import { Cause, Deferred, Duration, Effect, Either, Exit, Fiber, Option, Ref, Sc
 import type { CorruptRecord, StoreError } from "../Errors.js"
 import type { Json } from "../Json.js"
 import type { ProcessAwaitOutput, ProcessLease, ProcessRecord } from "../Process.js"
-import { isTransientStoreError as transient, type LeaseKeeper, LeaseNotKept, makeLeaseKeeper } from "./leaseKeeper.js"
+import {
+  isTransientStoreError as transient,
+  type LeaseKeeper,
+  LeaseNotKept,
+  makeLeaseKeeper,
+  type Renewing
+} from "./leaseKeeper.js"
 import { ProcessFailure, ProcessParked } from "./processEngine.js"
 import type { CoreRuntime } from "./runtime.js"
 import * as Telemetry from "./telemetry.js"
@@ -87,7 +93,7 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
    */
   const completeKept = (
     keeper: LeaseKeeper,
-    renewals: Fiber.Fiber<unknown>,
+    renewals: Renewing,
     recordId: string,
     outcome: ProcessAwaitOutput,
     settle: ((stored: ProcessAwaitOutput) => void) | undefined
@@ -115,7 +121,7 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
         yield* Effect.logWarning(`process ${recordId}: terminal write failed (attempt ${attempt}); trying again`, error)
         yield* Effect.sleep(Duration.millis(pause))
         pause = Math.min(maxPause, pause * 2)
-        const notKept = yield* Fiber.poll(renewals)
+        const notKept = yield* renewals.poll
         if (Option.isSome(notKept)) {
           yield* Telemetry.leaseLost
           return yield* Effect.logWarning(
@@ -169,8 +175,8 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
     settle: ((stored: ProcessAwaitOutput) => void) | undefined,
     cancelWait: CancelWait | undefined
   ): Effect.Effect<void> => {
-    /** The renewals, a child fiber of the run: they go on through the terminal write and stop when the run ends. */
-    let renewing: Fiber.Fiber<unknown> | undefined
+    /** The renewals (`LeaseKeeper.startRenewals`): they go on through the terminal write and stop when the run ends. */
+    let renewing: Renewing | undefined
     return Effect.gen(function*() {
       const found = known === undefined ? yield* Effect.either(core.registry.get(lease.processId)) : Either.right(known)
       if (found._tag === "Left") {
@@ -222,7 +228,7 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
       const decided = yield* Deferred.make<Decided>()
       const decide = <A extends Decided>(self: Effect.Effect<A>) =>
         Effect.flatMap(self, (exit) => Deferred.succeed(decided, exit))
-      const renewals = yield* Effect.fork(decide(Effect.exit(keeper.renewLoop)))
+      const renewals = yield* keeper.startRenewals(decide(Effect.exit(keeper.renewLoop)))
       renewing = renewals
       const working = yield* Effect.fork(decide(Effect.exit(work)))
       const watching = yield* Effect.fork(decide(Effect.exit(cancelWatch(record, cancelWait))))
@@ -231,7 +237,7 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
       // Not awaited: a cancelled or lease-less run's work is interrupted as it was in a race, never waited for. The
       // signal is sent from here (`Fiber.interruptFork` forks a fiber to send it), and not to work that already ended.
       if (working.unsafePoll() === null) working.unsafeInterruptAsFork(yield* Effect.fiberId)
-      const stopRenewals = Fiber.interrupt(renewals)
+      const stopRenewals = renewals.interrupt
       if (Exit.isFailure(exit)) {
         if (Cause.isInterruptedOnly(exit.cause)) return
         yield* Telemetry.leaseLost
@@ -279,7 +285,7 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
         return
       }
     }).pipe(
-      Effect.ensuring(Effect.suspend(() => (renewing === undefined ? Effect.void : Fiber.interrupt(renewing)))),
+      Effect.ensuring(Effect.suspend(() => (renewing === undefined ? Effect.void : renewing.interrupt))),
       Effect.ensuring(Effect.suspend(() => slots.slotFreed(lease.processId))),
       Effect.annotateLogs({ processId: lease.processId }),
       Telemetry.workerRunSpan(lease)

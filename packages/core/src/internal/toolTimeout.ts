@@ -16,13 +16,8 @@
  *
  * @internal
  */
-import { Clock, Context, DefaultServices, Duration, Effect, Fiber, type FiberId } from "effect"
-
-/** The clock of Effect's default services: its `sleep` is a `setTimeout` (effect's `internal/clock.ts`). */
-const liveClock = Context.get(DefaultServices.liveServices, Clock.Clock)
-
-/** The longest delay a `setTimeout` takes; the live clock never wakes from a longer sleep. */
-const MAX_TIMER_MS = 2 ** 31 - 1
+import { type Clock, Duration, Effect, Fiber, type FiberId } from "effect"
+import { armLiveTimer, isLiveClock } from "./liveClock.js"
 
 /** A timeout the caller's wait arms once; disarming it after it fired does nothing. */
 interface Timer {
@@ -31,14 +26,12 @@ interface Timer {
 }
 
 const liveTimer = (timeoutMs: number): Timer => {
-  let handle: ReturnType<typeof setTimeout> | undefined
+  let disarm: (() => void) | undefined
   return {
     arm: (fire) => {
-      if (timeoutMs <= MAX_TIMER_MS) handle = setTimeout(fire, timeoutMs)
+      disarm = armLiveTimer(timeoutMs, fire)
     },
-    disarm: () => {
-      if (handle !== undefined) clearTimeout(handle)
-    }
+    disarm: () => disarm?.()
   }
 }
 
@@ -99,7 +92,7 @@ export const timeoutDisconnected = <A, E, E2>(
       const callerId = yield* Effect.fiberId
       const clock = yield* Effect.clock
       const attempt = yield* Effect.forkDaemon(restore(self))
-      const timer = clock === liveClock ? liveTimer(timeoutMs) : yield* fiberTimer(clock, timeoutMs, callerId)
+      const timer = isLiveClock(clock) ? liveTimer(timeoutMs) : yield* fiberTimer(clock, timeoutMs, callerId)
       const attemptFirst = yield* restore(attemptEndsFirst(attempt, timer)).pipe(
         // One turn of the scheduler for the attempt to take its interruption: an attempt that ends on interruption
         // has ended when the caller goes on (as after the race it replaces); one that ignores it is not waited for.
