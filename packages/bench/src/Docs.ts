@@ -10,6 +10,7 @@ import {
   ENGINE_HISTORY,
   EVENING_RECORD,
   HISTORY,
+  NIGHT_RECORD,
   POSTGRES_RECORD,
   QUIET_RERUNS
 } from "./DocsRecords.js"
@@ -135,7 +136,8 @@ How to read it:
   sqlite-node connection's per-statement prepared-statement cache lookup) and *lash code* are lash's cost over the
   floor: B1 / B0c. At NORMAL, where no fsync hides it, that is the bulk of a commit.
 - B2 is a process's whole life (register and lease, run the tool, complete, wake the waiter): two write units and,
-  in the core that started it, no read (its await takes the outcome the terminal write stored). ${b2Verdict}
+  in the core that started it, one read unit (the cancel watch's first read, taken before the registering unit
+  commits) and no read for the await (it takes the outcome the terminal write stored). ${b2Verdict}
 `
 }
 
@@ -190,6 +192,7 @@ Restate's (B8), B2 ≤ 8 × B0a (paired), B4 t(10⁴)/t(10²) ≤ 2 (paired), B5
 1.5 × Rust;
 B6's S(2) ≥ 1.7 and S(4) ≥ 3.0 (20 ms tool) are enforced only on a machine with at least 4 cores (reported below that).
 
+${NIGHT_RECORD}
 ${EVENING_RECORD}
 ${AFTERNOON_RECORD}
 ${QUIET_RERUNS}

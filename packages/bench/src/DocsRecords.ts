@@ -3,6 +3,60 @@
  * keeps as they are when it regenerates the rest of the page from one run (Docs.ts). Add a record here when a change
  * is measured before and after on one machine.
  */
+/** The night of 2026-12-06: paired gates, WAL page counts, fewer fibers per process run (a record, not regenerated). */
+export const NIGHT_RECORD =
+  `## The night of 2026-12-06: paired gates, WAL pages, fewer fibers per run (a record, not regenerated)
+
+Two consecutive \`pnpm bench --quick\` runs at 00:02 and 00:09 (7 December, load 0.9 and 1.1 at their start; the second
+wrote this page), on the same 2-core AMD EPYC machine as the evening record below. **This night the machine was
+about twice as slow and far less steady than that evening**, with no other job running: raw SQLite alone (B0c at
+NORMAL, no lash code) took 0.216–0.304 ms against 0.110 ms that evening, and B2 NORMAL on one unchanged tree (main)
+took 1.66 to 4.02 ms in runs ten minutes apart. So this night's times neither confirm nor refute a gate; the exact counts
+below (Effect steps per process, WAL pages per commit) are the reliable part.
+
+| Gate | run 1 / run 2 | result |
+|---|---|---|
+| B1 FULL ≤ 1.5 × B0a, paired (new) | 3.67 / 3.69 (unpaired 3.07 / 3.39) | **MISS** (B0c alone: 2.40 / 1.92 × B0a) |
+| B1 FULL ≤ 1.3 × B0c | 1.28 / 1.77 | pass / **MISS** |
+| B1 FULL ≤ LangGraph's put, paired (new) | 1.80 / 1.80 (back to back 1.64 / 2.04) | **MISS** |
+| B2 FULL sequential ≤ 8 × B0a, paired (new) | 15.8 / 12.4 (unpaired 30.4 / 19.0) | **MISS** |
+| lash 3-step ÷ Restate's (B8) < 1 | 1.01 / 0.993 | **MISS** / pass |
+| B4 t(10⁴)/t(10²), paired ≤ 2 | 0.992 / 0.988 | pass, twice |
+| B5 growth 500/50 turns ≤ 1.5 | 1.24 / 1.24 | pass, twice |
+
+What changed:
+- **Paired gates** (\`Paired.ts\`). B1 and B2 at FULL are gated against B0a commits run right after each round of
+  their own samples (100 commits, 20 processes), and B1 against LangGraph's put the same way (50 and 50, the
+  checkpointer kept open): the gated figure is the median of the per-round ratios. The unpaired ratios stay in the
+  table. Before, B0a was measured once at the start of the run; it moved from 0.11 to 0.18 ms between runs of the same
+  evening, and a gate against it measured the disk as much as lash.
+- **WAL pages per commit, by b-tree** (\`WalPages.ts\`, in B8): deterministic where times are not. A LangGraph put
+  writes 5.0 pages (its table 2.0, the key index 1.0, an overflow page 1.0, the file header 1.0); a B1 commit 11.0
+  (the node table 2.3 and its two indexes 1.2 + 1.0, the queued batch 1.3 and its open-work index 1.0, the stamp 1.0
+  and its index 1.0, the session activity index 1.0, the file header 0.7, the head's overflow 0.4). That is the
+  physical reason for both B1 misses; only one row per commit would close it.
+- **Fewer fibers per process run** (\`internal/toolTimeout.ts\`, \`internal/leaseKeeper.ts\`,
+  \`internal/processRun.ts\`): a tool attempt is one forked fiber instead of three (no \`disconnect\` +
+  \`timeoutFail\` race); the run signals its interrupted work without forking a fiber to do it; under the live clock
+  the renewals' fiber is forked only when the first renewal is due (a timer until then), so a run that ends first
+  never forks it. Counted per B2 process (memory backend, exact): Effect steps 863 → 769, scheduled fiber drains
+  22 → 12, interrupt unwinds 21 → 11, messages to fibers 40 → 22. CPU per process, \`dbbf153\` against these
+  changes, builds alternated (medians over 14–22 samples of 800–1 000 processes on the loaded machine): memory
+  2.53 → 2.37 ms, SQLite NORMAL 3.10 → 2.98 ms, SQLite FULL 3.32 → 2.77 ms; the NORMAL minimum went the other way
+  (2.19 → 2.42 ms), so the gain is within this night's noise except in the counts.
+
+B2 alone, the two trees alternated right before the runs (\`pnpm bench --quick --only B2\`, p50s):
+
+| Figure | \`dbbf153\` | main |
+|---|---|---|
+| B2 sqlite/full sequential | 5.83 / 6.12 ms | 6.29 / 6.23 ms |
+| B2 sqlite/normal sequential | 4.93 / 4.67 ms | 4.02 / 2.45 ms |
+
+Found while measuring: a B2 process also runs one read unit, the cancel watch's first read, taken before its
+registering unit commits. For a new row it can only find nothing (a cancel request needs the row, and it signals the
+watch when it lands), so a watch of a row this start creates could skip it; that change is not made.
+`
+
 /** A dated record (not regenerated): the same quick benchmarks on one idle machine, before and after a change. */
 export const HISTORY = `## Before and after the 2026-12-04 changes (a record, not regenerated)
 
