@@ -136,8 +136,7 @@ How to read it:
   sqlite-node connection's per-statement prepared-statement cache lookup) and *lash code* are lash's cost over the
   floor: B1 / B0c. At NORMAL, where no fsync hides it, that is the bulk of a commit.
 - B2 is a process's whole life (register and lease, run the tool, complete, wake the waiter): two write units and,
-  in the core that started it, one read unit (the cancel watch's first read, taken before the registering unit
-  commits) and no read for the await (it takes the outcome the terminal write stored). ${b2Verdict}
+  in the core that started it, no read (its await takes the outcome the terminal write stored). ${b2Verdict}
 `
 }
 

@@ -52,9 +52,8 @@ B2 alone, the two trees alternated right before the runs (\`pnpm bench --quick -
 | B2 sqlite/full sequential | 5.83 / 6.12 ms | 6.29 / 6.23 ms |
 | B2 sqlite/normal sequential | 4.93 / 4.67 ms | 4.02 / 2.45 ms |
 
-Found while measuring: a B2 process also runs one read unit, the cancel watch's first read, taken before its
-registering unit commits. For a new row it can only find nothing (a cancel request needs the row, and it signals the
-watch when it lands), so a watch of a row this start creates could skip it; that change is not made.
+Checked while measuring (every statement of a B2 run logged): a process runs its two write units and no read; the
+reads after them are B2's own exactly-once check.
 `
 
 /** A dated record (not regenerated): the same quick benchmarks on one idle machine, before and after a change. */
