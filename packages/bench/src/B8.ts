@@ -12,7 +12,7 @@ import { SqliteBackend } from "@lash/backend-sqlite"
 import { Effect } from "effect"
 import { b1, b1On } from "./B1.js"
 import { tempDir } from "./Fixtures.js"
-import { type Floor, pairWithFloor } from "./Paired.js"
+import { type Floor, pairedResult, pairWithFloor } from "./Paired.js"
 import { runRestate } from "./Restate.js"
 import { type Result, summarize, timeAsync } from "./Stats.js"
 import { runThreeStep } from "./ThreeStep.js"
@@ -141,18 +141,16 @@ export const b8 = async (
         note: "our turn commit ÷ LangGraph's checkpoint put measured before it, both synchronous FULL, WAL"
       })
       if (ours.paired !== undefined) {
-        out.push({
+        // Issue 18's gate: a durable turn commit no slower than LangGraph's checkpoint put.
+        out.push(pairedResult({
           id: "B8",
-          variant: "lash B1 commit full, paired with langgraph put",
-          unit: "ratio",
-          summary: ours.paired,
-          baseline: "langgraph put same round",
-          ratio: ours.paired.p50,
-          // Issue 18's gate: a durable turn commit no slower than LangGraph's checkpoint put.
-          gate: { max: 1 },
-          note:
-            `median over ${ours.paired.n} rounds of p50(${PUT_ROUND} commits) / p50(the ${PUT_ROUND} puts right after them)`
-        })
+          variant: "lash B1 commit full",
+          baseline: { name: "langgraph put", samples: "puts" },
+          ratios: ours.paired,
+          max: 1,
+          round: PUT_ROUND,
+          what: "commits"
+        }))
       }
     } finally {
       lg.close()

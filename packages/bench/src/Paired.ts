@@ -6,7 +6,7 @@
  * B0a FULL has moved from 0.11 to 0.18 ms between runs, and a gate against it then measures the disk as much as lash.
  */
 import { Effect } from "effect"
-import { summarize, type Summary } from "./Stats.js"
+import { type Result, summarize, type Summary } from "./Stats.js"
 
 /** A baseline kept open: `block(k)` takes `k` timed samples of it (ms each). */
 export interface Floor {
@@ -42,3 +42,35 @@ export const pairWithFloor = (floor: Floor, roundSize: number): Pairing => {
     }
   }
 }
+
+/** The baseline a paired line names: `B0a` with its commits, or LangGraph's put with its puts. */
+export interface PairedBaseline {
+  /** Its name in the variant and the baseline column: `B0a`, `langgraph put`. */
+  readonly name: string
+  /** What one of its samples is, plural: `B0a commits`, `puts`. */
+  readonly samples: string
+}
+
+/**
+ * The gated line of a paired benchmark: the median of its per-round ratios (`ratios`, from `Pairing.ratios`), with
+ * `round` of its own samples (`what`) per round and as many of the baseline's right after them.
+ */
+export const pairedResult = (options: {
+  readonly id: string
+  readonly variant: string
+  readonly baseline: PairedBaseline
+  readonly ratios: Summary
+  readonly max: number
+  readonly round: number
+  readonly what: string
+}): Result => ({
+  id: options.id,
+  variant: `${options.variant}, paired with ${options.baseline.name}`,
+  unit: "ratio",
+  summary: options.ratios,
+  baseline: `${options.baseline.name} same round`,
+  ratio: options.ratios.p50,
+  gate: { max: options.max },
+  note:
+    `median over ${options.ratios.n} rounds of p50(${options.round} ${options.what}) / p50(the ${options.round} ${options.baseline.samples} right after them)`
+})

@@ -18,11 +18,11 @@ import { b7 } from "./B7.js"
 import { b8 } from "./B8.js"
 import { b9 } from "./B9.js"
 import { writeDocs } from "./Docs.js"
-import { pairWithFloor } from "./Paired.js"
+import { type PairedBaseline, pairedResult, pairWithFloor } from "./Paired.js"
 import { b0pg, pgStorage, probePg } from "./Postgres.js"
 import { profile, profileLine, type ProfileReport } from "./Profile.js"
 import { writeResults } from "./Results.js"
-import { enforced, line, passes, type Result, type Summary } from "./Stats.js"
+import { enforced, line, passes, type Result } from "./Stats.js"
 
 const args = process.argv.slice(2)
 const full = args.includes("--full")
@@ -39,24 +39,8 @@ const wants = (id: string) => only === undefined || only.some((o) => id.startsWi
 const B1_ROUND = 100
 const B2_ROUND = 20
 
-/** The gated line of a benchmark paired with B0a: the median of its per-round ratios. */
-const pairedResult = (
-  id: string,
-  variant: string,
-  ratios: Summary,
-  max: number,
-  round: number,
-  what: string
-): Result => ({
-  id,
-  variant: `${variant}, paired with B0a`,
-  unit: "ratio",
-  summary: ratios,
-  baseline: "B0a same round",
-  ratio: ratios.p50,
-  gate: { max },
-  note: `median over ${ratios.n} rounds of p50(${round} ${what}) / p50(the ${round} B0a commits right after them)`
-})
+/** The baseline of the paired gates in this file. */
+const B0A: PairedBaseline = { name: "B0a", samples: "B0a commits" }
 
 const fsType = (dir: string): string => {
   try {
@@ -157,7 +141,19 @@ const main = async () => {
           (1000 * s.cpuMsPerCommit).toFixed(0)
         } µs/commit`
       })
-      if (s.paired !== undefined) report(pairedResult("B1", `sqlite/${sync}`, s.paired, 1.5, B1_ROUND, "commits"))
+      if (s.paired !== undefined) {
+        report(
+          pairedResult({
+            id: "B1",
+            variant: `sqlite/${sync}`,
+            baseline: B0A,
+            ratios: s.paired,
+            max: 1.5,
+            round: B1_ROUND,
+            what: "commits"
+          })
+        )
+      }
       if (driver !== undefined) {
         report({
           id: "B1",
@@ -216,7 +212,17 @@ const main = async () => {
       note: `start → await of a tool_call echo process; exactly-once checked over ${r.processes} processes`
     })
     if (r.paired !== undefined) {
-      report(pairedResult("B2", "sqlite/full sequential", r.paired, 8, B2_ROUND, "processes"))
+      report(
+        pairedResult({
+          id: "B2",
+          variant: "sqlite/full sequential",
+          baseline: B0A,
+          ratios: r.paired,
+          max: 8,
+          round: B2_ROUND,
+          what: "processes"
+        })
+      )
     }
     report({
       id: "B2",

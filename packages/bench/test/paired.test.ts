@@ -7,7 +7,7 @@ import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { b0a, openFloor } from "../src/B0.js"
 import { b2 } from "../src/B2.js"
-import { type Floor, pairWithFloor } from "../src/Paired.js"
+import { type Floor, pairedResult, pairWithFloor } from "../src/Paired.js"
 
 /** A floor whose commits take 1 ms in its first block, then 2 ms, then 4 ms, ... */
 const slowingFloor = (): Floor & { readonly blocks: Array<number> } => {
@@ -66,5 +66,29 @@ describe("pairWithFloor", () => {
     const r = b0a("normal", 20)
     expect(r.summary.n).toBe(20)
     expect(r.sqliteVersion).toMatch(/^3\./)
+  })
+
+  it("names the gated line after its baseline, with the gate on the median ratio", () => {
+    const floor = slowingFloor()
+    const pairing = pairWithFloor(floor, 2)
+    const samples = [2, 2, 4, 4]
+    runAll(pairing, samples)
+    const ratios = pairing.ratios(samples)
+    const line = pairedResult({
+      id: "B8",
+      variant: "lash B1 commit full",
+      baseline: { name: "langgraph put", samples: "puts" },
+      ratios,
+      max: 1,
+      round: 2,
+      what: "commits"
+    })
+    expect(line).toMatchObject({
+      variant: "lash B1 commit full, paired with langgraph put",
+      baseline: "langgraph put same round",
+      ratio: 2,
+      gate: { max: 1 },
+      note: "median over 2 rounds of p50(2 commits) / p50(the 2 puts right after them)"
+    })
   })
 })
