@@ -5,6 +5,7 @@
  */
 import { execSync } from "node:child_process"
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from "node:os"
+import { amplification, amplificationResult } from "./Amplification.js"
 import { b0a, b0b, b0c, openFloor } from "./B0.js"
 import { b0d, recordB2 } from "./B0d.js"
 import { b1, b1On } from "./B1.js"
@@ -180,6 +181,8 @@ const main = async () => {
         })
       }
     }
+    // Context for the FULL gates above: what an fsync does to the code that runs right after it (Amplification.ts).
+    report(amplificationResult(await amplification(full ? 2000 : 500, 200)))
   }
 
   if (wants("B1") && pgFloor !== undefined) {
