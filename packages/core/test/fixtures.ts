@@ -7,6 +7,7 @@ import { LashlangAbilities } from "@lash/lashlang"
 import { TestProvider } from "@lash/testing/provider"
 import { Context, Effect, Layer, Ref, Schema } from "effect"
 import {
+  defineTool,
   type EnvRef,
   Ids,
   InlineEffectController,
@@ -25,19 +26,21 @@ import {
   ToolResults
 } from "../src/index.js"
 
+const AddArguments = Schema.Struct({ a: Schema.Number, b: Schema.Number })
+
 /** `add({a, b})` → `{ sum }`; `fail_hard` throws a defect; `finish_with` ends the turn with its value. */
 export const mathTools = ToolProvider.fromDefinitions([
   {
     definition: ToolDefinition.fromSchema({
       name: "add",
       description: "Adds two numbers",
-      input: Schema.Struct({ a: Schema.Number, b: Schema.Number }),
+      input: AddArguments,
       output: Schema.Struct({ sum: Schema.Number })
     }),
-    execute: (args) => {
-      const { a, b } = args as { a: number; b: number }
-      return Effect.succeed(ToolResults.ok({ sum: a + b }))
-    }
+    execute: (args) =>
+      Effect.map(Schema.decodeUnknown(AddArguments)(args), ({ a, b }) => ToolResults.ok({ sum: a + b })).pipe(
+        Effect.orDie
+      )
   },
   {
     definition: ToolDefinition.raw({ name: "fail_hard", description: "Crashes", inputSchema: { type: "object" } }),
@@ -104,23 +107,19 @@ export const buildCore = (
  * after with `countFirst` (the side effect happens at once, as a tool that writes then waits for its answer).
  */
 export const counterTool = (counter: Ref.Ref<number>, delayMs = 0, countFirst = false) =>
-  ToolProvider.fromDefinitions([
-    {
-      definition: ToolDefinition.fromSchema({
-        name: "count",
-        description: "Counts its executions",
-        input: Schema.Struct({ label: Schema.String }),
-        output: Schema.Struct({ n: Schema.Number, label: Schema.String })
-      }),
-      execute: (args) =>
-        Effect.gen(function*() {
-          if (delayMs > 0 && !countFirst) yield* Effect.sleep(delayMs)
-          const n = yield* Ref.updateAndGet(counter, (x) => x + 1)
-          if (delayMs > 0 && countFirst) yield* Effect.sleep(delayMs)
-          return ToolResults.ok({ n, label: (args as { label: string }).label })
-        })
-    }
-  ])
+  defineTool({
+    name: "count",
+    description: "Counts its executions",
+    input: Schema.Struct({ label: Schema.String }),
+    output: Schema.Struct({ n: Schema.Number, label: Schema.String }),
+    execute: ({ label }) =>
+      Effect.gen(function*() {
+        if (delayMs > 0 && !countFirst) yield* Effect.sleep(delayMs)
+        const n = yield* Ref.updateAndGet(counter, (x) => x + 1)
+        if (delayMs > 0 && countFirst) yield* Effect.sleep(delayMs)
+        return { n, label }
+      })
+  })
 
 /** A host-started `tool_call` process of `count`. */
 export const toolCallRegistration = (id: string, envRef: EnvRef) =>

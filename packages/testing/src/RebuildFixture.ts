@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { definePlugin, type LashPlugin, ToolDefinition, ToolProvider, ToolResults } from "@lash/core"
+import { definePlugin, defineTool, type LashPlugin } from "@lash/core"
 import { HostCatalog, LashlangAbilities, NamedDataType, TypeExpr } from "@lash/lashlang"
 import { Effect, Either, Schema } from "effect"
 import { TestProvider } from "./TestProvider.js"
@@ -79,17 +79,13 @@ export const rebuildSurfacePlugin: LashPlugin = (() => {
 })()
 
 /** `rebuild_echo({ value })` → `{ value }`. @since 0.1.0 */
-export const echoTool = ToolProvider.fromDefinitions([
-  {
-    definition: ToolDefinition.fromSchema({
-      name: "rebuild_echo",
-      description: "Echoes its value",
-      input: Schema.Struct({ value: Schema.String }),
-      output: Schema.Struct({ value: Schema.String })
-    }),
-    execute: (args) => Effect.succeed(ToolResults.ok({ value: (args as { readonly value: string }).value }))
-  }
-])
+export const echoTool = defineTool({
+  name: "rebuild_echo",
+  description: "Echoes its value",
+  input: Schema.Struct({ value: Schema.String }),
+  output: Schema.Struct({ value: Schema.String }),
+  execute: ({ value }) => Effect.succeed({ value })
+})
 
 /** Wraps code in a ```lashlang fence. @since 0.1.0 */
 export const fence = (code: string) => "```lashlang\n" + code + "\n```"

@@ -5,6 +5,7 @@
  * echoes its label.
  */
 import {
+  defineTool,
   type EnvRef,
   InlineEffectController,
   LanguageModelProvider,
@@ -13,9 +14,7 @@ import {
   type LashStorage,
   ProcessRegistration,
   type StorageSignals,
-  ToolDefinition,
-  ToolProvider,
-  ToolResults
+  type ToolProvider
 } from "@lash/core"
 import { TestProvider } from "@lash/testing/provider"
 import { Effect, Layer, Schedule, Schema } from "effect"
@@ -42,29 +41,24 @@ export const markRegistration = (id: string, envRef: EnvRef) =>
  * lost `COMMIT` stores it once: a server restart must not turn the tool's side effect into a tool failure.
  */
 export const markTool = (pool: Pg.Pool, worker: string, delayMs: number) =>
-  ToolProvider.fromDefinitions([
-    {
-      definition: ToolDefinition.fromSchema({
-        name: "mark",
-        description: "Records that it ran, then waits",
-        input: Schema.Struct({ label: Schema.String }),
-        output: Schema.Struct({ label: Schema.String })
-      }),
-      execute: (args) =>
-        Effect.gen(function*() {
-          const label = (args as { readonly label: string }).label
-          const execution = randomUUID()
-          yield* Effect.tryPromise(() =>
-            pool.query(
-              "INSERT INTO lash_markers (execution, process_id, worker) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-              [execution, label, worker]
-            )
-          ).pipe(Effect.retry({ schedule: Schedule.spaced("200 millis"), times: 300 }), Effect.orDie)
-          if (delayMs > 0) yield* Effect.sleep(delayMs)
-          return ToolResults.ok({ label })
-        })
-    }
-  ])
+  defineTool({
+    name: "mark",
+    description: "Records that it ran, then waits",
+    input: Schema.Struct({ label: Schema.String }),
+    output: Schema.Struct({ label: Schema.String }),
+    execute: ({ label }) =>
+      Effect.gen(function*() {
+        const execution = randomUUID()
+        yield* Effect.tryPromise(() =>
+          pool.query(
+            "INSERT INTO lash_markers (execution, process_id, worker) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            [execution, label, worker]
+          )
+        ).pipe(Effect.retry({ schedule: Schedule.spaced("200 millis"), times: 300 }), Effect.orDie)
+        if (delayMs > 0) yield* Effect.sleep(delayMs)
+        return { label }
+      })
+  })
 
 /**
  * A pool for the markers of one worker (its own connections, in the schema, named `applicationName` in

@@ -2,14 +2,7 @@
  * The runtime the crash and contention tests share between the test process and its child workers: the rebuild
  * surface plugin of @lash/testing plus a slow tool, so a SIGKILL lands in the middle of process runs.
  */
-import {
-  InlineEffectController,
-  LashCore,
-  type LashCoreConfig,
-  ToolDefinition,
-  ToolProvider,
-  ToolResults
-} from "@lash/core"
+import { defineTool, InlineEffectController, LashCore, type LashCoreConfig } from "@lash/core"
 import { rebuildSurfacePlugin } from "@lash/testing/fixtures"
 import { TestProvider } from "@lash/testing/provider"
 import { Effect, Layer, Schema } from "effect"
@@ -28,23 +21,18 @@ handle = await triggers.register({ source: clock.Alarm({ at: "08:00" }), target:
 submit "registered"`
 
 const slowTool = (delayMs: number, onStart: (id: string) => void) =>
-  ToolProvider.fromDefinitions([
-    {
-      definition: ToolDefinition.fromSchema({
-        name: "slow_step",
-        description: "Takes a while",
-        input: Schema.Struct({ id: Schema.String }),
-        output: Schema.Struct({ step: Schema.String })
-      }),
-      execute: (args) =>
-        Effect.gen(function*() {
-          const id = (args as { readonly id: string }).id
-          onStart(id)
-          yield* Effect.sleep(delayMs)
-          return ToolResults.ok({ step: `stepped ${id}` })
-        })
-    }
-  ])
+  defineTool({
+    name: "slow_step",
+    description: "Takes a while",
+    input: Schema.Struct({ id: Schema.String }),
+    output: Schema.Struct({ step: Schema.String }),
+    execute: ({ id }) =>
+      Effect.gen(function*() {
+        onStart(id)
+        yield* Effect.sleep(delayMs)
+        return { step: `stepped ${id}` }
+      })
+  })
 
 const fence = (code: string) => "```lashlang\n" + code + "\n```"
 
