@@ -7,10 +7,10 @@
  *
  * @internal
  */
-import { Cause, Deferred, Duration, Effect, Either, Exit, Fiber, Option, Ref, Schedule } from "effect"
+import { Cause, Deferred, Duration, Effect, Either, Exit, Option, Ref } from "effect"
 import type { CorruptRecord, StoreError } from "../Errors.js"
-import type { Json } from "../Json.js"
 import type { ProcessAwaitOutput, ProcessLease, ProcessRecord } from "../Process.js"
+import { type CancelWatching, makeCancelWatch } from "./cancelWatch.js"
 import {
   isTransientStoreError as transient,
   type LeaseKeeper,
@@ -21,7 +21,7 @@ import {
 import { ProcessFailure, ProcessParked } from "./processEngine.js"
 import type { CoreRuntime } from "./runtime.js"
 import * as Telemetry from "./telemetry.js"
-import { CANCEL_REQUESTED, type CancelWait, type RunLeased, type WorkerSlots } from "./workerSlots.js"
+import type { CancelWait, RunLeased, WorkerSlots } from "./workerSlots.js"
 
 /** The first pause before a terminal write is tried again; it doubles up to half the renewal interval. */
 const TERMINAL_RETRY_FIRST_MS = 20
@@ -54,13 +54,8 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
   const { renewEveryMs } = core.cfg.worker
   /** The pause before a run stopped by a transient store error claims its process again. */
   const rerunPauseMs = Math.min(1_000, Math.max(50, Math.floor(renewEveryMs / 5)))
-  /** How a cancel watch retries a transient store error (built once per worker). */
-  const watchRetry = {
-    while: transient,
-    schedule: Schedule.exponential(Duration.millis(20)).pipe(
-      Schedule.union(Schedule.spaced(Duration.millis(rerunPauseMs)))
-    )
-  }
+  /** Watches a run's cancel requests, retrying a transient store error (`cancelWatch.ts`). */
+  const cancelWatch = makeCancelWatch(core.registry, rerunPauseMs)
 
   /**
    * Quarantines a leased row that does not decode (docs/architecture.md, "Poison rows"): it is never claimed again.
@@ -148,26 +143,6 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
       setAfter(Effect.zipRight(Effect.sleep(Duration.millis(rerunPauseMs)), slots.recover(lease.processId)))
     })
 
-  /**
-   * Watches for `process.cancel_requested`. A transient store error while watching is retried (it must never end the
-   * run as if its lease were lost: the run would stop after its tool ran, and run again under the next lease); any
-   * other error stops the watch, not the run.
-   */
-  const cancelWatch = (record: ProcessRecord, registered: CancelWait | undefined) =>
-    (registered ?? core.registry.waitEventAfter(record.id, CANCEL_REQUESTED, 0)).pipe(
-      Effect.retry(watchRetry),
-      Effect.map((event): ProcessAwaitOutput => {
-        const reason = (event.payload as { readonly reason?: Json } | null)?.reason
-        return { type: "cancelled", message: typeof reason === "string" ? reason : "cancel requested" }
-      }),
-      Effect.catchAll((e) =>
-        Effect.zipRight(
-          Effect.logWarning(`process ${record.id}: its cancel requests cannot be watched`, e),
-          Effect.never
-        )
-      )
-    )
-
   const runOnce = (
     lease: ProcessLease,
     setAfter: (next: Effect.Effect<void>) => void,
@@ -177,6 +152,8 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
   ): Effect.Effect<void> => {
     /** The renewals (`LeaseKeeper.startRenewals`): they go on through the terminal write and stop when the run ends. */
     let renewing: Renewing | undefined
+    /** The cancel watch (`cancelWatch.ts`): stopped once the run is decided, or when it ends otherwise. */
+    let watching: CancelWatching | undefined
     return Effect.gen(function*() {
       const found = known === undefined ? yield* Effect.either(core.registry.get(lease.processId)) : Either.right(known)
       if (found._tag === "Left") {
@@ -221,9 +198,9 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
         )
       )
       // One race of the three: the first to end (success or failure) decides. Only the renewals can fail (the lease is
-      // not kept); the cancel watch retries its store errors. The cancel watch is interrupted and gone before the
-      // terminal write (else that write's own event would wake it for one more read); the renewals go on through
-      // the terminal write's retries (`completeKept`) and end with the run.
+      // not kept); the cancel watch retries its store errors, and decides only with a cancel request. The cancel watch
+      // is stopped before the terminal write (else that write's own event would wake it for one more read); the
+      // renewals go on through the terminal write's retries (`completeKept`) and end with the run.
       type Decided = Exit.Exit<ProcessAwaitOutput | ProcessParked | StoreFailedRun, LeaseNotKept>
       const decided = yield* Deferred.make<Decided>()
       const decide = <A extends Decided>(self: Effect.Effect<A>) =>
@@ -231,9 +208,14 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
       const renewals = yield* keeper.startRenewals(decide(Effect.exit(keeper.renewLoop)))
       renewing = renewals
       const working = yield* Effect.fork(decide(Effect.exit(work)))
-      const watching = yield* Effect.fork(decide(Effect.exit(cancelWatch(record, cancelWait))))
+      const watch = yield* cancelWatch(
+        record.id,
+        cancelWait,
+        (cancelled) => Deferred.succeed(decided, Exit.succeed(cancelled))
+      )
+      watching = watch
       const exit = yield* Deferred.await(decided)
-      yield* Fiber.interrupt(watching)
+      yield* watch.stop
       // Not awaited: a cancelled or lease-less run's work is interrupted as it was in a race, never waited for. The
       // signal is sent from here (`Fiber.interruptFork` forks a fiber to send it), and not to work that already ended.
       if (working.unsafePoll() === null) working.unsafeInterruptAsFork(yield* Effect.fiberId)
@@ -285,7 +267,12 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
         return
       }
     }).pipe(
-      Effect.ensuring(Effect.suspend(() => (renewing === undefined ? Effect.void : renewing.interrupt))),
+      Effect.ensuring(Effect.suspend(() =>
+        Effect.zipRight(
+          watching === undefined ? Effect.void : watching.stop,
+          renewing === undefined ? Effect.void : renewing.interrupt
+        )
+      )),
       Effect.ensuring(Effect.suspend(() => slots.slotFreed(lease.processId))),
       Effect.annotateLogs({ processId: lease.processId }),
       Telemetry.workerRunSpan(lease)

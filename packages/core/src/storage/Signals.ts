@@ -8,7 +8,7 @@
  * @since 0.1.0
  */
 import type { Queue } from "effect"
-import { Deferred, Effect, FiberId, Option, PubSub, Scope } from "effect"
+import { Deferred, Effect, Effectable, FiberId, Option, PubSub, Scope } from "effect"
 import type { ProcessId } from "../Identifiers.js"
 import type { StorageSignal } from "../StorageInfo.js"
 
@@ -68,6 +68,48 @@ export interface WaitKey {
 }
 
 /**
+ * A registered callback of a wait ({@link SignalWait.listen}): no fiber blocks on it; the caller runs `check` itself
+ * when told to.
+ *
+ * @since 0.1.0
+ */
+export interface Listening<A, E> {
+  /** The wait's check, for the caller to run when its callback is called (or now, when `pending`). */
+  readonly check: Effect.Effect<Option.Option<A>, E>
+  /** The answer may already be there: check once now (a `waitFor`'s first check, a `watch` signalled meanwhile). */
+  readonly pending: boolean
+  /** Unregisters the callback: never called after this. */
+  readonly stop: Effect.Effect<void>
+}
+
+/**
+ * A wait of {@link Waiters}: run as an effect, a fiber blocks on it until `check` answers; or, in its callback form,
+ * `listen` registers a callback the dispatcher calls (synchronously, it must not throw) on each signal concerning
+ * the wait's key (or a `poll`), and the caller checks when it likes. One or the other, not both at once.
+ *
+ * @since 0.1.0
+ */
+export class SignalWait<A, E> extends Effectable.Class<A, E> {
+  constructor(
+    private readonly wait: Effect.Effect<A, E>,
+    /** Registers `onSignal` (see {@link SignalWait}); the returned {@link Listening} unregisters it. */
+    readonly listen: (onSignal: () => void) => Effect.Effect<Listening<A, E>>
+  ) {
+    super()
+  }
+  commit(): Effect.Effect<A, E> {
+    return this.wait
+  }
+}
+
+/**
+ * True for a wait that has a callback form (one a {@link Waiters} answered, not an effect built on it).
+ *
+ * @since 0.1.0
+ */
+export const isSignalWait = <A, E>(wait: Effect.Effect<A, E>): wait is SignalWait<A, E> => wait instanceof SignalWait
+
+/**
  * The engine's blocking waits ({@link waitFor}'s contract) over one subscription to the hub shared by every wait: a
  * wait registers under its key instead of subscribing (a subscription of its own cost more than the read it guards),
  * and one dispatcher fiber wakes the waits a signal concerns.
@@ -76,7 +118,7 @@ export interface WaitKey {
  */
 export interface Waiters {
   /** Registers, then `check`s, then re-checks after each signal concerning `key` (or a `poll`). */
-  readonly waitFor: <A, E>(key: WaitKey, check: Effect.Effect<Option.Option<A>, E>) => Effect.Effect<A, E>
+  readonly waitFor: <A, E>(key: WaitKey, check: Effect.Effect<Option.Option<A>, E>) => SignalWait<A, E>
   /**
    * Registers now (until the scope closes) and answers the wait, which `check`s only after a signal concerning `key`
    * (or a `poll`), never first: for a caller that knows the answer is none at registration.
@@ -84,13 +126,20 @@ export interface Waiters {
   readonly watch: <A, E>(
     key: WaitKey,
     check: Effect.Effect<Option.Option<A>, E>
-  ) => Effect.Effect<Effect.Effect<A, E>, never, Scope.Scope>
+  ) => Effect.Effect<SignalWait<A, E>, never, Scope.Scope>
+  /** How many waits are registered now (blocked, checking or listened to): for tests. */
+  readonly registered: () => number
 }
 
-/** One registered wait: `resume` while it is blocked, `dirty` when a signal came while it was checking. */
+/**
+ * One registered wait: `resume` while it is blocked, `dirty` when a signal came while it was checking, `listener`
+ * while it is listened to (`SignalWait.listen`), `gone` once unregistered.
+ */
 interface Waiter {
   dirty: boolean
   resume: ((next: Effect.Effect<void>) => void) | undefined
+  listener: (() => void) | undefined
+  gone: boolean
 }
 
 const keyOf = (kind: WaitKey["kind"], processId: string) => `${kind}\u0000${processId}`
@@ -113,6 +162,7 @@ export const makeWaiters = (hub: PubSub.PubSub<StorageSignal>): Effect.Effect<Wa
     let ready = false
 
     const wake = (waiter: Waiter) => {
+      if (waiter.listener !== undefined) return waiter.listener()
       const resume = waiter.resume
       if (resume === undefined) {
         waiter.dirty = true
@@ -165,9 +215,9 @@ export const makeWaiters = (hub: PubSub.PubSub<StorageSignal>): Effect.Effect<Wa
         return Effect.sync(() => void (waiter.resume = undefined))
       })
 
-    const register = (k: string) =>
+    const register = (k: string, listener?: () => void) =>
       Effect.sync((): Waiter => {
-        const waiter: Waiter = { dirty: false, resume: undefined }
+        const waiter: Waiter = { dirty: false, resume: undefined, listener, gone: false }
         const set = byKey.get(k)
         if (set === undefined) byKey.set(k, new Set([waiter]))
         else set.add(waiter)
@@ -175,26 +225,38 @@ export const makeWaiters = (hub: PubSub.PubSub<StorageSignal>): Effect.Effect<Wa
       })
     const unregister = (k: string, waiter: Waiter) =>
       Effect.sync(() => {
+        waiter.gone = true
+        waiter.listener = undefined
         const set = byKey.get(k)
         if (set === undefined) return
         set.delete(waiter)
         if (set.size === 0) byKey.delete(k)
       })
 
+    /** A callback registered afresh: the answer may be there already, so the caller checks first. */
+    const listenFresh = <A, E>(k: string, check: Effect.Effect<Option.Option<A>, E>) => (onSignal: () => void) =>
+      Effect.map(
+        Effect.zipRight(start, register(k, onSignal)),
+        (waiter): Listening<A, E> => ({ check, pending: true, stop: unregister(k, waiter) })
+      )
+
     const waitFor: Waiters["waitFor"] = <A, E>(key: WaitKey, check: Effect.Effect<Option.Option<A>, E>) => {
       const k = keyOf(key.kind, key.processId)
-      return Effect.acquireUseRelease(
-        Effect.zipRight(start, register(k)),
-        (waiter) =>
-          Effect.gen(function*() {
-            while (true) {
-              waiter.dirty = false
-              const found = yield* check
-              if (Option.isSome(found)) return found.value
-              yield* next(waiter)
-            }
-          }),
-        (waiter) => unregister(k, waiter)
+      return new SignalWait(
+        Effect.acquireUseRelease(
+          Effect.zipRight(start, register(k)),
+          (waiter) =>
+            Effect.gen(function*() {
+              while (true) {
+                waiter.dirty = false
+                const found = yield* check
+                if (Option.isSome(found)) return found.value
+                yield* next(waiter)
+              }
+            }),
+          (waiter) => unregister(k, waiter)
+        ),
+        listenFresh(k, check)
       )
     }
     const watch: Waiters["watch"] = <A, E>(key: WaitKey, check: Effect.Effect<Option.Option<A>, E>) => {
@@ -202,14 +264,36 @@ export const makeWaiters = (hub: PubSub.PubSub<StorageSignal>): Effect.Effect<Wa
       return Effect.map(
         Effect.acquireRelease(Effect.zipRight(start, register(k)), (waiter) => unregister(k, waiter)),
         (waiter) =>
-          Effect.gen(function*() {
-            while (true) {
-              yield* next(waiter)
-              const found = yield* check
-              if (Option.isSome(found)) return found.value
-            }
-          })
+          new SignalWait(
+            Effect.gen(function*() {
+              while (true) {
+                yield* next(waiter)
+                const found = yield* check
+                if (Option.isSome(found)) return found.value
+              }
+            }),
+            // Already registered: the callback takes the wait's place, and a signal since registration is pending.
+            (onSignal) =>
+              Effect.suspend(() => {
+                if (waiter.gone) return listenFresh(k, check)(onSignal)
+                const pending = waiter.dirty || closed
+                waiter.dirty = false
+                waiter.listener = onSignal
+                return Effect.succeed<Listening<A, E>>({
+                  check,
+                  pending,
+                  stop: Effect.sync(() => {
+                    if (waiter.listener === onSignal) waiter.listener = undefined
+                  })
+                })
+              })
+          )
       )
     }
-    return { waitFor, watch }
+    const registered = () => {
+      let n = 0
+      for (const set of byKey.values()) n += set.size
+      return n
+    }
+    return { waitFor, watch, registered }
   })
