@@ -1,18 +1,12 @@
 /**
- * The `ProcessRegistry` port over a driver: registration, the event log (with the atomic wake enqueue), leases
- * (`Lease`), blocking waits (`Signals.makeWaiters`); handle grants are `HandleGrants`.
+ * The `ProcessRegistry` port over a driver: registration, the event log (with the atomic wake enqueue), the fenced
+ * completion and quarantine, blocking waits (`Signals.makeWaiters`); the lease operations are `ProcessLeases`, handle
+ * grants `HandleGrants`.
  *
  * @since 0.1.0
  */
 import { Effect, Either, Option } from "effect"
-import {
-  type CorruptRecord,
-  LeaseHeld,
-  LeaseLost,
-  ProcessNotFound,
-  ProcessRegistrationConflict,
-  type StoreError
-} from "../Errors.js"
+import { type CorruptRecord, ProcessNotFound, ProcessRegistrationConflict, type StoreError } from "../Errors.js"
 import type { ProcessId } from "../Identifiers.js"
 import { registrationHashOf } from "../internal/registrationHashes.js"
 import type { DurabilityTier } from "../Model.js"
@@ -30,6 +24,7 @@ import type { ProcessRow } from "./DriverRows.js"
 import * as EventAppend from "./EventAppend.js"
 import * as HandleGrants from "./HandleGrants.js"
 import * as Lease from "./Lease.js"
+import * as ProcessLeases from "./ProcessLeases.js"
 import { encodeRecord, eventOf, recordEither, recordOf } from "./ProcessRecords.js"
 import * as Quarantine from "./Quarantine.js"
 import * as QueuedWorkEngine from "./QueuedWorkEngine.js"
@@ -92,43 +87,6 @@ const appendIn = (unit: Unit<WriteTransaction>, row: ProcessRow, req: AppendEven
       unit.signal({ kind: "runnable", processId: decision.event.processId })
     }
     return { decision, record: decision.record }
-  })
-
-/** The process row whose live lease is `lease` (renewals and fenced completions), or `LeaseLost`. */
-const currentLeaseRow = (unit: Unit<WriteTransaction>, lease: ProcessLease) =>
-  Effect.gen(function*() {
-    const row = yield* unit.tx.processes.read(lease.processId)
-    if (row === undefined || !Lease.isCurrent(row.lease, lease, yield* unit.now)) {
-      return yield* Effect.fail(new LeaseLost({ processId: lease.processId, fencingToken: lease.fencingToken }))
-    }
-    return row
-  })
-
-const claimRunnableIn = (
-  unit: Unit<WriteTransaction>,
-  req: { readonly ownerId: string; readonly ttlMs: number; readonly limit: number }
-) =>
-  Effect.gen(function*() {
-    const { tx } = unit
-    const nowMs = yield* unit.now
-    const expiresAtMs = Lease.expiry(nowMs, req.ttlMs)
-    const fastPath = tx.processes.claimRunnable
-    if (fastPath !== undefined) {
-      const claimed = yield* fastPath({ ownerId: req.ownerId, nowMs, expiresAtMs, limit: req.limit })
-      return claimed.map(({ fencing, processId }) =>
-        Lease.fromFencing(processId as ProcessId, req.ownerId, fencing, nowMs, expiresAtMs)
-      )
-    }
-    const rows = yield* tx.processes.runnable(nowMs, req.limit)
-    const leases: Array<ProcessLease> = []
-    for (const row of rows) {
-      const lease = Lease.next(row.processId as ProcessId, req.ownerId, row.lease, nowMs, req.ttlMs)
-      if (!(yield* tx.processes.setLease(row.processId, Lease.columns(lease), row.lease.fencing))) {
-        return yield* Effect.dieMessage(`process ${row.processId}: the guarded lease update matched no row`)
-      }
-      leases.push(lease)
-    }
-    return leases
   })
 
 /**
@@ -240,6 +198,7 @@ export const make = (units: Units, tier: DurabilityTier, waiters: Signals.Waiter
     tier,
     atomicWakeEnqueue: true,
     ...HandleGrants.make(units),
+    ...ProcessLeases.make(units),
 
     register: (reg, options) => units.write(PORT, "register", (unit) => registerIn(unit, reg, options)),
 
@@ -320,84 +279,13 @@ export const make = (units: Units, tier: DurabilityTier, waiters: Signals.Waiter
           }))
       ),
 
-    claimLease: (id, ownerId, ttlMs) =>
-      units.write(PORT, "claimLease", (unit) =>
-        Effect.gen(function*() {
-          const row = yield* found(id, yield* unit.tx.processes.read(id))
-          const nowMs = yield* unit.now
-          if (Lease.isHeld(row.lease, nowMs)) return yield* Effect.fail(new LeaseHeld({ processId: id }))
-          const lease = Lease.next(id, ownerId, row.lease, nowMs, ttlMs)
-          if (!(yield* unit.tx.processes.setLease(id, Lease.columns(lease), row.lease.fencing))) {
-            return yield* Effect.dieMessage(`process ${id}: the guarded lease update matched no row`)
-          }
-          return lease
-        })),
-
-    claimRunnable: (req) =>
-      req.limit <= 0
-        ? Effect.succeed([])
-        : units.write(PORT, "claimRunnable", (unit) => claimRunnableIn(unit, req)),
-
-    renewLease: (lease, ttlMs) =>
-      units.write(PORT, "renewLease", (unit) =>
-        Effect.gen(function*() {
-          const row = yield* currentLeaseRow(unit, lease)
-          const renewed = Lease.renewed(lease, yield* unit.now, ttlMs)
-          yield* unit.tx.processes.setLease(lease.processId, Lease.columns(renewed), row.lease.fencing)
-          return renewed
-        })),
-
-    releaseLease: (lease) =>
-      units.write(PORT, "releaseLease", (unit) =>
-        Effect.gen(function*() {
-          const row = yield* unit.tx.processes.read(lease.processId)
-          if (row !== undefined && Lease.isStored(row.lease, lease)) {
-            yield* unit.tx.processes.setLease(lease.processId, Lease.released(row.lease), row.lease.fencing)
-          }
-        })),
-
     completeWithLease: (lease, output) =>
       units.write(PORT, "completeWithLease", (unit) =>
         Effect.gen(function*() {
-          const row = yield* currentLeaseRow(unit, lease)
+          const row = yield* ProcessLeases.currentLeaseRow(unit, lease)
           const record = yield* terminalWrite(unit, row, output)
           yield* unit.tx.processes.setLease(lease.processId, Lease.released(row.lease), row.lease.fencing)
           return record
-        })),
-
-    park: (lease, req) =>
-      units.write(PORT, "park", (unit) =>
-        Effect.gen(function*() {
-          const row = yield* currentLeaseRow(unit, lease)
-          const nowMs = yield* unit.now
-          // Something arrived after the run last looked (a signal, a cancel): run again instead of parking.
-          const due = req.untilMs !== null && req.untilMs <= nowMs
-          if (row.lastEventSeq > req.seenSequence || due) {
-            yield* unit.tx.processes.setLease(lease.processId, Lease.released(row.lease), row.lease.fencing)
-            unit.signal({ kind: "runnable", processId: lease.processId })
-            return { parked: false }
-          }
-          yield* unit.tx.processes.setLease(
-            lease.processId,
-            Lease.parked(row.lease, req.reason, req.untilMs, nowMs),
-            row.lease.fencing
-          )
-          return { parked: true }
-        })),
-
-    listParked: () =>
-      units.read(PORT, "listParked", (unit) =>
-        Effect.gen(function*() {
-          const nowMs = yield* unit.now
-          const rows = yield* unit.tx.processes.list(false)
-          return rows.flatMap((row) => {
-            const reason = Lease.parkedReason(row.lease, nowMs)
-            return reason === undefined ? [] : [{
-              processId: row.processId as ProcessId,
-              reason,
-              untilMs: row.lease.expiresAtMs === Lease.NO_DEADLINE ? null : row.lease.expiresAtMs
-            }]
-          })
         })),
 
     quarantine: (lease) =>
@@ -405,7 +293,8 @@ export const make = (units: Units, tier: DurabilityTier, waiters: Signals.Waiter
         PORT,
         "quarantine",
         (unit) =>
-          Effect.flatMap(currentLeaseRow(unit, lease), (row) => Quarantine.quarantineIn(unit, row, recordEither))
+          Effect.flatMap(ProcessLeases.currentLeaseRow(unit, lease), (row) =>
+            Quarantine.quarantineIn(unit, row, recordEither))
       ),
 
     completeAsHost: (id, output) =>
