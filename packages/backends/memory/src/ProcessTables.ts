@@ -48,6 +48,14 @@ export const processTable = (store: MemoryStore): ProcessWrites => {
         if (row === undefined || row.lease.fencing !== expectedFencing) return false
         writing(store).set(processes, processId, { ...row, lease })
         return true
+      }),
+    // One row write instead of two (the fallback's `updateRecord` then `setLease`), the same row after it.
+    updateRecordAndLease: (update, lease, expectedFencing) =>
+      Effect.sync(() => {
+        const row = processes.get(update.processId)
+        if (row === undefined || row.lease.fencing !== expectedFencing) return false
+        writing(store).set(processes, update.processId, { ...row, ...update, lease })
+        return true
       })
   }
 }

@@ -4,7 +4,9 @@
  * - `loadPath` on a session whose graph has long linear stretches and branches far back, from the leaf, from older
  *   leaves and paged with `beforeNodeId`;
  * - the process registry under `TestClock` (Postgres reads Effect's clock here, `clock: "host"`): registrations,
- *   `claimRunnable` among terminal, external, leased, expired and released processes, single claims, completions.
+ *   `claimRunnable` among terminal, external, leased, expired and released processes, single claims, completions;
+ * - fenced completions (`completeWithLease`, one row write with `updateRecordAndLease`): the same answers everywhere,
+ *   and the same stored process and event rows on Postgres with and without the single-statement write.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { MemoryBackend } from "@lash/backend-memory"
@@ -13,8 +15,15 @@ import { type LashStorage, ProcessRegistry, type SessionId, SessionStore } from 
 import { tempDirectory } from "@lash/testing"
 import { Context, Effect, Layer, type Scope, TestClock } from "effect"
 import * as path from "node:path"
-import { branchedGraph, loadPathQueries, type Lockstep, registrySteps, rng } from "../../sqlite/test/lockstep.js"
-import { PostgresBackend } from "../src/index.js"
+import {
+  branchedGraph,
+  fencedCompletionSteps,
+  loadPathQueries,
+  type Lockstep,
+  registrySteps,
+  rng
+} from "../../sqlite/test/lockstep.js"
+import { PostgresBackend, PostgresBackendInternals } from "../src/index.js"
 
 const postgres = (fastPaths: boolean) =>
   Effect.flatMap(
@@ -22,19 +31,28 @@ const postgres = (fastPaths: boolean) =>
     (db) => Layer.build(db.open())
   )
 
+/** Every store, and the two Postgres handles' internals (their stored rows). */
+const storesWithPostgres = Effect.gen(function*() {
+  const dir = yield* tempDirectory
+  const [fast, generic] = [yield* postgres(true), yield* postgres(false)]
+  const all: ReadonlyArray<readonly [string, Context.Context<LashStorage>]> = [
+    ["memory", yield* Layer.build(MemoryBackend.layer())],
+    ["sqlite", yield* Layer.build(SqliteBackend.layer({ filename: path.join(dir, "lash.db"), synchronous: "normal" }))],
+    ["postgres", fast],
+    ["postgres without fast paths", generic]
+  ]
+  return {
+    all,
+    fast: Context.get(fast, PostgresBackendInternals),
+    generic: Context.get(generic, PostgresBackendInternals)
+  }
+})
+
 const stores: Effect.Effect<
   ReadonlyArray<readonly [string, Context.Context<LashStorage>]>,
   unknown,
   Scope.Scope
-> = Effect.gen(function*() {
-  const dir = yield* tempDirectory
-  return [
-    ["memory", yield* Layer.build(MemoryBackend.layer())],
-    ["sqlite", yield* Layer.build(SqliteBackend.layer({ filename: path.join(dir, "lash.db"), synchronous: "normal" }))],
-    ["postgres", yield* postgres(true)],
-    ["postgres without fast paths", yield* postgres(false)]
-  ] as const
-})
+> = Effect.map(storesWithPostgres, (opened) => opened.all)
 
 /** The first store (memory, the reference) and the others. */
 const split = <A>(all: ReadonlyArray<readonly [string, A]>) => ({ reference: all[0]![1], others: all.slice(1) })
@@ -78,5 +96,30 @@ describe("memory, SQLite and Postgres agree", () => {
       const claimed = yield* registrySteps(each, random, { steps: 100, processes: 30 })
       expect(claimed, "the sequence exercised the claim").toBeGreaterThan(10)
       yield* each((r) => r.listNonTerminalIds())
+    }))
+
+  it.scoped("fenced completions: the same answers, and on Postgres the same rows with and without the single-statement write", () =>
+    Effect.gen(function*() {
+      yield* TestClock.setTime(1_767_225_600_000)
+      const opened = yield* storesWithPostgres
+      const all = opened.all.map(([name, ctx]) => [name, Context.get(ctx, ProcessRegistry)] as const)
+      const each: Lockstep = (f) =>
+        Effect.gen(function*() {
+          const { others, reference } = split(all)
+          const expected = yield* Effect.either(f(reference))
+          for (const [name, registry] of others) {
+            expect(yield* Effect.either(f(registry)), `${name} answers as memory`).toEqual(expected)
+          }
+          return expected
+        })
+      expect(yield* fencedCompletionSteps(each), "four ends (one of them a replay), three refused").toBe(4)
+      const rows = (internals: PostgresBackendInternals["Type"]) =>
+        Effect.all([
+          internals.query("SELECT * FROM lash_processes ORDER BY process_id"),
+          internals.query("SELECT * FROM lash_process_events ORDER BY process_id, sequence")
+        ])
+      const stored = yield* rows(opened.fast)
+      expect(stored[0].length, "the rows are read").toBe(6)
+      expect(yield* rows(opened.generic), "the same process and event rows").toEqual(stored)
     }))
 })

@@ -1,6 +1,6 @@
 /**
- * The process tables in SQL: `lash_processes` (with the single-statement claim), `lash_process_events` and
- * `lash_process_grants`.
+ * The process tables in SQL: `lash_processes` (with the single-statement claim and the single-statement record and
+ * lease write of a fenced completion), `lash_process_events` and `lash_process_grants`.
  *
  * The lease lives in columns of the process row, so its fencing token is never lost with a lease row. The capability
  * token is derived by the engine, not stored: `lease_token` (kept from the first schema, which pairs it with
@@ -72,6 +72,11 @@ export const processStatements = (run: Runner, dialect: SqlDialect, lock: string
       `UPDATE lash_processes SET lease_owner_id = ?, lease_token = ?, lease_fencing = ?, lease_claimed_at_ms = ?, lease_expires_at_ms = ?
        WHERE process_id = ? AND lease_fencing = ? RETURNING process_id`
     ),
+    updateRecordAndLease: dialect.compile(
+      `UPDATE lash_processes SET record_json = ?, record_version = ?, terminal = ?, last_event_seq = ?, updated_at_ms = ?,
+         lease_owner_id = ?, lease_token = ?, lease_fencing = ?, lease_claimed_at_ms = ?, lease_expires_at_ms = ?
+       WHERE process_id = ? AND lease_fencing = ? RETURNING process_id`
+    ),
     claimRunnable: dialect.compile(
       `UPDATE lash_processes SET lease_owner_id = ?, lease_token = ?, lease_fencing = lease_fencing + 1,
          lease_claimed_at_ms = ?, lease_expires_at_ms = ?
@@ -113,6 +118,17 @@ export const processStatements = (run: Runner, dialect: SqlDialect, lock: string
       ]),
     setLease: (processId, lease, expectedFencing) =>
       run.matched(q.setLease, [...leaseParams(lease), processId, expectedFencing]),
+    updateRecordAndLease: (update, lease, expectedFencing) =>
+      run.matched(q.updateRecordAndLease, [
+        update.recordJson,
+        update.recordVersion,
+        bit(update.terminal),
+        update.lastEventSeq,
+        update.updatedAtMs,
+        ...leaseParams(lease),
+        update.processId,
+        expectedFencing
+      ]),
     claimRunnable: (request) =>
       Effect.map(
         run.rows(q.claimRunnable, [

@@ -7,22 +7,55 @@
  * - `insertAll` (a commit's nodes in one statement) with and without it, and on the memory backend: the same stored
  *   nodes, and a duplicate node id (in the commit or already stored) a defect that writes nothing;
  * - `claimRunnable` (the single-statement claim) with and without it, under `TestClock`, among terminal, external,
- *   leased, expired and released processes: the same leases, tokens and fencing every time.
+ *   leased, expired and released processes: the same leases, tokens and fencing every time;
+ * - `updateRecordAndLease` (a fenced completion's record and release in one row write) with and without it, on SQLite
+ *   and on the memory backend: the same answers and the same stored process and event rows; and the write itself, on
+ *   each driver, equal to `updateRecord` + `setLease`, and a stale fencing that matches nothing and writes nothing.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { MemoryBackend } from "@lash/backend-memory"
-import { ProcessRegistry, type SessionId, SessionStore } from "@lash/core"
+import { MemoryBackend, MemoryDriver } from "@lash/backend-memory"
+import {
+  type ProcessRecordUpdate,
+  ProcessRegistry,
+  type ProcessRow,
+  type SessionId,
+  SessionStore,
+  type StorageDriver,
+  StorageEngine
+} from "@lash/core"
 import { Cause, Context, Effect, Layer, Option, TestClock } from "effect"
-import { SqliteBackend } from "../src/index.js"
+import { SqliteBackend, SqliteBackendInternals } from "../src/index.js"
 import { appendCommit, rootSession, tempDbFile } from "./helpers.js"
-import { branchedGraph, loadPathQueries, type Lockstep, registrySteps, rng } from "./lockstep.js"
+import { branchedGraph, fencedCompletionSteps, loadPathQueries, type Lockstep, registrySteps, rng } from "./lockstep.js"
 
 /** A SQLite file opened with the driver's fast paths, or without them (the engine's generic paths). */
-const sqliteWith = (fastPaths: boolean) =>
+const sqliteWith = (fastPaths: boolean, wrapDriver?: (driver: StorageDriver) => StorageDriver) =>
   Effect.flatMap(tempDbFile, (filename) =>
     Layer.build(
-      SqliteBackend.layerWithInternals({ filename, synchronous: "normal" }, { withoutFastPaths: !fastPaths })
+      SqliteBackend.layerWithInternals(
+        { filename, synchronous: "normal" },
+        wrapDriver === undefined ? { withoutFastPaths: !fastPaths } : { withoutFastPaths: !fastPaths, wrapDriver }
+      )
     ))
+
+/** `driver` with its `processes.updateRecordAndLease` counted into `calls` (hidden too when the driver hides it). */
+const countingRowWrites = (driver: StorageDriver, calls: { count: number }): StorageDriver => {
+  const write: StorageDriver["write"] = (unit, body) =>
+    driver.write(unit, (tx) => {
+      const fastPath = tx.processes.updateRecordAndLease
+      const processes = fastPath === undefined ? tx.processes : Object.create(tx.processes, {
+        updateRecordAndLease: {
+          value: (...args: Parameters<typeof fastPath>) => {
+            calls.count++
+            return fastPath(...args)
+          },
+          enumerable: true
+        }
+      })
+      return body(Object.create(tx, { processes: { value: processes, enumerable: true } }))
+    })
+  return Object.create(driver, { write: { value: write, enumerable: true } })
+}
 
 describe("loadPath", () => {
   it.scopedLive("the windowed read, the generic walk and the memory backend agree on linear, branched and paged queries", () =>
@@ -122,5 +155,118 @@ describe("claimRunnable", () => {
       const claimed = yield* registrySteps(both, random, { steps: 120, processes: 40 })
       expect(claimed, "the sequence exercised the claim").toBeGreaterThan(10)
       expect(yield* fast.listNonTerminalIds()).toEqual(yield* generic.listNonTerminalIds())
+    }))
+})
+
+describe("updateRecordAndLease", () => {
+  /** A registry over SQLite or memory, with or without the fast path, its fast-path calls and its stored rows. */
+  const sqlite = (fastPaths: boolean) =>
+    Effect.gen(function*() {
+      const calls = { count: 0 }
+      const ctx = yield* sqliteWith(fastPaths, (driver) => countingRowWrites(driver, calls))
+      const { sql } = Context.get(ctx, SqliteBackendInternals)
+      const rows = Effect.all([
+        sql.unsafe("SELECT * FROM lash_processes ORDER BY process_id"),
+        sql.unsafe("SELECT * FROM lash_process_events ORDER BY process_id, sequence")
+      ])
+      return { registry: Context.get(ctx, ProcessRegistry), calls, rows }
+    })
+  const memory = (fastPaths: boolean) =>
+    Effect.gen(function*() {
+      const calls = { count: 0 }
+      const { driver, store } = yield* MemoryDriver.make
+      const counted = countingRowWrites(driver, calls)
+      const ctx = yield* StorageEngine.make(fastPaths ? counted : StorageEngine.withoutFastPaths(counted))
+      const rows = Effect.sync(() => [
+        [...store.tables.processes.values()].sort((a, b) => StorageEngine.compareCodePoints(a.processId, b.processId)),
+        [...store.tables.events.values()].flatMap((log) => log.bySequence)
+      ])
+      return { registry: Context.get(ctx, ProcessRegistry), calls, rows }
+    })
+
+  it.scoped("fenced completions answer alike and store the same rows with and without the single-statement write", () =>
+    Effect.gen(function*() {
+      for (const [name, open] of [["sqlite", sqlite], ["memory", memory]] as const) {
+        yield* TestClock.setTime(1_767_225_600_000)
+        const fast = yield* open(true)
+        const generic = yield* open(false)
+        const both: Lockstep = (f) =>
+          Effect.gen(function*() {
+            const [a, b] = [yield* Effect.either(f(fast.registry)), yield* Effect.either(f(generic.registry))]
+            expect(b, `${name}: the generic path answers as the fast path`).toEqual(a)
+            return a
+          })
+        const ended = yield* fencedCompletionSteps(both)
+        expect(ended, `${name}: four ends (one of them a replay), three refused`).toBe(4)
+        // Every end but the replay took the fast path; the generic registry never saw it.
+        expect([fast.calls.count, generic.calls.count], name).toEqual([3, 0])
+        expect(yield* generic.rows, `${name}: the same process and event rows`).toEqual(yield* fast.rows)
+      }
+    }))
+
+  /** The drivers under test: SQLite's (as the backend builds it) and memory's. */
+  const drivers = Effect.gen(function*() {
+    let captured: StorageDriver | undefined
+    yield* sqliteWith(true, (driver) => (captured = driver))
+    return [["sqlite", captured!], ["memory", (yield* MemoryDriver.make).driver]] as const
+  })
+  const unit = { port: "test", operation: "updateRecordAndLease" }
+  const leased = (processId: string): ProcessRow => ({
+    processId,
+    registrationHash: "h",
+    recordJson: "{\"v\":1}",
+    recordVersion: 1,
+    terminal: false,
+    external: false,
+    lastEventSeq: 2,
+    lease: { ownerId: "w", fencing: 5, claimedAtMs: 100, expiresAtMs: 900 },
+    createdAtMs: 50,
+    updatedAtMs: 60
+  })
+  const update = (processId: string): ProcessRecordUpdate => ({
+    processId,
+    recordJson: "{\"v\":2}",
+    recordVersion: 1,
+    terminal: true,
+    lastEventSeq: 3,
+    updatedAtMs: 700
+  })
+
+  it.scoped("the row write equals updateRecord + setLease; a stale fencing matches nothing and writes nothing", () =>
+    Effect.gen(function*() {
+      for (const [name, driver] of yield* drivers) {
+        const released = { ownerId: null, fencing: 5, claimedAtMs: 0, expiresAtMs: 0 }
+        const taken = { ownerId: "x", fencing: 6, claimedAtMs: 300, expiresAtMs: 1_300 }
+        const answers = yield* driver.write(unit, (tx) =>
+          Effect.gen(function*() {
+            const fastPath = tx.processes.updateRecordAndLease!
+            for (const id of ["fast", "slow", "stale", "fast-taken", "slow-taken"]) {
+              yield* tx.processes.insert(leased(id))
+            }
+            const stale = yield* fastPath(update("stale"), released, 4)
+            const fast = yield* fastPath(update("fast"), released, 5)
+            yield* tx.processes.updateRecord(update("slow"))
+            const slow = yield* tx.processes.setLease("slow", released, 5)
+            const fastTaken = yield* fastPath(update("fast-taken"), taken, 5)
+            yield* tx.processes.updateRecord(update("slow-taken"))
+            const slowTaken = yield* tx.processes.setLease("slow-taken", taken, 5)
+            return { stale, fast, slow, fastTaken, slowTaken }
+          }))
+        expect(answers, name).toEqual({ stale: false, fast: true, slow: true, fastTaken: true, slowTaken: true })
+        const read = (id: string) => driver.read(unit, (tx) => tx.processes.read(id))
+        expect(yield* read("stale"), `${name}: a stale fencing writes nothing`).toEqual(leased("stale"))
+        expect(yield* read("fast"), name).toEqual({ ...leased("fast"), ...update("fast"), lease: released })
+        expect(yield* read("slow"), name).toEqual({ ...leased("slow"), ...update("slow"), lease: released })
+        expect(yield* read("fast-taken"), name).toEqual({
+          ...leased("fast-taken"),
+          ...update("fast-taken"),
+          lease: taken
+        })
+        expect(yield* read("slow-taken"), name).toEqual({
+          ...leased("slow-taken"),
+          ...update("slow-taken"),
+          lease: taken
+        })
+      }
     }))
 })

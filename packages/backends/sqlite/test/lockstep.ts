@@ -5,12 +5,14 @@
  */
 import {
   type LoadPathRequest,
+  type ProcessAwaitOutput,
   type ProcessId,
+  type ProcessLease,
   type ProcessRegistration,
   type ProcessRegistry,
   type SessionStore
 } from "@lash/core"
-import { Effect, type Either, TestClock } from "effect"
+import { Effect, Either, TestClock } from "effect"
 import { appendCommit, engineRegistration, rootSession } from "./helpers.js"
 
 /** A deterministic generator (LCG) of numbers in [0, 1). */
@@ -122,4 +124,49 @@ export const registrySteps = (
       }
     }
     return claimed
+  })
+
+/**
+ * The fenced completions (`completeWithLease`, whose row write is `processes.updateRecordAndLease` when the driver has
+ * it) through `each`, under `TestClock`: an end by the lease taken at registration, a failure end by a claimed lease,
+ * the owner's end after the host ended the process (the same end: a replay that writes the release alone; another end:
+ * a conflict that writes nothing), a stale fence after takeover (`LeaseLost`, nothing written) and then the current
+ * owner's end, and the end of a parked run's lease (`LeaseLost`). Returns how many completions ended a process.
+ */
+export const fencedCompletionSteps = (each: Lockstep) =>
+  Effect.gen(function*() {
+    const day = 86_400_000
+    const id = (name: string) => `fc-${name}` as ProcessId
+    const claim = (name: string, ownerId: string, ttlMs: number) =>
+      Effect.map(each((r) => r.claimLease(id(name), ownerId, ttlMs)), Either.getOrThrow)
+    let ended = 0
+    const complete = (lease: ProcessLease, output: ProcessAwaitOutput) =>
+      Effect.tap(each((r) => r.completeWithLease(lease, output)), (answer) => {
+        if (Either.isRight(answer)) ended++
+      })
+    const registered = Either.getOrThrow(
+      yield* each((r) => r.register(engineRegistration(id("a")), { claim: { ownerId: "w", ttlMs: day } }))
+    )
+    yield* TestClock.adjust(5)
+    yield* complete(registered.lease!, { type: "success", value: 1 })
+    yield* each((r) => r.register(engineRegistration(id("b"))))
+    yield* complete(yield* claim("b", "w", day), { type: "failure", code: "E", message: "failed" })
+    for (const [name, value] of [["c", 3], ["d", 5]] as const) {
+      yield* each((r) => r.register(engineRegistration(id(name))))
+      const lease = yield* claim(name, "w", day)
+      yield* TestClock.adjust(7)
+      yield* each((r) => r.completeAsHost(id(name), { type: "success", value: 3 }))
+      yield* complete(lease, { type: "success", value })
+    }
+    yield* each((r) => r.register(engineRegistration(id("e"))))
+    const stale = yield* claim("e", "old", 0)
+    const current = yield* claim("e", "new", day)
+    yield* complete(stale, { type: "success", value: "stale" })
+    yield* complete(current, { type: "success", value: "current" })
+    yield* each((r) => r.register(engineRegistration(id("f"))))
+    const parking = yield* claim("f", "w", day)
+    yield* each((r) => r.park(parking, { untilMs: null, seenSequence: 0, reason: "signal" }))
+    yield* complete(parking, { type: "success", value: "parked" })
+    yield* each((r) => r.eventsAfter(id("e"), 0))
+    return ended
   })

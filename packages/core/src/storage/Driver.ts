@@ -134,6 +134,17 @@ export interface ProcessWrites extends ProcessReads {
   /** Replaces the lease columns only where the stored fencing is `expectedFencing`. */
   readonly setLease: (processId: string, lease: Rows.LeaseColumns, expectedFencing: number) => Io<boolean>
   /**
+   * Optional fast path of a fenced completion's row write (`completeWithLease`): `updateRecord(update)` and then
+   * `setLease(update.processId, lease, expectedFencing)` in one statement, only where the stored fencing is
+   * `expectedFencing` (where it is not, nothing is written); answers whether the row matched. Without it the engine
+   * calls those two. Must equal them exactly (the differential test checks it).
+   */
+  readonly updateRecordAndLease?: (
+    update: Rows.ProcessRecordUpdate,
+    lease: Rows.LeaseColumns,
+    expectedFencing: number
+  ) => Io<boolean>
+  /**
    * Runnable rows for a claim, every predicate before the limit: not terminal, not external, no held lease
    * (`ownerId` null or `expiresAtMs <= nowMs`); ascending id; at most `limit`. A shared store locks what it returns
    * and skips rows another unit holds (Postgres `FOR UPDATE SKIP LOCKED`).

@@ -76,7 +76,8 @@ const without = <T extends object>(table: T, name: keyof T): T =>
 
 /**
  * The same driver with its optional fast paths hidden (`nodes.ancestry`, `nodes.insertAll`, `processes.claimRunnable`,
- * `immediate`), so the engine takes its generic path: the differential tests run a driver both ways.
+ * `processes.updateRecordAndLease`, `immediate`), so the engine takes its generic path: the differential tests run a
+ * driver both ways.
  *
  * @since 0.1.0
  */
@@ -90,7 +91,10 @@ export const withoutFastPaths = (driver: StorageDriver): StorageDriver => {
     Object.create(tx, {
       nodes: { value: without(without(tx.nodes, "ancestry"), "insertAll"), enumerable: true },
       immediate: { value: undefined, enumerable: true },
-      processes: { value: without<ProcessWrites>(tx.processes, "claimRunnable"), enumerable: true }
+      processes: {
+        value: without(without<ProcessWrites>(tx.processes, "claimRunnable"), "updateRecordAndLease"),
+        enumerable: true
+      }
     })
   const read: StorageDriver["read"] = (unit, body) => driver.read(unit, (tx) => body(readView(tx)))
   const write: StorageDriver["write"] = (unit, body) => driver.write(unit, (tx) => body(writeView(tx)))

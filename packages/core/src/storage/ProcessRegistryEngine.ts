@@ -20,7 +20,7 @@ import {
 } from "../Process.js"
 import type { ProcessRegistryService } from "../ProcessRegistry.js"
 import type { WriteTransaction } from "./Driver.js"
-import type { ProcessRow } from "./DriverRows.js"
+import type { LeaseColumns, ProcessRecordUpdate, ProcessRow } from "./DriverRows.js"
 import * as EventAppend from "./EventAppend.js"
 import * as HandleGrants from "./HandleGrants.js"
 import * as Lease from "./Lease.js"
@@ -38,8 +38,41 @@ const PORT = "ProcessRegistry"
 const found = (processId: ProcessId, row: ProcessRow | undefined) =>
   row === undefined ? Effect.fail(new ProcessNotFound({ processId })) : Effect.succeed(row)
 
-/** One append inside a write unit: decide, write the event and the record, enqueue the wake in the same unit. */
-const appendIn = (unit: Unit<WriteTransaction>, row: ProcessRow, req: AppendEventRequest) =>
+/**
+ * The record update of an append and the lease columns `lease` it leaves, fenced by the row's stored fencing: one
+ * statement when the driver has `updateRecordAndLease`, else `updateRecord` then `setLease`.
+ */
+const updateRecordAndLease = (
+  tx: WriteTransaction,
+  update: ProcessRecordUpdate,
+  lease: LeaseColumns,
+  expectedFencing: number
+) => {
+  const fastPath = tx.processes.updateRecordAndLease
+  if (fastPath === undefined) {
+    return Effect.zipRight(
+      tx.processes.updateRecord(update),
+      tx.processes.setLease(update.processId, lease, expectedFencing)
+    )
+  }
+  // The unit read the row with this fencing and keeps it as read: a miss is a broken driver.
+  return Effect.flatMap(fastPath(update, lease, expectedFencing), (matched) =>
+    matched
+      ? Effect.void
+      : Effect.dieMessage(`process ${update.processId}: the guarded record and lease update matched no row`))
+}
+
+/**
+ * One append inside a write unit: decide, write the event and the record, enqueue the wake in the same unit. With
+ * `leaseAfter` (a fenced completion's release), the record write stores those lease columns too; a replay writes no
+ * record, so the caller then writes the lease itself.
+ */
+const appendIn = (
+  unit: Unit<WriteTransaction>,
+  row: ProcessRow,
+  req: AppendEventRequest,
+  leaseAfter?: LeaseColumns
+) =>
   Effect.gen(function*() {
     const { tx } = unit
     const record = yield* recordOf(row)
@@ -63,14 +96,17 @@ const appendIn = (unit: Unit<WriteTransaction>, row: ProcessRow, req: AppendEven
       eventJson: RecordCodec.encode(ProcessEvent, decision.event),
       recordVersion: RecordCodec.RECORD_VERSION
     })
-    yield* tx.processes.updateRecord({
+    const update: ProcessRecordUpdate = {
       processId: row.processId,
       recordJson: encodeRecord(decision.record),
       recordVersion: RecordCodec.RECORD_VERSION,
       terminal,
       lastEventSeq: decision.event.sequence,
       updatedAtMs: nowMs
-    })
+    }
+    yield* leaseAfter === undefined
+      ? tx.processes.updateRecord(update)
+      : updateRecordAndLease(tx, update, leaseAfter, row.lease.fencing)
     if (Option.isSome(decision.wakeDelivery)) {
       // The atomic wake enqueue: an unknown target session enqueues nothing and the event still commits.
       yield* QueuedWorkEngine.enqueueIn(unit, WakeDelivery.batchDraft(decision.wakeDelivery.value))
@@ -171,8 +207,9 @@ export const make = (units: Units, tier: DurabilityTier, waiters: Signals.Waiter
   const terminalWrite = (
     unit: Unit<WriteTransaction>,
     row: ProcessRow,
-    output: Parameters<ProcessRegistryService["completeAsHost"]>[1]
-  ) => Effect.map(appendIn(unit, row, EventAppend.terminalRequest(row.processId, output)), (out) => out.record)
+    output: Parameters<ProcessRegistryService["completeAsHost"]>[1],
+    leaseAfter?: LeaseColumns
+  ) => appendIn(unit, row, EventAppend.terminalRequest(row.processId, output), leaseAfter)
 
   const listing = (filter: ProcessFilter) =>
     units.read(PORT, "list", (unit) =>
@@ -283,8 +320,12 @@ export const make = (units: Units, tier: DurabilityTier, waiters: Signals.Waiter
       units.write(PORT, "completeWithLease", (unit) =>
         Effect.gen(function*() {
           const row = yield* ProcessLeases.currentLeaseRow(unit, lease)
-          const record = yield* terminalWrite(unit, row, output)
-          yield* unit.tx.processes.setLease(lease.processId, Lease.released(row.lease), row.lease.fencing)
+          const released = Lease.released(row.lease)
+          // The release rides on the record write (one row write); a replayed end writes only the release.
+          const { decision, record } = yield* terminalWrite(unit, row, output, released)
+          if (decision.type === "replay") {
+            yield* unit.tx.processes.setLease(lease.processId, released, row.lease.fencing)
+          }
           return record
         })),
 
@@ -301,7 +342,7 @@ export const make = (units: Units, tier: DurabilityTier, waiters: Signals.Waiter
       units.write(PORT, "completeAsHost", (unit) =>
         Effect.flatMap(
           Effect.flatMap(unit.tx.processes.read(id), (row) => found(id, row)),
-          (row) => terminalWrite(unit, row, output)
+          (row) => Effect.map(terminalWrite(unit, row, output), (out) => out.record)
         ))
   }
 }

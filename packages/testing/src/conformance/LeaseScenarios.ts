@@ -177,6 +177,8 @@ export const leaseScenarios: ReadonlyArray<Scenario> = [
         const old = yield* r.claimLease(pid("p"), "a", 0)
         const cur = yield* r.claimLease(pid("p"), "b", day)
         yield* ctx.expectFailure("the stale owner cannot renew", r.renewLease(old, day), "LeaseLost")
+        const [before, eventsBefore] = [yield* r.get(pid("p")), yield* r.eventsAfter(pid("p"), 0)]
+        yield* TestClock.adjust("1 millis")
         yield* ctx.expectFailure(
           "the stale owner cannot write the terminal result",
           r.completeWithLease(old, { type: "success", value: "stale" }),
@@ -188,6 +190,19 @@ export const leaseScenarios: ReadonlyArray<Scenario> = [
           still.status.state === "running",
           "running",
           still.status.state
+        )
+        yield* ctx.invariant("the stale end changes no record", same(still, before), before, still)
+        const eventsAfter = yield* r.eventsAfter(pid("p"), 0)
+        yield* ctx.invariant(
+          "the stale end appends no event",
+          same(eventsAfter, eventsBefore),
+          eventsBefore.map((e) => e.eventType),
+          eventsAfter.map((e) => e.eventType)
+        )
+        yield* ctx.expectFailure(
+          "the stale end leaves the current lease in place: it still blocks a claim",
+          r.claimLease(pid("p"), "c", day),
+          "LeaseHeld"
         )
         yield* r.releaseLease(old)
         yield* ctx.expectFailure(
