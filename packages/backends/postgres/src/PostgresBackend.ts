@@ -45,7 +45,7 @@ export interface PostgresOpenHooks {
    * move time with `TestClock`. Production handles always use the database clock.
    */
   readonly clock?: "database" | "host"
-  /** Hides the driver's fast paths (the single-statement claim, the windowed path read): the differential tests. */
+  /** Hides the driver's fast paths (`StorageEngine.withoutFastPaths`: the single-statement claim, the windowed path read, the one-write fenced completion): the differential tests. */
   readonly withoutFastPaths?: boolean
 }
 

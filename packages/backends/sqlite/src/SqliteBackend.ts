@@ -83,7 +83,7 @@ const decodeOptions = (options: unknown): Effect.Effect<SqliteBackendOptions, La
 export interface SqliteOpenHooks {
   /** Runs after the pragmas are set and before they are read back (e.g. to force `synchronous = OFF`). */
   readonly afterPragmas?: (sql: SqlClient.SqlClient) => Effect.Effect<void, SqlError>
-  /** Hides the driver's fast paths (the single-statement claim, the windowed path read): the differential tests. */
+  /** Hides the driver's fast paths (`StorageEngine.withoutFastPaths`: the single-statement claim, the windowed path read, the one-write fenced completion): the differential tests. */
   readonly withoutFastPaths?: boolean
   /** How write units begin (default `BEGIN IMMEDIATE`; `BEGIN` is the kit's SQL-level mutant). */
   readonly beginWrite?: WriteBegin
