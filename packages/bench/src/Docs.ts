@@ -10,6 +10,7 @@ import {
   ENGINE_HISTORY,
   EVENING_RECORD,
   HISTORY,
+  MORNING_RECORD,
   NIGHT_RECORD,
   POSTGRES_RECORD,
   QUIET_RERUNS
@@ -199,6 +200,7 @@ Restate's (B8), B2 ≤ 8 × B0a (paired), B4 t(10⁴)/t(10²) ≤ 2 (paired), B5
 1.5 × Rust;
 B6's S(2) ≥ 1.7 and S(4) ≥ 3.0 (20 ms tool) are enforced only on a machine with at least 4 cores (reported below that).
 
+${MORNING_RECORD}
 ${NIGHT_RECORD}
 ${EVENING_RECORD}
 ${AFTERNOON_RECORD}

@@ -56,6 +56,52 @@ Checked while measuring (every statement of a B2 run logged): a process runs its
 reads after them are B2's own exactly-once check.
 `
 
+export const MORNING_RECORD =
+  `## The early morning of 2026-12-07: the fsync amplification, two B2 cuts (a record, not regenerated)
+
+A fast, steady machine again (B0a FULL 0.090–0.106 ms, as on the evening of 12-06). \`pnpm bench --quick\` at 01:36
+on the tree before tonight's changes, then at 02:26 and at the time this page was written on the tree after them
+(the second wrote this page: its tables are above).
+
+| Gate | 01:36 (before) | 02:26 (after) | result |
+|---|---|---|---|
+| B1 FULL ≤ 1.5 × B0a, paired | 3.09 | 3.20 | **MISS** (B0c alone 2.32 × B0a both times) |
+| B1 FULL ≤ 1.3 × B0c | 1.36 | 1.60 | **MISS** |
+| B1 FULL ≤ LangGraph's put, paired | 1.75 | 1.65 | **MISS** |
+| B2 FULL sequential ≤ 8 × B0a, paired | 9.12 | 8.64 | **MISS** (B2 alone at 02:35: 9.46, then 7.14) |
+| lash 3-step ÷ Restate's < 1 | 0.576 | 0.652 | pass |
+| B4 paired ≤ 2 / B5 growth ≤ 1.5 | 1.01 / 1.24 | 1.02 / 1.24 | pass |
+
+**Found: CPU work right after an fsync is slow, and only lash has much of it.** Timing every statement of a B1
+commit and the gaps between them (SQLite's own calls wrapped), at FULL against NORMAL: lash's code between the
+statements took 58–78 µs against 35–40 µs, and the statements other than \`COMMIT\` 54–61 µs against 34–36 µs, while
+the \`COMMIT\` itself (the fsync) took 188–203 µs against 31–33 µs. Every gap was 1.5–2 × slower, the first (before
+\`BEGIN\`, right after the claim's fsync) as much as the others. The same commit on the memory backend, no I/O of its
+own, took 1.5–2.1 × as long right after a raw FULL commit as right after nothing, interleaved (now the B1 line
+"memory commit right after a FULL commit", \`Amplification.ts\`); a tight JSON loop of 40–220 µs was not slowed at all.
+So code with a large footprint pays for what the kernel's write path evicted, and the FULL gates charge lash's CPU
+about twice while B0a, B0c and a LangGraph put have almost none to charge. That is why B1 / B0c is 1.3–1.4 at NORMAL
+and 1.4–1.6 at FULL on the same tree.
+
+**Tried on raw SQLite and dropped** (B0c and B0d variants, interleaved, FULL): \`WITHOUT ROWID\` process and event
+tables made a B2 process's rows slower (0.24–0.27 → 0.28–0.32 ms: the 1 KiB records overflow a \`WITHOUT ROWID\`
+tree); a \`WITHOUT ROWID\` stamp table changed nothing and \`WITHOUT ROWID\` node rows made a commit slower
+(0.20 → 0.22–0.25 ms); the commit's three reads (head, stamp, claimed batch) as one statement saved nothing
+(NORMAL 0.083 → 0.083 ms). B0c also writes as many WAL pages as a B1 commit (11.9 against 11.0): the rows are the
+floor, lash adds no page.
+
+**Changed** (both B2):
+- The terminal unit writes the record and releases the lease in one \`UPDATE\` (\`updateRecordAndLease\`, an optional
+  driver fast path): 10 → 9 statements in a process's two write units; CPU per process −3 % (paired rounds, median
+  0.97; noise-sized on its own).
+- The run's cancel watch is a callback on the signal hub (\`internal/cancelWatch.ts\`), not a fiber: fibers started per
+  process 5.03 → 4.03, messages to fibers 19.2 → 13.2, scheduled fiber drains 12.1 → 9.1; CPU per process −7 %
+  (2.29 → 2.12 ms median of 6 alternated runs on a loaded machine).
+- Together, \`b2("normal", 400, 0)\`, the tree before and after alternated twice on the quiet machine (three runs each,
+  p50 ms): before 0.945 / 0.789 / 0.667 and 0.958 / 0.741 / 0.636, after 0.860 / 0.710 / 0.603 and
+  0.835 / 0.699 / 0.581 (−8 to −10 %).
+`
+
 /** A dated record (not regenerated): the same quick benchmarks on one idle machine, before and after a change. */
 export const HISTORY = `## Before and after the 2026-12-04 changes (a record, not regenerated)
 
