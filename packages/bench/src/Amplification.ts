@@ -78,5 +78,5 @@ export const amplificationResult = (a: Amplification): Result => ({
   ratio: a.afterFull.p50 / a.afterNothing.p50,
   note: `CPU work right after an fsync: p50 ${a.afterFull.p50.toFixed(3)} ms after a raw FULL commit, ${
     a.afterNormal.p50.toFixed(3)
-  } ms after a NORMAL one, ${a.afterNothing.p50.toFixed(3)} ms after nothing (interleaved; no I/O in the commit itself)`
+  } ms after a NORMAL one, ${a.afterNothing.p50.toFixed(3)} ms after nothing, interleaved; no I/O in the commit itself`
 })

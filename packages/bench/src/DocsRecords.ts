@@ -60,17 +60,20 @@ export const MORNING_RECORD =
   `## The early morning of 2026-12-07: the fsync amplification, two B2 cuts (a record, not regenerated)
 
 A fast, steady machine again (B0a FULL 0.090–0.106 ms, as on the evening of 12-06). \`pnpm bench --quick\` at 01:36
-on the tree before tonight's changes, then at 02:26 and at the time this page was written on the tree after them
-(the second wrote this page: its tables are above).
+on the tree before tonight's changes, then three runs on the tree after them, at 02:26, 02:31 and the one that wrote
+this page (its tables are above).
 
-| Gate | 01:36 (before) | 02:26 (after) | result |
-|---|---|---|---|
-| B1 FULL ≤ 1.5 × B0a, paired | 3.09 | 3.20 | **MISS** (B0c alone 2.32 × B0a both times) |
-| B1 FULL ≤ 1.3 × B0c | 1.36 | 1.60 | **MISS** |
-| B1 FULL ≤ LangGraph's put, paired | 1.75 | 1.65 | **MISS** |
-| B2 FULL sequential ≤ 8 × B0a, paired | 9.12 | 8.64 | **MISS** (B2 alone at 02:35: 9.46, then 7.14) |
-| lash 3-step ÷ Restate's < 1 | 0.576 | 0.652 | pass |
-| B4 paired ≤ 2 / B5 growth ≤ 1.5 | 1.01 / 1.24 | 1.02 / 1.24 | pass |
+| Gate | 01:36 (before) | 02:26 | 02:31 | result |
+|---|---|---|---|---|
+| B1 FULL ≤ 1.5 × B0a, paired | 3.09 | 3.20 | 3.13 | **MISS** (B0c alone 2.30–2.32 × B0a) |
+| B1 FULL ≤ 1.3 × B0c | 1.36 | 1.60 | 1.63 | **MISS** |
+| B1 FULL ≤ LangGraph's put, paired | 1.75 | 1.65 | 1.97 | **MISS** |
+| B2 FULL sequential ≤ 8 × B0a, paired | 9.12 | 8.64 | 5.34 | MISS / **pass** (B2 alone between them: 9.46, 7.14) |
+| lash 3-step ÷ Restate's < 1 | 0.576 | 0.652 | 0.689 | pass |
+| B4 paired ≤ 2 / B5 growth ≤ 1.5 | 1.01 / 1.24 | 1.02 / 1.24 | 1.01 / 1.24 | pass |
+
+The B2 gate sits on its noise: B2 FULL's p50 was 2.04, 3.13 and 1.25 ms in the three full runs, and its paired ratio
+went from 9.46 to 7.14 in two \`--only B2\` runs minutes apart.
 
 **Found: CPU work right after an fsync is slow, and only lash has much of it.** Timing every statement of a B1
 commit and the gaps between them (SQLite's own calls wrapped), at FULL against NORMAL: lash's code between the
