@@ -42,6 +42,13 @@ const fakeStore = () => {
 const outage = new StoreUnavailable({ port: "ProcessRegistry", cause: "failpoint: cancel watch read" })
 
 /** A hub, its waiters, and a watch whose outcome lands in `outcome`; `waitFor`: the wait a claimed run takes. */
+/** The watch handed the run the cancelled outcome with `message` (within 5 s). */
+const expectCancelled = (outcome: Deferred.Deferred<ProcessAwaitOutput>, message: string) =>
+  Effect.map(
+    Deferred.await(outcome).pipe(Effect.timeout("5 seconds")),
+    (got) => expect(got).toEqual({ type: "cancelled", message })
+  )
+
 const setup = Effect.gen(function*() {
   const hub = yield* PubSub.unbounded<StorageSignal>()
   const waiters: Waiters = yield* makeWaiters(hub)
@@ -70,10 +77,7 @@ describe("the cancel watch of a run", () => {
       expect(yield* Deferred.isDone(outcome), "another event of the process cancels nothing").toBe(false)
       store.append(CANCEL_REQUESTED, { reason: "stop" })
       yield* signal
-      expect(yield* Deferred.await(outcome).pipe(Effect.timeout("5 seconds"))).toEqual({
-        type: "cancelled",
-        message: "stop"
-      })
+      yield* expectCancelled(outcome, "stop")
       expect(store.state.reads).toBe(2)
       yield* watching.stop
       yield* signal
@@ -124,10 +128,7 @@ describe("the cancel watch of a run", () => {
       store.append(CANCEL_REQUESTED, { reason: "while reading" })
       yield* signal
       yield* signal
-      expect(yield* Deferred.await(outcome).pipe(Effect.timeout("5 seconds"))).toEqual({
-        type: "cancelled",
-        message: "while reading"
-      })
+      yield* expectCancelled(outcome, "while reading")
       expect(store.state.reads, "one more read for the two signals that came during the first").toBe(2)
     }))
 
@@ -147,10 +148,7 @@ describe("the cancel watch of a run", () => {
       store.state.failures = 2
       store.append(CANCEL_REQUESTED, { reason: "through an outage" })
       yield* signal
-      expect(yield* Deferred.await(outcome).pipe(Effect.timeout("5 seconds"))).toEqual({
-        type: "cancelled",
-        message: "through an outage"
-      })
+      yield* expectCancelled(outcome, "through an outage")
       expect(store.state.reads).toBe(6)
       yield* settle
       expect(store.state.reads).toBe(6)
@@ -224,10 +222,7 @@ describe("the cancel watch of a run", () => {
       const watching = yield* wrapped(P, undefined, onCancel)
       store.append(CANCEL_REQUESTED, { reason: "wrapped" })
       yield* signal
-      expect(yield* Deferred.await(outcome).pipe(Effect.timeout("5 seconds"))).toEqual({
-        type: "cancelled",
-        message: "wrapped"
-      })
+      yield* expectCancelled(outcome, "wrapped")
       yield* watching.stop
       expect(waiters.registered()).toBe(0)
     }))

@@ -57,6 +57,17 @@ const stores: Effect.Effect<
 /** The first store (memory, the reference) and the others. */
 const split = <A>(all: ReadonlyArray<readonly [string, A]>) => ({ reference: all[0]![1], others: all.slice(1) })
 
+/** Runs each step on every registry and expects every other backend to answer as the first (memory) does. */
+const lockstep = (all: ReadonlyArray<readonly [string, ProcessRegistry["Type"]]>): Lockstep => (f) =>
+  Effect.gen(function*() {
+    const { others, reference } = split(all)
+    const expected = yield* Effect.either(f(reference))
+    for (const [name, registry] of others) {
+      expect(yield* Effect.either(f(registry)), `${name} answers as memory`).toEqual(expected)
+    }
+    return expected
+  })
+
 describe("memory, SQLite and Postgres agree", () => {
   it.scopedLive("loadPath on linear, branched and paged queries", () =>
     Effect.gen(function*() {
@@ -84,15 +95,7 @@ describe("memory, SQLite and Postgres agree", () => {
       yield* TestClock.setTime(1_767_225_600_000)
       const all = (yield* stores).map(([name, ctx]) => [name, Context.get(ctx, ProcessRegistry)] as const)
       const random = rng(11)
-      const each: Lockstep = (f) =>
-        Effect.gen(function*() {
-          const { others, reference } = split(all)
-          const expected = yield* Effect.either(f(reference))
-          for (const [name, registry] of others) {
-            expect(yield* Effect.either(f(registry)), `${name} answers as memory`).toEqual(expected)
-          }
-          return expected
-        })
+      const each = lockstep(all)
       const claimed = yield* registrySteps(each, random, { steps: 100, processes: 30 })
       expect(claimed, "the sequence exercised the claim").toBeGreaterThan(10)
       yield* each((r) => r.listNonTerminalIds())
@@ -103,15 +106,7 @@ describe("memory, SQLite and Postgres agree", () => {
       yield* TestClock.setTime(1_767_225_600_000)
       const opened = yield* storesWithPostgres
       const all = opened.all.map(([name, ctx]) => [name, Context.get(ctx, ProcessRegistry)] as const)
-      const each: Lockstep = (f) =>
-        Effect.gen(function*() {
-          const { others, reference } = split(all)
-          const expected = yield* Effect.either(f(reference))
-          for (const [name, registry] of others) {
-            expect(yield* Effect.either(f(registry)), `${name} answers as memory`).toEqual(expected)
-          }
-          return expected
-        })
+      const each = lockstep(all)
       expect(yield* fencedCompletionSteps(each), "four ends (one of them a replay), three refused").toBe(4)
       const rows = (internals: PostgresBackendInternals["Type"]) =>
         Effect.all([
