@@ -83,8 +83,8 @@ the \`COMMIT\` itself (the fsync) took 188–203 µs against 31–33 µs. Every 
 own, took 1.5–2.1 × as long right after a raw FULL commit as right after nothing, interleaved (now the B1 line
 "memory commit right after a FULL commit", \`Amplification.ts\`); a tight JSON loop of 40–220 µs was not slowed at all.
 So code with a large footprint pays for what the kernel's write path evicted, and the FULL gates charge lash's CPU
-about twice while B0a, B0c and a LangGraph put have almost none to charge. That is why B1 / B0c is 1.3–1.4 at NORMAL
-and 1.4–1.6 at FULL on the same tree.
+about twice while B0a, B0c and a LangGraph put have almost none to charge. In tonight's four runs lash's own part of a
+commit (B1 − B0c) was 29–30 µs at NORMAL and 65–140 µs at FULL, on the same tree.
 
 **Tried on raw SQLite and dropped** (B0c and B0d variants, interleaved, FULL): \`WITHOUT ROWID\` process and event
 tables made a B2 process's rows slower (0.24–0.27 → 0.28–0.32 ms: the 1 KiB records overflow a \`WITHOUT ROWID\`
