@@ -21,6 +21,14 @@ export const processTable = (store: MemoryStore): ProcessWrites => {
     for (const row of processes.values()) if (terminal === undefined || row.terminal === terminal) out.push(row)
     return out.sort(byProcessId)
   }
+  /** Writes `next(row)` where the stored fencing is `expectedFencing`; answers whether the row matched. */
+  const fenced = (processId: string, expectedFencing: number, next: (row: ProcessRow) => ProcessRow) =>
+    Effect.sync(() => {
+      const row = processes.get(processId)
+      if (row === undefined || row.lease.fencing !== expectedFencing) return false
+      writing(store).set(processes, processId, next(row))
+      return true
+    })
   return {
     read: (processId) => Effect.sync(() => processes.get(processId)),
     list: (terminal) => Effect.sync(() => rows(terminal)),
@@ -42,21 +50,10 @@ export const processTable = (store: MemoryStore): ProcessWrites => {
         const row = processes.get(update.processId)
         if (row !== undefined) writing(store).set(processes, update.processId, { ...row, ...update })
       }),
-    setLease: (processId, lease, expectedFencing) =>
-      Effect.sync(() => {
-        const row = processes.get(processId)
-        if (row === undefined || row.lease.fencing !== expectedFencing) return false
-        writing(store).set(processes, processId, { ...row, lease })
-        return true
-      }),
+    setLease: (processId, lease, expectedFencing) => fenced(processId, expectedFencing, (row) => ({ ...row, lease })),
     // One row write instead of two (the fallback's `updateRecord` then `setLease`), the same row after it.
     updateRecordAndLease: (update, lease, expectedFencing) =>
-      Effect.sync(() => {
-        const row = processes.get(update.processId)
-        if (row === undefined || row.lease.fencing !== expectedFencing) return false
-        writing(store).set(processes, update.processId, { ...row, ...update, lease })
-        return true
-      })
+      fenced(update.processId, expectedFencing, (row) => ({ ...row, ...update, lease }))
   }
 }
 
