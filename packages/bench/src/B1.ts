@@ -17,6 +17,8 @@ export interface B1Summary extends Summary {
   readonly cpuMsPerCommit: number
   /** With a pairing: the per-round ratios of the commits to their floor blocks (Paired.ts). */
   readonly paired?: Summary
+  /** The measured commit times (ms), in order: what each of several pairings divides (`Pairing.ratios`). */
+  readonly samples: ReadonlyArray<number>
 }
 
 /** B1 on SQLite at one synchronous level, in a temp directory; `pairing` interleaves floor blocks (Paired.ts). */
@@ -67,6 +69,7 @@ export const b1On = (
     return {
       ...summarize(samples),
       cpuMsPerCommit: cpuMicros / 1000 / n,
+      samples,
       ...(pairing === undefined ? {} : { paired: pairing.ratios(samples) })
     }
   })

@@ -10,9 +10,10 @@ import { emptyCheckpoint, uuid6 } from "@langchain/langgraph-checkpoint"
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite"
 import { SqliteBackend } from "@lash/backend-sqlite"
 import { Effect } from "effect"
+import { openRowsFloor } from "./B0c.js"
 import { b1, b1On } from "./B1.js"
 import { tempDir } from "./Fixtures.js"
-import { type Floor, pairedResult, pairWithFloor } from "./Paired.js"
+import { type Floor, floorRatios, inSequence, pairedResult, pairWithFloor } from "./Paired.js"
 import { runRestate } from "./Restate.js"
 import { type Result, summarize, timeAsync } from "./Stats.js"
 import { runThreeStep } from "./ThreeStep.js"
@@ -120,8 +121,12 @@ export const b8 = async (
     const lg = openLangGraph(tmp.file("checkpoints.db"))
     try {
       const alone = summarize(await lg.puts(options.n, Math.min(200, options.n)))
-      // B1 again, each round of its commits followed by as many puts on the open checkpointer (Paired.ts).
-      const ours = await b1("full", options.n, pairWithFloor(lg, PUT_ROUND))
+      // B1 again, each round of its commits followed by as many puts on the open checkpointer, then as many commits
+      // of B1's rows written raw (B0c.ts), whose ratio to the puts is the gate's floor (Paired.ts).
+      const rows = await openRowsFloor("full", 200)
+      const puts = pairWithFloor(lg, PUT_ROUND)
+      const rowCommits = pairWithFloor(rows, PUT_ROUND)
+      const ours = await b1("full", options.n, inSequence([puts, rowCommits])).finally(rows.close)
       out.push({
         id: "B8",
         variant: "langgraph SqliteSaver.put full",
@@ -149,7 +154,8 @@ export const b8 = async (
           ratios: ours.paired,
           max: 1,
           round: PUT_ROUND,
-          what: "commits"
+          what: "commits",
+          floor: { name: "B0c", ratio: floorRatios(rowCommits, puts).p50 }
         }))
       }
     } finally {

@@ -20,12 +20,15 @@ export interface Pairing {
   readonly between: (i: number) => Effect.Effect<void>
   /** The per-round ratios of `samples` (the measured samples, in order) to their floor blocks. */
   readonly ratios: (samples: ReadonlyArray<number>) => Summary
+  /** The p50 of each floor block run so far, one per complete round. */
+  readonly floorP50s: ReadonlyArray<number>
 }
 
 /** Pairs a benchmark with `floor`, `roundSize` samples per round (a round is followed by `roundSize` floor commits). */
 export const pairWithFloor = (floor: Floor, roundSize: number): Pairing => {
   const floorP50s: Array<number> = []
   return {
+    floorP50s,
     between: (i) =>
       (i + 1) % roundSize === 0
         ? Effect.map(floor.block(roundSize), (samples) => {
@@ -41,6 +44,27 @@ export const pairWithFloor = (floor: Floor, roundSize: number): Pairing => {
       return summarize(out)
     }
   }
+}
+
+/**
+ * Several pairings after the same rounds: after a complete round each runs its floor block, in order. A benchmark
+ * takes this as its one pairing; the ratios of each floor are read from its own pairing.
+ */
+export const inSequence = (pairings: ReadonlyArray<Pairing>): Pairing => ({
+  floorP50s: pairings[0]?.floorP50s ?? [],
+  between: (i) => Effect.forEach(pairings, (pairing) => pairing.between(i), { discard: true }),
+  ratios: (samples) => (pairings[0] === undefined ? summarize([]) : pairings[0].ratios(samples))
+})
+
+/**
+ * The per-round ratios of one floor to another run after the same rounds (`numerator.floorP50s[r] /
+ * denominator.floorP50s[r]`): what one floor costs over the other within the same minute, as the paired gates see it.
+ */
+export const floorRatios = (numerator: Pairing, denominator: Pairing): Summary => {
+  const rounds = Math.min(numerator.floorP50s.length, denominator.floorP50s.length)
+  const out: Array<number> = []
+  for (let round = 0; round < rounds; round++) out.push(numerator.floorP50s[round]! / denominator.floorP50s[round]!)
+  return summarize(out)
 }
 
 /** The baseline a paired line names: `B0a` with its commits, or LangGraph's put with its puts. */
@@ -63,6 +87,8 @@ export const pairedResult = (options: {
   readonly max: number
   readonly round: number
   readonly what: string
+  /** The same paired ratio for the workload written with no lash code (`Result.gate.floor`). */
+  readonly floor?: { readonly name: string; readonly ratio: number }
 }): Result => ({
   id: options.id,
   variant: `${options.variant}, paired with ${options.baseline.name}`,
@@ -70,7 +96,7 @@ export const pairedResult = (options: {
   summary: options.ratios,
   baseline: `${options.baseline.name} same round`,
   ratio: options.ratios.p50,
-  gate: { max: options.max },
+  gate: options.floor === undefined ? { max: options.max } : { max: options.max, floor: options.floor },
   note:
     `median over ${options.ratios.n} rounds of p50(${options.round} ${options.what}) / p50(the ${options.round} ${options.baseline.samples} right after them)`
 })

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import type { ProfileReport } from "./Profile.js"
-import { passes, type Result } from "./Stats.js"
+import { passes, type Result, verdict } from "./Stats.js"
 
 const gateText = (r: Result): string | null =>
   r.gate === undefined
@@ -39,6 +39,7 @@ export const writeResults = (input: {
       ratio: r.ratio ?? null,
       gate: gateText(r),
       pass: r.gate === undefined ? null : passes(r),
+      verdict: r.gate === undefined ? null : verdict(r),
       note: r.note ?? null
     })),
     notes: input.notes,
@@ -50,9 +51,7 @@ export const writeResults = (input: {
     (r) =>
       `| ${r.id} | ${r.variant} | ${r.p50.toPrecision(3)} ${r.unit} | ${r.p99.toPrecision(3)} ${r.unit} | ${
         r.baseline ?? ""
-      } | ${r.ratio === null ? "" : r.ratio.toPrecision(3)} | ${r.gate ?? ""} | ${
-        r.pass === null ? "" : r.pass ? "pass" : "MISS"
-      } |`
+      } | ${r.ratio === null ? "" : r.ratio.toPrecision(3)} | ${r.gate ?? ""} | ${r.verdict ?? ""} |`
   )
   writeFileSync(
     join(dir, "latest.md"),

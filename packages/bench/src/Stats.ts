@@ -42,8 +42,17 @@ export interface Result {
   readonly summary: Summary
   readonly baseline?: string
   readonly ratio?: number
-  /** `enforced: false` = reported, not turned into a non-zero exit by `LASH_BENCH_GATES=1` (spec gates the issue did not name). */
-  readonly gate?: { readonly max?: number; readonly min?: number; readonly enforced?: boolean }
+  /**
+   * `enforced: false` = reported, not turned into a non-zero exit by `LASH_BENCH_GATES=1` (spec gates the issue did not
+   * name). `floor`: the same ratio measured in the same run for the gate's floor, the workload written with no lash code
+   * (e.g. B0c / B0a for B1 / B0a); when the floor alone misses the gate, no implementation of that workload can meet it.
+   */
+  readonly gate?: {
+    readonly max?: number
+    readonly min?: number
+    readonly enforced?: boolean
+    readonly floor?: { readonly name: string; readonly ratio: number }
+  }
   readonly note?: string
 }
 
@@ -60,6 +69,22 @@ const fmt = (
   x: number
 ): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3))
 
+/** Whether the gate's own floor, measured in the same run, already misses it (see `Result.gate.floor`). */
+export const floorBound = (r: Result): boolean => {
+  const floor = r.gate?.floor
+  if (r.gate === undefined || floor === undefined) return false
+  return (r.gate.max !== undefined && floor.ratio > r.gate.max) ||
+    (r.gate.min !== undefined && floor.ratio < r.gate.min)
+}
+
+/** `pass`, `MISS`, or `MISS (floor-bound: B0c alone 2.31)`; `miss` is how a miss is written (`**MISS**` in Markdown). */
+export const verdict = (r: Result, miss = "MISS"): string =>
+  passes(r)
+    ? "pass"
+    : floorBound(r)
+    ? `${miss} (floor-bound: ${r.gate!.floor!.name} alone ${fmt(r.gate!.floor!.ratio)})`
+    : miss
+
 /** `B1 sqlite/full p50 0.24 ms p99 0.61 ms ratio 1.14 (B0a) gate <= 1.5 pass`. */
 export const line = (r: Result): string => {
   const base = `${r.id} ${r.variant} p50 ${fmt(r.summary.p50)} ${r.unit} p95 ${fmt(r.summary.p95)} ${r.unit} p99 ${
@@ -70,7 +95,7 @@ export const line = (r: Result): string => {
     ? ""
     : ` gate ${r.gate.max !== undefined ? `<= ${r.gate.max}` : `>= ${r.gate.min}`}${
       r.gate.enforced === false ? " (reported)" : ""
-    } ${passes(r) ? "pass" : "MISS"}`
+    } ${verdict(r)}`
   return `${base}${ratio}${gate}${r.note === undefined ? "" : `  # ${r.note}`}`
 }
 

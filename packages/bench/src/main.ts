@@ -6,10 +6,12 @@
 import { execSync } from "node:child_process"
 import { cpus, loadavg, platform, release, tmpdir, totalmem } from "node:os"
 import { amplification, amplificationResult } from "./Amplification.js"
-import { b0a, b0b, b0c, openFloor } from "./B0.js"
+import { b0a, b0b, openFloor } from "./B0.js"
+import { b0c } from "./B0c.js"
 import { b0d, recordB2 } from "./B0d.js"
 import { b1, b1On } from "./B1.js"
 import { b10 } from "./B10.js"
+import { b1Report } from "./B1Report.js"
 import { b2, b2On } from "./B2.js"
 import { b3 } from "./B3.js"
 import { b4 } from "./B4.js"
@@ -36,8 +38,7 @@ const only = onlyArg === undefined
   : (onlyArg.includes("=") ? onlyArg.split("=")[1]! : args[args.indexOf(onlyArg) + 1] ?? "").split(",")
 const wants = (id: string) => only === undefined || only.some((o) => id.startsWith(o))
 
-/** Samples per round of the paired B0a gates (Paired.ts): each round is followed by as many B0a commits. */
-const B1_ROUND = 100
+/** Samples per round of B2's paired B0a gate (Paired.ts): each round is followed by as many B0a commits. */
 const B2_ROUND = 20
 
 /** The baseline of the paired gates in this file. */
@@ -124,63 +125,7 @@ const main = async () => {
   }
 
   if (wants("B1")) {
-    for (const sync of ["full", "normal"] as const) {
-      // At FULL the gate is taken against B0a blocks run between B1's own rounds (Paired.ts).
-      const pairedFloor = sync === "full" ? openFloor("full", 200) : undefined
-      const s = await b1(sync, n, pairedFloor && pairWithFloor(pairedFloor, B1_ROUND)).finally(() =>
-        pairedFloor?.close()
-      )
-      report({
-        id: "B1",
-        variant: `sqlite/${sync}`,
-        unit: "ms",
-        summary: s,
-        baseline: "B0a",
-        ratio: s.p50 / floor[sync].summary.p50,
-        ...(sync === "normal" ? { gate: { max: 30, enforced: false } } : {}),
-        note: `SessionStore.commit: 2 × 1 KiB nodes, 4 KiB plugin snapshot, usage, stamp, 1 completed claim; CPU ${
-          (1000 * s.cpuMsPerCommit).toFixed(0)
-        } µs/commit`
-      })
-      if (s.paired !== undefined) {
-        report(
-          pairedResult({
-            id: "B1",
-            variant: `sqlite/${sync}`,
-            baseline: B0A,
-            ratios: s.paired,
-            max: 1.5,
-            round: B1_ROUND,
-            what: "commits"
-          })
-        )
-      }
-      if (driver !== undefined) {
-        report({
-          id: "B1",
-          variant: `sqlite/${sync} vs driver`,
-          unit: "ms",
-          summary: s,
-          baseline: "B0b",
-          ratio: s.p50 / driver[sync].summary.p50,
-          ...(sync === "normal" ? { gate: { max: 4, enforced: false } } : {}),
-          note: "lash's own cost over @effect/sql + the write helper"
-        })
-      }
-      if (rows !== undefined) {
-        report({
-          id: "B1",
-          variant: `sqlite/${sync} vs same rows raw`,
-          unit: "ms",
-          summary: s,
-          baseline: "B0c",
-          ratio: s.p50 / rows[sync].summary.p50,
-          // Issue 18's gate at FULL: lash adds at most 30 % over writing exactly its rows by hand.
-          ...(sync === "full" ? { gate: { max: 1.3 } } : {}),
-          note: "lash's whole cost over writing exactly its rows with raw prepared statements"
-        })
-      }
-    }
+    for (const r of await b1Report({ n, floor, driver, rows })) report(r)
     // Context for the FULL gates above: what an fsync does to the code that runs right after it (Amplification.ts).
     report(amplificationResult(await amplification(full ? 2000 : 500, 200)))
   }

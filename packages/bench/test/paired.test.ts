@@ -7,7 +7,7 @@ import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { b0a, openFloor } from "../src/B0.js"
 import { b2 } from "../src/B2.js"
-import { type Floor, pairedResult, pairWithFloor } from "../src/Paired.js"
+import { type Floor, floorRatios, inSequence, pairedResult, pairWithFloor } from "../src/Paired.js"
 
 /** A floor whose commits take 1 ms in its first block, then 2 ms, then 4 ms, ... */
 const slowingFloor = (): Floor & { readonly blocks: Array<number> } => {
@@ -90,5 +90,48 @@ describe("pairWithFloor", () => {
       gate: { max: 1 },
       note: "median over 2 rounds of p50(2 commits) / p50(the 2 puts right after them)"
     })
+  })
+})
+
+describe("several floors after the same rounds", () => {
+  it("runs each floor's block after every complete round, in order, and divides each round by each floor", () => {
+    const order: Array<string> = []
+    const fixed = (name: string, ms: number): Floor => ({
+      block: (k) => Effect.sync(() => (order.push(name), Array.from({ length: k }, () => ms))),
+      close: () => {}
+    })
+    const first = pairWithFloor(fixed("b0a", 2), 2)
+    const second = pairWithFloor(fixed("b0c", 5), 2)
+    const both = inSequence([first, second])
+    const samples = [10, 10, 20, 20]
+    runAll(both, samples)
+    expect(order).toEqual(["b0a", "b0c", "b0a", "b0c"])
+    // The combined pairing's ratios are the first floor's; each floor keeps its own.
+    expect(both.ratios(samples)).toMatchObject({ n: 2, p50: 5 })
+    expect(second.ratios(samples)).toMatchObject({ n: 2, p50: 2 })
+    // One floor over the other, round by round: 5 / 2.
+    expect(floorRatios(second, first)).toMatchObject({ n: 2, p50: 2.5 })
+  })
+
+  it("takes a floor ratio over the rounds both floors completed", () => {
+    const a = pairWithFloor(slowingFloor(), 1)
+    const b = pairWithFloor(slowingFloor(), 1)
+    runAll(a, [1, 1, 1])
+    runAll(b, [1])
+    expect(floorRatios(a, b)).toMatchObject({ n: 1, p50: 1 })
+  })
+
+  it("carries the gate's floor on the paired line", () => {
+    const line = pairedResult({
+      id: "B1",
+      variant: "sqlite/full",
+      baseline: { name: "B0a", samples: "B0a commits" },
+      ratios: { n: 3, p50: 2.9, p95: 3, p99: 3, mean: 2.9 },
+      max: 1.5,
+      round: 100,
+      what: "commits",
+      floor: { name: "B0c", ratio: 2.3 }
+    })
+    expect(line.gate).toEqual({ max: 1.5, floor: { name: "B0c", ratio: 2.3 } })
   })
 })
