@@ -11,6 +11,7 @@ import type { ProcessId } from "../Identifiers.js"
 import type { ProcessLease } from "../Process.js"
 import type { ProcessRegistryService } from "../ProcessRegistry.js"
 import type { WriteTransaction } from "./Driver.js"
+import type { LeaseColumns, ProcessRecordUpdate } from "./DriverRows.js"
 import * as Lease from "./Lease.js"
 import type { Unit, Units } from "./Unit.js"
 
@@ -56,6 +57,32 @@ const claimRunnableIn = (
     }
     return leases
   })
+
+/**
+ * The record update of an append and the lease columns `lease` it leaves, fenced by the row's stored fencing: one
+ * statement when the driver has `updateRecordAndLease`, else `updateRecord` then `setLease`.
+ *
+ * @since 0.1.0
+ */
+export const updateRecordAndLease = (
+  tx: WriteTransaction,
+  update: ProcessRecordUpdate,
+  lease: LeaseColumns,
+  expectedFencing: number
+) => {
+  const fastPath = tx.processes.updateRecordAndLease
+  if (fastPath === undefined) {
+    return Effect.zipRight(
+      tx.processes.updateRecord(update),
+      tx.processes.setLease(update.processId, lease, expectedFencing)
+    )
+  }
+  // The unit read the row with this fencing and keeps it as read: a miss is a broken driver.
+  return Effect.flatMap(fastPath(update, lease, expectedFencing), (matched) =>
+    matched
+      ? Effect.void
+      : Effect.dieMessage(`process ${update.processId}: the guarded record and lease update matched no row`))
+}
 
 /**
  * The lease operations of the process registry.

@@ -39,30 +39,6 @@ const found = (processId: ProcessId, row: ProcessRow | undefined) =>
   row === undefined ? Effect.fail(new ProcessNotFound({ processId })) : Effect.succeed(row)
 
 /**
- * The record update of an append and the lease columns `lease` it leaves, fenced by the row's stored fencing: one
- * statement when the driver has `updateRecordAndLease`, else `updateRecord` then `setLease`.
- */
-const updateRecordAndLease = (
-  tx: WriteTransaction,
-  update: ProcessRecordUpdate,
-  lease: LeaseColumns,
-  expectedFencing: number
-) => {
-  const fastPath = tx.processes.updateRecordAndLease
-  if (fastPath === undefined) {
-    return Effect.zipRight(
-      tx.processes.updateRecord(update),
-      tx.processes.setLease(update.processId, lease, expectedFencing)
-    )
-  }
-  // The unit read the row with this fencing and keeps it as read: a miss is a broken driver.
-  return Effect.flatMap(fastPath(update, lease, expectedFencing), (matched) =>
-    matched
-      ? Effect.void
-      : Effect.dieMessage(`process ${update.processId}: the guarded record and lease update matched no row`))
-}
-
-/**
  * One append inside a write unit: decide, write the event and the record, enqueue the wake in the same unit. With
  * `leaseAfter` (a fenced completion's release), the record write stores those lease columns too; a replay writes no
  * record, so the caller then writes the lease itself.
@@ -106,7 +82,7 @@ const appendIn = (
     }
     yield* leaseAfter === undefined
       ? tx.processes.updateRecord(update)
-      : updateRecordAndLease(tx, update, leaseAfter, row.lease.fencing)
+      : ProcessLeases.updateRecordAndLease(tx, update, leaseAfter, row.lease.fencing)
     if (Option.isSome(decision.wakeDelivery)) {
       // The atomic wake enqueue: an unknown target session enqueues nothing and the event still commits.
       yield* QueuedWorkEngine.enqueueIn(unit, WakeDelivery.batchDraft(decision.wakeDelivery.value))

@@ -25,6 +25,7 @@ import type { UnreadableBatch } from "../QueuedWork.js"
 import type { WriteTransaction } from "./Driver.js"
 import type { BatchClaim, BatchRow, ProcessRow } from "./DriverRows.js"
 import * as Lease from "./Lease.js"
+import * as ProcessLeases from "./ProcessLeases.js"
 import * as RecordCodec from "./RecordCodec.js"
 import type { Unit } from "./Unit.js"
 
@@ -70,15 +71,20 @@ export const quarantineIn = (
       recordVersion: RecordCodec.RECORD_VERSION
     })
     // The record text and version are written back as stored: nothing of the row is decoded or lost.
-    yield* tx.processes.updateRecord({
-      processId: row.processId,
-      recordJson: row.recordJson,
-      recordVersion: row.recordVersion,
-      terminal: true,
-      lastEventSeq: sequence,
-      updatedAtMs: nowMs
-    })
-    yield* tx.processes.setLease(row.processId, Lease.released(row.lease), row.lease.fencing)
+    // One fenced statement where the driver has it: the record marked terminal, the lease released.
+    yield* ProcessLeases.updateRecordAndLease(
+      tx,
+      {
+        processId: row.processId,
+        recordJson: row.recordJson,
+        recordVersion: row.recordVersion,
+        terminal: true,
+        lastEventSeq: sequence,
+        updatedAtMs: nowMs
+      },
+      Lease.released(row.lease),
+      row.lease.fencing
+    )
     unit.signal({ kind: "process_event", processId, sequence })
     unit.signal({ kind: "process_terminal", processId })
     return Option.some(corrupt)
