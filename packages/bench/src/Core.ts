@@ -32,8 +32,13 @@ export const echoTool = (counter: { n: number }, delayMs = 0) =>
         output: Schema.Struct({ label: Schema.String, n: Schema.Number })
       }),
       execute: (args) => {
+        // Read raw on purpose (no Schema decode in B2's measured path); arguments without a string label fail the call.
+        const label = typeof args === "object" && args !== null && "label" in args ? args.label : undefined
+        if (typeof label !== "string") {
+          return Effect.succeed(ToolResults.failure("bad_arguments", "echo needs a string `label`"))
+        }
         // Counted before the wait, like a side effect the I/O starts: an interrupted run still counts.
-        const echo = Effect.sync(() => ToolResults.ok({ label: (args as { label: string }).label, n: ++counter.n }))
+        const echo = Effect.sync(() => ToolResults.ok({ label, n: ++counter.n }))
         return delayMs > 0 ? Effect.tap(echo, () => Effect.sleep(delayMs)) : echo
       }
     }

@@ -60,8 +60,11 @@ const stepTool = (counter: { n: number }) =>
       }),
       execute: (args) =>
         Effect.sync(() => {
+          // Read raw, like Restate's handler reads its input; arguments without a number `v` fail the call.
+          const v = typeof args === "object" && args !== null && "v" in args ? args.v : undefined
+          if (typeof v !== "number") return ToolResults.failure("bad_arguments", "step needs a number `v`")
           counter.n++
-          return ToolResults.ok({ v: (args as { readonly v: number }).v + 1 })
+          return ToolResults.ok({ v: v + 1 })
         })
     }
   ])
@@ -104,7 +107,9 @@ export const runThreeStep = (n: number, warmup: number): Promise<Summary> => {
           return yield* Effect.dieMessage(`B8 lash: ${report.startedProcessIds.length} processes started`)
         }
         const result = yield* core.processes().await(report.startedProcessIds[0]!)
-        if (result.type !== "success" || (result.value as { readonly v?: number } | null)?.v !== i + 3) {
+        const value = result.type === "success" ? result.value : undefined
+        const v = typeof value === "object" && value !== null && "v" in value ? value.v : undefined
+        if (v !== i + 3) {
           return yield* Effect.dieMessage(`B8 lash: process answered ${JSON.stringify(result)} for ${i}`)
         }
       })
