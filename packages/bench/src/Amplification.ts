@@ -76,6 +76,7 @@ export const amplificationResult = (a: Amplification): Result => ({
   summary: a.afterFull,
   baseline: "same commit after nothing",
   ratio: a.afterFull.p50 / a.afterNothing.p50,
+  figures: { afterFull: a.afterFull.p50, afterNormal: a.afterNormal.p50, afterNothing: a.afterNothing.p50 },
   note: `CPU work right after an fsync: p50 ${a.afterFull.p50.toFixed(3)} ms after a raw FULL commit, ${
     a.afterNormal.p50.toFixed(3)
   } ms after a NORMAL one, ${a.afterNothing.p50.toFixed(3)} ms after nothing, interleaved; no I/O in the commit itself`

@@ -125,13 +125,16 @@ const profileSection = (profiles: ReadonlyArray<ProfileReport>, results: Readonl
       fmt(b2Normal)
     } ms, no fsync) shows that this is CPU: the Effect structure of a run (the fork onto the worker, the run raced against its lease renewal and cancel watch, deferreds, spans), record encoding and hashing. Meeting the gate needs lash's CPU per process cut to that budget.`
   const amplified = results.find((r) => r.id === "B1" && r.variant === "memory commit right after a FULL commit")
-  const amplificationVerdict = amplified?.ratio === undefined
+  const after = amplified?.figures
+  const amplificationVerdict = amplified?.ratio === undefined || after === undefined
     ? "The fsync amplification was not measured in this run."
     : `The same B1 commit on the memory backend, which does no I/O, took ${
       fmt(amplified.ratio)
-    } × as long right after a raw FULL commit as right after nothing (${
-      amplified.note?.replace(/^[^:]*: /, "") ?? ""
-    }). At FULL every piece of lash's own work in a commit runs after an fsync (the claim's, then the statements of the unit), so the FULL ratios charge lash's CPU about this factor, while B0a, B0c and LangGraph's put have almost no code for it to slow. In a separate check (7 December 2026) a small tight loop, JSON text of a few KiB, was not slowed this way: code with a large footprint (the Effect runtime, Schema, the storage engine) is, which points at caches emptied by the kernel's write path. Less code per commit helps twice at FULL.`
+    } × as long right after a raw FULL commit as right after nothing (p50 ${
+      fmt(after["afterFull"]!)
+    } ms after a raw FULL commit, ${fmt(after["afterNormal"]!)} ms after a NORMAL one, ${
+      fmt(after["afterNothing"]!)
+    } ms after nothing, interleaved). At FULL every piece of lash's own work in a commit runs after an fsync (the claim's, then the statements of the unit), so the FULL ratios charge lash's CPU about this factor, while B0a, B0c and LangGraph's put have almost no code for it to slow. In a separate check (7 December 2026) a small tight loop, JSON text of a few KiB, was not slowed this way: code with a large footprint (the Effect runtime, Schema, the storage engine) is, which points at caches emptied by the kernel's write path. Less code per commit helps twice at FULL.`
   const names = [...new Set(profiles.flatMap((p) => p.categories.map((c) => c.name)))]
   const header = `| Category | ${profiles.map((p) => p.label.replace(", timed spans only", "")).join(" | ")} |`
   const rows = names.map((name) =>

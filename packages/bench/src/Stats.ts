@@ -54,6 +54,8 @@ export interface Result {
     readonly floor?: { readonly name: string; readonly ratio: number }
   }
   readonly note?: string
+  /** Named figures behind the note, for the report to quote without reading the note's text back. */
+  readonly figures?: Readonly<Record<string, number>>
 }
 
 /** Whether a missed gate of this result fails a `LASH_BENCH_GATES=1` run. */

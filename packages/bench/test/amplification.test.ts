@@ -16,5 +16,10 @@ describe("amplification", () => {
     expect(line.ratio).toBeCloseTo(a.afterFull.p50 / a.afterNothing.p50, 10)
     expect(line.summary).toBe(a.afterFull)
     expect(line.gate).toBeUndefined()
+    expect(line.figures).toEqual({
+      afterFull: a.afterFull.p50,
+      afterNormal: a.afterNormal.p50,
+      afterNothing: a.afterNothing.p50
+    })
   })
 })
