@@ -233,7 +233,7 @@ describe("the cancel watch of a run", () => {
  * many were, and how many were run as a blocking wait (a fiber waiting on them).
  */
 const countingWaits = () => {
-  const count = { listening: 0, listens: 0, runs: 0 }
+  const count = { listening: 0, listens: 0, runs: 0, registered: 0 }
   const track = <A, E>(wait: Effect.Effect<A, E>): Effect.Effect<A, E> =>
     !isSignalWait(wait) ? wait : new SignalWait(
       Effect.suspend(() => {
@@ -262,7 +262,15 @@ const countingWaits = () => {
     return Context.add(storage, ProcessRegistry, {
       ...real,
       waitEventAfter: (id, eventType, sequence) => track(real.waitEventAfter(id, eventType, sequence)),
-      watchEventAfter: (id, eventType, sequence) => Effect.map(real.watchEventAfter!(id, eventType, sequence), track),
+      // Counted while registered: the watcher a start takes is released when its run ends (`workerSlots.ts`).
+      watchEventAfter: (id, eventType, sequence) =>
+        Effect.map(
+          Effect.zipLeft(
+            real.watchEventAfter!(id, eventType, sequence),
+            Effect.acquireRelease(Effect.sync(() => count.registered++), () => Effect.sync(() => count.registered--))
+          ),
+          track
+        ),
       // The first renewal of "lost" is refused: its run ends with its lease lost.
       renewLease: (lease, ttlMs) =>
         lease.processId === "lost" && !lost.done
@@ -282,18 +290,24 @@ describe("the cancel watch of a worker's runs", () => {
     Effect.gen(function*() {
       const { count, lost, wrap } = countingWaits()
       const { anotherCore, core, envRef, storage } = yield* processCore({ delayMs: 400, wrap })
-      const none = () => eventually(Effect.sync(() => count.listening), (n) => n === 0)
+      const none = () =>
+        Effect.zipRight(
+          eventually(Effect.sync(() => count.listening), (n) => n === 0),
+          eventually(Effect.sync(() => count.registered), (n) => n === 0)
+        )
 
       // Succeeded (started with a free slot: the watcher registered with its start).
       yield* core.processes().start(toolCallRegistration("ok", envRef))
       expect(yield* core.processes().await("ok").pipe(Effect.timeout("5 seconds"))).toMatchObject({ type: "success" })
       yield* none()
       expect(count.listens).toBe(1)
+      expect(count.registered, "the start's watcher was released with its run").toBe(0)
 
       // Cancelled during the run, with the reason given.
       yield* core.processes().start(toolCallRegistration("cancelled", envRef))
       yield* Effect.sleep("100 millis")
       expect(count.listening).toBe(1)
+      expect(count.registered, "the running process's watcher stays registered").toBe(1)
       yield* core.processes().cancel("cancelled", "no longer needed")
       expect(yield* core.processes().await("cancelled").pipe(Effect.timeout("5 seconds"))).toEqual({
         type: "cancelled",

@@ -21,7 +21,7 @@ import {
 import { ProcessFailure, ProcessParked } from "./processEngine.js"
 import type { CoreRuntime } from "./runtime.js"
 import * as Telemetry from "./telemetry.js"
-import type { CancelWait, RunLeased, WorkerSlots } from "./workerSlots.js"
+import type { RegisteredWatcher, RunLeased, WorkerSlots } from "./workerSlots.js"
 
 /** The first pause before a terminal write is tried again; it doubles up to half the renewal interval. */
 const TERMINAL_RETRY_FIRST_MS = 20
@@ -148,7 +148,7 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
     setAfter: (next: Effect.Effect<void>) => void,
     known: ProcessRecord | undefined,
     settle: ((stored: ProcessAwaitOutput) => void) | undefined,
-    cancelWait: CancelWait | undefined
+    watcher: RegisteredWatcher | undefined
   ): Effect.Effect<void> => {
     /** The renewals (`LeaseKeeper.startRenewals`): they go on through the terminal write and stop when the run ends. */
     let renewing: Renewing | undefined
@@ -210,7 +210,7 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
       const working = yield* Effect.fork(decide(Effect.exit(work)))
       const watch = yield* cancelWatch(
         record.id,
-        cancelWait,
+        watcher?.wait,
         (cancelled) => Deferred.succeed(decided, Exit.succeed(cancelled))
       )
       watching = watch
@@ -267,9 +267,13 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
         return
       }
     }).pipe(
+      // The watch, the watcher its registration took (`workerSlots.ts`, `launch`) and the renewals stopped.
       Effect.ensuring(Effect.suspend(() =>
         Effect.zipRight(
-          watching === undefined ? Effect.void : watching.stop,
+          Effect.zipRight(
+            watching === undefined ? Effect.void : watching.stop,
+            watcher === undefined ? Effect.void : watcher.release
+          ),
           renewing === undefined ? Effect.void : renewing.interrupt
         )
       )),
@@ -279,7 +283,7 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
     )
   }
 
-  return (lease, known, settle, cancelWait) => {
+  return (lease, known, settle, watcher) => {
     let after: Effect.Effect<void> = Effect.void
     return runOnce(
       lease,
@@ -288,7 +292,7 @@ export const makeRunLeased = (ctx: RunContext): RunLeased => {
       },
       known,
       settle,
-      cancelWait
+      watcher
     ).pipe(Effect.zipRight(Effect.suspend(() => after)))
   }
 }

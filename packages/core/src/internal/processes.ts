@@ -94,10 +94,14 @@ export const makeProcessApi = (core: CoreRuntime, drivers: Drivers): CoreProcess
   await: (id) =>
     Effect.suspend(() => {
       const local = drivers.localOutcome(id as ProcessId)
-      const stored = core.registry.awaitProcess(id as ProcessId)
+      // Built only when the registry answers (building a registry wait is not free).
+      const stored = () => core.registry.awaitProcess(id as ProcessId)
       return local === undefined
-        ? stored
-        : Effect.flatMap(Deferred.await(local), (outcome) => (outcome === undefined ? stored : Effect.succeed(outcome)))
+        ? stored()
+        : Effect.flatMap(
+          Deferred.await(local),
+          (outcome) => (outcome === undefined ? stored() : Effect.succeed(outcome))
+        )
     }),
   list: (filter) => core.registry.listing(filter),
   uncommitted: () => uncommitted(core),

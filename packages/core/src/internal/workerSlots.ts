@@ -20,13 +20,14 @@ const DEFAULT_SLOTS = 64
 
 /**
  * Runs a leased process to its end (`known`: its record, when the unit that leased it read it); `settle` is told the
- * outcome its terminal write stored, once that write committed.
+ * outcome its terminal write stored, once that write committed. `watcher`: the cancel watcher its registration took,
+ * which the run releases when it ends.
  */
 export type RunLeased = (
   lease: ProcessLease,
   known?: ProcessRecord,
   settle?: (outcome: ProcessAwaitOutput) => void,
-  cancelWait?: CancelWait
+  watcher?: RegisteredWatcher
 ) => Effect.Effect<void>
 
 /** The event type a cancel request appends. */
@@ -34,6 +35,12 @@ export const CANCEL_REQUESTED = "process.cancel_requested"
 
 /** A cancel watcher registered before its process's row existed (`ProcessRegistry.watchEventAfter`). */
 export type CancelWait = Effect.Effect<ProcessEvent, StoreError>
+
+/** A {@link CancelWait} handed to a run, with its release (idempotent: it unregisters the watcher). */
+export interface RegisteredWatcher {
+  readonly wait: CancelWait
+  readonly release: Effect.Effect<void>
+}
 
 /**
  * The outcome of a run started by this worker's `launch`, once it ends: what its terminal write stored, or
@@ -209,14 +216,25 @@ export const makeWorkerSlots = (
         if (outcomes.get(id) === outcome) outcomes.delete(id)
         Deferred.unsafeDone(outcome, Exit.succeed(out))
       }
+      // The run releases the watcher when it ends, in its own fiber; the observer releases it only after a run
+      // interrupted before its first step (the release only unregisters it: synchronous, but `Effect.runSync` starts
+      // a fiber of its own, which most runs save).
+      let released = false
+      const watcher: RegisteredWatcher | undefined = watch === undefined ? undefined : {
+        wait: watch.wait,
+        release: Effect.suspend(() => {
+          if (released) return Effect.void
+          released = true
+          return Scope.close(watch.scope, Exit.void)
+        })
+      }
       // Observed on the fiber, not by a finalizer inside it: a run interrupted before its first step still settles.
       return Effect.map(
-        forkFiber(run()(lease, record, settle, watch?.wait)),
+        forkFiber(run()(lease, record, settle, watcher)),
         (fiber) =>
           fiber.addObserver(() => {
             settle(undefined)
-            // The watcher's release only unregisters it (synchronous).
-            if (watch !== undefined) Effect.runSync(Scope.close(watch.scope, Exit.void))
+            if (watcher !== undefined && !released) Effect.runSync(watcher.release)
           })
       )
     })
