@@ -1,11 +1,14 @@
 /**
  * The worker's scheduler (src/internal/eventLoop.ts): its yield check reads a fiber's limits only every
- * `YIELD_CHECK_EVERY` steps, and a busy worker fiber still lets the event loop run (its own limit obeyed within
- * that many steps).
+ * `YIELD_CHECK_EVERY` steps, a busy worker fiber still lets the event loop run (its own limit obeyed within that many
+ * steps), and a process's tool runs on it (src/internal/worker.ts, `forkFiber`).
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, type Fiber, FiberRef } from "effect"
+import { Effect, type Fiber, FiberRef, Schema } from "effect"
 import { workerScheduler, workerShouldYield, YIELD_CHECK_EVERY } from "../src/internal/eventLoop.js"
+import { ProcessRegistration } from "../src/Process.js"
+import { defineTool } from "../src/TypedTool.js"
+import { processCore } from "./fixtures.js"
 
 /** A fiber at `steps` steps of its slice, with `maxOps` and `priority` as its fiber refs; counts the reads. */
 const fiberAt = (steps: number, maxOps: number, priority: number) => {
@@ -65,5 +68,31 @@ describe("the worker's scheduler", () => {
       const limited = yield* countAtImmediate(2_000, 100)
       expect(limited.seen, "a limit of 100 steps is obeyed within YIELD_CHECK_EVERY steps").toBeGreaterThan(0)
       expect(limited.seen).toBeLessThanOrEqual(100 + YIELD_CHECK_EVERY)
+    }))
+})
+
+describe("the worker's fibers", () => {
+  it.scopedLive("a process's tool runs on the worker's scheduler, the host's start and await on Effect's default", () =>
+    Effect.gen(function*() {
+      const seen: Array<boolean> = []
+      const probe = defineTool({
+        name: "probe",
+        description: "Notes whether it runs on the worker's scheduler",
+        input: Schema.Struct({}),
+        output: Schema.Boolean,
+        execute: () =>
+          Effect.map(FiberRef.get(FiberRef.currentScheduler), (scheduler) => {
+            seen.push(scheduler === workerScheduler)
+            return scheduler === workerScheduler
+          })
+      })
+      const { core, envRef } = yield* processCore({ tool: () => probe })
+      yield* core.processes().start(ProcessRegistration.toolCall({ id: "probe", toolName: "probe", args: {}, envRef }))
+      const output = yield* core.processes().await("probe").pipe(Effect.timeout("5 seconds"))
+      expect(output).toEqual({ type: "success", value: true })
+      expect(seen).toEqual([true])
+      expect(yield* FiberRef.get(FiberRef.currentScheduler), "the host's fiber is left as it was").not.toBe(
+        workerScheduler
+      )
     }))
 })

@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import { Effect, FiberSet } from "effect"
+import { Effect, FiberRef, FiberSet } from "effect"
 import type { ScopedEffects } from "../EffectController.js"
 import type { StoreError } from "../Errors.js"
 import type { ProcessAwaitOutput, ProcessRecord } from "../Process.js"
@@ -39,9 +39,13 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
   const envs: EnvCache = new Map()
   const catalogs: CatalogCache = {}
 
-  /** Every fiber of the worker runs behind the event loop (`eventLoop.ts`): a flood of runs never stalls a timer. */
+  /**
+   * Every fiber of the worker runs behind the event loop (`eventLoop.ts`): a flood of runs never stalls a timer. The
+   * scheduler is set for the rest of the new fiber's life (its first step), not for a region it then restores, which
+   * costs steps (`Effect.withScheduler`) the fiber would take only to end right after.
+   */
   const forkFiber = <A, E>(effect: Effect.Effect<A, E>) =>
-    FiberSet.run(core.fibers, Effect.withScheduler(effect, workerScheduler))
+    FiberSet.run(core.fibers, Effect.zipRight(FiberRef.set(FiberRef.currentScheduler, workerScheduler), effect))
   const fork = <A, E>(effect: Effect.Effect<A, E>) => Effect.asVoid(forkFiber(effect))
 
   // Slots and runs refer to each other: the slots reach `runLeased` (defined below) only when they claim.
