@@ -42,7 +42,8 @@ export const makeWorker = (core: CoreRuntime, engines: ReadonlyMap<string, Proce
   /**
    * Every fiber of the worker runs behind the event loop (`eventLoop.ts`): a flood of runs never stalls a timer. The
    * scheduler is set for the rest of the new fiber's life (its first step), not for a region it then restores, which
-   * costs steps (`Effect.withScheduler`) the fiber would take only to end right after.
+   * costs steps (`Effect.withScheduler`) the fiber would take only to end right after. Nothing joins these fibers (the
+   * slots observe them): a `Fiber.join` would hand the worker scheduler to the joiner with the fiber's other refs.
    */
   const forkFiber = <A, E>(effect: Effect.Effect<A, E>) =>
     FiberSet.run(core.fibers, Effect.zipRight(FiberRef.set(FiberRef.currentScheduler, workerScheduler), effect))
