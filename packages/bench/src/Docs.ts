@@ -51,9 +51,10 @@ const pct = (x: number) => `${(100 * x).toFixed(0)}%`
 
 const profileSection = (profiles: ReadonlyArray<ProfileReport>, results: ReadonlyArray<Result>): string => {
   if (profiles.length === 0) return ""
-  const p50 = (id: string, variant: string) => results.find((r) => r.id === id && r.variant === variant)?.summary.p50
+  const resultOf = (id: string, variant: string) => results.find((r) => r.id === id && r.variant === variant)
+  const p50 = (id: string, variant: string) => resultOf(id, variant)?.summary.p50
+  const ratioOf = (id: string, variant: string) => resultOf(id, variant)?.ratio
   const b0aFull = p50("B0a", "sqlite/full")
-  const ratioOf = (id: string, variant: string) => results.find((r) => r.id === id && r.variant === variant)?.ratio
   // The paired figures (B1's own rounds) when this run has them, else B0c measured on its own.
   const b0c = ratioOf("B0c", "sqlite/full B1 rows raw, paired with B0a") ?? ratioOf("B0c", "sqlite/full B1 rows raw")
   const b0e = ratioOf("B0e", "sqlite/full B1 payload as one row raw, paired with B0a")
@@ -79,7 +80,7 @@ const profileSection = (profiles: ReadonlyArray<ProfileReport>, results: Readonl
     } at FULL: the rows alone fit the gate, and what B1 spends above B0c is lash's.${oneRow}`
   const b0cFull = p50("B0c", "sqlite/full B1 rows raw")
   const langgraph = p50("B8", "langgraph SqliteSaver.put full")
-  const pagesOf = (variant: string) => results.find((r) => r.id === "B8" && r.variant === variant)
+  const pagesOf = (variant: string) => resultOf("B8", variant)
   const putPages = pagesOf("langgraph put WAL pages")
   const ourPages = pagesOf("lash B1 commit WAL pages")
   const pagesSentence = putPages === undefined || ourPages === undefined
@@ -88,10 +89,7 @@ const profileSection = (profiles: ReadonlyArray<ProfileReport>, results: Readonl
       fmt(ourPages.summary.mean)
     }: ${ourPages.note?.replace(/^[^:]*: /, "") ?? ""})`
   // B0c / put in B1's rounds of B8 (the gate's floor), else the two figures measured apart.
-  const rowsOverPut = results.find((r) =>
-    r.id === "B8" && r.variant === "lash B1 commit full, paired with langgraph put"
-  )
-    ?.gate?.floor?.ratio
+  const rowsOverPut = resultOf("B8", "lash B1 commit full, paired with langgraph put")?.gate?.floor?.ratio
   const pairedRows = rowsOverPut === undefined ? "" : ` (paired in the same rounds: B0c = ${fmt(rowsOverPut)} × a put)`
   const langgraphVerdict = b0cFull === undefined || langgraph === undefined
     ? "B0c or LangGraph's put was not measured in this run."
@@ -107,7 +105,7 @@ const profileSection = (profiles: ReadonlyArray<ProfileReport>, results: Readonl
   const b2Full = p50("B2", "sqlite/full sequential")
   const b2Normal = p50("B2", "sqlite/normal sequential")
   const b0dFull = p50("B0d", "sqlite/full B2 rows raw")
-  const b2Paired = results.find((r) => r.id === "B2" && r.variant === "sqlite/full sequential, paired with B0a")
+  const b2Paired = resultOf("B2", "sqlite/full sequential, paired with B0a")
   const b2Gate = b2Paired?.ratio === undefined
     ? ""
     : ` Paired with B0a blocks in its own rounds, the gated figure, B2 is ${fmt(b2Paired.ratio)} × B0a (${
@@ -122,7 +120,7 @@ const profileSection = (profiles: ReadonlyArray<ProfileReport>, results: Readonl
     } ms for lash's own work, against ${fmt(b2Full - b0dFull)} ms spent (B2 − B0d). The NORMAL run (${
       fmt(b2Normal)
     } ms, no fsync) shows that this is CPU: the Effect structure of a run (the fork onto the worker, the run raced against its lease renewal and cancel watch, deferreds, spans), record encoding and hashing: a margin under the gate comes from cutting that CPU.`
-  const amplified = results.find((r) => r.id === "B1" && r.variant === "memory commit right after a FULL commit")
+  const amplified = resultOf("B1", "memory commit right after a FULL commit")
   const after = amplified?.figures
   const amplificationVerdict = amplified?.ratio === undefined || after === undefined
     ? "The fsync amplification was not measured in this run."
