@@ -7,9 +7,6 @@ import { SqliteClient } from "@effect/sql-sqlite-node"
 import { SqliteBackend } from "@lash/backend-sqlite"
 import Database from "better-sqlite3"
 import { Effect, Layer } from "effect"
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 // The backend's write helper is not exported from the package entry: import the module itself (same workspace).
 import { acquireFileLock, makeTransactions } from "../../backends/sqlite/src/Transaction.js"
 import { tempDir } from "./Fixtures.js"
@@ -22,18 +19,39 @@ export interface B0aFloor extends Floor {
   readonly sqliteVersion: string
 }
 
-/** Opens a B0a floor at one synchronous level, warmed by `warmup` commits, in a temp directory of its own. */
-export const openFloor = (synchronous: "full" | "normal", warmup: number): B0aFloor => {
-  const dir = mkdtempSync(join(tmpdir(), "lash-bench-b0-"))
+/**
+ * A new raw better-sqlite3 database (`name`) in a temp directory of its own, in WAL mode at one synchronous level, for
+ * the floors; `dispose` closes it and removes the directory.
+ */
+export const openRawDatabase = (
+  prefix: string,
+  name: string,
+  synchronous: "full" | "normal"
+): { readonly db: Database.Database; readonly file: string; readonly dispose: () => void } => {
+  const tmp = tempDir(prefix)
+  const file = tmp.file(name)
   let db: Database.Database
   try {
-    db = new Database(join(dir, "floor.db"))
+    db = new Database(file)
   } catch (e) {
-    rmSync(dir, { recursive: true, force: true })
+    tmp.dispose()
     throw e
   }
   db.pragma("journal_mode = WAL")
   db.pragma(`synchronous = ${synchronous.toUpperCase()}`)
+  return {
+    db,
+    file,
+    dispose: () => {
+      db.close()
+      tmp.dispose()
+    }
+  }
+}
+
+/** Opens a B0a floor at one synchronous level, warmed by `warmup` commits, in a temp directory of its own. */
+export const openFloor = (synchronous: "full" | "normal", warmup: number): B0aFloor => {
+  const { db, dispose } = openRawDatabase("b0", "floor.db", synchronous)
   db.exec("CREATE TABLE rows (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
   const insert = db.prepare("INSERT INTO rows (body) VALUES (?)")
   const begin = db.prepare("BEGIN IMMEDIATE")
@@ -50,10 +68,7 @@ export const openFloor = (synchronous: "full" | "normal", warmup: number): B0aFl
     commits,
     block: (k) => Effect.sync(() => commits(k)),
     sqliteVersion: (db.prepare("select sqlite_version() as v").get() as { v: string }).v,
-    close: () => {
-      db.close()
-      rmSync(dir, { recursive: true, force: true })
-    }
+    close: dispose
   }
 }
 

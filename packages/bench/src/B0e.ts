@@ -10,9 +10,9 @@
  * layout meets it. As in B0c and B1, an untimed autocommit write (standing in for the claim) comes before each timed
  * commit, so every commit runs right after a sync of its own database.
  */
-import Database from "better-sqlite3"
 import { Effect } from "effect"
-import { tempDir, turnCommit, userBatch } from "./Fixtures.js"
+import { openRawDatabase } from "./B0.js"
+import { turnCommit, userBatch } from "./Fixtures.js"
 import type { Floor } from "./Paired.js"
 import { timeSelf } from "./Stats.js"
 
@@ -21,17 +21,7 @@ export const openOneRowFloor = (
   synchronous: "full" | "normal",
   warmup: number
 ): Floor & { readonly file: string } => {
-  const tmp = tempDir("b0e")
-  const file = tmp.file("log.db")
-  let db: Database.Database
-  try {
-    db = new Database(file)
-  } catch (e) {
-    tmp.dispose()
-    throw e
-  }
-  db.pragma("journal_mode = WAL")
-  db.pragma(`synchronous = ${synchronous.toUpperCase()}`)
+  const { db, file, dispose } = openRawDatabase("b0e", "log.db", synchronous)
   db.exec(
     `CREATE TABLE commit_log (session_id TEXT NOT NULL, revision INTEGER NOT NULL, record TEXT NOT NULL, PRIMARY KEY (session_id, revision)) STRICT;
      CREATE TABLE claims (id INTEGER PRIMARY KEY, batch TEXT NOT NULL) STRICT`
@@ -78,9 +68,6 @@ export const openOneRowFloor = (
   return {
     file,
     block: (k) => Effect.sync(() => timeSelf(k, 0, one)),
-    close: () => {
-      db.close()
-      tmp.dispose()
-    }
+    close: dispose
   }
 }
